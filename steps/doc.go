@@ -1,0 +1,22 @@
+// Package steps defines what a step kind is: the contract between the
+// engine, which plans and runs a graph of steps, and the kinds of step that
+// do the work (load, search, train, evaluate, predict, publish).
+//
+// A kind is a Go value behind the small [Kind] interface: a block schema
+// declared once as data, a version string that is part of every cache key,
+// and a Run method that turns evaluated inputs into outputs. Kinds that read
+// files from outside the store also implement [FileReader], so that the
+// engine can hash those files into the cache key; kinds that check a
+// configuration beyond its types implement [Validator].
+//
+// The engine imports this package and no package below it: each built-in
+// kind lives in its own package (steps/load, steps/train, ...) and is
+// registered with one line in steps/builtin. A kind knows nothing about the
+// graph, the cache or the registry; everything it may touch outside its own
+// memory comes through [Env].
+//
+// Values crossing the boundary are cty values. An artifact (a dataset, a
+// model, a report) is stored by the engine, content-addressed, and travels
+// between steps as an object of type [ArtifactType] that carries its digest,
+// media type and size; see [Artifact].
+package steps
