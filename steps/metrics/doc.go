@@ -1,0 +1,44 @@
+// Package metrics scores a binary classifier: the confusion matrix at a
+// threshold, accuracy, precision, recall, F1, log loss, ROC AUC, average
+// precision, the ROC and precision-recall curves, the threshold that
+// maximises F1, one [Report] holding all of them, and a PNG plot of the
+// two curves. It is a pure library: no engine, no cty, no files.
+//
+// The evaluate and search step kinds (steps/evaluate, steps/search) call
+// it; they own reading models and datasets, stratified k-fold splitting
+// and turning a [Report] into step outputs. The trainer (steps/train) owns
+// the model and its probabilities.
+//
+// # Reference
+//
+// Every number agrees with scikit-learn 1.2.1 to 1e-9 (the test data in
+// testdata/reference.json is made by testdata/make_reference.py), ties
+// and sample weights included. Where scikit-learn warns and returns NaN or
+// raises, this package returns a [*DataError] instead, so a NaN is never
+// published.
+//
+// # Inputs
+//
+// [Data] holds labels as float64 values that must be exactly 0 or 1 (the
+// type the trainer's arrays use, so no conversion is needed), scores as
+// float64 (the predicted probability of class 1), and optional sample
+// weights (nil means every row weighs 1; weights must be finite and not
+// negative). Rows of weight zero count nowhere, as in scikit-learn.
+//
+// # Thresholds
+//
+// A row is predicted class 1 when its score is strictly greater than the
+// threshold:
+//
+//	predicted(i) = 1  if  score(i) > threshold,  else 0.
+//
+// With threshold 0.5 this is exactly scikit-learn's
+// LogisticRegression.predict, which returns class 1 when the decision
+// function is > 0, i.e. when the probability is > 0.5: a row whose
+// probability is exactly 0.5 is class 0. The curves keep scikit-learn's
+// own convention for their threshold arrays (a point at threshold t counts
+// the rows with score >= t), because they must match its arrays. [MaxF1]
+// chooses among the distinct scores s the cut "score >= s" and reports it
+// as the threshold just below s (the largest float64 smaller than s), so
+// that "score > threshold" selects exactly the same rows.
+package metrics
