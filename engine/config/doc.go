@@ -1,0 +1,22 @@
+// Package config reads a pipeline's files and decodes their blocks into
+// typed declarations, without evaluating anything a user wrote beyond
+// static forms (type constraints, depends_on lists). It owns the shape of
+// the language: which blocks exist, which attributes each takes, and the
+// diagnostics for getting that shape wrong.
+//
+// A pipeline is a folder of *.pipe.hcl (or *.pipe.json) files read together,
+// or a single file. The blocks are:
+//
+//	pipeline "NAME" { description = "..." }     at most one
+//	settings { store = "...", registry = "..." } at most one
+//	variable "NAME" { type, default, description, sensitive, nullable, validation {...} }
+//	locals { NAME = EXPR ... }
+//	KIND "NAME" { ATTRIBUTES..., depends_on = [KIND.NAME, ...] }
+//
+// where KIND is any step kind in the steps.Registry passed to Load. The
+// attributes a step takes come from its kind's schema.
+//
+// Evaluation (variables, locals, step attributes) is engine/eval's job; the
+// reference syntax and the functions are engine/lang's; the dependency
+// graph is engine/graph's.
+package config

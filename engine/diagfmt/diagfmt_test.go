@@ -1,0 +1,104 @@
+package diagfmt
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const src = "train \"model\" {\n\tdat    = load.corpus.train\n  params = { C = \"héllo\" }\n}\n"
+
+func diagnostics(t *testing.T) (hcl.Diagnostics, Sources) {
+	t.Helper()
+	f, diags := hclsyntax.ParseConfig([]byte(src), "p.pipe.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	body := f.Body.(*hclsyntax.Body)
+	attrs := body.Blocks[0].Body.Attributes
+	obj := attrs["params"].Expr.(*hclsyntax.ObjectConsExpr)
+	return hcl.Diagnostics{
+		{
+			Severity: hcl.DiagError,
+			Summary:  "Unsupported argument",
+			Detail:   `An argument named "dat" is not expected here. Did you mean "data"?`,
+			Subject:  attrs["dat"].NameRange.Ptr(),
+		},
+		{
+			Severity: hcl.DiagWarning,
+			Summary:  "Odd value",
+			Detail:   "A long detail that goes on and on so that it has to be wrapped at seventy-eight columns, which is where Terraform wraps its own details too.",
+			Subject:  obj.Items[0].ValueExpr.Range().Ptr(),
+		},
+		{
+			Severity: hcl.DiagError,
+			Summary:  "No location",
+			Detail:   "Some problems are not in a file.",
+		},
+		{
+			Severity: hcl.DiagError,
+			Summary:  "Block header",
+			Detail:   "A header has no block context.",
+			Subject:  body.Blocks[0].DefRange().Ptr(),
+		},
+	}, Sources{"p.pipe.hcl": []byte(src)}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (run go test -update to accept):\n--- want\n%s\n--- got\n%s", name, want, got)
+	}
+}
+
+func TestText(t *testing.T) {
+	diags, sources := diagnostics(t)
+	var plain, color bytes.Buffer
+	if err := Text(&plain, diags, sources, false); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "text.golden", plain.Bytes())
+	if err := Text(&color, diags, sources, true); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "color.golden", color.Bytes())
+}
+
+func TestJSON(t *testing.T) {
+	diags, sources := diagnostics(t)
+	b, err := json.MarshalIndent(JSON(diags, sources), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "diagnostics.json", append(b, '\n'))
+	if got := JSON(nil, nil); got == nil {
+		t.Error("JSON(nil) is nil; want an empty list")
+	}
+}
+
+func TestMissingSource(t *testing.T) {
+	rng := hcl.Range{Filename: "gone.hcl", Start: hcl.Pos{Line: 99, Column: 1, Byte: 5000}, End: hcl.Pos{Line: 99, Column: 3, Byte: 5002}}
+	var b bytes.Buffer
+	Text(&b, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "S", Detail: "D", Subject: &rng}}, Sources{"gone.hcl": []byte("x\n")}, false)
+	if want := "Error: S\n\n  on gone.hcl line 99:\n\nD\n\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}

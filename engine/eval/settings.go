@@ -1,0 +1,51 @@
+package eval
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/lang"
+)
+
+// Settings are the evaluated settings block. Empty strings mean "not set
+// in the pipeline"; the engine applies flags, environment and defaults.
+type Settings struct {
+	Store    string
+	Registry string
+}
+
+// EvalSettings evaluates the settings block, if any.
+func EvalSettings(cfg *config.Config, scope *lang.Scope) (Settings, hcl.Diagnostics) {
+	var s Settings
+	if cfg.Settings == nil {
+		return s, nil
+	}
+	var diags hcl.Diagnostics
+	str := func(expr hcl.Expression, name string) string {
+		if expr == nil {
+			return ""
+		}
+		v, d := expr.Value(scope.EvalContext())
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return ""
+		}
+		v, _ = v.Unmark()
+		if !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid setting",
+				Detail:   fmt.Sprintf("settings.%s must be a string, not %s.", name, lang.Display(v)),
+				Subject:  expr.Range().Ptr(),
+			})
+			return ""
+		}
+		return v.AsString()
+	}
+	s.Store = str(cfg.Settings.Store, "store")
+	s.Registry = str(cfg.Settings.Registry, "registry")
+	return s, diags
+}

@@ -1,0 +1,308 @@
+package eval
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/lang"
+)
+
+// EnvPrefix starts the names of environment variables that set pipeline
+// variables: PIPE_VAR_data_dir sets var.data_dir.
+const EnvPrefix = "PIPE_VAR_"
+
+// VarArg is one -var or -var-file argument, in command-line order.
+type VarArg struct {
+	// Assign is "NAME=VALUE" for -var; File is a path for -var-file.
+	Assign string
+	File   string
+}
+
+// VarInputs are the values given to variables from outside the pipeline.
+type VarInputs struct {
+	// Env is the environment, as os.Environ returns it.
+	Env []string
+	// Args are the -var and -var-file arguments in the order given: a
+	// later one overrides an earlier one.
+	Args []VarArg
+}
+
+// rawValue is a value given as text (-var, environment), parsed according
+// to the variable's type.
+type given struct {
+	value  cty.Value
+	source string     // for messages: "-var", "PIPE_VAR_x", "file.vars.hcl"
+	rng    *hcl.Range // where in a var file, or nil
+}
+
+// Variables resolves every declared variable's value. Precedence, lowest
+// first: the default, PIPE_VAR_NAME, then -var and -var-file arguments in
+// the order given. Values of sensitive variables are marked lang.Sensitive.
+// Sources holds the var files read, for diagnostic snippets.
+func Variables(cfg *config.Config, in VarInputs) (vals map[string]cty.Value, sources map[string][]byte, diags hcl.Diagnostics) {
+	values := map[string]given{}
+	sources = map[string][]byte{}
+
+	// Environment.
+	env := slices.Clone(in.Env)
+	slices.Sort(env)
+	for _, kv := range env {
+		name, raw, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(name, EnvPrefix) {
+			continue
+		}
+		name = strings.TrimPrefix(name, EnvPrefix)
+		v, ok := cfg.Variables[name]
+		if !ok {
+			continue // as Terraform: the environment may hold values for other pipelines
+		}
+		val, d := parseRaw(v, raw, EnvPrefix+name)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			values[name] = given{value: val, source: "the environment variable " + EnvPrefix + name}
+		}
+	}
+
+	// Command line, in order.
+	for _, arg := range in.Args {
+		if arg.File != "" {
+			fileVals, src, d := readVarFile(cfg, arg.File)
+			diags = append(diags, d...)
+			if src != nil {
+				sources[arg.File] = src
+			}
+			for name, g := range fileVals {
+				values[name] = g
+			}
+			continue
+		}
+		name, raw, ok := strings.Cut(arg.Assign, "=")
+		if !ok || !hclsyntax.ValidIdentifier(name) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid -var option",
+				Detail:   fmt.Sprintf("The option -var=%q is not of the form NAME=VALUE, e.g. -var='data_dir=data/2026-11'.", arg.Assign),
+			})
+			continue
+		}
+		v, ok := cfg.Variables[name]
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Value for undeclared variable",
+				Detail:   fmt.Sprintf("-var sets %q, but the pipeline declares no such variable.%s Declare it with a variable %q block, or remove the option.", name, didYouMean(name, cfg), name),
+			})
+			continue
+		}
+		val, d := parseRaw(v, raw, "-var")
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			values[name] = given{value: val, source: "-var"}
+		}
+	}
+
+	vals = map[string]cty.Value{}
+	for _, name := range sortedNames(cfg.Variables) {
+		v := cfg.Variables[name]
+		g, ok := values[name]
+		if !ok {
+			if v.Required() {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "No value for required variable",
+					Detail: fmt.Sprintf("The variable %q has no default, so it needs a value: -var='%s=VALUE', a -var-file, or the environment variable %s%s.",
+						name, name, EnvPrefix, name),
+					Subject: v.DeclRange.Ptr(),
+				})
+				vals[name] = cty.UnknownVal(v.Type)
+				continue
+			}
+			vals[name] = mark(v, v.Default)
+			continue
+		}
+		val, d := convertGiven(v, g)
+		diags = append(diags, d...)
+		vals[name] = mark(v, val)
+	}
+	diags = append(diags, validate(cfg, vals)...)
+	return vals, sources, diags
+}
+
+func mark(v *config.Variable, val cty.Value) cty.Value {
+	if v.Sensitive {
+		return val.Mark(lang.Sensitive)
+	}
+	return val
+}
+
+// parseRaw turns text from the command line or the environment into a
+// value: taken literally for a string (or untyped) variable, parsed as an
+// HCL expression otherwise, as Terraform does.
+func parseRaw(v *config.Variable, raw, source string) (cty.Value, hcl.Diagnostics) {
+	if v.Type == cty.String || v.Type == cty.DynamicPseudoType {
+		return cty.StringVal(raw), nil
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(raw), fmt.Sprintf("<value for var.%s>", v.Name), hcl.InitialPos)
+	if diags.HasErrors() {
+		return cty.NilVal, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid value for variable",
+			Detail: fmt.Sprintf("The value %q given by %s for var.%s (%s) is not a valid expression: %s. Quote lists and objects for your shell, e.g. -var='%s=[1, 2]'.",
+				raw, source, v.Name, v.Type.FriendlyName(), diags[0].Summary, v.Name),
+			Subject: v.DeclRange.Ptr(),
+		}}
+	}
+	val, diags := expr.Value(nil)
+	if diags.HasErrors() {
+		return cty.NilVal, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid value for variable",
+			Detail:   fmt.Sprintf("The value %q given by %s for var.%s must be a literal: %s.", raw, source, v.Name, diags[0].Detail),
+			Subject:  v.DeclRange.Ptr(),
+		}}
+	}
+	return val, nil
+}
+
+func convertGiven(v *config.Variable, g given) (cty.Value, hcl.Diagnostics) {
+	val := g.value
+	if v.TypeDefaults != nil {
+		val = v.TypeDefaults.Apply(val)
+	}
+	subject := v.DeclRange.Ptr()
+	if g.rng != nil {
+		subject = g.rng
+	}
+	conv, err := convert.Convert(val, v.Type)
+	if err != nil {
+		return cty.UnknownVal(v.Type), hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid value for variable",
+			Detail:   fmt.Sprintf("The value given by %s for var.%s is not of its type, %s: %s.", g.source, v.Name, v.Type.FriendlyName(), err),
+			Subject:  subject,
+		}}
+	}
+	if conv.IsNull() && !v.Nullable {
+		return cty.UnknownVal(v.Type), hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid value for variable",
+			Detail:   fmt.Sprintf("var.%s is not nullable, but %s gives it null.", v.Name, g.source),
+			Subject:  subject,
+		}}
+	}
+	return conv, nil
+}
+
+// readVarFile reads a -var-file: HCL, or JSON for names ending in .json.
+func readVarFile(cfg *config.Config, path string) (map[string]given, []byte, hcl.Diagnostics) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read variables file",
+			Detail:   fmt.Sprintf("-var-file: %s.", strings.TrimPrefix(err.Error(), "open ")),
+		}}
+	}
+	f, diags := config.ParseSource(hclparse.NewParser(), path, src)
+	if diags.HasErrors() {
+		return nil, src, diags
+	}
+	attrs, ad := f.Body.JustAttributes()
+	diags = append(diags, ad...)
+	out := map[string]given{}
+	for name, attr := range attrs {
+		val, vd := attr.Expr.Value(nil)
+		if vd.HasErrors() {
+			diags = append(diags, vd...)
+			continue
+		}
+		if _, ok := cfg.Variables[name]; !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Value for undeclared variable",
+				Detail:   fmt.Sprintf("The pipeline declares no variable named %q, so this value is ignored.%s", name, didYouMean(name, cfg)),
+				Subject:  attr.NameRange.Ptr(),
+			})
+			continue
+		}
+		rng := attr.Expr.Range()
+		out[name] = given{value: val, source: path, rng: &rng}
+	}
+	return out, src, diags
+}
+
+func didYouMean(name string, cfg *config.Config) string {
+	if s := lang.Suggest(name, sortedNames(cfg.Variables)); s != "" {
+		return fmt.Sprintf(" Did you mean %q?", s)
+	}
+	return ""
+}
+
+// validate runs the variables' validation blocks.
+func validate(cfg *config.Config, vals map[string]cty.Value) hcl.Diagnostics {
+	scope := &lang.Scope{Dir: cfg.Dir, Vars: vals}
+	ctx := scope.EvalContext()
+	var diags hcl.Diagnostics
+	for _, name := range sortedNames(cfg.Variables) {
+		v := cfg.Variables[name]
+		for _, rule := range v.Validations {
+			ok, d := rule.Condition.Value(ctx)
+			if d.HasErrors() {
+				diags = append(diags, d...)
+				continue
+			}
+			ok, _ = ok.Unmark()
+			if !ok.IsKnown() {
+				continue // a value with its own error, reported already
+			}
+			if ok.IsNull() || !ok.IsKnown() || !ok.Type().Equals(cty.Bool) {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid validation condition",
+					Detail:   "A validation condition must be true or false.",
+					Subject:  rule.Condition.Range().Ptr(),
+				})
+				continue
+			}
+			if ok.True() {
+				continue
+			}
+			msg, md := rule.ErrorMessage.Value(ctx)
+			detail := "The value does not satisfy this validation rule."
+			if !md.HasErrors() {
+				if m, err := convert.Convert(msg, cty.String); err == nil && m.IsKnown() && !m.IsNull() {
+					um, _ := m.Unmark()
+					detail = um.AsString()
+				}
+			}
+			if !v.Sensitive {
+				detail += fmt.Sprintf(" (var.%s = %s)", name, lang.Display(vals[name]))
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid value for variable",
+				Detail:   detail,
+				Subject:  rule.Condition.Range().Ptr(),
+			})
+		}
+	}
+	return diags
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}

@@ -1,0 +1,92 @@
+package pipeline
+
+import (
+	"maps"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/engine/graph"
+	"github.com/pipe-ml/pipe/engine/lang"
+	"github.com/pipe-ml/pipe/steps"
+)
+
+// Options say what to load and how.
+type Options struct {
+	// Path is the pipeline folder or file.
+	Path string
+	// Kinds are the step kinds the pipeline may use.
+	Kinds *steps.Registry
+	// Vars are the values given to variables from outside.
+	Vars eval.VarInputs
+}
+
+// Pipeline is a loaded and checked pipeline.
+type Pipeline struct {
+	Config   *config.Config
+	Graph    *graph.Graph
+	Kinds    *steps.Registry
+	Vars     map[string]cty.Value
+	Locals   map[string]cty.Value
+	Settings eval.Settings
+	// Sources holds the bytes of every file read (pipeline files and
+	// variable files), by the name diagnostics use, for snippets.
+	Sources map[string][]byte
+}
+
+// Load reads, decodes, evaluates and checks a pipeline, reporting every
+// problem found. The returned Pipeline is nil only when no file could be
+// read; with errors, it holds what could be decoded, which is enough to
+// print diagnostics with snippets.
+func Load(opts Options) (*Pipeline, hcl.Diagnostics) {
+	cfg, diags := config.Load(opts.Path, opts.Kinds)
+	if cfg == nil {
+		return nil, diags
+	}
+	p := &Pipeline{Config: cfg, Kinds: opts.Kinds, Sources: maps.Clone(cfg.Sources)}
+
+	g, gd := graph.Build(cfg, opts.Kinds)
+	diags = append(diags, gd...)
+	p.Graph = g
+
+	vars, varSources, vd := eval.Variables(cfg, opts.Vars)
+	diags = append(diags, vd...)
+	maps.Copy(p.Sources, varSources)
+	p.Vars = vars
+
+	locals, ld := eval.Locals(cfg, opts.Kinds, vars)
+	diags = append(diags, ld...)
+	p.Locals = locals
+
+	settings, sd := eval.EvalSettings(cfg, p.Scope(nil))
+	diags = append(diags, sd...)
+	p.Settings = settings
+
+	if !gd.HasErrors() && !vd.HasErrors() && !ld.HasErrors() {
+		// With everything upstream unknown, evaluating each step checks
+		// types, required attributes and the kinds' own rules.
+		scope := p.Scope(nil)
+		for _, addr := range cfg.StepAddrs() {
+			_, d := eval.Step(cfg.Steps[addr], scope)
+			diags = append(diags, d...)
+		}
+	}
+	return p, diags
+}
+
+// Scope returns an evaluation scope holding the pipeline's variables and
+// locals, and for each step either its outputs from known (when present)
+// or unknown values of its output types.
+func (p *Pipeline) Scope(known map[config.StepAddr]cty.Value) *lang.Scope {
+	outputs := make(map[config.StepAddr]cty.Value, len(p.Config.Steps))
+	for addr, s := range p.Config.Steps {
+		if v, ok := known[addr]; ok {
+			outputs[addr] = v
+		} else {
+			outputs[addr] = cty.UnknownVal(s.Kind.Schema().OutputType())
+		}
+	}
+	return &lang.Scope{Dir: p.Config.Dir, Vars: p.Vars, Locals: p.Locals, Steps: outputs}
+}

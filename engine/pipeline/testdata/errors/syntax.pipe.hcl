@@ -1,0 +1,3 @@
+source "a" {
+  path = "*.txt" +   # ERROR: Invalid expression
+}

@@ -1,0 +1,23 @@
+source "a" {
+  path = "*.txt"
+}
+
+transform "b" {
+  input  = source.a.lines   # ERROR: Incorrect attribute value type
+  factor = "many"   # ERROR: Incorrect attribute value type
+}
+
+transform "c" {
+  input  = source.a.data
+  factor = -1   # ERROR: Factor must be positive
+  mode   = "sideways"   # ERROR: Unknown mode
+}
+
+combine "d" {
+  inputs = [source.a.data, "not an artifact"]   # ERROR: Incorrect attribute value type
+}
+
+transform "f" {
+  input = source.a.data
+  mode  = uper("x")   # ERROR: Call to unknown function
+}
