@@ -50,11 +50,11 @@ func Functions(dir string) map[string]function.Function {
 		"jsondecode": stdlib.JSONDecodeFunc, "sha256": hashFunc(sha256Hex), "md5": hashFunc(md5Hex),
 		// Types.
 		"tostring": stdlib.MakeToFunc(cty.String), "tonumber": stdlib.MakeToFunc(cty.Number),
-		"tobool":   stdlib.MakeToFunc(cty.Bool),
-		"tolist":   stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
-		"toset":    stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
-		"tomap":    stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
-		"try":      tryfunc.TryFunc, "can": tryfunc.CanFunc,
+		"tobool": stdlib.MakeToFunc(cty.Bool),
+		"tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"toset":  stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
+		"tomap":  stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+		"try":    tryfunc.TryFunc, "can": tryfunc.CanFunc,
 		// Search spaces.
 		"uniform": uniformFunc, "loguniform": logUniformFunc,
 	}
@@ -210,7 +210,7 @@ func fileFunctions(dir string) map[string]function.Function {
 				return cty.BoolVal(err == nil && info.Mode().IsRegular()), nil
 			},
 		}),
-		"abspath": pathFn("Returns an absolute path, resolving a relative one against the pipeline folder. An absolute path in a step's configuration differs from machine to machine, and so does the step's cache key.", resolve),
+		"abspath":  pathFn("Returns an absolute path, resolving a relative one against the pipeline folder. An absolute path in a step's configuration differs from machine to machine, and so does the step's cache key.", resolve),
 		"basename": pathFn("Returns the last element of a path.", filepath.Base),
 		"dirname":  pathFn("Returns all but the last element of a path.", filepath.Dir),
 	}
