@@ -1,0 +1,231 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// DefaultBusyTimeout is how long a write waits for another process's write
+// to finish before it fails.
+const DefaultBusyTimeout = 10 * time.Second
+
+// Options changes how a registry is opened. A nil *Options means the
+// defaults documented on each field.
+type Options struct {
+	// ReadOnly opens an existing registry for browsing: no migration runs,
+	// every write method fails, and a missing file is an error instead of
+	// a new registry. A registry whose schema is older than this pipe's
+	// cannot be opened read-only; open it writable once to migrate it.
+	ReadOnly bool
+
+	// BusyTimeout is how long a statement waits for another connection's
+	// lock before failing with "database is busy". Zero means
+	// DefaultBusyTimeout.
+	BusyTimeout time.Duration
+
+	// Now returns the current time for the timestamps the registry sets
+	// itself (a run's end, an alias move). Nil means time.Now. Tests set it
+	// to get stable output.
+	Now func() time.Time
+}
+
+// DB is an open registry. It is safe for concurrent use by many goroutines,
+// and several processes may open the same file at once.
+type DB struct {
+	sql      *sql.DB
+	path     string
+	readOnly bool
+	now      func() time.Time
+}
+
+// Open opens the registry at path, creating the file and its parent
+// folders when missing and applying any migration the file lacks. It fails
+// when the file was written by a newer pipe. Close the DB when done.
+func Open(ctx context.Context, path string, opts *Options) (*DB, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	if path == "" {
+		return nil, errors.New("registry: no path given for the registry file")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	busy := opts.BusyTimeout
+	if busy <= 0 {
+		busy = DefaultBusyTimeout
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+
+	if opts.ReadOnly {
+		if _, err := os.Stat(abs); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("registry: %s does not exist; it is created by the first `pipe apply`", path)
+			}
+			return nil, fmt.Errorf("registry: %w", err)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("registry: create folder for %s: %w", path, err)
+	}
+
+	sdb, err := sql.Open("sqlite", dsn(abs, busy, opts.ReadOnly))
+	if err != nil {
+		return nil, fmt.Errorf("registry: open %s: %w", path, err)
+	}
+	// Each connection has its own page cache; a handful is plenty for a
+	// CLI or a server, and writes are serialised by SQLite anyway.
+	sdb.SetMaxOpenConns(4)
+	sdb.SetMaxIdleConns(4)
+	sdb.SetConnMaxIdleTime(time.Minute)
+
+	db := &DB{sql: sdb, path: path, readOnly: opts.ReadOnly, now: now}
+	if err := db.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// dsn builds a modernc.org/sqlite data source name. The driver runs
+// busy_timeout first, then the other pragmas; _txlock=immediate makes every
+// read-write transaction BEGIN IMMEDIATE, so a transaction that will write
+// takes the write lock up front and waits under the busy timeout instead of
+// failing with SQLITE_BUSY when it upgrades from a read lock.
+func dsn(abs string, busy time.Duration, readOnly bool) string {
+	// SQLite decodes %HH in a file: URI and stops the path at ? or #.
+	p := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(filepath.ToSlash(abs))
+	q := []string{
+		fmt.Sprintf("_pragma=busy_timeout(%d)", busy.Milliseconds()),
+		"_pragma=foreign_keys(1)",
+		"_txlock=immediate",
+	}
+	if readOnly {
+		q = append(q, "mode=ro")
+	} else {
+		q = append(q, "_pragma=journal_mode(WAL)", "_pragma=synchronous(NORMAL)")
+	}
+	return "file:" + p + "?" + strings.Join(q, "&")
+}
+
+// Path returns the path the registry was opened with.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the registry.
+func (db *DB) Close() error {
+	if err := db.sql.Close(); err != nil {
+		return fmt.Errorf("registry: close: %w", err)
+	}
+	return nil
+}
+
+// write runs fn in one BEGIN IMMEDIATE transaction and commits it, or rolls
+// it back when fn fails.
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.readOnly {
+		return fmt.Errorf("registry: %s is open read-only", db.path)
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrap(err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return db.wrap(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return db.wrap(err)
+	}
+	return nil
+}
+
+// read runs fn in one read transaction, so that the several queries it
+// makes see one snapshot.
+func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return db.wrap(err)
+	}
+	defer tx.Rollback()
+	return db.wrap(fn(tx))
+}
+
+// wrap gives errors from SQLite a package prefix and explains the ones a
+// user can act on. Errors that already carry the prefix pass unchanged.
+func (db *DB) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if strings.HasPrefix(err.Error(), "registry: ") {
+		return err
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY:
+			return fmt.Errorf("registry: %s is busy: another pipe process has held its write lock for longer than the busy timeout; try again when it is done: %w", db.path, err)
+		case sqlite3.SQLITE_READONLY:
+			return fmt.Errorf("registry: %s is read-only: %w", db.path, err)
+		case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
+			return fmt.Errorf("registry: %s is not a pipe registry (or is damaged); point settings.registry at another file: %w", db.path, err)
+		}
+	}
+	return fmt.Errorf("registry: %w", err)
+}
+
+// timeLayout is how times are stored: UTC, milliseconds, fixed width, so
+// that text order is time order.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return formatTime(t)
+}
+
+func parseTime(s sql.NullString) time.Time {
+	if !s.Valid || s.String == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(timeLayout, s.String)
+	if err != nil {
+		// Written by hand or by another tool: accept any RFC 3339 time.
+		t, _ = time.Parse(time.RFC3339Nano, s.String)
+	}
+	return t.UTC()
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// queryer is what both *sql.DB and *sql.Tx offer for reading.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
