@@ -47,8 +47,10 @@ type given struct {
 // Variables resolves every declared variable's value. Precedence, lowest
 // first: the default, PIPE_VAR_NAME, then -var and -var-file arguments in
 // the order given. Values of sensitive variables are marked lang.Sensitive.
-// Sources holds the var files read, for diagnostic snippets.
-func Variables(cfg *config.Config, in VarInputs) (vals map[string]cty.Value, sources map[string][]byte, diags hcl.Diagnostics) {
+// A required variable without a value is an error, or an unknown value
+// when allowMissing is true. Sources holds the var files read, for
+// diagnostic snippets.
+func Variables(cfg *config.Config, in VarInputs, allowMissing bool) (vals map[string]cty.Value, sources map[string][]byte, diags hcl.Diagnostics) {
 	values := map[string]given{}
 	sources = map[string][]byte{}
 
@@ -116,6 +118,10 @@ func Variables(cfg *config.Config, in VarInputs) (vals map[string]cty.Value, sou
 		g, ok := values[name]
 		if !ok {
 			if v.Required() {
+				vals[name] = cty.UnknownVal(v.Type)
+				if allowMissing {
+					continue
+				}
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "No value for required variable",
@@ -123,7 +129,6 @@ func Variables(cfg *config.Config, in VarInputs) (vals map[string]cty.Value, sou
 						name, name, EnvPrefix, name),
 					Subject: v.DeclRange.Ptr(),
 				})
-				vals[name] = cty.UnknownVal(v.Type)
 				continue
 			}
 			vals[name] = mark(v, v.Default)

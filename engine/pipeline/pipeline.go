@@ -21,6 +21,10 @@ type Options struct {
 	Kinds *steps.Registry
 	// Vars are the values given to variables from outside.
 	Vars eval.VarInputs
+	// AllowMissingVars treats a required variable without a value as
+	// unknown instead of an error, as `terraform validate` does: the
+	// pipeline is checked whatever values it will be given.
+	AllowMissingVars bool
 }
 
 // Pipeline is a loaded and checked pipeline.
@@ -51,7 +55,7 @@ func Load(opts Options) (*Pipeline, hcl.Diagnostics) {
 	diags = append(diags, gd...)
 	p.Graph = g
 
-	vars, varSources, vd := eval.Variables(cfg, opts.Vars)
+	vars, varSources, vd := eval.Variables(cfg, opts.Vars, opts.AllowMissingVars)
 	diags = append(diags, vd...)
 	maps.Copy(p.Sources, varSources)
 	p.Vars = vars

@@ -15,7 +15,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/diagfmt"
 	"github.com/pipe-ml/pipe/engine/eval"
-	"github.com/pipe-ml/pipe/engine/internal/testkinds"
+	"github.com/pipe-ml/pipe/engine/testkinds"
 	"github.com/pipe-ml/pipe/engine/lang"
 )
 
