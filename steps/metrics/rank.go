@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
@@ -22,36 +23,30 @@ type ranked struct {
 	tps, fps   []float64 // non-decreasing; tps[last], fps[last] are the class totals
 }
 
-// rank sorts checked data. It is the one O(n log n) step of a [Report].
+// rank sorts checked data. It is the one O(n log n) step of a [Report]
+// (in fact O(n): a radix sort).
 func rank(d Data) ranked {
-	type row struct {
-		score float64
-		index int
-	}
-	rows := make([]row, 0, len(d.Scores))
-	for i, s := range d.Scores {
-		if d.weight(i) != 0 {
-			rows = append(rows, row{s, i})
+	order, keys := sortDescending(d)
+	distinct := 0
+	for k := range keys {
+		if k == len(keys)-1 || keys[k+1] != keys[k] {
+			distinct++
 		}
 	}
-	// Keys are unique (the index breaks ties), so any sort gives this one
-	// order.
-	slices.SortFunc(rows, func(a, b row) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.index, a.index)
-	})
-	var r ranked
+	r := ranked{
+		thresholds: make([]float64, 0, distinct),
+		tps:        make([]float64, 0, distinct),
+		fps:        make([]float64, 0, distinct),
+	}
 	var tp, fp float64
-	for k, rw := range rows {
-		if d.Labels[rw.index] == 1 {
-			tp += d.weight(rw.index)
+	for k, i := range order {
+		if d.Labels[i] == 1 {
+			tp += d.weight(int(i))
 		} else if d.Weights != nil {
-			fp += d.Weights[rw.index]
+			fp += d.Weights[i]
 		}
-		if k == len(rows)-1 || rows[k+1].score != rw.score {
-			r.thresholds = append(r.thresholds, rw.score)
+		if k == len(order)-1 || keys[k+1] != keys[k] {
+			r.thresholds = append(r.thresholds, d.Scores[i])
 			r.tps = append(r.tps, tp)
 			if d.Weights == nil {
 				// scikit-learn: fps = 1 + threshold_idxs - tps.
@@ -62,6 +57,60 @@ func rank(d Data) ranked {
 		}
 	}
 	return r
+}
+
+// sortDescending returns the indices of the rows of non-zero weight by
+// decreasing score, ties by decreasing index, and their sort keys (equal
+// keys are equal scores). It is a stable LSD radix
+// sort, one byte at a time, on keys whose unsigned order is the reverse
+// of the scores' order; the rows go in by decreasing index, so stability
+// orders ties. Scores are finite; -0 is made +0 first, so the two tie as
+// they do in NumPy. Passes in which every key has the same byte are
+// skipped (for probabilities, the top bytes mostly are).
+func sortDescending(d Data) (order []int32, keys []uint64) {
+	n := len(d.Scores)
+	keys = make([]uint64, 0, n)
+	idx := make([]int32, 0, n)
+	for i := n - 1; i >= 0; i-- {
+		if d.weight(i) == 0 {
+			continue
+		}
+		k := math.Float64bits(d.Scores[i] + 0) // -0 + 0 = +0
+		if k>>63 == 1 {
+			k = ^k // negative: larger magnitude sorts lower
+		} else {
+			k |= 1 << 63
+		}
+		keys = append(keys, ^k) // descending
+		idx = append(idx, int32(i))
+	}
+	m := len(keys)
+	keys2 := make([]uint64, m)
+	idx2 := make([]int32, m)
+	var count [256]int
+	for shift := uint(0); shift < 64; shift += 8 {
+		count = [256]int{}
+		for _, k := range keys {
+			count[byte(k>>shift)]++
+		}
+		if m == 0 || count[byte(keys[0]>>shift)] == m {
+			continue
+		}
+		pos := 0
+		for b, c := range count {
+			count[b] = pos
+			pos += c
+		}
+		for j, k := range keys {
+			b := byte(k >> shift)
+			keys2[count[b]] = k
+			idx2[count[b]] = idx[j]
+			count[b]++
+		}
+		keys, keys2 = keys2, keys
+		idx, idx2 = idx2, idx
+	}
+	return idx, keys
 }
 
 // positives and negatives are the class totals (weights of rows of class
