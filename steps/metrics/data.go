@@ -37,6 +37,9 @@ func (d Data) check(probabilities bool) error {
 	if n == 0 {
 		return dataErrorf(ErrEmpty, "", -1, "no rows to score")
 	}
+	if n > math.MaxInt32 {
+		return dataErrorf(ErrLength, "", -1, "%d rows are more than the %d this package can sort; score a sample", n, math.MaxInt32)
+	}
 	for i, y := range d.Labels {
 		if y != 0 && y != 1 {
 			return dataErrorf(ErrValue, "labels", i, "label %v is neither 0 nor 1; encode the positive class as 1 and the other as 0", y)

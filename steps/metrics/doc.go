@@ -6,8 +6,8 @@
 //
 // The evaluate and search step kinds (steps/evaluate, steps/search) call
 // it; they own reading models and datasets, stratified k-fold splitting
-// and turning a [Report] into step outputs. The trainer (steps/train) owns
-// the model and its probabilities.
+// and turning a [Report] into step outputs. The model and its
+// probabilities belong to steps/logreg.
 //
 // # Reference
 //
@@ -20,7 +20,8 @@
 // # Inputs
 //
 // [Data] holds labels as float64 values that must be exactly 0 or 1 (the
-// type the trainer's arrays use, so no conversion is needed), scores as
+// type of steps/logreg's labels; steps/dataset gives its uint8 labels in
+// this form with LabelsFloat64), scores as
 // float64 (the predicted probability of class 1), and optional sample
 // weights (nil means every row weighs 1; weights must be finite and not
 // negative). Rows of weight zero count nowhere, as in scikit-learn.
@@ -41,4 +42,15 @@
 // chooses among the distinct scores s the cut "score >= s" and reports it
 // as the threshold just below s (the largest float64 smaller than s), so
 // that "score > threshold" selects exactly the same rows.
+//
+// # Reports and plots
+//
+// [Evaluate] sorts the rows once (a radix sort, O(n)) and derives every
+// metric and both curves from the cumulative sums along that order; the
+// functions for single metrics sort again each time. A [Report] encodes
+// to the same JSON bytes every time for the same data; another row order
+// gives the same numbers up to the last bits of sums over rows. The
+// curves are kept whole (one point per distinct score, so up to one per
+// row). [WritePNG] draws them with gonum/plot; its bytes are stable run
+// to run as well.
 package metrics

@@ -23,8 +23,7 @@ type ranked struct {
 	tps, fps   []float64 // non-decreasing; tps[last], fps[last] are the class totals
 }
 
-// rank sorts checked data. It is the one O(n log n) step of a [Report]
-// (in fact O(n): a radix sort).
+// rank sorts checked data: the one sort behind a [Report].
 func rank(d Data) ranked {
 	order, keys := sortDescending(d)
 	distinct := 0

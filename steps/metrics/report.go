@@ -80,7 +80,8 @@ type Report struct {
 // otherwise it returns a [*DataError] (wrapping [ErrOneClass] for one
 // class, since ROC AUC is then undefined: scikit-learn raises too).
 //
-// Cost: one sort, O(n log n), and a few O(n) passes; memory O(n).
+// Cost: a radix sort and a few passes over the rows, O(n) time and
+// memory; on 100,000 rows a few tens of milliseconds.
 func Evaluate(d Data, s *Settings) (*Report, error) {
 	if s == nil {
 		s = DefaultSettings()
