@@ -7,7 +7,8 @@ import (
 )
 
 // Sentinel errors, matched with errors.Is against the [*DataError] that
-// every function returns for bad input.
+// every function returns for bad input (ErrSettings wraps into a plain
+// error that names the field).
 var (
 	// ErrEmpty means there are no rows, or no row has a non-zero weight.
 	ErrEmpty = errors.New("metrics: no data")
@@ -20,8 +21,11 @@ var (
 	// ErrOneClass means a metric needs both classes (or at least the
 	// positive one) and the data has only one with non-zero weight.
 	ErrOneClass = errors.New("metrics: only one class")
-	// ErrThreshold means a threshold is NaN.
+	// ErrThreshold means a threshold is NaN (or, in [Settings], not
+	// finite).
 	ErrThreshold = errors.New("metrics: invalid threshold")
+	// ErrSettings means a field of [Settings] is out of range.
+	ErrSettings = errors.New("invalid settings")
 )
 
 // DataError is a problem with the data given to a function of this

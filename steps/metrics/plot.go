@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"io"
-	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -105,20 +104,14 @@ func chance(x0, y0, x1, y1 float64) (*plotter.Line, error) {
 }
 
 // curve returns a solid line through x, y, thinned to the points that
-// move at least eps (in axis units) from the last one kept; the first and
-// last are always kept. With eps a fraction of a pixel the drawing does
-// not change, and a curve of 100,000 points draws in a fraction of the
-// time.
+// move at least eps (in axis units) from the last one kept (see thin).
+// With eps a fraction of a pixel the drawing does not change, and a curve
+// of 100,000 points draws in a fraction of the time.
 func curve(x, y []float64, step plotter.StepKind, eps float64) (*plotter.Line, error) {
-	xy := make(plotter.XYs, 0, min(len(x), 4096))
-	for i := range x {
-		if i > 0 && i < len(x)-1 {
-			last := xy[len(xy)-1]
-			if math.Abs(x[i]-last.X) < eps && math.Abs(y[i]-last.Y) < eps {
-				continue
-			}
-		}
-		xy = append(xy, plotter.XY{X: x[i], Y: y[i]})
+	keep := thin(x, y, eps, -1)
+	xy := make(plotter.XYs, len(keep))
+	for j, i := range keep {
+		xy[j] = plotter.XY{X: x[i], Y: y[i]}
 	}
 	l, err := plotter.NewLine(xy)
 	if err != nil {
