@@ -51,6 +51,6 @@
 // to the same JSON bytes every time for the same data; another row order
 // gives the same numbers up to the last bits of sums over rows. The
 // curves are kept whole (one point per distinct score, so up to one per
-// row) unless [Settings.CurveStep] thins them. [WritePNG] draws them with gonum/plot; its bytes are stable run
-// to run as well.
+// row) unless [Settings.CurveStep] thins them. [WritePNG] draws them with
+// gonum/plot; its bytes are stable run to run as well.
 package metrics
