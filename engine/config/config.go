@@ -104,9 +104,8 @@ func Load(path string, kinds *steps.Registry) (*Config, hcl.Diagnostics) {
 			Detail:   fmt.Sprintf("The folder %s holds no files ending in %s. Give the folder that holds the pipeline, or use -chdir.", path, strings.Join(FileSuffixes, " or ")),
 		}}
 	}
-	parser := hclparse.NewParser()
-	var parsed []*hcl.File
 	var diags hcl.Diagnostics
+	var sources []Source
 	for _, name := range files {
 		src, err := os.ReadFile(name)
 		if err != nil {
@@ -117,18 +116,37 @@ func Load(path string, kinds *steps.Registry) (*Config, hcl.Diagnostics) {
 			})
 			continue
 		}
-		f, fd := ParseSource(parser, name, src)
+		sources = append(sources, Source{Name: name, Bytes: src})
+	}
+	cfg, pd := Parse(dir, sources, kinds)
+	return cfg, append(diags, pd...)
+}
+
+// Source is one pipeline file's name and bytes.
+type Source struct {
+	Name  string
+	Bytes []byte
+}
+
+// Parse parses and decodes files that make up one pipeline in folder dir.
+// It never returns a nil Config.
+func Parse(dir string, files []Source, kinds *steps.Registry) (*Config, hcl.Diagnostics) {
+	parser := hclparse.NewParser()
+	var parsed []*hcl.File
+	var diags hcl.Diagnostics
+	for _, f := range files {
+		pf, fd := ParseSource(parser, f.Name, f.Bytes)
 		diags = append(diags, fd...)
-		if f != nil {
-			parsed = append(parsed, f)
+		if pf != nil && pf.Body != nil {
+			parsed = append(parsed, pf)
 		}
 	}
 	cfg, dd := Decode(dir, parsed, kinds)
 	diags = append(diags, dd...)
-	cfg.Files = files
 	cfg.Sources = map[string][]byte{}
-	for name, f := range parser.Files() {
-		cfg.Sources[name] = f.Bytes
+	for _, f := range files {
+		cfg.Files = append(cfg.Files, f.Name)
+		cfg.Sources[f.Name] = f.Bytes
 	}
 	return cfg, diags
 }

@@ -3,6 +3,8 @@ package eval
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -79,16 +81,45 @@ func typeMismatch(step *config.Step, a steps.Attribute, expr hcl.Expression, val
 	} else if a.Type.Equals(steps.ArtifactType) {
 		detail += " " + a.Name + " takes an artifact, the output of another step, e.g. load.corpus.train."
 	}
-	var pe cty.PathError
 	subject := expr.Range()
-	if errors.As(err, &pe) && len(pe.Path) > 0 {
-		subject = RangeOfPath(expr, pe.Path)
+	if path := conversionPath(err); len(path) > 0 {
+		subject = RangeOfPath(expr, path)
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Incorrect attribute value type",
 		Detail:   detail,
 		Subject:  subject.Ptr(),
+	}
+}
+
+var conversionStep = regexp.MustCompile(`^(?:element (\d+)|attribute "([^"]+)"|element "([^"]+)"): `)
+
+// conversionPath recovers the path to the element at fault from a cty
+// conversion error. Some conversions return a cty.PathError; others only
+// say "element 1: attribute "x": ..." in the message.
+func conversionPath(err error) cty.Path {
+	var pe cty.PathError
+	if errors.As(err, &pe) && len(pe.Path) > 0 {
+		return pe.Path
+	}
+	var path cty.Path
+	msg := err.Error()
+	for {
+		m := conversionStep.FindStringSubmatch(msg)
+		if m == nil {
+			return path
+		}
+		switch {
+		case m[1] != "":
+			i, _ := strconv.Atoi(m[1])
+			path = path.Index(cty.NumberIntVal(int64(i)))
+		case m[2] != "":
+			path = path.GetAttr(m[2])
+		default:
+			path = path.Index(cty.StringVal(m[3]))
+		}
+		msg = msg[len(m[0]):]
 	}
 }
 

@@ -49,6 +49,20 @@ func Load(opts Options) (*Pipeline, hcl.Diagnostics) {
 	if cfg == nil {
 		return nil, diags
 	}
+	p, more := check(cfg, opts)
+	return p, append(diags, more...)
+}
+
+// LoadSources is Load for files already in memory, in folder dir.
+func LoadSources(dir string, files []config.Source, opts Options) (*Pipeline, hcl.Diagnostics) {
+	cfg, diags := config.Parse(dir, files, opts.Kinds)
+	p, more := check(cfg, opts)
+	return p, append(diags, more...)
+}
+
+// check runs every phase after decoding.
+func check(cfg *config.Config, opts Options) (*Pipeline, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
 	p := &Pipeline{Config: cfg, Kinds: opts.Kinds, Sources: maps.Clone(cfg.Sources)}
 
 	g, gd := graph.Build(cfg, opts.Kinds)

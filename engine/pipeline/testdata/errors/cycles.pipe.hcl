@@ -1,9 +1,9 @@
 transform "a" {
-  input = transform.b.out   # ERROR: Cycle between steps
+  input = transform.b.out # ERROR: Cycle between steps
 }
 
 transform "b" {
-  input = transform.c.out   # ERROR: Cycle between steps
+  input = transform.c.out # ERROR: Cycle between steps
 }
 
 transform "c" {
@@ -12,11 +12,11 @@ transform "c" {
 }
 
 transform "self" {
-  input = transform.self.out   # ERROR: Cycle between steps
+  input = transform.self.out # ERROR: Cycle between steps
 }
 
 transform "x" {
-  input      = transform.y.out   # ERROR: Cycle between steps
+  input      = transform.y.out # ERROR: Cycle between steps
   depends_on = [transform.a]
 }
 

@@ -3,21 +3,21 @@ source "a" {
 }
 
 transform "b" {
-  input  = source.a.lines   # ERROR: Incorrect attribute value type
-  factor = "many"   # ERROR: Incorrect attribute value type
+  input  = source.a.lines # ERROR: Incorrect attribute value type
+  factor = "many"         # ERROR: Incorrect attribute value type
 }
 
 transform "c" {
   input  = source.a.data
-  factor = -1   # ERROR: Factor must be positive
-  mode   = "sideways"   # ERROR: Unknown mode
+  factor = -1         # ERROR: Factor must be positive
+  mode   = "sideways" # ERROR: Unknown mode
 }
 
 combine "d" {
-  inputs = [source.a.data, "not an artifact"]   # ERROR: Incorrect attribute value type
+  inputs = [source.a.data, "not an artifact"] # ERROR: Incorrect attribute value type
 }
 
 transform "f" {
   input = source.a.data
-  mode  = uper("x")   # ERROR: Call to unknown function
+  mode  = uper("x") # ERROR: Call to unknown function
 }

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"golang.org/x/term"
+
+	"github.com/pipe-ml/pipe/engine/diagfmt"
+	"github.com/pipe-ml/pipe/steps"
+)
+
+// command is one subcommand.
+type command interface {
+	// Name is the word that selects it.
+	Name() string
+	// Synopsis is one line for the command list.
+	Synopsis() string
+	// Usage is the hand-written help, with examples.
+	Usage() string
+	// Run runs the command with the arguments after its name.
+	Run(ctx context.Context, c *cli, args []string) error
+}
+
+// cli is what every command shares: where output goes, the environment,
+// and the global options.
+type cli struct {
+	stdout, stderr io.Writer
+	env            []string
+	kinds          *steps.Registry
+	noColor        bool
+	commands       []command
+}
+
+func newCLI(stdout, stderr io.Writer, env []string) *cli {
+	c := &cli{stdout: stdout, stderr: stderr, env: env, kinds: registry()}
+	c.commands = []command{
+		&validateCmd{}, &fmtCmd{}, &graphCmd{}, &versionCmd{},
+	}
+	return c
+}
+
+// getenv reads the environment the CLI was given.
+func (c *cli) getenv(name string) string {
+	prefix := name + "="
+	for i := len(c.env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(c.env[i], prefix); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// color reports whether output to w may be coloured: only on a terminal,
+// and not when -no-color, NO_COLOR or a CI environment says otherwise.
+func (c *cli) color(w io.Writer) bool {
+	if c.noColor || c.getenv("NO_COLOR") != "" || c.inCI() || c.getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// inCI reports whether the CLI runs in a CI job.
+func (c *cli) inCI() bool {
+	return c.getenv("CI") == "true" || c.getenv("GITHUB_ACTIONS") == "true"
+}
+
+const globalUsage = `Usage: pipe [global options] <command> [options] [args]
+
+pipe runs machine-learning pipelines written in HCL. Each step runs only
+when something it depends on changed; every run goes into a lineage
+registry.
+
+Commands:
+%s
+Global options (before the command):
+  -chdir=DIR   Switch to DIR before doing anything else.
+  -no-color    Never colour the output.
+  -help        Show this help. "pipe COMMAND -help" shows a command's.
+  -version     Same as "pipe version".
+
+Examples:
+  pipe validate examples/quickstart
+  pipe plan -out=plan.json
+  pipe apply plan.json
+`
+
+func (c *cli) usage() string {
+	var b strings.Builder
+	width := 0
+	for _, cmd := range c.commands {
+		width = max(width, len(cmd.Name()))
+	}
+	for _, cmd := range c.commands {
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, cmd.Name(), cmd.Synopsis())
+	}
+	return fmt.Sprintf(globalUsage, b.String())
+}
+
+// run parses the global options, runs a command and returns the exit code.
+func (c *cli) run(ctx context.Context, args []string) int {
+	var chdir string
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
+		switch name {
+		case "chdir":
+			if !hasValue {
+				if len(args) < 2 {
+					fmt.Fprintln(c.stderr, "Error: -chdir needs a folder: -chdir=DIR")
+					return exitError
+				}
+				value, args = args[1], args[1:]
+			}
+			chdir = value
+		case "no-color":
+			c.noColor = true
+		case "h", "help":
+			fmt.Fprint(c.stdout, c.usage())
+			return exitOK
+		case "v", "version":
+			args = []string{"version"}
+			continue
+		default:
+			fmt.Fprintf(c.stderr, "Error: unknown global option %s\n\n%s", args[0], c.usage())
+			return exitError
+		}
+		args = args[1:]
+	}
+	if chdir != "" {
+		if err := os.Chdir(chdir); err != nil {
+			return exitCode(c.stderr, withHint(fmt.Errorf("-chdir: %w", err), "give a folder that exists"))
+		}
+	}
+	if len(args) == 0 {
+		fmt.Fprint(c.stderr, c.usage())
+		return exitError
+	}
+	name, rest := args[0], args[1:]
+	if name == "help" {
+		if len(rest) == 0 {
+			fmt.Fprint(c.stdout, c.usage())
+			return exitOK
+		}
+		name, rest = rest[0], []string{"-help"}
+	}
+	for _, cmd := range c.commands {
+		if cmd.Name() == name {
+			return exitCode(c.stderr, cmd.Run(ctx, c, rest))
+		}
+	}
+	names := make([]string, len(c.commands))
+	for i, cmd := range c.commands {
+		names[i] = cmd.Name()
+	}
+	msg := fmt.Sprintf("unknown command %q", name)
+	if s := closest(name, names); s != "" {
+		msg += fmt.Sprintf(". Did you mean %q?", s)
+	}
+	fmt.Fprintf(c.stderr, "Error: %s\n\n%s", msg, c.usage())
+	return exitError
+}
+
+func closest(name string, names []string) string {
+	best, dist := "", 3
+	for _, n := range names {
+		if d := editDistance(name, n); d < dist {
+			best, dist = n, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// parseFlags parses a command's flags, allowing them before and after the
+// positional arguments (pipe plan . -out=x works like pipe plan -out=x .).
+// -h and -help print the usage to stdout and stop with exit 0; a bad flag
+// prints it to stderr and exits 1.
+func (c *cli) parseFlags(fs *flag.FlagSet, usage string, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	fs.BoolVar(&c.noColor, "no-color", c.noColor, "")
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(c.stdout, usage)
+				return nil, &exitErr{code: exitOK}
+			}
+			fmt.Fprintf(c.stderr, "Error: %s\n\n%s", err, usage)
+			return nil, errReported
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// onePath returns the single optional PATH argument, default ".".
+func onePath(args []string, usage string) (string, error) {
+	switch len(args) {
+	case 0:
+		return ".", nil
+	case 1:
+		return args[0], nil
+	}
+	return "", &exitErr{code: exitError, msg: fmt.Sprintf("too many arguments: %s\n\n%s", strings.Join(args, " "), usage)}
+}
+
+// printDiagnostics writes diagnostics to stderr for a person.
+func (c *cli) printDiagnostics(diags hcl.Diagnostics, sources map[string][]byte) {
+	if len(diags) == 0 {
+		return
+	}
+	diagfmt.Text(c.stderr, sortDiagnostics(diags), diagfmt.Sources(sources), c.color(c.stderr))
+}
+
+// sortDiagnostics orders diagnostics by file and position (errors without
+// a location first), keeping the order of equal ones.
+func sortDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
+	out := slices.Clone(diags)
+	slices.SortStableFunc(out, func(a, b *hcl.Diagnostic) int {
+		switch {
+		case a.Subject == nil && b.Subject == nil:
+			return 0
+		case a.Subject == nil:
+			return -1
+		case b.Subject == nil:
+			return 1
+		}
+		if c := strings.Compare(a.Subject.Filename, b.Subject.Filename); c != 0 {
+			return c
+		}
+		return a.Subject.Start.Byte - b.Subject.Start.Byte
+	})
+	return out
+}

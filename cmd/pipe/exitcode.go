@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit codes. They follow Terraform's where Terraform has one.
+const (
+	exitOK      = 0
+	exitError   = 1 // any failure, including invalid pipelines
+	exitChanges = 2 // plan -detailed-exitcode: something would run
+	exitFormat  = 3 // fmt -check: a file is not formatted
+)
+
+// exitErr carries an exit code other than 1. An empty message means
+// everything was already printed.
+type exitErr struct {
+	code int
+	msg  string
+}
+
+func (e *exitErr) Error() string { return e.msg }
+
+// errReported is returned after diagnostics were printed: exit 1, print
+// nothing more.
+var errReported = &exitErr{code: exitError}
+
+// hintErr is an error with a suggestion of what to try.
+type hintErr struct {
+	err error
+	try string
+}
+
+func (e *hintErr) Error() string { return e.err.Error() }
+func (e *hintErr) Unwrap() error { return e.err }
+
+// withHint wraps err with a "Try:" line.
+func withHint(err error, format string, args ...any) error {
+	return &hintErr{err: err, try: fmt.Sprintf(format, args...)}
+}
+
+// exitCode prints err, if it has anything left to say, and returns the
+// code the process exits with. It is the only place errors become codes.
+func exitCode(stderr io.Writer, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitErr
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(stderr, "Error: %s\n", ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "Error: %s\n", strings.TrimSpace(err.Error()))
+	var he *hintErr
+	if errors.As(err, &he) && he.try != "" {
+		fmt.Fprintf(stderr, "Try: %s\n", he.try)
+	}
+	return exitError
+}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+)
+
+type fmtCmd struct {
+	stdin io.Reader // nil means os.Stdin
+}
+
+func (*fmtCmd) Name() string     { return "fmt" }
+func (*fmtCmd) Synopsis() string { return "Rewrite pipeline files into canonical form" }
+func (*fmtCmd) Usage() string {
+	return `Usage: pipe fmt [options] [PATH...]
+
+Rewrites *.pipe.hcl files into the canonical layout (indentation, aligned
+equals signs, spacing), as terraform fmt does. PATH is a file or a folder
+(default the current folder); "-" formats standard input to standard
+output. Files named explicitly are formatted whatever their name. Files
+with syntax errors are reported and left alone. Formatting twice changes
+nothing.
+
+Options:
+  -check       Write nothing; exit 3 when a file is not formatted.
+  -diff        Print the changes as a unified diff.
+  -list=false  Do not list the files that change.
+  -write=false Do not rewrite the files (implied by -check).
+  -recursive   Also format files in subfolders.
+  -no-color    Never colour the output.
+
+Exit status: 0 when all is well, 1 on errors, 3 with -check when a file
+needs formatting.
+
+Examples:
+  pipe fmt
+  pipe fmt -check -diff -recursive .
+`
+}
+
+type fmtOptions struct {
+	check, diff, list, write, recursive bool
+}
+
+func (cmd *fmtCmd) Run(ctx context.Context, c *cli, args []string) error {
+	fs := flag.NewFlagSet("fmt", flag.ContinueOnError)
+	var o fmtOptions
+	fs.BoolVar(&o.check, "check", false, "")
+	fs.BoolVar(&o.diff, "diff", false, "")
+	fs.BoolVar(&o.list, "list", true, "")
+	fs.BoolVar(&o.write, "write", true, "")
+	fs.BoolVar(&o.recursive, "recursive", false, "")
+	args, err := c.parseFlags(fs, cmd.Usage(), args)
+	if err != nil {
+		return err
+	}
+	if o.check {
+		o.write = false
+	}
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	var diags hcl.Diagnostics
+	sources := map[string][]byte{}
+	unformatted := 0
+	for _, arg := range args {
+		if arg == "-" {
+			in := cmd.stdin
+			if in == nil {
+				in = os.Stdin
+			}
+			src, err := io.ReadAll(in)
+			if err != nil {
+				return err
+			}
+			out, d := formatSource("<stdin>", src)
+			sources["<stdin>"] = src
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				continue
+			}
+			if !bytes.Equal(src, out) {
+				unformatted++
+			}
+			if o.diff {
+				io.WriteString(c.stdout, unifiedDiff("<stdin>", src, out))
+			}
+			if !o.check && !o.diff {
+				c.stdout.Write(out)
+			}
+			continue
+		}
+		files, err := fmtFiles(arg, o.recursive)
+		if err != nil {
+			return withHint(err, "give files or folders that exist")
+		}
+		for _, name := range files {
+			src, err := os.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			sources[name] = src
+			out, d := formatSource(name, src)
+			diags = append(diags, d...)
+			if d.HasErrors() || bytes.Equal(src, out) {
+				continue
+			}
+			unformatted++
+			if o.list {
+				fmt.Fprintln(c.stdout, name)
+			}
+			if o.diff {
+				io.WriteString(c.stdout, unifiedDiff(name, src, out))
+			}
+			if o.write {
+				if err := writeFileAtomic(name, out); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	c.printDiagnostics(diags, sources)
+	if diags.HasErrors() {
+		return errReported
+	}
+	if o.check && unformatted > 0 {
+		return &exitErr{code: exitFormat}
+	}
+	return nil
+}
+
+// formatSource returns src in canonical form, refusing (with the syntax
+// errors) what does not parse.
+func formatSource(name string, src []byte) ([]byte, hcl.Diagnostics) {
+	if _, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos); diags.HasErrors() {
+		return nil, diags
+	}
+	return hclwrite.Format(src), nil
+}
+
+// fmtFiles lists the files to format under path.
+func fmtFiles(path string, recursive bool) ([]string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != path && (!recursive || strings.HasPrefix(d.Name(), ".")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(d.Name(), ".pipe.hcl") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	slices.Sort(files)
+	return files, err
+}
+
+// writeFileAtomic replaces a file's content without a moment where it is
+// half written, keeping its permissions.
+func writeFileAtomic(name string, data []byte) error {
+	info, err := os.Stat(name)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}

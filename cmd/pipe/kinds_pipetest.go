@@ -1,0 +1,20 @@
+//go:build pipetest
+
+package main
+
+import (
+	"github.com/pipe-ml/pipe/engine/testkinds"
+	"github.com/pipe-ml/pipe/steps"
+	"github.com/pipe-ml/pipe/steps/builtin"
+)
+
+// registry adds the engine's test kinds to the built-in ones, for the
+// CLI's own tests, which build pipe with -tags pipetest.
+func registry() *steps.Registry {
+	r := builtin.Registry()
+	for _, name := range testkinds.Registry(nil).Names() {
+		k, _ := testkinds.Registry(nil).Lookup(name)
+		r.Register(k)
+	}
+	return r
+}

@@ -1,0 +1,10 @@
+package builtin
+
+import (
+	"github.com/pipe-ml/pipe/steps"
+)
+
+// Registry returns a registry holding every built-in step kind.
+func Registry() *steps.Registry {
+	return steps.NewRegistry()
+}
