@@ -60,10 +60,9 @@ func rank(d Data) ranked {
 
 // sortDescending returns the indices of the rows of non-zero weight by
 // decreasing score, ties by decreasing index, and their sort keys (equal
-// keys are equal scores). It is a stable LSD radix
-// sort, one byte at a time, on keys whose unsigned order is the reverse
-// of the scores' order; the rows go in by decreasing index, so stability
-// orders ties. Scores are finite; -0 is made +0 first, so the two tie as
+// keys are equal scores). It is a stable LSD radix sort, one byte at a
+// time, on keys whose unsigned order is the reverse of the scores' order;
+// the rows go in by decreasing index, so stability orders ties. Scores are finite; -0 is made +0 first, so the two tie as
 // they do in NumPy. Passes in which every key has the same byte are
 // skipped (for probabilities, the top bytes mostly are).
 func sortDescending(d Data) (order []int32, keys []uint64) {

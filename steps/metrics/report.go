@@ -67,7 +67,9 @@ type Report struct {
 	// it gave: class 1 when score > Threshold.
 	ThresholdRule string  `json:"threshold_rule"`
 	Threshold     float64 `json:"threshold"`
-	// Confusion and the four metrics after it are those of Threshold.
+	// Confusion and the four metrics after it are those of Threshold,
+	// taken from the sorted sums (with fractional weights they may differ
+	// from [ConfusionAt]'s row-order sums in the last bits).
 	Confusion Confusion `json:"confusion"`
 	Accuracy  float64   `json:"accuracy"`
 	Precision float64   `json:"precision"`
