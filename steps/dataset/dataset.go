@@ -1,0 +1,128 @@
+package dataset
+
+import (
+	"fmt"
+	"math"
+)
+
+// Version is the format version written to, and required in, the
+// pipe.dataset.version metadata key.
+const Version = "1"
+
+// Parts of a split, as recorded in [Meta.Part].
+const (
+	PartData  = "data"
+	PartTrain = "train"
+	PartTest  = "test"
+)
+
+// Dataset is a labelled feature matrix with optional per-row columns.
+//
+// X is row-major: row i is X[i*Dim : (i+1)*Dim]. A Dataset returned by
+// [Read] may alias the memory it was read into; treat its slices as
+// read-only (they stay valid as long as the Dataset is reachable, the
+// garbage collector owns them).
+type Dataset struct {
+	// N is the number of rows, Dim the number of features per row.
+	N, Dim int
+	// X holds N*Dim finite float32 features, row-major.
+	X []float32
+	// Y holds N labels, each 0 or 1.
+	Y []uint8
+	// W holds N finite, non-negative weights, or is nil (every row
+	// weighs 1).
+	W []float64
+	// IDs and Texts hold N strings each, or are nil when the source had
+	// no such column.
+	IDs, Texts []string
+	// Meta describes where the rows came from.
+	Meta Meta
+}
+
+// Meta is the descriptive part of a dataset, stored as Arrow schema
+// metadata. Row counts are derived from the data and checked on read.
+type Meta struct {
+	// Positive is the source label value that was mapped to class 1,
+	// as the user wrote it (e.g. "private", "1", "true").
+	Positive string
+	// Part is PartData, PartTrain or PartTest.
+	Part string
+	// Features describes where the features came from, e.g.
+	// "prefix emb_, dim 584" or "column embedding, dim 584".
+	Features string
+	// Source lists the files read, one "path sha256:hex" per line.
+	Source string
+}
+
+// Row returns row i of the feature matrix, aliasing X.
+func (d *Dataset) Row(i int) []float32 {
+	return d.X[i*d.Dim : (i+1)*d.Dim : (i+1)*d.Dim]
+}
+
+// Positives counts the rows with label 1.
+func (d *Dataset) Positives() int {
+	n := 0
+	for _, y := range d.Y {
+		n += int(y)
+	}
+	return n
+}
+
+// LabelsFloat64 returns the labels as a new slice of 0.0 and 1.0, the
+// form a logistic regression solver works with.
+func (d *Dataset) LabelsFloat64() []float64 {
+	y := make([]float64, len(d.Y))
+	for i, v := range d.Y {
+		y[i] = float64(v)
+	}
+	return y
+}
+
+// Check verifies the invariants documented on Dataset: lengths, finite
+// features, labels 0 or 1, finite non-negative weights. Write and Read
+// call it; it returns the first problem found.
+func (d *Dataset) Check() error {
+	if d.N < 0 || d.Dim <= 0 {
+		return fmt.Errorf("dataset: %d rows of dimension %d: want rows >= 0 and dimension >= 1", d.N, d.Dim)
+	}
+	if d.N > math.MaxInt/d.Dim || len(d.X) != d.N*d.Dim {
+		return fmt.Errorf("dataset: feature matrix has %d values, want %d rows × %d = %d", len(d.X), d.N, d.Dim, d.N*d.Dim)
+	}
+	if len(d.Y) != d.N {
+		return fmt.Errorf("dataset: %d labels for %d rows", len(d.Y), d.N)
+	}
+	if d.W != nil && len(d.W) != d.N {
+		return fmt.Errorf("dataset: %d weights for %d rows", len(d.W), d.N)
+	}
+	if d.IDs != nil && len(d.IDs) != d.N {
+		return fmt.Errorf("dataset: %d ids for %d rows", len(d.IDs), d.N)
+	}
+	if d.Texts != nil && len(d.Texts) != d.N {
+		return fmt.Errorf("dataset: %d texts for %d rows", len(d.Texts), d.N)
+	}
+	for i, y := range d.Y {
+		if y > 1 {
+			return fmt.Errorf("dataset: row %d: label %d is not 0 or 1", i+1, y)
+		}
+	}
+	if i := FirstNonFinite(d.X); i >= 0 {
+		return fmt.Errorf("dataset: row %d, feature %d: %v is not a finite number", i/d.Dim+1, i%d.Dim, d.X[i])
+	}
+	for i, w := range d.W {
+		if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 {
+			return fmt.Errorf("dataset: row %d: weight %v is not a finite number >= 0", i+1, w)
+		}
+	}
+	return nil
+}
+
+// FirstNonFinite returns the index of the first NaN or ±Inf in x, or -1.
+func FirstNonFinite(x []float32) int {
+	const exp = 0x7f800000 // all exponent bits set: Inf or NaN
+	for i, v := range x {
+		if math.Float32bits(v)&exp == exp {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,210 @@
+package dataset
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pipe-ml/pipe/steps"
+)
+
+// sample returns a small dataset with every optional column.
+func sample(n, dim int, seed uint64) *Dataset {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	d := &Dataset{N: n, Dim: dim, X: make([]float32, n*dim), Y: make([]uint8, n),
+		W: make([]float64, n), IDs: make([]string, n), Texts: make([]string, n),
+		Meta: Meta{Positive: "private", Part: PartTrain, Features: "prefix emb_, dim 3", Source: "a.csv sha256:00"}}
+	for i := range d.X {
+		d.X[i] = float32(rng.Float64()*2 - 1)
+	}
+	for i := 0; i < n; i++ {
+		d.Y[i] = uint8(rng.IntN(2))
+		d.W[i] = rng.Float64()
+		d.IDs[i] = "id-" + string(rune('a'+i%26))
+		d.Texts[i] = strings.Repeat("word ", i%4)
+	}
+	return d
+}
+
+func encode(t testing.TB, d *Dataset) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, d); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	return buf.Bytes()
+}
+
+func TestRoundTrip(t *testing.T) {
+	full := sample(37, 3, 1)
+	bare := sample(5, 3, 2)
+	bare.W, bare.IDs, bare.Texts = nil, nil, nil
+	idsOnly := sample(4, 3, 3)
+	idsOnly.W, idsOnly.Texts = nil, nil
+	empty := &Dataset{N: 0, Dim: 584, X: []float32{}, Y: []uint8{}, Meta: Meta{Part: PartTest}}
+	for name, d := range map[string]*Dataset{"full": full, "bare": bare, "ids only": idsOnly, "empty": empty} {
+		t.Run(name, func(t *testing.T) {
+			b := encode(t, d)
+			got, err := Decode(b)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if diff := cmp.Diff(d, got, cmp.Comparer(func(a, b []float32) bool {
+				return len(a) == len(b) && bytes.Equal(bytesOf(a), bytesOf(b))
+			})); diff != "" {
+				t.Errorf("round trip (-want +got):\n%s", diff)
+			}
+			if again := encode(t, got); !bytes.Equal(b, again) {
+				t.Errorf("writing what was read gives different bytes")
+			}
+		})
+	}
+}
+
+func TestWriteDeterministic(t *testing.T) {
+	a := encode(t, sample(100, 7, 9))
+	b := encode(t, sample(100, 7, 9))
+	if !bytes.Equal(a, b) {
+		t.Fatal("same dataset, different bytes")
+	}
+}
+
+func TestReadAliasesMatrix(t *testing.T) {
+	d := sample(64, 16, 4)
+	path := filepath.Join(t.TempDir(), "d.arrow")
+	if err := os.WriteFile(path, encode(t, d), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := uintptr(unsafe.Pointer(&got.X[0])); p%4 != 0 {
+		t.Errorf("features are not float32-aligned: %#x", p)
+	}
+	if !bytes.Equal(bytesOf(got.X), bytesOf(d.X)) {
+		t.Error("features differ")
+	}
+}
+
+func TestWriteRejectsInvalid(t *testing.T) {
+	cases := map[string]func(d *Dataset){
+		"nan feature":     func(d *Dataset) { d.X[4] = float32(math.NaN()) },
+		"inf feature":     func(d *Dataset) { d.X[0] = float32(math.Inf(-1)) },
+		"label 2":         func(d *Dataset) { d.Y[1] = 2 },
+		"negative weight": func(d *Dataset) { d.W[2] = -1 },
+		"short labels":    func(d *Dataset) { d.Y = d.Y[:2] },
+		"short matrix":    func(d *Dataset) { d.X = d.X[:5] },
+		"short ids":       func(d *Dataset) { d.IDs = d.IDs[:1] },
+		"zero dim":        func(d *Dataset) { d.Dim = 0 },
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := sample(4, 3, 5)
+			mutate(d)
+			if err := Write(io.Discard, d); err == nil || !strings.HasPrefix(err.Error(), "dataset: ") {
+				t.Errorf("Write = %v, want a dataset: error", err)
+			}
+		})
+	}
+}
+
+// TestReadCorrupt cuts and flips a small file everywhere: Read must
+// return an error (or, for a flip in padding, a valid dataset), never
+// panic.
+func TestReadCorrupt(t *testing.T) {
+	b := encode(t, sample(6, 3, 6))
+	for n := 0; n < len(b); n++ {
+		if _, err := Decode(b[:n]); err == nil {
+			t.Fatalf("Decode of the first %d of %d bytes succeeded", n, len(b))
+		}
+	}
+	for i := range b {
+		for _, bit := range []byte{0x01, 0x80, 0xff} {
+			c := bytes.Clone(b)
+			c[i] ^= bit
+			if d, err := Decode(c); err == nil {
+				if err := d.Check(); err != nil {
+					t.Fatalf("flip at %d: Decode returned an invalid dataset: %v", i, err)
+				}
+			}
+		}
+	}
+}
+
+func TestReadRejectsForeignFiles(t *testing.T) {
+	for name, b := range map[string][]byte{
+		"empty":   nil,
+		"text":    []byte("label,emb_0\n1,0.5\n"),
+		"magic":   []byte("ARROW1\x00\x00ARROW1"),
+		"parquet": []byte("PAR1\x00\x00\x00\x00PAR1"),
+	} {
+		if _, err := Decode(b); err == nil {
+			t.Errorf("%s: Decode succeeded", name)
+		}
+	}
+}
+
+// memEnv is the smallest steps.Env that Open needs: artifacts in a map.
+type memEnv struct {
+	steps.Env
+	objects map[string][]byte
+}
+
+func (e *memEnv) OpenArtifact(_ context.Context, a steps.Artifact) (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(e.objects[a.Digest])), nil
+}
+
+func TestOpen(t *testing.T) {
+	d := sample(10, 3, 7)
+	b := encode(t, d)
+	sum := sha256.Sum256(b)
+	a := steps.Artifact{Digest: "sha256:" + hex.EncodeToString(sum[:]), MediaType: steps.MediaDataset, Size: int64(len(b))}
+	env := &memEnv{objects: map[string][]byte{a.Digest: b}}
+	got, err := Open(context.Background(), env, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.N != 10 || got.Positives() != d.Positives() {
+		t.Errorf("Open: %d rows, %d positives", got.N, got.Positives())
+	}
+	a.MediaType = steps.MediaModel
+	if _, err := Open(context.Background(), env, a); err == nil || !strings.Contains(err.Error(), "not a dataset") {
+		t.Errorf("Open of a model = %v, want a media type error", err)
+	}
+}
+
+func TestLabelsFloat64(t *testing.T) {
+	d := &Dataset{Y: []uint8{0, 1, 1}}
+	if got := d.LabelsFloat64(); !cmp.Equal(got, []float64{0, 1, 1}) {
+		t.Errorf("LabelsFloat64 = %v", got)
+	}
+}
+
+func FuzzDatasetRead(f *testing.F) {
+	f.Add(encode(f, sample(3, 2, 1)))
+	bare := sample(2, 4, 2)
+	bare.W, bare.Texts = nil, nil
+	f.Add(encode(f, bare))
+	f.Add([]byte("ARROW1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := Decode(b)
+		if err != nil {
+			return
+		}
+		if err := d.Check(); err != nil {
+			t.Fatalf("Decode returned an invalid dataset: %v", err)
+		}
+	})
+}

@@ -1,0 +1,175 @@
+package dataset
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"unsafe"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/ipc"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+)
+
+// Column names of the format.
+const (
+	ColFeatures = "features"
+	ColLabel    = "label"
+	ColWeight   = "weight"
+	ColID       = "id"
+	ColText     = "text"
+)
+
+// Metadata keys of the format.
+const (
+	keyVersion   = "pipe.dataset.version"
+	keyDim       = "pipe.dataset.dim"
+	keyRows      = "pipe.dataset.rows"
+	keyPositives = "pipe.dataset.positives"
+	keyPositive  = "pipe.dataset.positive"
+	keyPart      = "pipe.dataset.part"
+	keyFeatures  = "pipe.dataset.features"
+	keySource    = "pipe.dataset.source"
+)
+
+// Write writes d to w as an Arrow IPC file (see the package
+// documentation). The same Dataset always gives the same bytes. The
+// feature matrix, labels and weights are written straight from d's
+// memory, without a copy; ids and texts are copied once into Arrow string
+// arrays.
+func Write(w io.Writer, d *Dataset) error {
+	if err := d.Check(); err != nil {
+		return err
+	}
+	if d.Dim > math.MaxInt32 {
+		return fmt.Errorf("dataset: dimension %d is too large", d.Dim)
+	}
+	schema := arrowSchema(d)
+	cols := []arrow.Array{featuresArray(d), labelArray(d)}
+	if d.W != nil {
+		cols = append(cols, float64Array(d.W))
+	}
+	for _, ss := range [][]string{d.IDs, d.Texts} {
+		if ss == nil {
+			continue
+		}
+		a, err := stringArray(ss)
+		if err != nil {
+			return err
+		}
+		cols = append(cols, a)
+	}
+	rec := array.NewRecord(schema, cols, int64(d.N))
+	defer rec.Release()
+	for _, c := range cols {
+		c.Release()
+	}
+
+	fw, err := ipc.NewFileWriter(&positionWriter{w: w}, ipc.WithSchema(schema), ipc.WithAllocator(memory.DefaultAllocator))
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	if err := fw.Write(rec); err != nil {
+		return fmt.Errorf("dataset: writing rows: %w", err)
+	}
+	if err := fw.Close(); err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	return nil
+}
+
+func arrowSchema(d *Dataset) *arrow.Schema {
+	fields := []arrow.Field{
+		{Name: ColFeatures, Type: arrow.FixedSizeListOfNonNullable(int32(d.Dim), arrow.PrimitiveTypes.Float32)},
+		{Name: ColLabel, Type: arrow.PrimitiveTypes.Uint8},
+	}
+	if d.W != nil {
+		fields = append(fields, arrow.Field{Name: ColWeight, Type: arrow.PrimitiveTypes.Float64})
+	}
+	if d.IDs != nil {
+		fields = append(fields, arrow.Field{Name: ColID, Type: arrow.BinaryTypes.String})
+	}
+	if d.Texts != nil {
+		fields = append(fields, arrow.Field{Name: ColText, Type: arrow.BinaryTypes.String})
+	}
+	md := arrow.NewMetadata(
+		[]string{keyVersion, keyDim, keyRows, keyPositives, keyPositive, keyPart, keyFeatures, keySource},
+		[]string{Version, strconv.Itoa(d.Dim), strconv.Itoa(d.N), strconv.Itoa(d.Positives()),
+			d.Meta.Positive, d.Meta.Part, d.Meta.Features, d.Meta.Source},
+	)
+	return arrow.NewSchema(fields, &md)
+}
+
+// bytesOf views a slice of fixed-size numbers as its bytes, without a
+// copy.
+func bytesOf[T float32 | float64 | uint8](s []T) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(s[0])))
+}
+
+func featuresArray(d *Dataset) arrow.Array {
+	values := array.NewData(arrow.PrimitiveTypes.Float32, len(d.X),
+		[]*memory.Buffer{nil, memory.NewBufferBytes(bytesOf(d.X))}, nil, 0, 0)
+	defer values.Release()
+	list := array.NewData(arrow.FixedSizeListOfNonNullable(int32(d.Dim), arrow.PrimitiveTypes.Float32), d.N,
+		[]*memory.Buffer{nil}, []arrow.ArrayData{values}, 0, 0)
+	defer list.Release()
+	return array.NewFixedSizeListData(list)
+}
+
+func labelArray(d *Dataset) arrow.Array {
+	data := array.NewData(arrow.PrimitiveTypes.Uint8, d.N,
+		[]*memory.Buffer{nil, memory.NewBufferBytes(bytesOf(d.Y))}, nil, 0, 0)
+	defer data.Release()
+	return array.NewUint8Data(data)
+}
+
+func float64Array(w []float64) arrow.Array {
+	data := array.NewData(arrow.PrimitiveTypes.Float64, len(w),
+		[]*memory.Buffer{nil, memory.NewBufferBytes(bytesOf(w))}, nil, 0, 0)
+	defer data.Release()
+	return array.NewFloat64Data(data)
+}
+
+func stringArray(ss []string) (arrow.Array, error) {
+	total := 0
+	for _, s := range ss {
+		total += len(s)
+		if total > math.MaxInt32 {
+			return nil, fmt.Errorf("dataset: string column holds more than 2 GiB")
+		}
+	}
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	defer b.Release()
+	b.Reserve(len(ss))
+	b.ReserveData(total)
+	for _, s := range ss {
+		b.Append(s)
+	}
+	return b.NewArray(), nil
+}
+
+// positionWriter gives the Arrow file writer the one kind of Seek it
+// uses, asking for the current position, so that any io.Writer (a store
+// upload, a hash) can take a dataset.
+type positionWriter struct {
+	w   io.Writer
+	pos int64
+}
+
+func (p *positionWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	p.pos += int64(n)
+	return n, err
+}
+
+func (p *positionWriter) Seek(offset int64, whence int) (int64, error) {
+	if offset != 0 || whence != io.SeekCurrent {
+		return p.pos, fmt.Errorf("dataset: writer cannot seek")
+	}
+	return p.pos, nil
+}
