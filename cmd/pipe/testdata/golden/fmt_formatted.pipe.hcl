@@ -1,0 +1,3 @@
+source "corpus" {
+  path = "x"
+}

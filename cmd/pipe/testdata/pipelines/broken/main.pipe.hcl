@@ -1,0 +1,8 @@
+source "corpus" {
+  path = "data/*.txt"
+}
+
+transform "shout" {
+  input  = source.corpus.dat
+  factr  = 2
+}
