@@ -27,7 +27,9 @@ type ModelVersion struct {
 	// already be in the registry.
 	ReportDigest string `json:"report_digest,omitempty"`
 	// URI is where the version was published, e.g.
-	// gs://bucket/prefix/v3/.
+	// gs://bucket/prefix/v3/. CreateModelVersion replaces "{version}" in
+	// it with the number it assigns, so a publisher can name the folder
+	// before it knows the number: gs://bucket/prefix/v{version}/.
 	URI string `json:"uri,omitempty"`
 	// Metrics are the version's evaluation metrics, by name.
 	Metrics map[string]float64 `json:"metrics,omitempty"`
@@ -54,6 +56,9 @@ var (
 	aliasNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
 	versionRE   = regexp.MustCompile(`^v?[0-9]+$`)
 )
+
+// VersionPlaceholder in a ModelVersion's URI is replaced by its number.
+const VersionPlaceholder = "{version}"
 
 // Latest is the selector for a model's newest version: NAME@latest. It
 // cannot be used as an alias name.
@@ -119,11 +124,12 @@ func (db *DB) CreateModelVersion(ctx context.Context, mv ModelVersion) (version 
 			modelID).Scan(&version); err != nil {
 			return err
 		}
+		uri := strings.ReplaceAll(mv.URI, VersionPlaceholder, strconv.Itoa(version))
 		var vid int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO model_versions
 			(model_id, version, model_artifact_id, report_artifact_id, eval_data_digest, uri, run_id, execution_id, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			modelID, version, modelArt, reportArt, nullString(mv.EvalDataDigest), nullString(mv.URI),
+			modelID, version, modelArt, reportArt, nullString(mv.EvalDataDigest), nullString(uri),
 			nullID(mv.RunID), nullID(mv.ExecutionID), now).Scan(&vid); err != nil {
 			if strings.Contains(err.Error(), "FOREIGN KEY") {
 				return fmt.Errorf("registry: model version %s refers to run %d or execution %d, which does not exist", mv.Model, mv.RunID, mv.ExecutionID)
