@@ -15,8 +15,10 @@ import (
 
 type graphCmd struct{}
 
-func (*graphCmd) Name() string     { return "graph" }
-func (*graphCmd) Synopsis() string { return "Print the pipeline's steps and dependencies as DOT or Mermaid" }
+func (*graphCmd) Name() string { return "graph" }
+func (*graphCmd) Synopsis() string {
+	return "Print the pipeline's steps and dependencies as DOT or Mermaid"
+}
 func (*graphCmd) Usage() string {
 	return `Usage: pipe graph [options] [PATH]
 
