@@ -33,7 +33,7 @@ import (
 // recorded as the blob's content type where the backend keeps one; the
 // digest alone identifies the object.
 func (s *Store) Put(ctx context.Context, mediaType string, write func(w io.Writer) error) (steps.Artifact, error) {
-	spool, err := os.CreateTemp(s.opts.SpoolDir, "pipe-spool-*")
+	spool, err := os.CreateTemp(s.opts.SpoolDir, spoolPattern)
 	if err != nil {
 		return steps.Artifact{}, fmt.Errorf("store: creating a spool file: %w", err)
 	}
@@ -63,6 +63,9 @@ func (s *Store) Put(ctx context.Context, mediaType string, write func(w io.Write
 	}
 	return a, nil
 }
+
+// spoolPattern names Put's spool files, for os.CreateTemp.
+const spoolPattern = "pipe-spool-*"
 
 // PutBytes stores data as an object, like Put.
 func (s *Store) PutBytes(ctx context.Context, mediaType string, data []byte) (steps.Artifact, error) {

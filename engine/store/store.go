@@ -31,7 +31,7 @@ type Options struct {
 	// bounded only by the caller's context. Default 60 s.
 	RequestTimeout time.Duration
 	// SpoolDir is the local folder where Put writes an object before
-	// uploading it. Default os.TempDir().
+	// uploading it; it is created when missing. Default os.TempDir().
 	SpoolDir string
 }
 
@@ -64,6 +64,8 @@ func OpenOptions(ctx context.Context, url, baseDir string, opts *Options) (*Stor
 	}
 	if o.SpoolDir == "" {
 		o.SpoolDir = os.TempDir()
+	} else if err := os.MkdirAll(o.SpoolDir, 0o777); err != nil {
+		return nil, fmt.Errorf("store: creating spool folder: %w", err)
 	}
 	b, err := loc.Open(ctx, &BucketOptions{NoClientRetry: true})
 	if err != nil {

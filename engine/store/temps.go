@@ -9,22 +9,34 @@ import (
 	"time"
 )
 
-// CleanTemps removes the temporary files that writers to a local store
-// (file://) left behind when their process was killed, and returns how
-// many it removed. Such files are named KEY.<hex time>.tmp beside the key
-// they were going to become; they are never read as objects (reads use
-// exact keys, and listings of the store skip them), so they only waste
-// space. Only files older than minAge are removed, so that a write in
-// progress in another process is left alone; an hour is a safe minAge.
-// On other backends, whose writers leave nothing behind, it does nothing.
+// CleanTemps removes the files that a killed process left behind, and
+// returns how many it removed: spool files (pipe-spool-*) in
+// Options.SpoolDir, and in a local store (file://) the temporary files
+// named KEY.<hex time>.tmp beside the key they were going to become. The
+// latter are never read as objects (reads use exact keys, and listings of
+// the store skip them), so they only waste space. Only files older than
+// minAge are removed, so that a write in progress in another process is
+// left alone; an hour is a safe minAge. Other backends leave nothing
+// behind.
 //
 // `pipe apply` calls it once it holds the state lock.
 func (s *Store) CleanTemps(ctx context.Context, minAge time.Duration) (int, error) {
-	if s.loc.Scheme != "file" {
-		return 0, nil
-	}
 	cutoff := time.Now().Add(-minAge)
 	removed := 0
+	remove := func(path string, d fs.DirEntry) {
+		if info, err := d.Info(); err == nil && !info.ModTime().After(cutoff) && os.Remove(path) == nil {
+			removed++
+		}
+	}
+	spools, _ := os.ReadDir(s.opts.SpoolDir)
+	for _, d := range spools {
+		if !d.IsDir() && strings.HasPrefix(d.Name(), spoolPattern[:len(spoolPattern)-1]) {
+			remove(filepath.Join(s.opts.SpoolDir, d.Name()), d)
+		}
+	}
+	if s.loc.Scheme != "file" {
+		return removed, nil
+	}
 	for _, top := range []string{objectsPrefix, cachePrefix, refsPrefix} {
 		root := filepath.Join(s.loc.Dir, filepath.FromSlash(top))
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -37,15 +49,8 @@ func (s *Store) CleanTemps(ctx context.Context, minAge time.Duration) (int, erro
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if d.IsDir() || !isTempName(d.Name()) {
-				return nil
-			}
-			info, err := d.Info()
-			if err != nil || info.ModTime().After(cutoff) {
-				return nil
-			}
-			if os.Remove(path) == nil {
-				removed++
+			if !d.IsDir() && isTempName(d.Name()) {
+				remove(path, d)
 			}
 			return nil
 		})
