@@ -26,7 +26,7 @@ const (
 	// Wide writes one float column per dimension: emb_0, emb_1, ...
 	Wide Layout = iota
 	// Column writes one column holding the whole vector: a JSON array
-	// string in CSV, a list<float32> (or fixed_size_list) in Parquet.
+	// string in CSV, a list<float32> in Parquet.
 	Column
 )
 
@@ -62,9 +62,6 @@ type FileOptions struct {
 	// Prefix names the wide columns (default DefaultPrefix); Column names
 	// the vector column (default DefaultColumn).
 	Prefix, Column string
-	// FixedSizeList writes the Parquet vector column as
-	// fixed_size_list<float32>[Dim] instead of list<float32>.
-	FixedSizeList bool
 	// Float64 writes Parquet features as float64, as pandas does.
 	Float64 bool
 	// RowGroupRows is the Parquet row group size (default 1<<20, so
@@ -212,8 +209,6 @@ func WriteParquet(w io.Writer, d *dataset.Dataset, o FileOptions) error {
 		for j := 0; j < d.Dim; j++ {
 			fields = append(fields, arrow.Field{Name: o.Prefix + strconv.Itoa(j), Type: floatType})
 		}
-	} else if o.FixedSizeList {
-		fields = append(fields, arrow.Field{Name: o.Column, Type: arrow.FixedSizeListOf(int32(d.Dim), floatType)})
 	} else {
 		fields = append(fields, arrow.Field{Name: o.Column, Type: arrow.ListOf(floatType)})
 	}
@@ -225,7 +220,9 @@ func WriteParquet(w io.Writer, d *dataset.Dataset, o FileOptions) error {
 		parquet.WithMaxRowGroupLength(int64(o.RowGroupRows)),
 		parquet.WithCreatedBy("pipe synth"),
 	)
-	fw, err := pqarrow.NewFileWriter(schema, w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
+	// The Parquet writer closes a writer that is an io.Closer; the caller
+	// owns w, so hide its Close.
+	fw, err := pqarrow.NewFileWriter(schema, struct{ io.Writer }{w}, props, pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
 	if err != nil {
 		return fmt.Errorf("synth: %w", err)
 	}
@@ -294,15 +291,6 @@ func parquetRecord(mem memory.Allocator, schema *arrow.Schema, d *dataset.Datase
 		var vb array.Builder
 		switch lb := b.Field(3).(type) {
 		case *array.ListBuilder:
-			vb = lb.ValueBuilder()
-			vb.Reserve((hi - lo) * d.Dim)
-			for i := lo; i < hi; i++ {
-				lb.Append(true)
-				for j := 0; j < d.Dim; j++ {
-					appendFloats(vb, i, j)
-				}
-			}
-		case *array.FixedSizeListBuilder:
 			vb = lb.ValueBuilder()
 			vb.Reserve((hi - lo) * d.Dim)
 			for i := lo; i < hi; i++ {

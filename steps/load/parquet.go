@@ -1,0 +1,509 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/apache/arrow/go/v15/parquet/file"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+)
+
+// parquetGroup is how many wide feature columns one goroutine reads
+// before scattering them into the row-major matrix: enough that each row
+// receives a whole cache line of values at once, few enough to keep the
+// extra memory small. It changes no result.
+const parquetGroup = 16
+
+// parquetFile is an open Parquet file with its columns mapped.
+type parquetFile struct {
+	src      *source
+	f        *os.File
+	fr       *pqarrow.FileReader
+	rows     int
+	names    []string
+	features []int // field index of feature j (wide layout)
+	vector   int   // field index of the vector column, or -1
+	label    int
+	id       int
+	text     int
+	weight   int
+	group    int
+}
+
+// openParquet opens a Parquet file and maps its columns. A file the
+// Parquet reader cannot make sense of (or panics on) is an error naming
+// it.
+func openParquet(src *source, c *config) (_ *parquetFile, err error) {
+	f, err := os.Open(src.abs)
+	if err != nil {
+		return nil, fmt.Errorf("load: %s: %w", src.path, err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = unreadableParquet(src, fmt.Errorf("%v", p))
+		}
+		if err != nil {
+			f.Close()
+		}
+	}()
+	if st, err := f.Stat(); err != nil {
+		return nil, fmt.Errorf("load: %s: %w", src.path, err)
+	} else if st.Size() == 0 {
+		return nil, fileErrorf(src, "the file is empty", "Point path at Parquet files that hold data rows.")
+	}
+	mem := memory.DefaultAllocator
+	props := parquet.NewReaderProperties(mem)
+	props.BufferedStreamEnabled = true
+	props.BufferSize = 1 << 20
+	pf, err := file.NewParquetReader(f, file.WithReadProps(props))
+	if err != nil {
+		return nil, unreadableParquet(src, err)
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, mem)
+	if err != nil {
+		return nil, unreadableParquet(src, err)
+	}
+	schema, err := fr.Schema()
+	if err != nil {
+		return nil, unreadableParquet(src, err)
+	}
+	pq := &parquetFile{src: src, f: f, fr: fr, rows: int(pf.NumRows()),
+		vector: -1, label: -1, id: -1, text: -1, weight: -1, group: -1}
+	if int64(pq.rows) != pf.NumRows() || pq.rows < 0 {
+		return nil, unreadableParquet(src, fmt.Errorf("row count %d is out of range", pf.NumRows()))
+	}
+	if err := pq.mapColumns(schema, c); err != nil {
+		return nil, err
+	}
+	if pq.rows == 0 {
+		return nil, fileErrorf(src, "the file has no rows", "Point path at Parquet files that hold data rows.")
+	}
+	return pq, nil
+}
+
+func unreadableParquet(src *source, err error) error {
+	return fileErrorf(src, fmt.Sprintf("not a readable Parquet file (%v)", err),
+		"Check that the file is complete (not truncated by a failed copy) and really Parquet; rewrite it if needed.")
+}
+
+func (pq *parquetFile) mapColumns(schema *arrow.Schema, c *config) error {
+	fields := schema.Fields()
+	found := map[string]int{}
+	var seenFeature []bool
+	if c.prefix != "" {
+		seenFeature = make([]bool, c.dim)
+		pq.features = make([]int, c.dim)
+	}
+	for i, fd := range fields {
+		name := fd.Name
+		pq.names = append(pq.names, name)
+		var slot *int
+		switch {
+		case name == c.label:
+			slot = &pq.label
+		case c.column != "" && name == c.column:
+			slot = &pq.vector
+		case c.id != "" && name == c.id:
+			slot = &pq.id
+		case c.text != "" && name == c.text:
+			slot = &pq.text
+		case c.weight != "" && name == c.weight:
+			slot = &pq.weight
+		case c.split != nil && c.split.group != "" && name == c.split.group:
+			slot = &pq.group
+		case c.prefix != "":
+			j, ok := featureIndex(name, c.prefix)
+			if !ok {
+				continue
+			}
+			if j >= c.dim {
+				return fileErrorf(pq.src, fmt.Sprintf("column %s is beyond features.dim = %d: the file's embedding is wider", name, c.dim),
+					fmt.Sprintf("Set features.dim to the number of %s columns (%d here).", c.prefix, countPrefixed(pq.names, c.prefix)+countPrefixedFields(fields[i+1:], c.prefix)))
+			}
+			if seenFeature[j] {
+				return fileErrorf(pq.src, fmt.Sprintf("column %s appears twice", name), "Give every column its own name.")
+			}
+			if !isFloat(fd.Type) {
+				return fileErrorf(pq.src, fmt.Sprintf("column %s is %s, want float or double", name, fd.Type),
+					"Write the embedding as float32 or float64 columns.")
+			}
+			seenFeature[j] = true
+			pq.features[j] = i
+			continue
+		default:
+			continue
+		}
+		if _, dup := found[name]; dup {
+			return fileErrorf(pq.src, fmt.Sprintf("column %s appears twice", name), "Give every column its own name.")
+		}
+		found[name] = i
+		*slot = i
+	}
+	if err := checkColumns(pq.src, c, pq.names, found, seenFeature); err != nil {
+		return err
+	}
+	if pq.vector >= 0 {
+		if elem := listElem(fields[pq.vector].Type); elem == nil || !isFloat(elem) {
+			return fileErrorf(pq.src, fmt.Sprintf("column %s is %s, want a list of float or double", c.column, fields[pq.vector].Type),
+				"Write the embedding as a list<float> or fixed_size_list<float> column, or use features.prefix for wide columns.")
+		}
+	}
+	if pq.weight >= 0 && !isNumber(fields[pq.weight].Type) {
+		return fileErrorf(pq.src, fmt.Sprintf("column %s is %s, want a number", c.weight, fields[pq.weight].Type), "Set weight to a numeric column.")
+	}
+	if t := fields[pq.label].Type; !isScalar(t) {
+		return fileErrorf(pq.src, fmt.Sprintf("label column %s is %s, want a string, integer or boolean", c.label, t), "Set label to a column of class labels.")
+	}
+	return nil
+}
+
+func countPrefixedFields(fields []arrow.Field, prefix string) int {
+	n := 0
+	for _, f := range fields {
+		if _, ok := featureIndex(f.Name, prefix); ok {
+			n++
+		}
+	}
+	return n
+}
+
+func isFloat(t arrow.DataType) bool {
+	return t.ID() == arrow.FLOAT32 || t.ID() == arrow.FLOAT64
+}
+
+func isNumber(t arrow.DataType) bool {
+	return arrow.IsInteger(t.ID()) || isFloat(t)
+}
+
+func isScalar(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.STRING, arrow.LARGE_STRING, arrow.BOOL, arrow.DICTIONARY:
+		return true
+	}
+	return isNumber(t)
+}
+
+func listElem(t arrow.DataType) arrow.DataType {
+	switch t := t.(type) {
+	case *arrow.ListType:
+		return t.Elem()
+	case *arrow.LargeListType:
+		return t.Elem()
+	case *arrow.FixedSizeListType:
+		return t.Elem()
+	}
+	return nil
+}
+
+// parquetProblems collects the invalid rows one goroutine finds: every
+// invalid row marked in bad, the first few per column in detail. Since a
+// row among the first maxListed invalid rows overall is among the first
+// maxListed of whichever column flagged it, merging the detail lists and
+// keeping the lowest rows gives the first maxListed exactly.
+type parquetProblems struct {
+	bad     []bool
+	listed  []rowError
+	perCol  map[int]int
+	rowBase int64
+}
+
+func (pp *parquetProblems) add(n int, row int, col int, column, msg string, file string) {
+	if pp.bad == nil {
+		pp.bad = make([]bool, n)
+		pp.perCol = map[int]int{}
+	}
+	pp.bad[row] = true
+	if pp.perCol[col] < maxListed {
+		pp.perCol[col]++
+		pp.listed = append(pp.listed, rowError{file: file, row: int64(row) + 1, column: column, msg: msg})
+	}
+}
+
+// read reads every configured column into t from row base on, with up to
+// par goroutines. A panic inside the Parquet reader becomes an error
+// naming the file.
+func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labeler, par int, progress func(int64)) (errs *rowErrors, err error) {
+	n := pq.rows
+	// Jobs: one per scalar column, one per group of wide features, one
+	// for the vector column. They write disjoint parts of t.
+	type job func(pp *parquetProblems) error
+	var jobs []job
+	scalar := func(field int, fill func(a arrow.Array, i, row int, pp *parquetProblems)) {
+		if field < 0 {
+			return
+		}
+		jobs = append(jobs, func(pp *parquetProblems) error {
+			return pq.scan(ctx, field, 1<<16, func(a arrow.Array, row0 int) {
+				for i := 0; i < a.Len(); i++ {
+					if a.IsNull(i) {
+						pp.add(n, row0+i, field, pq.names[field], "empty (null) value", pq.src.path)
+						continue
+					}
+					fill(a, i, row0+i, pp)
+				}
+			})
+		})
+	}
+	scalar(pq.label, func(a arrow.Array, i, row int, pp *parquetProblems) {
+		y, why := lab.class([]byte(cellText(a, i)))
+		if why != "" {
+			pp.add(n, row, pq.label, pq.names[pq.label], why, pq.src.path)
+		}
+		t.y[base+row] = y
+	})
+	scalar(pq.id, func(a arrow.Array, i, row int, _ *parquetProblems) { t.ids[base+row] = cellText(a, i) })
+	scalar(pq.text, func(a arrow.Array, i, row int, _ *parquetProblems) { t.texts[base+row] = cellText(a, i) })
+	scalar(pq.group, func(a arrow.Array, i, row int, _ *parquetProblems) { t.groups[base+row] = cellText(a, i) })
+	scalar(pq.weight, func(a arrow.Array, i, row int, pp *parquetProblems) {
+		w, why := parseWeight([]byte(cellText(a, i)))
+		if why != "" {
+			pp.add(n, row, pq.weight, pq.names[pq.weight], why, pq.src.path)
+		}
+		t.w[base+row] = w
+	})
+	dim := t.dim
+	for g := 0; g < len(pq.features); g += parquetGroup {
+		cols := pq.features[g:min(g+parquetGroup, len(pq.features))]
+		j0 := g
+		jobs = append(jobs, func(pp *parquetProblems) error {
+			return pq.readWide(ctx, t, base, cols, j0, pp)
+		})
+	}
+	if pq.vector >= 0 {
+		jobs = append(jobs, func(pp *parquetProblems) error {
+			field := pq.vector
+			return pq.scan(ctx, field, 1<<13, func(a arrow.Array, row0 int) {
+				for i := 0; i < a.Len(); i++ {
+					row := row0 + i
+					if why := copyVector(a, i, t.x[(base+row)*dim:(base+row+1)*dim]); why != "" {
+						pp.add(n, row, field, pq.names[field], why, pq.src.path)
+					}
+				}
+			})
+		})
+	}
+
+	problems := make([]parquetProblems, len(jobs))
+	jobErrs := make([]error, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(par, len(jobs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(jobs) || ctx.Err() != nil {
+					return
+				}
+				func() {
+					defer func() {
+						if p := recover(); p != nil {
+							jobErrs[k] = fmt.Errorf("%v", p)
+						}
+					}()
+					jobErrs[k] = jobs[k](&problems[k])
+				}()
+				progress(0)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, e := range jobErrs {
+		if e != nil {
+			return nil, unreadableParquet(pq.src, e)
+		}
+	}
+
+	// Merge: mark rows, then the first maxListed by row (then column).
+	var listed []rowError
+	for k := range problems {
+		for row, b := range problems[k].bad {
+			if b {
+				t.status[base+row] = rowInvalid
+			}
+		}
+		listed = append(listed, problems[k].listed...)
+	}
+	// Rows whose features are not finite.
+	var nonFinite parquetProblems
+	for row := 0; row < n; row++ {
+		if t.status[base+row] != rowOK {
+			continue
+		}
+		if j := firstNonFinite(t.row(base + row)); j >= 0 {
+			t.status[base+row] = rowInvalid
+			nonFinite.add(n, row, -1, pq.featureName(j), fmt.Sprintf("%v is not a finite float32", t.row(base + row)[j]), pq.src.path)
+		}
+	}
+	listed = append(listed, nonFinite.listed...)
+	slices.SortStableFunc(listed, func(a, b rowError) int {
+		if a.row != b.row {
+			return int(a.row - b.row)
+		}
+		return 0
+	})
+	errs = &rowErrors{}
+	last := int64(-1)
+	for _, e := range listed {
+		if e.row != last && len(errs.first) < maxListed {
+			errs.first = append(errs.first, e)
+		}
+		last = e.row
+	}
+	for row := 0; row < n; row++ {
+		if t.status[base+row] == rowInvalid {
+			errs.count++
+		}
+	}
+	return errs, nil
+}
+
+func (pq *parquetFile) featureName(j int) string {
+	if pq.vector >= 0 {
+		return fmt.Sprintf("%s[%d]", pq.names[pq.vector], j)
+	}
+	return pq.names[pq.features[j]]
+}
+
+// scan reads a column in batches of up to batch rows and calls fn with
+// each chunk and the row (0-based, in the file) of its first value.
+func (pq *parquetFile) scan(ctx context.Context, field int, batch int64, fn func(a arrow.Array, row0 int)) error {
+	cr, err := pq.fr.GetColumn(ctx, field)
+	if err != nil {
+		return err
+	}
+	row := 0
+	for row < pq.rows {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ch, err := cr.NextBatch(min(batch, int64(pq.rows-row)))
+		if err != nil {
+			return err
+		}
+		got := 0
+		for _, a := range ch.Chunks() {
+			fn(a, row+got)
+			got += a.Len()
+		}
+		ch.Release()
+		if got == 0 {
+			return fmt.Errorf("column %s ended after %d of %d rows", pq.names[field], row, pq.rows)
+		}
+		row += got
+	}
+	return nil
+}
+
+// readWide reads a group of wide feature columns (features j0, j0+1, ...)
+// whole and scatters them into the matrix, row by row.
+func (pq *parquetFile) readWide(ctx context.Context, t *table, base int, fields []int, j0 int, pp *parquetProblems) error {
+	n := pq.rows
+	vals := make([][]float32, len(fields))
+	for k, field := range fields {
+		col := make([]float32, n)
+		vals[k] = col
+		err := pq.scan(ctx, field, int64(n), func(a arrow.Array, row0 int) {
+			switch a := a.(type) {
+			case *array.Float32:
+				copy(col[row0:], a.Float32Values())
+			case *array.Float64:
+				for i, v := range a.Float64Values() {
+					col[row0+i] = float32(v)
+				}
+			}
+			if a.NullN() > 0 {
+				for i := 0; i < a.Len(); i++ {
+					if a.IsNull(i) {
+						pp.add(n, row0+i, field, pq.names[field], "empty (null) value", pq.src.path)
+					}
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	dim := t.dim
+	for row := 0; row < n; row++ {
+		dst := t.x[(base+row)*dim+j0:]
+		for k := range vals {
+			dst[k] = vals[k][row]
+		}
+	}
+	return nil
+}
+
+// copyVector copies list element i of a (list, large list or fixed-size
+// list of float or double) into dst, or says why it cannot.
+func copyVector(a arrow.Array, i int, dst []float32) string {
+	if a.IsNull(i) {
+		return "empty (null) embedding"
+	}
+	var values arrow.Array
+	var lo, hi int64
+	switch l := a.(type) {
+	case *array.List:
+		values = l.ListValues()
+		lo, hi = l.ValueOffsets(i)
+	case *array.LargeList:
+		values = l.ListValues()
+		lo, hi = l.ValueOffsets(i)
+	case *array.FixedSizeList:
+		values = l.ListValues()
+		lo, hi = l.ValueOffsets(i)
+	default:
+		return fmt.Sprintf("%s is not a list", a.DataType())
+	}
+	if hi-lo != int64(len(dst)) {
+		return fmt.Sprintf("the embedding has %d values, features.dim is %d", hi-lo, len(dst))
+	}
+	if lo < 0 || hi > int64(values.Len()) {
+		return "the list's offsets are out of range"
+	}
+	if values.NullN() > 0 {
+		for k := lo; k < hi; k++ {
+			if values.IsNull(int(k)) {
+				return fmt.Sprintf("element %d is null", k-lo)
+			}
+		}
+	}
+	switch v := values.(type) {
+	case *array.Float32:
+		copy(dst, v.Float32Values()[lo:hi])
+	case *array.Float64:
+		for k, f := range v.Float64Values()[lo:hi] {
+			dst[k] = float32(f)
+		}
+	default:
+		return fmt.Sprintf("elements are %s, want float or double", values.DataType())
+	}
+	return ""
+}
+
+// cellText is the text of a non-null scalar cell: strings as they are,
+// integers in decimal, booleans as true/false, floats in the shortest
+// form, dictionary cells as their value's text.
+func cellText(a arrow.Array, i int) string {
+	switch a := a.(type) {
+	case *array.String:
+		return a.Value(i)
+	case *array.LargeString:
+		return a.Value(i)
+	case *array.Dictionary:
+		return cellText(a.Dictionary(), a.GetValueIndex(i))
+	}
+	return a.ValueStr(i)
+}
