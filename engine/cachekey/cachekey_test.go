@@ -1,0 +1,161 @@
+package cachekey
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipe-ml/pipe/engine/lang"
+	"github.com/pipe-ml/pipe/engine/testkinds"
+	"github.com/pipe-ml/pipe/steps"
+)
+
+func kind(t *testing.T, name string) steps.Kind {
+	t.Helper()
+	k, ok := testkinds.Registry(nil).Lookup(name)
+	if !ok {
+		t.Fatal(name)
+	}
+	return k
+}
+
+var artifact = steps.Artifact{Digest: "sha256:" + strings.Repeat("ab", 32), MediaType: "text/plain", Size: 12}
+
+func transformCfg(factor int64, mode string, sleep string) cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{
+		"input":       artifact.Value(),
+		"factor":      cty.NumberIntVal(factor),
+		"mode":        cty.StringVal(mode),
+		"fail":        cty.False,
+		"sleep":       cty.StringVal(sleep),
+		"parallelism": cty.NullVal(cty.Number),
+	})
+}
+
+func TestKeyIsStableAndCanonical(t *testing.T) {
+	k := kind(t, "transform")
+	p, err := New(k, transformCfg(2, "upper", "0s"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The exact bytes are the contract: a change here changes every key
+	// users have, so it must come with a new Format.
+	want := `{"format":1,"kind":"transform","version":"1","config":{"factor":{"type":"number","value":2},"fail":{"type":"bool","value":false},"input":{"type":["object",{"digest":"string","media_type":"string","size":"number"}],"value":{"digest":"sha256:abababababababababababababababababababababababababababababababab","media_type":"text/plain","size":12}},"mode":{"type":"string","value":"upper"}},"files":[]}`
+	if got := string(p.Canonical()); got != want {
+		t.Errorf("canonical preimage:\n got %s\nwant %s", got, want)
+	}
+	if len(p.Key()) != 64 {
+		t.Errorf("key %q", p.Key())
+	}
+	again, _ := New(k, transformCfg(2, "upper", "0s"), nil)
+	if again.Key() != p.Key() {
+		t.Error("same inputs, different keys")
+	}
+}
+
+func TestWhatChangesTheKey(t *testing.T) {
+	k := kind(t, "transform")
+	base, _ := New(k, transformCfg(2, "upper", "0s"), nil)
+	notKeyed, _ := New(k, transformCfg(2, "upper", "5s"), nil)
+	if notKeyed.Key() != base.Key() {
+		t.Error("a NotKeyed attribute changed the key")
+	}
+	other, _ := New(k, transformCfg(3, "upper", "0s"), nil)
+	if other.Key() == base.Key() {
+		t.Error("a keyed attribute did not change the key")
+	}
+	withFile, _ := New(k, transformCfg(2, "upper", "0s"), []steps.File{{Path: "a.txt", Abs: "/abs/a.txt", Digest: "sha256:1"}})
+	if withFile.Key() == base.Key() {
+		t.Error("an input file did not change the key")
+	}
+	movedAbs, _ := New(k, transformCfg(2, "upper", "0s"), []steps.File{{Path: "a.txt", Abs: "/elsewhere/a.txt", Digest: "sha256:1"}})
+	if movedAbs.Key() != withFile.Key() {
+		t.Error("the absolute path of an input file changed the key")
+	}
+	// A string "1" and a number 1 never share a key.
+	c := kind(t, "combine")
+	cfg := func(v cty.Value) cty.Value {
+		return cty.ObjectVal(map[string]cty.Value{"inputs": cty.ListValEmpty(steps.ArtifactType), "params": v})
+	}
+	s, _ := New(c, cfg(cty.StringVal("1")), nil)
+	n, _ := New(c, cfg(cty.NumberIntVal(1)), nil)
+	if s.Key() == n.Key() {
+		t.Error(`"1" and 1 share a key`)
+	}
+}
+
+func TestSensitiveValuesStayOut(t *testing.T) {
+	c := kind(t, "combine")
+	cfg := func(secret string) cty.Value {
+		return cty.ObjectVal(map[string]cty.Value{
+			"inputs": cty.ListValEmpty(steps.ArtifactType),
+			"params": cty.ObjectVal(map[string]cty.Value{"token": cty.StringVal(secret).Mark(lang.Sensitive)}),
+		})
+	}
+	a, err := New(c, cfg("hunter2"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(a.Canonical()), "hunter2") {
+		t.Fatal("a sensitive value is in the preimage")
+	}
+	b, _ := New(c, cfg("hunter3"), nil)
+	if a.Key() == b.Key() {
+		t.Error("changing a sensitive value did not change the key")
+	}
+	changes := Diff(a, b)
+	if len(changes) != 1 || strings.Contains(changes[0].String(), "hunter") {
+		t.Errorf("diff of sensitive values: %v", changes)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	k := kind(t, "transform")
+	old, _ := New(k, transformCfg(2, "upper", "0s"), []steps.File{
+		{Path: "a.txt", Digest: "sha256:aaaa"}, {Path: "b.txt", Digest: "sha256:bbbb"},
+	})
+	cur, _ := New(k, transformCfg(3, "upper", "0s"), []steps.File{
+		{Path: "b.txt", Digest: "sha256:cccc"}, {Path: "c.txt", Digest: "sha256:dddd"},
+	})
+	cur.Version = "2"
+	got := []string{}
+	for _, c := range Diff(old, cur) {
+		got = append(got, c.String())
+	}
+	want := []string{
+		"step implementation changed (version 1 → 2)",
+		"factor: 2 → 3",
+		"input file a.txt is gone",
+		"input file b.txt changed (sha256:bbbb → sha256:cccc)",
+		"input file c.txt is new",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+	if len(Diff(old, old)) != 0 {
+		t.Error("a preimage differs from itself")
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	k := kind(t, "transform")
+	p, _ := New(k, transformCfg(2, "lower", "0s"), []steps.File{{Path: "x", Digest: "sha256:1"}})
+	b, _ := json.Marshal(p)
+	var back Preimage
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Key() != p.Key() {
+		t.Error("a decoded preimage has another key")
+	}
+	v, ok := back.Config["input"].Decode()
+	if !ok || !steps.IsArtifact(v) {
+		t.Errorf("artifact did not decode: %#v", v)
+	}
+	if got := back.Config["input"].Display(); got != artifact.Digest {
+		t.Errorf("artifact displays as %q", got)
+	}
+}
