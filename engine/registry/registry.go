@@ -92,6 +92,12 @@ func Open(ctx context.Context, path string, opts *Options) (*DB, error) {
 	sdb.SetConnMaxIdleTime(time.Minute)
 
 	db := &DB{sql: sdb, path: path, readOnly: opts.ReadOnly, now: now}
+	if !opts.ReadOnly {
+		if err := db.ensureWAL(ctx, busy); err != nil {
+			sdb.Close()
+			return nil, err
+		}
+	}
 	if err := db.migrate(ctx); err != nil {
 		sdb.Close()
 		return nil, err
@@ -99,11 +105,52 @@ func Open(ctx context.Context, path string, opts *Options) (*DB, error) {
 	return db, nil
 }
 
+// ensureWAL switches the file to WAL mode, which then stays with the file.
+// The switch needs an exclusive lock, and SQLite gives up on it at once,
+// without the busy handler, when another process is switching a new file
+// too; so it is retried here until the busy timeout.
+func (db *DB) ensureWAL(ctx context.Context, busy time.Duration) error {
+	deadline := time.Now().Add(busy)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		var mode string
+		err := db.sql.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode)
+		if err == nil && strings.EqualFold(mode, "wal") {
+			return nil
+		}
+		if err == nil {
+			err = db.sql.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+			if err == nil && strings.EqualFold(mode, "wal") {
+				return nil
+			}
+			if err == nil {
+				return fmt.Errorf("registry: %s: cannot use WAL mode (journal mode stays %q); put the registry on a local file system", db.path, mode)
+			}
+		}
+		if !isBusy(err) || time.Now().After(deadline) {
+			return fmt.Errorf("registry: open %s: %w", db.path, db.wrap(err))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("registry: open %s: %w", db.path, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED)
+}
+
 // dsn builds a modernc.org/sqlite data source name. The driver runs
 // busy_timeout first, then the other pragmas; _txlock=immediate makes every
 // read-write transaction BEGIN IMMEDIATE, so a transaction that will write
 // takes the write lock up front and waits under the busy timeout instead of
-// failing with SQLITE_BUSY when it upgrades from a read lock.
+// failing with SQLITE_BUSY when it upgrades from a read lock. WAL mode is
+// not set here but by ensureWAL: a journal_mode pragma in the DSN runs on
+// every new connection, and on a new file two processes doing so at once
+// fail with SQLITE_BUSY at once, busy timeout or not (the two-process test
+// showed it).
 func dsn(abs string, busy time.Duration, readOnly bool) string {
 	// SQLite decodes %HH in a file: URI and stops the path at ? or #.
 	p := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(filepath.ToSlash(abs))
@@ -115,7 +162,7 @@ func dsn(abs string, busy time.Duration, readOnly bool) string {
 	if readOnly {
 		q = append(q, "mode=ro")
 	} else {
-		q = append(q, "_pragma=journal_mode(WAL)", "_pragma=synchronous(NORMAL)")
+		q = append(q, "_pragma=synchronous(NORMAL)")
 	}
 	return "file:" + p + "?" + strings.Join(q, "&")
 }
@@ -174,7 +221,7 @@ func (db *DB) wrap(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
-		case sqlite3.SQLITE_BUSY:
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 			return fmt.Errorf("registry: %s is busy: another pipe process has held its write lock for longer than the busy timeout; try again when it is done: %w", db.path, err)
 		case sqlite3.SQLITE_READONLY:
 			return fmt.Errorf("registry: %s is read-only: %w", db.path, err)
