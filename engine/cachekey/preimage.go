@@ -61,7 +61,7 @@ func New(kind steps.Kind, cfg cty.Value, files []steps.File) (*Preimage, error) 
 		if a.NotKeyed {
 			continue
 		}
-		v, err := encode(cfg.GetAttr(a.Name))
+		v, err := Encode(cfg.GetAttr(a.Name))
 		if err != nil {
 			return nil, fmt.Errorf("cachekey: attribute %s: %w", a.Name, err)
 		}
@@ -73,7 +73,9 @@ func New(kind steps.Kind, cfg cty.Value, files []steps.File) (*Preimage, error) 
 	return p, nil
 }
 
-func encode(v cty.Value) (Value, error) {
+// Encode encodes a wholly known value with its type. A sensitive value
+// (one carrying lang.Sensitive marks) is replaced by its hash.
+func Encode(v cty.Value) (Value, error) {
 	sensitive := lang.IsSensitive(v)
 	v, _ = v.UnmarkDeep()
 	ty, err := ctyjson.MarshalType(v.Type())

@@ -34,6 +34,9 @@ type VarInputs struct {
 	// Args are the -var and -var-file arguments in the order given: a
 	// later one overrides an earlier one.
 	Args []VarArg
+	// Values override everything else; applying a saved plan uses them to
+	// get exactly the values the plan was made with.
+	Values map[string]cty.Value
 }
 
 // rawValue is a value given as text (-var, environment), parsed according
@@ -109,6 +112,12 @@ func Variables(cfg *config.Config, in VarInputs, allowMissing bool) (vals map[st
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			values[name] = given{value: val, source: "-var"}
+		}
+	}
+
+	for _, name := range sortedNames(in.Values) {
+		if _, ok := cfg.Variables[name]; ok {
+			values[name] = given{value: in.Values[name], source: "the saved plan"}
 		}
 	}
 

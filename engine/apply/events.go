@@ -1,0 +1,39 @@
+package apply
+
+import "time"
+
+// EventType says what happened.
+type EventType string
+
+const (
+	StepStarted  EventType = "step_started"
+	StepProgress EventType = "step_progress"
+	StepWarning  EventType = "step_warning"
+	StepFinished EventType = "step_finished"
+)
+
+// Event is one thing that happened during an apply, for progress output.
+// Events of one step arrive in order; events of different steps
+// interleave.
+type Event struct {
+	Type EventType `json:"type"`
+	Time time.Time `json:"time"`
+	Step string    `json:"step"`
+	Kind string    `json:"kind"`
+	// Status is set on step_finished: ran, cached, failed, skipped or
+	// cancelled.
+	Status string `json:"status,omitempty"`
+	// Duration of the step, on step_finished.
+	Duration float64 `json:"duration_seconds,omitempty"`
+	// Done and Total are progress units (Total 0 when unknown); Note says
+	// what they count.
+	Done  int64  `json:"done,omitempty"`
+	Total int64  `json:"total,omitempty"`
+	Note  string `json:"note,omitempty"`
+	// Warning is set on step_warning.
+	Warning string `json:"warning,omitempty"`
+	// Error is set when a step failed or was skipped.
+	Error string `json:"error,omitempty"`
+	// Key is the step's cache key, on step_finished when known.
+	Key string `json:"key,omitempty"`
+}

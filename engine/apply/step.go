@@ -1,0 +1,193 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipe-ml/pipe/engine/cache"
+	"github.com/pipe-ml/pipe/engine/cachekey"
+	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/engine/plan"
+	"github.com/pipe-ml/pipe/steps"
+)
+
+// step executes one planned step. Its error only tells the walk to skip
+// what depends on it; the details are in a.results and a.diags.
+func (a *applier) step(ctx context.Context, ps *plan.Step) error {
+	started := a.now()
+	p := a.opts.Plan
+	cfgStep := p.Pipeline.Config.Steps[ps.Addr]
+	r := &StepResult{Addr: ps.Addr}
+	a.opts.Events(Event{Type: StepStarted, Time: started, Step: ps.Addr.String(), Kind: ps.Kind.Name()})
+
+	fail := func(status string, err error, diag *hcl.Diagnostic) error {
+		r.Status, r.Err, r.Duration = status, err, a.now().Sub(started)
+		a.finish(ctx, ps, r, diag)
+		return err
+	}
+
+	// Evaluate with the real outputs of everything upstream.
+	a.mu.Lock()
+	known := make(map[config.StepAddr]cty.Value, len(a.outputs))
+	for k, v := range a.outputs {
+		known[k] = v
+	}
+	a.mu.Unlock()
+	cfg, diags := eval.Step(cfgStep, p.Pipeline.Scope(known))
+	if diags.HasErrors() {
+		err := errors.New(diags.Error())
+		return fail(Failed, err, diags[0])
+	}
+	if !cfg.IsWhollyKnown() {
+		err := fmt.Errorf("apply: %s still has unknown inputs after its dependencies ran", ps.Addr)
+		return fail(Failed, err, plan.StepDiagnostic(cfgStep, "Step inputs unknown", err))
+	}
+	files, fd := plan.InputFiles(cfgStep, cfg, p.Pipeline.Config.Dir, a.opts.Files)
+	if fd.HasErrors() {
+		return fail(Failed, errors.New(fd.Error()), fd[0])
+	}
+	pre, err := cachekey.New(ps.Kind, cfg, files)
+	if err != nil {
+		return fail(Failed, err, plan.StepDiagnostic(cfgStep, "Cannot compute the cache key", err))
+	}
+	r.Key = pre.Key()
+	replace := slices.Contains(p.Replace, ps.Addr)
+
+	used := usedArtifacts(cfg, files)
+	execID := a.startExecution(ctx, ps, cfgStep, cfg, pre, used, started)
+
+	if !replace {
+		entry, miss, err := cache.Lookup(ctx, a.opts.Store, r.Key)
+		if err != nil {
+			return fail(Failed, err, plan.StoreDiagnostic(cfgStep, err))
+		}
+		if miss != nil {
+			a.warnDiag(cfgStep, "Unusable cache entry", miss.Error()+". The step runs again and rewrites it.")
+		}
+		if entry != nil {
+			out, err := entry.OutputValues()
+			if err == nil {
+				r.Status, r.Outputs, r.Warnings = Cached, out, entry.Warnings
+				return a.succeed(ctx, ps, cfgStep, r, execID, started)
+			}
+		}
+	}
+
+	// Run it.
+	var warnMu sync.Mutex
+	var warnings []string
+	env := a.env.ForStep(
+		a.opts.Logger.With("step", ps.Addr.String()),
+		func(summary, detail string) {
+			w := summary
+			if detail != "" {
+				w += ": " + detail
+			}
+			warnMu.Lock()
+			warnings = append(warnings, w)
+			warnMu.Unlock()
+			a.opts.Events(Event{Type: StepWarning, Time: a.now(), Step: ps.Addr.String(), Kind: ps.Kind.Name(), Warning: w})
+		},
+		func(done, total int64, note string) {
+			a.opts.Events(Event{Type: StepProgress, Time: a.now(), Step: ps.Addr.String(), Kind: ps.Kind.Name(), Done: done, Total: total, Note: note})
+		},
+	)
+	unmarked, _ := cfg.UnmarkDeep()
+	outputs, runErr := runKind(ctx, ps.Kind, env, &steps.Inputs{Config: unmarked, Files: files, Dir: p.Pipeline.Config.Dir})
+	warnMu.Lock()
+	r.Warnings = warnings
+	warnMu.Unlock()
+	if runErr != nil {
+		status := Failed
+		if ctx.Err() != nil {
+			status = Cancelled
+		}
+		return fail(status, runErr, plan.StepDiagnostic(cfgStep, fmt.Sprintf("Step %s failed", ps.Addr), runErr))
+	}
+	entry, err := cache.NewEntry(ps.Kind, pre, outputs)
+	if err != nil {
+		return fail(Failed, err, plan.StepDiagnostic(cfgStep, fmt.Sprintf("Step %s returned bad outputs", ps.Addr), err))
+	}
+	entry.Step, entry.Pipeline = ps.Addr.String(), p.Pipeline.Config.Name()
+	entry.Warnings = r.Warnings
+	entry.Started, entry.Duration, entry.PipeVersion = started.UTC(), a.now().Sub(started).Seconds(), a.opts.PipeVersion
+	if err := cache.Save(ctx, a.opts.Store, entry); err != nil {
+		return fail(Failed, err, plan.StoreDiagnostic(cfgStep, err))
+	}
+	out, err := entry.OutputValues()
+	if err != nil {
+		return fail(Failed, err, plan.StepDiagnostic(cfgStep, "Cannot read back outputs", err))
+	}
+	r.Status, r.Outputs = Ran, out
+	return a.succeed(ctx, ps, cfgStep, r, execID, started)
+}
+
+// runKind runs a kind, turning a panic into an error: a bug in one step
+// kind must not take down the whole apply, nor leave the registry with a
+// running execution.
+func runKind(ctx context.Context, k steps.Kind, env steps.Env, in *steps.Inputs) (out steps.Outputs, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the %s step crashed (a bug in pipe; please report it): %v", k.Name(), p)
+		}
+	}()
+	return k.Run(ctx, env, in)
+}
+
+// succeed publishes a step's outputs to the steps after it, remembers the
+// step's key as its last execution, and records it.
+func (a *applier) succeed(ctx context.Context, ps *plan.Step, cfgStep *config.Step, r *StepResult, execID int64, started time.Time) error {
+	p := a.opts.Plan
+	if err := cache.SetLastKey(ctx, a.opts.Store, p.Pipeline.Config.Name(), ps.Addr.String(), r.Key, a.now()); err != nil {
+		a.warnDiag(cfgStep, "Cannot record the step's last execution", err.Error())
+	}
+	r.Duration = a.now().Sub(started)
+	r.ExecutionID = execID
+	a.mu.Lock()
+	a.outputs[ps.Addr] = r.Outputs
+	a.mu.Unlock()
+	a.finish(ctx, ps, r, nil)
+	return nil
+}
+
+// finish records a visited step's end.
+func (a *applier) finish(ctx context.Context, ps *plan.Step, r *StepResult, diag *hcl.Diagnostic) {
+	a.finishExecution(ctx, ps, r)
+	a.mu.Lock()
+	a.results[ps.Addr] = r
+	if diag != nil {
+		a.diags = append(a.diags, diag)
+	}
+	a.mu.Unlock()
+	a.opts.Events(Event{
+		Type: StepFinished, Time: a.now(), Step: ps.Addr.String(), Kind: ps.Kind.Name(),
+		Status: r.Status, Duration: r.Duration.Seconds(), Error: errString(r.Err), Key: r.Key,
+	})
+	// A step that ran sent its warnings as they happened; a cached one
+	// repeats those its entry recorded, so they are not forgotten.
+	if r.Status == Cached {
+		for _, w := range r.Warnings {
+			a.opts.Events(Event{Type: StepWarning, Time: a.now(), Step: ps.Addr.String(), Kind: ps.Kind.Name(), Warning: "(cached) " + w})
+		}
+	}
+}
+
+func (a *applier) warnDiag(step *config.Step, summary, detail string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.diags = append(a.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  summary,
+		Detail:   strings.TrimSpace(step.Addr.String() + ": " + detail),
+		Subject:  step.DeclRange.Ptr(),
+	})
+}

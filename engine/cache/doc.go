@@ -1,0 +1,9 @@
+// Package cache reads and writes step executions in the store: a cache
+// entry (cache/KEY.json) records what one execution produced, with the
+// preimage of its key; a ref (refs/PIPELINE/STEP) remembers the key of a
+// step's last successful execution, so a plan can say what changed since.
+//
+// The store (engine/store) checks every byte; this package adds the
+// meaning: an entry whose artifacts are no longer in the store is a miss,
+// not a result. engine/plan looks entries up; engine/apply writes them.
+package cache

@@ -1,0 +1,234 @@
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipe-ml/pipe/engine/cachekey"
+	"github.com/pipe-ml/pipe/engine/lang"
+)
+
+// DocumentFormat is the version of Document. It changes only when a field
+// changes meaning or goes away; new fields may appear without a change.
+const DocumentFormat = "1"
+
+// Document is a plan for programs: what `pipe plan -json` prints and what
+// `pipe plan -out=FILE` saves.
+//
+//	{
+//	  "format_version": "1",
+//	  "pipe_version": "v0.1.0",
+//	  "pipeline": "privacy-intent",
+//	  "steps": [
+//	    {
+//	      "address": "train.model", "kind": "train", "kind_version": "1",
+//	      "action": "run",               // or "cached"
+//	      "known_after_apply": false,    // true when the key waits on a step that runs
+//	      "key": "3f2a…",                // the cache key, when known
+//	      "reasons": [{"code": "changed", "message": "params: … → …", "changes": [...]}],
+//	      "files": [{"path": "data/a.csv", "digest": "sha256:…", "size": 123}],
+//	      "outputs": {"f1": "0.91", ...} // cached steps: outputs as displayed
+//	    }
+//	  ],
+//	  "summary": {"run": 3, "cached": 2},
+//	  "targets": ["train.model"], "replace": [],
+//	  "saved": {...}                     // only in a saved plan file
+//	}
+//
+// Reason codes: new, changed, replace, upstream, no_entry, miss.
+type Document struct {
+	FormatVersion string         `json:"format_version"`
+	PipeVersion   string         `json:"pipe_version"`
+	Pipeline      string         `json:"pipeline"`
+	Steps         []DocumentStep `json:"steps"`
+	Summary       Summary        `json:"summary"`
+	Targets       []string       `json:"targets,omitempty"`
+	Replace       []string       `json:"replace,omitempty"`
+	Saved         *Saved         `json:"saved,omitempty"`
+}
+
+// DocumentStep is one step of a Document.
+type DocumentStep struct {
+	Address         string            `json:"address"`
+	Kind            string            `json:"kind"`
+	KindVersion     string            `json:"kind_version"`
+	Action          Action            `json:"action"`
+	KnownAfterApply bool              `json:"known_after_apply"`
+	Key             string            `json:"key,omitempty"`
+	Reasons         []Reason          `json:"reasons,omitempty"`
+	Files           []DocumentFile    `json:"files,omitempty"`
+	Outputs         map[string]string `json:"outputs,omitempty"`
+	Warnings        []string          `json:"warnings,omitempty"`
+}
+
+// DocumentFile is an input file of a step.
+type DocumentFile struct {
+	Path   string `json:"path"`
+	Digest string `json:"digest"`
+	Size   int64  `json:"size"`
+}
+
+// Summary counts the steps by action.
+type Summary struct {
+	Run    int `json:"run"`
+	Cached int `json:"cached"`
+}
+
+// Saved is what a saved plan records so that applying it can refuse a
+// pipeline that changed since.
+type Saved struct {
+	Created time.Time `json:"created"`
+	// Path is the pipeline folder or file, as given to plan.
+	Path string `json:"path"`
+	// Store is the store URL the plan looked in.
+	Store string `json:"store"`
+	// Sources are the digests of the pipeline's files, by name.
+	Sources map[string]string `json:"sources"`
+	// Variables are the values the plan was made with; a sensitive one
+	// is only its hash, and must be given again when applying.
+	Variables map[string]cachekey.Value `json:"variables"`
+}
+
+// Document returns the plan as a Document, with pipeVersion recorded.
+func (p *Plan) Document(pipeVersion string) *Document {
+	d := &Document{
+		FormatVersion: DocumentFormat,
+		PipeVersion:   pipeVersion,
+		Pipeline:      p.Pipeline.Config.Name(),
+		Steps:         []DocumentStep{},
+	}
+	for _, s := range p.Steps {
+		ds := DocumentStep{
+			Address:         s.Addr.String(),
+			Kind:            s.Kind.Name(),
+			KindVersion:     s.Kind.Version(),
+			Action:          s.Action,
+			KnownAfterApply: s.KnownAfterApply,
+			Key:             s.Key,
+			Reasons:         s.Reasons,
+		}
+		for _, f := range s.Files {
+			ds.Files = append(ds.Files, DocumentFile{Path: f.Path, Digest: f.Digest, Size: f.Size})
+		}
+		if s.Action == Cached {
+			ds.Outputs = DisplayOutputs(s.Outputs)
+			ds.Warnings = s.Entry.Warnings
+			d.Summary.Cached++
+		} else {
+			d.Summary.Run++
+		}
+		d.Steps = append(d.Steps, ds)
+	}
+	for _, a := range p.Targets {
+		d.Targets = append(d.Targets, a.String())
+	}
+	for _, a := range p.Replace {
+		d.Replace = append(d.Replace, a.String())
+	}
+	return d
+}
+
+// DisplayOutputs renders each output of a step for a person.
+func DisplayOutputs(outputs cty.Value) map[string]string {
+	if !outputs.IsKnown() || outputs.IsNull() || !outputs.Type().IsObjectType() {
+		return nil
+	}
+	m := map[string]string{}
+	for name, v := range outputs.AsValueMap() {
+		m[name] = lang.Display(v)
+	}
+	return m
+}
+
+// Save writes a plan file: the Document with what it was made from.
+func (p *Plan) Save(path, pipeVersion, pipelinePath, storeURL string, now time.Time) error {
+	d := p.Document(pipeVersion)
+	saved := &Saved{
+		Created:   now.UTC(),
+		Path:      pipelinePath,
+		Store:     storeURL,
+		Sources:   SourceDigests(p.Pipeline.Config.Sources, p.Pipeline.Config.Files),
+		Variables: map[string]cachekey.Value{},
+	}
+	for name, v := range p.Pipeline.Vars {
+		enc, err := cachekey.Encode(v)
+		if err != nil {
+			return fmt.Errorf("plan: variable %s: %w", name, err)
+		}
+		saved.Variables[name] = enc
+	}
+	d.Saved = saved
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return fmt.Errorf("plan: encoding: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("plan: writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("plan: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// SourceDigests returns the SHA-256 of each pipeline file, by name.
+func SourceDigests(sources map[string][]byte, files []string) map[string]string {
+	out := map[string]string{}
+	for _, name := range files {
+		sum := sha256.Sum256(sources[name])
+		out[name] = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return out
+}
+
+// ReadFile reads a saved plan. It reports ok false (and no error) when
+// the file is not a plan at all, so a caller can treat it as a pipeline
+// file instead.
+func ReadFile(path string) (doc *Document, ok bool, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false, err
+	}
+	var d Document
+	if json.Unmarshal(b, &d) != nil || d.FormatVersion == "" {
+		return nil, false, nil
+	}
+	if d.FormatVersion != DocumentFormat {
+		return nil, true, fmt.Errorf("plan: %s is a plan of format %s; this pipe reads format %s. Make the plan again with this pipe", path, d.FormatVersion, DocumentFormat)
+	}
+	if d.Saved == nil {
+		return nil, true, fmt.Errorf("plan: %s is a plan printed by -json, not saved with -out; it lacks what apply needs to check it. Save one with pipe plan -out=FILE", path)
+	}
+	return &d, true, nil
+}
+
+// VariableValues returns the saved non-sensitive variable values, to load
+// the pipeline with exactly the values the plan was made with.
+func (s *Saved) VariableValues() map[string]cty.Value {
+	vals := map[string]cty.Value{}
+	for name, v := range s.Variables {
+		if val, ok := v.Decode(); ok {
+			vals[name] = val
+		}
+	}
+	return vals
+}
+
+// sortedKeys returns a map's keys, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,362 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipe-ml/pipe/engine/cache"
+	"github.com/pipe-ml/pipe/engine/cachekey"
+	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/engine/pipeline"
+	"github.com/pipe-ml/pipe/engine/store"
+	"github.com/pipe-ml/pipe/steps"
+)
+
+// Action is what apply will do with a step.
+type Action string
+
+const (
+	// Cached steps are served from the store.
+	Cached Action = "cached"
+	// Run steps execute.
+	Run Action = "run"
+)
+
+// Reason codes.
+const (
+	ReasonNew      = "new"      // no execution of this step is recorded
+	ReasonChanged  = "changed"  // inputs differ from the last execution
+	ReasonReplace  = "replace"  // -replace asked
+	ReasonUpstream = "upstream" // an upstream step runs first
+	ReasonNoEntry  = "no_entry" // same inputs as last time, but the entry is gone
+	ReasonMiss     = "miss"     // the entry is unusable (corrupt, artifacts gone)
+)
+
+// Reason is one reason a step runs.
+type Reason struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Changes list what differs from the last execution (code changed).
+	Changes []cachekey.Change `json:"changes,omitempty"`
+	// Upstream lists the steps that run first (code upstream).
+	Upstream []string `json:"upstream,omitempty"`
+}
+
+// Step is one step's plan.
+type Step struct {
+	Addr    config.StepAddr
+	Kind    steps.Kind
+	Action  Action
+	Reasons []Reason
+	// KnownAfterApply is true when the key depends on a step that runs.
+	KnownAfterApply bool
+	// Key, Preimage and Files are set when the key is known.
+	Key      string
+	Preimage *cachekey.Preimage
+	Files    []steps.File
+	// Entry is the cache entry of a cached step.
+	Entry *cache.Entry
+	// Outputs of a cached step, as KIND.NAME evaluates to.
+	Outputs cty.Value
+	// Config is the evaluated configuration (with sensitive marks);
+	// unknown parts when KnownAfterApply.
+	Config cty.Value
+}
+
+// Plan is the plan of a pipeline.
+type Plan struct {
+	Pipeline *pipeline.Pipeline
+	// Steps in the order apply may run them (dependencies first), only
+	// those in scope of -target.
+	Steps []*Step
+	// Targets and Replace as given.
+	Targets []config.StepAddr
+	Replace []config.StepAddr
+}
+
+// Step returns the plan of one step, or nil.
+func (p *Plan) Step(addr config.StepAddr) *Step {
+	for _, s := range p.Steps {
+		if s.Addr == addr {
+			return s
+		}
+	}
+	return nil
+}
+
+// Counts returns how many steps run and how many are cached.
+func (p *Plan) Counts() (run, cached int) {
+	for _, s := range p.Steps {
+		if s.Action == Run {
+			run++
+		} else {
+			cached++
+		}
+	}
+	return run, cached
+}
+
+// FileHasher returns the digest of a file, "sha256:" and 64 hex digits.
+// engine/filehash provides one with a stat cache.
+type FileHasher interface {
+	Digest(path string) (digest string, size int64, err error)
+}
+
+// Options say how to plan.
+type Options struct {
+	Pipeline *pipeline.Pipeline
+	Store    *store.Store
+	Files    FileHasher
+	// Targets limit the plan to these steps and what they need.
+	Targets []config.StepAddr
+	// Replace forces these steps to run.
+	Replace []config.StepAddr
+}
+
+// Make plans a pipeline that loaded without errors.
+func Make(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics) {
+	p := opts.Pipeline
+	plan := &Plan{Pipeline: p, Targets: opts.Targets, Replace: opts.Replace}
+	var diags hcl.Diagnostics
+	for _, a := range append(slices.Clone(opts.Targets), opts.Replace...) {
+		if _, ok := p.Config.Steps[a]; !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "No such step",
+				Detail:   fmt.Sprintf("%s is not a step of this pipeline. Steps: %s.", a, strings.Join(addrStrings(p.Config.StepAddrs()), ", ")),
+			})
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	scope := InScope(p, opts.Targets)
+	known := map[config.StepAddr]cty.Value{}
+	for _, addr := range p.Graph.Order() {
+		if !scope[addr] {
+			continue
+		}
+		ps, d := planStep(ctx, opts, p.Config.Steps[addr], known, plan)
+		diags = append(diags, d...)
+		if ps == nil {
+			return nil, diags
+		}
+		plan.Steps = append(plan.Steps, ps)
+		if ps.Action == Cached {
+			known[addr] = ps.Outputs
+		}
+	}
+	return plan, diags
+}
+
+// InScope returns the steps a plan covers: all of them, or the targets and
+// everything they depend on.
+func InScope(p *pipeline.Pipeline, targets []config.StepAddr) map[config.StepAddr]bool {
+	scope := map[config.StepAddr]bool{}
+	if len(targets) == 0 {
+		for a := range p.Config.Steps {
+			scope[a] = true
+		}
+		return scope
+	}
+	for _, t := range targets {
+		scope[t] = true
+		for _, a := range p.Graph.Ancestors(t.String()) {
+			addr, _ := config.ParseStepAddr(a)
+			scope[addr] = true
+		}
+	}
+	return scope
+}
+
+func planStep(ctx context.Context, opts Options, step *config.Step, known map[config.StepAddr]cty.Value, plan *Plan) (*Step, hcl.Diagnostics) {
+	p := opts.Pipeline
+	ps := &Step{Addr: step.Addr, Kind: step.Kind, Action: Run}
+	cfg, diags := eval.Step(step, p.Scope(known))
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	ps.Config = cfg
+	replaced := slices.Contains(opts.Replace, step.Addr)
+	last, err := cache.LastKey(ctx, opts.Store, p.Config.Name(), step.Addr.String())
+	if err != nil {
+		return nil, append(diags, StoreDiagnostic(step, err))
+	}
+	var lastPre *cachekey.Preimage
+	if last != "" {
+		if e, _, err := cache.Lookup(ctx, opts.Store, last); err == nil && e != nil {
+			lastPre = e.Preimage
+		}
+	}
+
+	if !cfg.IsWhollyKnown() {
+		ps.KnownAfterApply = true
+		var up []string
+		for _, dep := range p.Graph.DependsOn(step.Addr.String()) {
+			a, _ := config.ParseStepAddr(dep)
+			if s := plan.Step(a); s != nil && s.Action == Run {
+				up = append(up, dep)
+			}
+		}
+		if replaced {
+			ps.Reasons = append(ps.Reasons, Reason{Code: ReasonReplace, Message: "-replace asked for it"})
+		}
+		ps.Reasons = append(ps.Reasons, Reason{
+			Code:     ReasonUpstream,
+			Message:  fmt.Sprintf("its inputs are known after %s runs", strings.Join(up, " and ")),
+			Upstream: up,
+		})
+		if lastPre != nil {
+			if changes := knownChanges(step.Kind, cfg, lastPre); len(changes) > 0 {
+				ps.Reasons = append(ps.Reasons, changedReason(changes))
+			}
+		} else if last == "" {
+			ps.Reasons = append(ps.Reasons, Reason{Code: ReasonNew, Message: "no earlier execution of this step is recorded in the store"})
+		}
+		return ps, diags
+	}
+
+	files, fd := InputFiles(step, cfg, p.Config.Dir, opts.Files)
+	diags = append(diags, fd...)
+	if fd.HasErrors() {
+		return nil, diags
+	}
+	pre, err := cachekey.New(step.Kind, cfg, files)
+	if err != nil {
+		return nil, append(diags, StepDiagnostic(step, "Cannot compute the cache key", err))
+	}
+	ps.Files, ps.Preimage, ps.Key = files, pre, pre.Key()
+
+	entry, miss, err := cache.Lookup(ctx, opts.Store, ps.Key)
+	if err != nil {
+		return nil, append(diags, StoreDiagnostic(step, err))
+	}
+	if miss != nil {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Unusable cache entry",
+			Detail:   fmt.Sprintf("%s: %s. The step will run again and rewrite it.", step.Addr, miss.Error()),
+			Subject:  step.DeclRange.Ptr(),
+		})
+	}
+	if entry != nil && !replaced {
+		out, err := entry.OutputValues()
+		if err == nil {
+			ps.Action, ps.Entry, ps.Outputs = Cached, entry, out
+			return ps, diags
+		}
+		miss = &cache.MissError{Key: ps.Key, Reason: err.Error()}
+	}
+	switch {
+	case replaced:
+		ps.Reasons = append(ps.Reasons, Reason{Code: ReasonReplace, Message: "-replace asked for it"})
+	case miss != nil:
+		ps.Reasons = append(ps.Reasons, Reason{Code: ReasonMiss, Message: miss.Error()})
+	case last == "":
+		ps.Reasons = append(ps.Reasons, Reason{Code: ReasonNew, Message: "no earlier execution of this step is recorded in the store"})
+	case last == ps.Key:
+		ps.Reasons = append(ps.Reasons, Reason{Code: ReasonNoEntry, Message: "its inputs are those of its last execution, but that execution's cache entry is gone"})
+	case lastPre == nil:
+		ps.Reasons = append(ps.Reasons, Reason{Code: ReasonChanged, Message: "its inputs differ from its last execution, whose record is gone"})
+	default:
+		ps.Reasons = append(ps.Reasons, changedReason(cachekey.Diff(lastPre, pre)))
+	}
+	return ps, diags
+}
+
+func changedReason(changes []cachekey.Change) Reason {
+	var parts []string
+	for _, c := range changes {
+		parts = append(parts, c.String())
+	}
+	return Reason{Code: ReasonChanged, Message: strings.Join(parts, "; "), Changes: changes}
+}
+
+// knownChanges compares the attributes known now with the last preimage,
+// so a plan can say "C: 1 → 10" even when the key waits on an upstream
+// step.
+func knownChanges(kind steps.Kind, cfg cty.Value, last *cachekey.Preimage) []cachekey.Change {
+	cur := &cachekey.Preimage{Format: cachekey.Format, Kind: last.Kind, Version: kind.Version(), Config: map[string]cachekey.Value{}, Files: last.Files}
+	partial := &cachekey.Preimage{Format: last.Format, Kind: last.Kind, Version: last.Version, Config: map[string]cachekey.Value{}, Files: last.Files}
+	for _, a := range kind.Schema().Attributes {
+		v := cfg.GetAttr(a.Name)
+		old, had := last.Config[a.Name]
+		if a.NotKeyed || !v.IsWhollyKnown() || !had {
+			continue
+		}
+		enc, err := cachekey.Encode(v)
+		if err != nil {
+			continue
+		}
+		cur.Config[a.Name] = enc
+		partial.Config[a.Name] = old
+	}
+	return cachekey.Diff(partial, cur)
+}
+
+// InputFiles asks a FileReader kind which files it reads and hashes them.
+func InputFiles(step *config.Step, cfg cty.Value, dir string, hasher FileHasher) ([]steps.File, hcl.Diagnostics) {
+	fr, ok := step.Kind.(steps.FileReader)
+	if !ok {
+		return nil, nil
+	}
+	unmarked, _ := cfg.UnmarkDeep()
+	paths, err := fr.InputFiles(unmarked, dir)
+	if err != nil {
+		return nil, hcl.Diagnostics{StepDiagnostic(step, "Cannot list input files", err)}
+	}
+	var files []steps.File
+	var diags hcl.Diagnostics
+	for _, p := range paths {
+		abs := p
+		if !filepath.IsAbs(p) {
+			abs = filepath.Join(dir, filepath.FromSlash(p))
+		}
+		digest, size, err := hasher.Digest(abs)
+		if err != nil {
+			diags = append(diags, StepDiagnostic(step, "Cannot read input file", fmt.Errorf("%s: %w", p, err)))
+			continue
+		}
+		files = append(files, steps.File{Path: p, Abs: abs, Digest: digest, Size: size})
+	}
+	return files, diags
+}
+
+// StepDiagnostic reports err about step: an AttrError points at its
+// attribute, anything else at the step's block header.
+func StepDiagnostic(step *config.Step, summary string, err error) *hcl.Diagnostic {
+	if ae, ok := asAttrError(err); ok {
+		return eval.AttrDiagnostic(step, ae)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   fmt.Sprintf("%s: %s", step.Addr, err),
+		Subject:  step.DeclRange.Ptr(),
+	}
+}
+
+// StoreDiagnostic reports a store failure while handling step.
+func StoreDiagnostic(step *config.Step, err error) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Store unavailable",
+		Detail:   fmt.Sprintf("%s: %s. Check the store URL (settings.store, -store, PIPE_STORE) and your credentials; a later run resumes from the cache.", step.Addr, err),
+		Subject:  step.DeclRange.Ptr(),
+	}
+}
+
+func addrStrings(addrs []config.StepAddr) []string {
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = a.String()
+	}
+	return out
+}
