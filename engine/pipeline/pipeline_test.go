@@ -15,8 +15,8 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/diagfmt"
 	"github.com/pipe-ml/pipe/engine/eval"
-	"github.com/pipe-ml/pipe/engine/testkinds"
 	"github.com/pipe-ml/pipe/engine/lang"
+	"github.com/pipe-ml/pipe/engine/testkinds"
 )
 
 var marker = regexp.MustCompile(`#\s*ERROR:\s*(.+?)\s*$`)
