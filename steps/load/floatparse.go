@@ -1,6 +1,9 @@
 package load
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // pow10 holds the powers of ten that are exact in float64.
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
@@ -26,45 +29,34 @@ func parseFloat32(b []byte, i int) (v float32, end int, ok bool) {
 		neg = b[i] == '-'
 		i++
 	}
+	// Digits, counted with any leading zeros: more than 19 might not fit
+	// a uint64, and are rare enough to leave to strconv.
 	var mant uint64
-	nd, exp := 0, 0
-	digits := false
-	for ; i < len(b); i++ {
-		c := b[i] - '0'
-		if c > 9 {
-			break
-		}
-		digits = true
-		if mant == 0 && c == 0 {
-			continue
-		}
-		if nd == 19 {
-			return 0, i, false
-		}
-		mant = mant*10 + uint64(c)
+	nd := 0
+	for ; i < len(b) && b[i]-'0' <= 9; i++ {
+		mant = mant*10 + uint64(b[i]-'0')
 		nd++
 	}
+	exp := 0
 	if i < len(b) && b[i] == '.' {
 		i++
-		for ; i < len(b); i++ {
-			c := b[i] - '0'
-			if c > 9 {
+		frac := i
+		for nd+8 <= 19 && i+8 <= len(b) {
+			chunk := binary.LittleEndian.Uint64(b[i:])
+			if !eightDigits(chunk) {
 				break
 			}
-			digits = true
-			if mant == 0 && c == 0 {
-				exp--
-				continue
-			}
-			if nd == 19 {
-				return 0, i, false
-			}
-			mant = mant*10 + uint64(c)
-			nd++
-			exp--
+			mant = mant*100000000 + parseEightDigits(chunk)
+			nd += 8
+			i += 8
 		}
+		for ; i < len(b) && b[i]-'0' <= 9; i++ {
+			mant = mant*10 + uint64(b[i]-'0')
+			nd++
+		}
+		exp = frac - i
 	}
-	if !digits {
+	if nd == 0 || nd > 19 {
 		return 0, i, false
 	}
 	if i < len(b) && b[i]|0x20 == 'e' {
@@ -120,4 +112,22 @@ func parseFloat32(b []byte, i int) (v float32, end int, ok bool) {
 		v = -v
 	}
 	return v, i, true
+}
+
+// eightDigits reports whether the 8 bytes of x (little-endian) are all
+// ASCII digits.
+func eightDigits(x uint64) bool {
+	return (x&0xF0F0F0F0F0F0F0F0)|(((x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0)>>4) == 0x3333333333333333
+}
+
+// parseEightDigits returns the value of 8 ASCII digits, the first in the
+// lowest byte (the SWAR method of Lemire's fast_float).
+func parseEightDigits(x uint64) uint64 {
+	const mask = 0x000000FF000000FF
+	const mul1 = 0x000F424000000064 // 100 + (1000000 << 32)
+	const mul2 = 0x0000271000000001 // 1 + (10000 << 32)
+	x -= 0x3030303030303030
+	x = x*10 + x>>8
+	x = ((x&mask)*mul1 + ((x>>16)&mask)*mul2) >> 32
+	return uint64(uint32(x))
 }

@@ -145,6 +145,15 @@ func writeFile(t testing.TB, dir, name string, d *dataset.Dataset, o synth.FileO
 	return path
 }
 
+func readText(t testing.TB, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func writeText(t testing.TB, dir, name, content string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {

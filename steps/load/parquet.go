@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -22,6 +24,56 @@ import (
 // extra memory small. It changes no result.
 const parquetGroup = 16
 
+// gcPacer holds peak memory near the matrix while Parquet is read.
+// Decoding a column chunk allocates several times its values' bytes
+// (the compressed chunk, the decoded page, the Arrow array) and drops them
+// at once. Left to Go's pacer, whose goal is twice the live heap, and
+// with the matrix live from the start, that garbage would double peak
+// memory. So after each column the reader checks how much the process has
+// allocated since the last collection and, past a budget of a tenth of the
+// matrix, runs one (synchronously: in the background, on a busy machine,
+// it could not keep up). A collection is cheap here: the matrix holds no
+// pointers to scan. (A pooling allocator would avoid the garbage; tried
+// with arrow v15's Parquet reader, it corrupted reads, so buffers are left
+// to the collector.)
+type gcPacer struct {
+	budget  uint64
+	mu      sync.Mutex
+	last    uint64
+	running atomic.Bool
+	sample  [1]metrics.Sample
+}
+
+func newGCPacer(matrixBytes int) *gcPacer {
+	g := &gcPacer{budget: max(8<<20, uint64(matrixBytes)/10)}
+	g.sample[0].Name = "/gc/heap/allocs:bytes"
+	g.check()
+	return g
+}
+
+func (g *gcPacer) check() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	metrics.Read(g.sample[:])
+	if g.sample[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	allocs := g.sample[0].Value.Uint64()
+	if g.last == 0 {
+		g.last = allocs
+		return
+	}
+	if allocs-g.last < g.budget || g.running.Load() {
+		return
+	}
+	g.last = allocs
+	g.running.Store(true)
+	g.mu.Unlock()
+	runtime.GC()
+	g.running.Store(false)
+	g.mu.Lock()
+}
+
 // parquetFile is an open Parquet file with its columns mapped.
 type parquetFile struct {
 	src      *source
@@ -36,6 +88,7 @@ type parquetFile struct {
 	text     int
 	weight   int
 	group    int
+	gc       *gcPacer
 }
 
 // openParquet opens a Parquet file and maps its columns. A file the
@@ -61,7 +114,9 @@ func openParquet(src *source, c *config) (_ *parquetFile, err error) {
 	}
 	mem := memory.DefaultAllocator
 	props := parquet.NewReaderProperties(mem)
-	props.BufferedStreamEnabled = true
+	// A wide file is read a column chunk at a time, whole; a vector
+	// column's chunk can be the whole file, so it is streamed.
+	props.BufferedStreamEnabled = c.column != ""
 	props.BufferSize = 1 << 20
 	pf, err := file.NewParquetReader(f, file.WithReadProps(props))
 	if err != nil {
@@ -232,6 +287,7 @@ func (pp *parquetProblems) add(n int, row int, col int, column, msg string, file
 // naming the file.
 func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labeler, par int, progress func(int64)) (errs *rowErrors, err error) {
 	n := pq.rows
+	pq.gc = newGCPacer(len(t.x) * 4)
 	// Jobs: one per scalar column, one per group of wide features, one
 	// for the vector column. They write disjoint parts of t.
 	type job func(pp *parquetProblems) error
@@ -287,6 +343,7 @@ func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labele
 						pp.add(n, row, field, pq.names[field], why, pq.src.path)
 					}
 				}
+				pq.gc.check()
 			})
 		})
 	}
@@ -408,21 +465,32 @@ func (pq *parquetFile) scan(ctx context.Context, field int, batch int64, fn func
 }
 
 // readWide reads a group of wide feature columns (features j0, j0+1, ...)
-// whole and scatters them into the matrix, row by row.
+// whole and scatters them into the matrix, row by row, straight from the
+// decoded Arrow arrays.
 func (pq *parquetFile) readWide(ctx context.Context, t *table, base int, fields []int, j0 int, pp *parquetProblems) error {
 	n := pq.rows
-	vals := make([][]float32, len(fields))
+	var keep []arrow.Array
+	defer func() {
+		for _, a := range keep {
+			a.Release()
+		}
+	}()
+	// cols[k] lists the chunks of column k with the row each starts at.
+	type piece struct {
+		row0 int
+		f32  []float32
+		f64  []float64
+	}
+	cols := make([][]piece, len(fields))
 	for k, field := range fields {
-		col := make([]float32, n)
-		vals[k] = col
 		err := pq.scan(ctx, field, int64(n), func(a arrow.Array, row0 int) {
+			a.Retain()
+			keep = append(keep, a)
 			switch a := a.(type) {
 			case *array.Float32:
-				copy(col[row0:], a.Float32Values())
+				cols[k] = append(cols[k], piece{row0: row0, f32: a.Float32Values()})
 			case *array.Float64:
-				for i, v := range a.Float64Values() {
-					col[row0+i] = float32(v)
-				}
+				cols[k] = append(cols[k], piece{row0: row0, f64: a.Float64Values()})
 			}
 			if a.NullN() > 0 {
 				for i := 0; i < a.Len(); i++ {
@@ -435,12 +503,21 @@ func (pq *parquetFile) readWide(ctx context.Context, t *table, base int, fields 
 		if err != nil {
 			return err
 		}
+		pq.gc.check()
 	}
 	dim := t.dim
-	for row := 0; row < n; row++ {
-		dst := t.x[(base+row)*dim+j0:]
-		for k := range vals {
-			dst[k] = vals[k][row]
+	for k, pieces := range cols {
+		for _, p := range pieces {
+			x := t.x[(base+p.row0)*dim+j0+k:]
+			if p.f32 != nil {
+				for i, v := range p.f32 {
+					x[i*dim] = v
+				}
+			} else {
+				for i, v := range p.f64 {
+					x[i*dim] = float32(v)
+				}
+			}
 		}
 	}
 	return nil
