@@ -687,3 +687,56 @@ func TestFileTemps(t *testing.T) {
 		}
 	}
 }
+
+// TestGCSReadResumes stops the emulator while an object is being read and
+// starts it again a little later: the reader reopens the object where it
+// stopped, retrying while the emulator is down, and the content still
+// passes its digest check. (The GCS client resumes a broken stream once by
+// itself; with the emulator down that attempt fails too, and the Store's
+// own retries take over.)
+func TestGCSReadResumes(t *testing.T) {
+	srv := gcstest.Start(t)
+	// A budget of at least 10 s of pauses: ample for a restart.
+	s, err := OpenOptions(context.Background(), srv.URL()+"/resume", "", &Options{Retry: Retry{Attempts: 200, Initial: 10 * time.Millisecond, Max: 100 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	data := content(9, 32<<20) // far more than socket buffers hold
+	a, err := s.PutBytes(ctx, "", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Open(ctx, a.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	head := make([]byte, 1<<20)
+	if _, err := io.ReadFull(r, head); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	type result struct {
+		rest []byte
+		err  error
+	}
+	done := make(chan result)
+	go func() {
+		rest, err := io.ReadAll(r)
+		done <- result{rest, err}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	srv.Restart()
+	res := <-done
+	if res.err != nil {
+		t.Fatalf("reading on across the outage: %v", res.err)
+	}
+	if got := append(head, res.rest...); !bytes.Equal(got, data) {
+		t.Fatalf("read %d bytes that differ from the %d stored", len(got), len(data))
+	}
+	if r.reopens == 0 {
+		t.Errorf("the Store never reopened the stream: the test did not exercise it")
+	}
+}
