@@ -12,7 +12,7 @@ import (
 // 64 MiB object, on a local folder and on the GCS emulator:
 //
 //	go test -run '^$' -bench 'Put|Read' ./engine/store
-func BenchmarkPutFile(b *testing.B) { benchPut(b, b.TempDir()) }
+func BenchmarkPutFile(b *testing.B)  { benchPut(b, b.TempDir()) }
 func BenchmarkReadFile(b *testing.B) { benchRead(b, b.TempDir()) }
 func BenchmarkPutGCS(b *testing.B) {
 	srv := gcstest.Start(b)
