@@ -40,9 +40,10 @@ type cli struct {
 }
 
 func newCLI(stdout, stderr io.Writer, env []string) *cli {
-	c := &cli{stdout: stdout, stderr: stderr, env: env, kinds: registry()}
+	c := &cli{stdout: stdout, stderr: stderr, env: env, kinds: stepKinds()}
 	c.commands = []command{
-		&validateCmd{}, &fmtCmd{}, &graphCmd{}, &versionCmd{},
+		&validateCmd{}, &planCmd{}, &applyCmd{}, &outputCmd{}, &showCmd{},
+		&graphCmd{}, &fmtCmd{}, &forceUnlockCmd{}, &versionCmd{},
 	}
 	return c
 }
@@ -263,3 +264,12 @@ func sortDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
 	})
 	return out
 }
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiDim    = "\x1b[2m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiRed    = "\x1b[31m"
+	ansiBold   = "\x1b[1m"
+)

@@ -7,4 +7,4 @@ import (
 	"github.com/pipe-ml/pipe/steps/builtin"
 )
 
-func registry() *steps.Registry { return builtin.Registry() }
+func stepKinds() *steps.Registry { return builtin.Registry() }

@@ -10,7 +10,7 @@ import (
 
 // registry adds the engine's test kinds to the built-in ones, for the
 // CLI's own tests, which build pipe with -tags pipetest.
-func registry() *steps.Registry {
+func stepKinds() *steps.Registry {
 	r := builtin.Registry()
 	for _, name := range testkinds.Registry(nil).Names() {
 		k, _ := testkinds.Registry(nil).Lookup(name)

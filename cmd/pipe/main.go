@@ -9,6 +9,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal cancels the work, a second one kills the
+		// process at once, as in Terraform.
+		<-ctx.Done()
+		stop()
+	}()
 	code := newCLI(os.Stdout, os.Stderr, os.Environ()).run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)

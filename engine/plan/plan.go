@@ -208,17 +208,18 @@ func planStep(ctx context.Context, opts Options, step *config.Step, known map[co
 		if replaced {
 			ps.Reasons = append(ps.Reasons, Reason{Code: ReasonReplace, Message: "-replace asked for it"})
 		}
+		if last == "" {
+			ps.Reasons = append(ps.Reasons, Reason{Code: ReasonNew, Message: "no earlier execution of this step is recorded in the store"})
+		}
 		ps.Reasons = append(ps.Reasons, Reason{
 			Code:     ReasonUpstream,
-			Message:  fmt.Sprintf("its inputs are known after %s runs", strings.Join(up, " and ")),
+			Message:  fmt.Sprintf("its inputs are known after %s", runPhrase(up)),
 			Upstream: up,
 		})
 		if lastPre != nil {
 			if changes := knownChanges(step.Kind, cfg, lastPre); len(changes) > 0 {
 				ps.Reasons = append(ps.Reasons, changedReason(changes))
 			}
-		} else if last == "" {
-			ps.Reasons = append(ps.Reasons, Reason{Code: ReasonNew, Message: "no earlier execution of this step is recorded in the store"})
 		}
 		return ps, diags
 	}
@@ -269,6 +270,17 @@ func planStep(ctx context.Context, opts Options, step *config.Step, known map[co
 		ps.Reasons = append(ps.Reasons, changedReason(cachekey.Diff(lastPre, pre)))
 	}
 	return ps, diags
+}
+
+// runPhrase says "a runs" or "a, b and c run".
+func runPhrase(steps []string) string {
+	switch len(steps) {
+	case 0:
+		return "the steps before it run"
+	case 1:
+		return steps[0] + " runs"
+	}
+	return strings.Join(steps[:len(steps)-1], ", ") + " and " + steps[len(steps)-1] + " run"
 }
 
 func changedReason(changes []cachekey.Change) Reason {

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pipe-ml/pipe/engine/apply"
+	"github.com/pipe-ml/pipe/engine/lock"
+	"github.com/pipe-ml/pipe/engine/plan"
+	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/workspace"
+)
+
+type applyCmd struct{}
+
+func (*applyCmd) Name() string     { return "apply" }
+func (*applyCmd) Synopsis() string { return "Run the steps that are not cached, and record the run" }
+func (*applyCmd) Usage() string {
+	return `Usage: pipe apply [options] [PATH | PLANFILE]
+
+Plans the pipeline in PATH (default the current folder), prints the plan,
+and runs it: every step that is not cached runs as soon as the steps it
+needs are done, independent steps at the same time. A step's outputs and
+cache entry are stored before any step after it starts. When a step fails,
+the steps after it are skipped, the others finish, and the exit status is
+1; a second apply resumes from the cache. Every run is recorded in the
+lineage registry.
+
+Given a PLANFILE saved by "pipe plan -out=FILE", apply runs exactly that
+plan, with the variables it was made with, and refuses it when the
+pipeline, its variables or its inputs changed since.
+
+Only one apply runs at a time on a state folder; Ctrl-C cancels the
+running steps cleanly (press it twice to stop at once).
+
+Options:
+  -parallelism=N      Steps run at once, and the cores each may use.
+                      Default: the number of CPUs (` + fmt.Sprint(runtime.NumCPU()) + ` here).
+  -lock-timeout=DUR   Wait this long for another apply to finish (e.g.
+                      30s, 5m). Default 0: fail at once.
+  -trigger=WHAT       Record the run as manual, ci, schedule or watch.
+                      Default: PIPE_TRIGGER, or ci in a CI job, or manual.
+  -json               Print the plan, one event per line and the result as
+                      JSON (NDJSON), for CI.
+` + stepUsage + workspaceUsage + `  -no-color           Never colour the output.
+
+Examples:
+  pipe apply
+  pipe apply -target=train.model -parallelism=4
+  pipe plan -out=nightly.plan && pipe apply nightly.plan
+`
+}
+
+// applySummary is the last line of apply -json.
+type applySummary struct {
+	Type     string  `json:"type"`
+	Status   string  `json:"status"`
+	RunID    int64   `json:"run_id,omitempty"`
+	Ran      int     `json:"ran"`
+	Cached   int     `json:"cached"`
+	Failed   int     `json:"failed"`
+	Duration float64 `json:"duration_seconds"`
+}
+
+func (cmd *applyCmd) Run(ctx context.Context, c *cli, args []string) error {
+	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "")
+	parallelism := fs.Int("parallelism", runtime.NumCPU(), "")
+	lockTimeout := fs.Duration("lock-timeout", 0, "")
+	triggerFlag := fs.String("trigger", "", "")
+	var wf workspaceFlags
+	wf.register(fs)
+	var sf stepFlags
+	sf.register(fs)
+	args, err := c.parseFlags(fs, cmd.Usage(), args)
+	if err != nil {
+		return err
+	}
+	path, err := onePath(args, cmd.Usage())
+	if err != nil {
+		return err
+	}
+	if *parallelism < 1 {
+		return withHint(fmt.Errorf("-parallelism must be at least 1, not %d", *parallelism), "-parallelism=%d", runtime.NumCPU())
+	}
+	trigger, err := workspace.Trigger(*triggerFlag, c.env)
+	if err != nil {
+		return err
+	}
+	targets, replace, err := sf.addrs()
+	if err != nil {
+		return err
+	}
+
+	saved, isPlan, err := isPlanFile(path)
+	if err != nil {
+		return err
+	}
+	var w *workspace.Workspace
+	if isPlan {
+		if len(targets)+len(replace) > 0 {
+			return withHint(errors.New("-target and -replace cannot change a saved plan"), "make a new plan with them: pipe plan -target=... -out=FILE")
+		}
+		if wf.store == "" {
+			wf.store = saved.Saved.Store
+		}
+		targets, replace, err = (&stepFlags{targets: saved.Targets, replace: saved.Replace}).addrs()
+		if err != nil {
+			return err
+		}
+		w, err = c.openWorkspace(ctx, saved.Saved.Path, &wf, saved.Saved.VariableValues())
+	} else {
+		w, err = c.openWorkspace(ctx, path, &wf, nil)
+	}
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+
+	held, err := w.Lock(ctx, "apply", *lockTimeout)
+	if err != nil {
+		var he *lock.HeldError
+		if errors.As(err, &he) {
+			return &exitErr{code: exitError, msg: strings.TrimPrefix(err.Error(), "lock: ")}
+		}
+		return err
+	}
+	defer held.Release()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-held.Lost():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	reg, err := w.OpenRegistry(ctx, false)
+	if err != nil {
+		return withHint(err, "check -registry, PIPE_REGISTRY or PIPE_STATE_DIR")
+	}
+	defer reg.Close()
+	name := w.Pipeline.Config.Name()
+	if _, err := reg.MarkInterrupted(ctx, name); err != nil {
+		return err
+	}
+
+	pl, diags := plan.Make(ctx, plan.Options{Pipeline: w.Pipeline, Store: w.Store, Files: w.Files, Targets: targets, Replace: replace})
+	c.printLoadDiagnostics(w, diags)
+	if diags.HasErrors() {
+		return errReported
+	}
+	if isPlan {
+		if problems := plan.Stale(saved, pl); len(problems) > 0 {
+			return &exitErr{code: exitError, msg: fmt.Sprintf("the saved plan %s is stale:\n  - %s\nMake a new plan with pipe plan -out=%s and review it.",
+				path, strings.Join(problems, "\n  - "), path)}
+		}
+	}
+	doc := pl.Document(currentBuild().Version)
+	willRun := map[string]bool{}
+	for _, s := range doc.Steps {
+		willRun[s.Address] = s.Action == plan.Run
+	}
+	live := c.color(c.stdout) && !c.inCI()
+	prog := newProgress(c.stdout, *asJSON, c.color(c.stdout), live, willRun)
+	if *asJSON {
+		prog.json(struct {
+			Type string         `json:"type"`
+			Plan *plan.Document `json:"plan"`
+		}{"plan", doc})
+	} else {
+		renderPlan(c.stdout, doc, c.color(c.stdout))
+		fmt.Fprintln(c.stdout)
+	}
+
+	run := w.RunRecord(ctx, trigger, currentBuild().Version, c.env)
+	runID, err := reg.BeginRun(ctx, run)
+	if err != nil {
+		prog.close()
+		return err
+	}
+	started := time.Now()
+	res, err := apply.Apply(ctx, apply.Options{
+		Plan: pl, Store: w.Store, Files: w.Files, Registry: reg, RunID: runID,
+		Parallelism: *parallelism, Logger: c.logger(), Events: prog.event, PipeVersion: currentBuild().Version,
+	})
+	prog.close()
+	if err != nil {
+		reg.EndRun(context.WithoutCancel(ctx), runID, registry.RunFailed, err.Error())
+		return err
+	}
+	status := res.Status()
+	var errMsg string
+	for _, d := range res.Diagnostics {
+		if d.Severity == hcl.DiagError {
+			errMsg = d.Summary + ": " + d.Detail
+			break
+		}
+	}
+	if err := reg.EndRun(context.WithoutCancel(ctx), runID, status, errMsg); err != nil {
+		fmt.Fprintf(c.stderr, "Warning: recording the end of run %d: %s\n", runID, err)
+	}
+	c.printLoadDiagnostics(w, res.Diagnostics)
+	ran, cached, failed := res.Counts()
+	elapsed := time.Since(started)
+	if *asJSON {
+		prog.json(applySummary{Type: "summary", Status: status, RunID: runID, Ran: ran, Cached: cached, Failed: failed, Duration: elapsed.Seconds()})
+	} else {
+		switch status {
+		case registry.RunSucceeded:
+			fmt.Fprintf(c.stdout, "\nApply complete: %d ran, %d cached, in %s. Run %d is in %s.\n", ran, cached, elapsed.Round(time.Millisecond), runID, w.RegistryPath)
+		case registry.RunCancelled:
+			fmt.Fprintf(c.stdout, "\nApply cancelled after %s: %d ran, %d cached. Apply again to resume from the cache.\n", elapsed.Round(time.Millisecond), ran, cached)
+		default:
+			fmt.Fprintf(c.stdout, "\nApply failed: %d ran, %d cached, %d failed or skipped. Fix the error and apply again: what finished is cached.\n", ran, cached, failed)
+		}
+	}
+	if status != registry.RunSucceeded {
+		return errReported
+	}
+	return nil
+}

@@ -1,0 +1,194 @@
+package workspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/engine/filehash"
+	"github.com/pipe-ml/pipe/engine/lock"
+	"github.com/pipe-ml/pipe/engine/pipeline"
+	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/store"
+	"github.com/pipe-ml/pipe/steps"
+)
+
+// Environment variables that move things.
+const (
+	EnvStore    = "PIPE_STORE"
+	EnvStateDir = "PIPE_STATE_DIR"
+	EnvRegistry = "PIPE_REGISTRY"
+	EnvTrigger  = "PIPE_TRIGGER"
+)
+
+// DefaultStateDir is the state folder, relative to the pipeline folder,
+// when nothing moves it.
+const DefaultStateDir = ".pipe"
+
+// Options say which pipeline and where its things are.
+type Options struct {
+	// Path is the pipeline folder or file.
+	Path  string
+	Kinds *steps.Registry
+	Vars  eval.VarInputs
+	// AllowMissingVars leaves required variables without values unknown.
+	AllowMissingVars bool
+	// Store, StateDir and Registry come from flags; "" means not given.
+	Store, StateDir, Registry string
+	// Env is the environment, as os.Environ returns it.
+	Env []string
+}
+
+// Workspace is a loaded pipeline and where its things live.
+type Workspace struct {
+	Pipeline *pipeline.Pipeline
+	// StoreURL, StateDir and RegistryPath are resolved (absolute local
+	// paths).
+	StoreURL     string
+	StateDir     string
+	RegistryPath string
+	// Store and Files are set by OpenStore.
+	Store *store.Store
+	Files *filehash.Cache
+}
+
+// Getenv returns the value of name in env, or "".
+func Getenv(env []string, name string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// Load loads and checks the pipeline and resolves its locations. It opens
+// nothing else.
+func Load(opts Options) (*Workspace, hcl.Diagnostics) {
+	p, diags := pipeline.Load(pipeline.Options{
+		Path: opts.Path, Kinds: opts.Kinds, Vars: opts.Vars, AllowMissingVars: opts.AllowMissingVars,
+	})
+	if p == nil || diags.HasErrors() {
+		return &Workspace{Pipeline: p}, diags
+	}
+	w := &Workspace{Pipeline: p}
+	dir := p.Config.Dir
+	abs := func(path string) string {
+		a, err := filepath.Abs(path)
+		if err != nil {
+			return path
+		}
+		return a
+	}
+	moved := false
+	switch {
+	case opts.StateDir != "":
+		w.StateDir, moved = abs(opts.StateDir), true
+	case Getenv(opts.Env, EnvStateDir) != "":
+		w.StateDir, moved = abs(Getenv(opts.Env, EnvStateDir)), true
+	default:
+		w.StateDir = filepath.Join(dir, DefaultStateDir)
+	}
+	switch {
+	case opts.Store != "":
+		w.StoreURL = absURL(opts.Store, abs)
+	case Getenv(opts.Env, EnvStore) != "":
+		w.StoreURL = absURL(Getenv(opts.Env, EnvStore), abs)
+	case p.Settings.Store != "":
+		w.StoreURL = absURL(p.Settings.Store, func(s string) string { return resolveIn(dir, s) })
+	default:
+		w.StoreURL = "file://" + filepath.ToSlash(filepath.Join(w.StateDir, "store"))
+	}
+	switch {
+	case opts.Registry != "":
+		w.RegistryPath = abs(opts.Registry)
+	case Getenv(opts.Env, EnvRegistry) != "":
+		w.RegistryPath = abs(Getenv(opts.Env, EnvRegistry))
+	case moved || p.Settings.Registry == "":
+		w.RegistryPath = filepath.Join(w.StateDir, "registry.db")
+	default:
+		w.RegistryPath = resolveIn(dir, p.Settings.Registry)
+	}
+	return w, diags
+}
+
+func resolveIn(dir, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(dir, path)
+}
+
+// absURL makes a local store location absolute with abs; remote URLs pass
+// unchanged.
+func absURL(u string, abs func(string) string) string {
+	switch {
+	case strings.HasPrefix(u, "file://"):
+		p := strings.TrimPrefix(u, "file://")
+		if p == "" || strings.Contains(p, "?") {
+			return u
+		}
+		return "file://" + filepath.ToSlash(abs(p))
+	case strings.Contains(u, "://"):
+		return u
+	default:
+		return "file://" + filepath.ToSlash(abs(u))
+	}
+}
+
+// OpenStore opens the store and the stat cache. The store's spool folder
+// is inside the state folder when that can be written, so uploads do not
+// fill a small /tmp.
+func (w *Workspace) OpenStore(ctx context.Context) error {
+	s, err := store.OpenOptions(ctx, w.StoreURL, w.Pipeline.Config.Dir, nil)
+	if err != nil {
+		return err
+	}
+	w.Store = s
+	w.Files = filehash.New(w.StateDir, nil)
+	return nil
+}
+
+// Lock takes the state folder's lock for op ("apply"), waiting up to
+// timeout.
+func (w *Workspace) Lock(ctx context.Context, op string, timeout time.Duration) (*lock.Lock, error) {
+	if err := os.MkdirAll(w.StateDir, 0o755); err != nil {
+		return nil, fmt.Errorf("workspace: creating the state folder: %w. Set PIPE_STATE_DIR to a folder pipe may write", err)
+	}
+	return lock.Acquire(ctx, w.StateDir, lock.Info{Operation: op}, timeout)
+}
+
+// OpenRegistry opens the registry, creating it unless readOnly. A missing
+// registry opened read-only is an error matching os.ErrNotExist.
+func (w *Workspace) OpenRegistry(ctx context.Context, readOnly bool) (*registry.DB, error) {
+	if readOnly {
+		if _, err := os.Stat(w.RegistryPath); err != nil {
+			return nil, fmt.Errorf("workspace: no registry at %s yet: %w", w.RegistryPath, err)
+		}
+	}
+	return registry.Open(ctx, w.RegistryPath, &registry.Options{ReadOnly: readOnly})
+}
+
+// Close saves the stat cache (when the state folder can be written) and
+// closes the store.
+func (w *Workspace) Close() error {
+	var errs []error
+	if w.Files != nil {
+		if err := os.MkdirAll(w.StateDir, 0o755); err == nil {
+			if err := w.Files.Save(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if w.Store != nil {
+		errs = append(errs, w.Store.Close())
+	}
+	return errors.Join(errs...)
+}
