@@ -21,8 +21,10 @@ import (
 
 type outputCmd struct{}
 
-func (*outputCmd) Name() string     { return "output" }
-func (*outputCmd) Synopsis() string { return "Print the outputs of the steps' last successful executions" }
+func (*outputCmd) Name() string { return "output" }
+func (*outputCmd) Synopsis() string {
+	return "Print the outputs of the steps' last successful executions"
+}
 func (*outputCmd) Usage() string {
 	return `Usage: pipe output [options] [PATH] [STEP[.OUTPUT]]
 
