@@ -119,7 +119,11 @@ func (l Location) String() string {
 	case "file":
 		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(l.Dir)}).String()
 	default:
-		return l.Scheme + "://" + l.Bucket + "/" + strings.TrimSuffix(l.Prefix, "/")
+		s := l.Scheme + "://" + l.Bucket
+		if l.Prefix != "" {
+			s += "/" + strings.TrimSuffix(l.Prefix, "/")
+		}
+		return s
 	}
 }
 
