@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-
 	"github.com/pipe-ml/pipe/engine/apply"
+	"github.com/pipe-ml/pipe/engine/diagfmt"
 	"github.com/pipe-ml/pipe/engine/lock"
 	"github.com/pipe-ml/pipe/engine/plan"
 	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/runner"
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
 
@@ -124,93 +124,62 @@ func (cmd *applyCmd) Run(ctx context.Context, c *cli, args []string) error {
 	}
 	defer w.Close()
 
-	held, err := w.Lock(ctx, "apply", *lockTimeout)
-	if err != nil {
-		var he *lock.HeldError
-		if errors.As(err, &he) {
-			return &exitErr{code: exitError, msg: strings.TrimPrefix(err.Error(), "lock: ")}
-		}
-		return err
-	}
-	defer held.Release()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-held.Lost():
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-
-	reg, err := w.OpenRegistry(ctx, false)
-	if err != nil {
-		return withHint(err, "check -registry, PIPE_REGISTRY or PIPE_STATE_DIR")
-	}
-	defer reg.Close()
-	name := w.Pipeline.Config.Name()
-	if _, err := reg.MarkInterrupted(ctx, name); err != nil {
-		return err
-	}
-
-	pl, diags := plan.Make(ctx, plan.Options{Pipeline: w.Pipeline, Store: w.Store, Files: w.Files, Targets: targets, Replace: replace})
-	c.printLoadDiagnostics(w, diags)
-	if diags.HasErrors() {
-		return errReported
-	}
-	if isPlan {
-		if problems := plan.Stale(saved, pl); len(problems) > 0 {
-			return &exitErr{code: exitError, msg: fmt.Sprintf("the saved plan %s is stale:\n  - %s\nMake a new plan with pipe plan -out=%s and review it.",
-				path, strings.Join(problems, "\n  - "), path)}
-		}
-	}
-	doc := pl.Document(currentBuild().Version)
-	willRun := map[string]bool{}
-	for _, s := range doc.Steps {
-		willRun[s.Address] = s.Action == plan.Run
-	}
 	live := c.color(c.stdout) && !c.inCI()
-	prog := newProgress(c.stdout, *asJSON, c.color(c.stdout), live, willRun)
-	if *asJSON {
-		prog.json(struct {
-			Type string         `json:"type"`
-			Plan *plan.Document `json:"plan"`
-		}{"plan", doc})
-	} else {
-		renderPlan(c.stdout, doc, c.color(c.stdout))
-		fmt.Fprintln(c.stdout)
-	}
-
-	run := w.RunRecord(ctx, trigger, currentBuild().Version, c.env)
-	runID, err := reg.BeginRun(ctx, run)
-	if err != nil {
-		prog.close()
-		return err
-	}
-	started := time.Now()
-	res, err := apply.Apply(ctx, apply.Options{
-		Plan: pl, Store: w.Store, Files: w.Files, Registry: reg, RunID: runID,
-		Parallelism: *parallelism, Logger: c.logger(), Events: prog.event, PipeVersion: currentBuild().Version,
+	var prog *progress
+	out, err := runner.Apply(ctx, runner.Options{
+		Workspace: w, Trigger: trigger, PipeVersion: currentBuild().Version, Env: c.env,
+		Parallelism: *parallelism, LockTimeout: *lockTimeout, Targets: targets, Replace: replace,
+		Saved: saved, SavedPath: path, Logger: c.logger(),
+		OnPlan: func(pl *plan.Plan, doc *plan.Document) {
+			willRun := map[string]bool{}
+			for _, s := range doc.Steps {
+				willRun[s.Address] = s.Action == plan.Run
+			}
+			prog = newProgress(c.stdout, *asJSON, c.color(c.stdout), live, willRun)
+			if *asJSON {
+				prog.json(struct {
+					Type string         `json:"type"`
+					Plan *plan.Document `json:"plan"`
+				}{"plan", doc})
+				return
+			}
+			renderPlan(c.stdout, doc, c.color(c.stdout))
+			fmt.Fprintln(c.stdout)
+		},
+		Events: func(e apply.Event) { prog.event(e) },
 	})
-	prog.close()
-	if err != nil {
-		reg.EndRun(context.WithoutCancel(ctx), runID, registry.RunFailed, err.Error())
-		return err
+	if prog != nil {
+		prog.close()
 	}
-	status := res.Status()
-	var errMsg string
-	for _, d := range res.Diagnostics {
-		if d.Severity == hcl.DiagError {
-			errMsg = d.Summary + ": " + d.Detail
-			break
+	if out != nil && len(out.Diagnostics) > 0 {
+		if *asJSON {
+			if prog == nil {
+				prog = newProgress(c.stdout, true, false, false, nil)
+			}
+			for _, d := range diagfmt.JSON(sortDiagnostics(out.Diagnostics), diagfmt.Sources(w.Pipeline.Sources)) {
+				prog.json(struct {
+					Type string `json:"type"`
+					diagfmt.JSONDiagnostic
+				}{"diagnostic", d})
+			}
+		} else {
+			c.printLoadDiagnostics(w, out.Diagnostics)
 		}
 	}
-	if err := reg.EndRun(context.WithoutCancel(ctx), runID, status, errMsg); err != nil {
-		fmt.Fprintf(c.stderr, "Warning: recording the end of run %d: %s\n", runID, err)
+	var held *lock.HeldError
+	var stale *runner.StaleError
+	switch {
+	case errors.As(err, &held):
+		return &exitErr{code: exitError, msg: strings.TrimPrefix(err.Error(), "lock: ")}
+	case errors.As(err, &stale):
+		return &exitErr{code: exitError, msg: stale.Error()}
+	case errors.Is(err, runner.ErrInvalid):
+		return errReported
+	case err != nil:
+		return err
 	}
-	c.printLoadDiagnostics(w, res.Diagnostics)
+	res, status, runID, elapsed := out.Result, out.Status, out.RunID, out.Duration
 	ran, cached, failed := res.Counts()
-	elapsed := time.Since(started)
 	if *asJSON {
 		prog.json(applySummary{Type: "summary", Status: status, RunID: runID, Ran: ran, Cached: cached, Failed: failed, Duration: elapsed.Seconds()})
 	} else {
