@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -451,6 +452,19 @@ func testAbortedWriteLeavesNothing(t *testing.T, _ *backend, s *Store) {
 	}
 	if keys := objectKeys(t, s); len(keys) != 0 {
 		t.Errorf("objects after aborted writes: %q, want none", keys)
+	}
+	if s.loc.Scheme == "file" {
+		// The writer removed its temporary file too.
+		var left []string
+		_ = filepath.WalkDir(filepath.Join(s.loc.Dir, "objects"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				left = append(left, p)
+			}
+			return nil
+		})
+		if len(left) != 0 {
+			t.Errorf("files left after aborted writes: %q", left)
+		}
 	}
 }
 
