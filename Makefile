@@ -1,0 +1,60 @@
+# pipe's build. Every target works on a fresh clone with Go (see README).
+
+GO        ?= go
+GOBIN     := $(shell $(GO) env GOPATH)/bin
+BIN       := bin/pipe
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
+# Pinned tools, installed with go install.
+STATICCHECK_VERSION    := v0.7.0
+FAKE_GCS_SERVER_VERSION := v1.56.1
+
+# How long each fuzz target runs in `make fuzz`.
+FUZZTIME ?= 10s
+
+GO_FILES = $(shell git ls-files -co --exclude-standard '*.go' 2>/dev/null)
+
+.PHONY: all build test vet fmt-check lint fuzz bench demo tools clean
+
+all: build
+
+## build: a static pipe binary in bin/, version stamped.
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/pipe
+
+## test: vet, formatting, and every test (unit and end to end) with the race detector.
+test: vet fmt-check
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+vet:
+	$(GO) vet ./...
+
+## fmt-check: Go files gofmt'ed and pipeline files pipe fmt'ed.
+fmt-check:
+	@bad=$$(gofmt -l $(GO_FILES)); if [ -n "$$bad" ]; then echo "gofmt would change:"; echo "$$bad"; exit 1; fi
+	$(GO) run ./cmd/pipe fmt -check -recursive pipelines examples
+
+## lint: go vet and a pinned staticcheck.
+lint: vet
+	@test -x $(GOBIN)/staticcheck && $(GOBIN)/staticcheck -version | grep -q '($(STATICCHECK_VERSION))' \
+		|| $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(GOBIN)/staticcheck ./...
+
+## tools: install the pinned tools the tests start (the GCS emulator).
+tools:
+	$(GO) install github.com/fsouza/fake-gcs-server@$(FAKE_GCS_SERVER_VERSION)
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+## fuzz: run each fuzz target briefly (FUZZTIME each).
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$target"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+clean:
+	rm -rf bin
