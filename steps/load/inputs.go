@@ -13,7 +13,9 @@ import (
 
 // InputFiles expands path into the sorted list of files Run reads. Each
 // element of path is, relative to dir unless absolute:
-//   - a glob (it contains * ? or [): every regular file it matches;
+//   - a glob (it contains * ? or [): every regular file it matches
+//     (hidden files only when the pattern's last element starts with ".",
+//     as in a shell);
 //   - a folder: the .csv, .parquet and .pq files directly inside it (not
 //     in subfolders; names starting with "." or "_" are skipped, like
 //     Spark's _SUCCESS markers);
@@ -44,7 +46,11 @@ func (Kind) InputFiles(cfg cty.Value, dir string) ([]string, error) {
 			if err != nil {
 				return nil, steps.Errorf(at, "Invalid glob", "%q is not a valid glob: %v.", p, err)
 			}
+			dotted := strings.HasPrefix(filepath.Base(p), ".")
 			for _, m := range matches {
+				if strings.HasPrefix(filepath.Base(m), ".") && !dotted {
+					continue // as in a shell, * does not match a leading dot
+				}
 				if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() {
 					found = append(found, m)
 				}

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"maps"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -22,6 +23,7 @@ import (
 // with defaults and nulls for the rest, as the engine does.
 func configValue(t testing.TB, attrs map[string]cty.Value) cty.Value {
 	t.Helper()
+	attrs = maps.Clone(attrs)
 	obj := map[string]cty.Value{}
 	for _, a := range schema.Attributes {
 		v, ok := attrs[a.Name]

@@ -1,0 +1,154 @@
+package load
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipe-ml/pipe/steps/dataset/synth"
+)
+
+// writeRecord writes a one-record Parquet file built by fill.
+func writeRecord(t testing.TB, path string, fields []arrow.Field, fill func(b *array.RecordBuilder)) {
+	t.Helper()
+	schema := arrow.NewSchema(fields, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	fill(b)
+	rec := b.NewRecord()
+	defer rec.Release()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := pqarrow.NewFileWriter(schema, f, nil, pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInvalidParquet(t *testing.T) {
+	f64 := arrow.PrimitiveTypes.Float64
+	wideFields := []arrow.Field{{Name: "label", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "e0", Type: f64, Nullable: true}, {Name: "e1", Type: f64, Nullable: true}, {Name: "e2", Type: f64, Nullable: true}}
+	fillWide := func(labels []string, rows [][3]float64, nulls map[[2]int]bool) func(b *array.RecordBuilder) {
+		return func(b *array.RecordBuilder) {
+			for i, l := range labels {
+				if nulls[[2]int{i, 0}] {
+					b.Field(0).AppendNull()
+				} else {
+					b.Field(0).(*array.StringBuilder).Append(l)
+				}
+				for j := 0; j < 3; j++ {
+					if nulls[[2]int{i, j + 1}] {
+						b.Field(j + 1).AppendNull()
+					} else {
+						b.Field(j + 1).(*array.Float64Builder).Append(rows[i][j])
+					}
+				}
+			}
+		}
+	}
+	ok := [3]float64{1, 2, 3}
+	cases := []struct {
+		name   string
+		fields []arrow.Field
+		fill   func(b *array.RecordBuilder)
+		attrs  map[string]cty.Value
+		want   string
+	}{
+		{"null feature", wideFields, fillWide([]string{"yes", "no", "no"}, [][3]float64{ok, ok, ok}, map[[2]int]bool{{2, 2}: true}), nil,
+			"d.parquet row 3, column e1: empty (null) value"},
+		{"null label", wideFields, fillWide([]string{"yes", "no", "no"}, [][3]float64{ok, ok, ok}, map[[2]int]bool{{1, 0}: true}), nil,
+			"d.parquet row 2, column label: empty (null) value"},
+		{"nan", wideFields, fillWide([]string{"yes", "no", "no"}, [][3]float64{ok, {1, math.NaN(), 3}, ok}, nil), nil,
+			"d.parquet row 2, column e1: NaN is not a finite float32"},
+		{"out of float32 range", wideFields, fillWide([]string{"yes", "no", "no"}, [][3]float64{ok, ok, {1, 2, 1e300}}, nil), nil,
+			"d.parquet row 3, column e2: +Inf is not a finite float32"},
+		{"neither class", wideFields, fillWide([]string{"yes", "maybe", "no"}, [][3]float64{ok, ok, ok}, nil), map[string]cty.Value{"negative": cty.StringVal("no")},
+			`d.parquet row 2, column label: label "maybe" is neither`},
+		{"list width", []arrow.Field{{Name: "label", Type: arrow.BinaryTypes.String}, {Name: "v", Type: arrow.ListOf(arrow.PrimitiveTypes.Float32)}},
+			func(b *array.RecordBuilder) {
+				lb := b.Field(1).(*array.ListBuilder)
+				vb := lb.ValueBuilder().(*array.Float32Builder)
+				for i, n := range []int{3, 3, 4} {
+					b.Field(0).(*array.StringBuilder).Append([]string{"yes", "no", "no"}[i])
+					lb.Append(true)
+					for k := 0; k < n; k++ {
+						vb.Append(1)
+					}
+				}
+			}, map[string]cty.Value{"features": cty.ObjectVal(map[string]cty.Value{"column": cty.StringVal("v"), "dim": cty.NumberIntVal(3)})},
+			"d.parquet row 3, column v: the embedding has 4 values, features.dim is 3"},
+		{"feature type", []arrow.Field{{Name: "label", Type: arrow.BinaryTypes.String}, {Name: "e0", Type: arrow.BinaryTypes.String},
+			{Name: "e1", Type: f64}, {Name: "e2", Type: f64}},
+			func(b *array.RecordBuilder) {
+				b.Field(0).(*array.StringBuilder).Append("yes")
+				b.Field(1).(*array.StringBuilder).Append("1")
+				b.Field(2).(*array.Float64Builder).Append(1)
+				b.Field(3).(*array.Float64Builder).Append(1)
+			}, nil, "d.parquet: column e0 is utf8, want float or double"},
+		{"no rows", wideFields, fillWide(nil, nil, nil), nil, "d.parquet: the file has no rows"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeRecord(t, filepath.Join(dir, "d.parquet"), tc.fields, tc.fill)
+			attrs := small(tc.attrs)
+			attrs["path"] = cty.StringVal("d.parquet")
+			_, err := run(t, newTestEnv(t, 2), dir, attrs)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v\nwant %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestCorruptParquet cuts a file at many points and flips bytes: every
+// failure is an error naming the file, never a panic.
+func TestCorruptParquet(t *testing.T) {
+	g := synth.Generate(synth.Config{N: 40, Dim: 4, Rank: 1, Seed: 1})
+	var buf bytes.Buffer
+	if err := synth.WriteParquet(&buf, g.Dataset, synth.FileOptions{RowGroupRows: 16}); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	dir := t.TempDir()
+	attrs := wide(4, map[string]cty.Value{"path": cty.StringVal("c.parquet")})
+	step := 5
+	if testing.Short() {
+		step = 29
+	}
+	try := func(b []byte) {
+		t.Helper()
+		os.WriteFile(filepath.Join(dir, "c.parquet"), b, 0o644)
+		_, err := run(t, newTestEnv(t, 1), dir, attrs)
+		if err != nil && !strings.Contains(err.Error(), "c.parquet") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	}
+	for n := 0; n < len(good); n += step {
+		try(good[:n])
+	}
+	for i := 0; i < len(good); i += step * 3 {
+		c := bytes.Clone(good)
+		c[i] ^= 0x5a
+		try(c)
+	}
+	try([]byte("PAR1 this is not parquet PAR1"))
+}
