@@ -330,7 +330,7 @@ func (db *DB) Rollback(ctx context.Context, model, alias string, why Reason) (in
 // when alias is not empty), oldest first.
 func (db *DB) AliasHistory(ctx context.Context, model, alias string) ([]AliasMove, error) {
 	out := []AliasMove{}
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx queryer) error {
 		mid, err := modelID(ctx, tx, model)
 		if err != nil {
 			return err

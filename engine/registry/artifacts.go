@@ -144,7 +144,7 @@ type ArtifactInfo struct {
 // prefix (at least 12 hex digits, with or without "sha256:").
 func (db *DB) Artifact(ctx context.Context, digest string) (*ArtifactInfo, error) {
 	var info *ArtifactInfo
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx queryer) error {
 		id, err := resolveDigest(ctx, tx, digest)
 		if err != nil {
 			return err
@@ -256,7 +256,20 @@ func getArtifacts(ctx context.Context, q queryer, ids []int64) (map[int64]Artifa
 		func(a *ArtifactInfo) *[]string { return &a.Locations }); err != nil {
 		return nil, err
 	}
-	if err := add(`SELECT DISTINCT artifact_id, path FROM events WHERE path IS NOT NULL AND artifact_id IN (SELECT value FROM json_each(?)) ORDER BY artifact_id, path`,
+	// Only files have paths; an artifact many executions used has many
+	// events to look through.
+	var files []int64
+	for id, a := range out {
+		if a.Kind == KindFile {
+			files = append(files, id)
+		}
+	}
+	if len(files) == 0 {
+		return out, nil
+	}
+	set = jsonIDs(files)
+	if err := add(`SELECT DISTINCT ev.artifact_id, ev.path FROM json_each(?) j CROSS JOIN events ev ON ev.artifact_id = j.value
+		WHERE ev.path IS NOT NULL ORDER BY ev.artifact_id, ev.path`,
 		func(a *ArtifactInfo) *[]string { return &a.Paths }); err != nil {
 		return nil, err
 	}

@@ -346,7 +346,7 @@ func executionsWhere(ctx context.Context, q queryer, where string, args ...any) 
 // Execution returns one execution with its events and dependencies.
 func (db *DB) Execution(ctx context.Context, id int64) (*Execution, error) {
 	var e *Execution
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx queryer) error {
 		es, err := executionsWhere(ctx, tx, `id = ?`, id)
 		if err != nil {
 			return err

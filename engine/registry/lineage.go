@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -118,26 +119,26 @@ func (g *Graph) Node(id string) *Node {
 // LineageOptions bounds a lineage walk. A nil *LineageOptions means the
 // defaults.
 type LineageOptions struct {
-	// MaxDepth is how many edges the walk follows from the root; 0 means
-	// 64.
+	// MaxDepth keeps nodes at most this many edges from a root; 0 means
+	// no limit.
 	MaxDepth int
-	// MaxEdges stops the walk once it has found this many edges; 0 means
-	// 100000.
-	MaxEdges int
+	// MaxNodes stops the walk once it has found this many model
+	// versions, executions and artifacts; 0 means 100000.
+	MaxNodes int
 }
 
 func (o *LineageOptions) depth() int {
 	if o == nil || o.MaxDepth <= 0 {
-		return 64
+		return math.MaxInt
 	}
 	return o.MaxDepth
 }
 
-func (o *LineageOptions) edges() int {
-	if o == nil || o.MaxEdges <= 0 {
+func (o *LineageOptions) nodes() int {
+	if o == nil || o.MaxNodes <= 0 {
 		return 100000
 	}
-	return o.MaxEdges
+	return o.MaxNodes
 }
 
 // Upstream returns what produced ref: for a model version, the publish
@@ -173,17 +174,17 @@ type seed struct {
 
 func (db *DB) lineage(ctx context.Context, ref string, dir Direction, opts *LineageOptions) (*Graph, error) {
 	g := &Graph{Direction: dir, Ref: ref}
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx queryer) error {
 		seeds, err := resolveRef(ctx, tx, ref)
 		if err != nil {
 			return err
 		}
-		rows, truncated, err := walk(ctx, tx, dir, seeds, opts.depth(), opts.edges())
+		keys, truncated, err := walk(ctx, tx, dir, seeds, opts.nodes())
 		if err != nil {
 			return err
 		}
 		g.Truncated = truncated
-		return g.build(ctx, tx, seeds, rows)
+		return g.build(ctx, tx, seeds, keys, opts.depth())
 	})
 	if err != nil {
 		return nil, err
@@ -240,98 +241,100 @@ func resolveRef(ctx context.Context, q queryer, ref string) ([]seed, error) {
 	return nil, fmt.Errorf("registry: nothing in the registry matches %q: give a model (NAME@VERSION or NAME@ALIAS), a digest (sha256:...), or a file path as a run recorded it, relative to the pipeline folder (data/train.csv)", ref)
 }
 
-// walkRow is one edge found by the walk, as the walk found it: from the
-// node it stood on (pt, pid) to the next node (t, id).
-type walkRow struct {
-	pt   string
-	pid  int64
-	t    string
-	id   int64
-	rel  string
-	name string
-}
-
-// The walks are recursive CTEs over (pt, pid) -> (t, id) rows, where t is
-// 'm' (model_versions.id), 'x' (executions.id) or 'a' (artifacts.id) and
-// ctx is, for an artifact, the run of the execution that used it. UNION
-// drops repeated rows, so a diamond is walked once per depth and the walk
-// ends on any graph; depth bounds it.
+// The walks are recursive CTEs over (t, id) rows, t being 'm'
+// (model_versions.id), 'x' (executions.id) or 'a' (artifacts.id). UNION
+// drops repeated rows, so every node is expanded once and the walk ends on
+// any graph; LIMIT bounds its size. The edges between the nodes found are
+// read afterwards, in one query per table.
 //
-// An artifact's producer upstream is one execution: the one in the
-// consumer's run if any, else the first that ran, else the first.
-const upstreamSQL = `WITH RECURSIVE walk(pt, pid, t, id, rel, name, ctx, depth) AS (
-	SELECT NULL, NULL, json_extract(value, '$[0]'), json_extract(value, '$[1]'), NULL, NULL, json_extract(value, '$[2]'), 0
+// likelihood(w.t = ..., 1e-6) tells the planner that the queue holds few
+// rows per step, which is true. Without it, once ANALYZE has run, SQLite
+// builds a Bloom filter over events for each query, a full scan of the
+// table that made a lineage query ten times slower.
+//
+// Upstream, an artifact row carries ctx, the run of the execution that
+// used it, to pick one producer: the one in that run if any (a cached step
+// re-produces what it once made), else the first that ran, else the first.
+const upstreamSQL = `WITH RECURSIVE walk(t, id, ctx) AS (
+	SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
 	FROM json_each(?1)
 	UNION
-	SELECT 'm', w.id, 'x', mv.execution_id, 'published', '', NULL, w.depth + 1
+	SELECT 'x', mv.execution_id, NULL
 	FROM walk w JOIN model_versions mv ON mv.id = w.id
-	WHERE w.t = 'm' AND mv.execution_id IS NOT NULL AND w.depth <= ?2
+	WHERE likelihood(w.t = 'm', 0.000001) AND mv.execution_id IS NOT NULL
 	UNION
-	SELECT 'm', w.id, 'a', mv.model_artifact_id, 'version', 'model', mv.run_id, w.depth + 1
+	SELECT 'a', mv.model_artifact_id, mv.run_id
 	FROM walk w JOIN model_versions mv ON mv.id = w.id
-	WHERE w.t = 'm' AND mv.execution_id IS NULL AND w.depth <= ?2
+	WHERE likelihood(w.t = 'm', 0.000001) AND mv.execution_id IS NULL
 	UNION
-	SELECT 'm', w.id, 'a', mv.report_artifact_id, 'version', 'report', mv.run_id, w.depth + 1
+	SELECT 'a', mv.report_artifact_id, mv.run_id
 	FROM walk w JOIN model_versions mv ON mv.id = w.id
-	WHERE w.t = 'm' AND mv.execution_id IS NULL AND mv.report_artifact_id IS NOT NULL AND w.depth <= ?2
+	WHERE likelihood(w.t = 'm', 0.000001) AND mv.execution_id IS NULL AND mv.report_artifact_id IS NOT NULL
 	UNION
-	SELECT 'x', w.id, 'a', ev.artifact_id, 'used', ev.name, e.run_id, w.depth + 1
-	FROM walk w JOIN executions e ON e.id = w.id JOIN events ev ON ev.execution_id = w.id AND ev.type = 'used'
-	WHERE w.t = 'x' AND w.depth <= ?2
+	SELECT 'a', ev.artifact_id, e.run_id
+	FROM walk w JOIN executions e ON e.id = w.id JOIN events ev ON ev.execution_id = e.id AND ev.type = 'used'
+	WHERE likelihood(w.t = 'x', 0.000001)
 	UNION
-	SELECT 'x', w.id, 'x', d.upstream_id, 'input', d.name, NULL, w.depth + 1
+	SELECT 'x', d.upstream_id, NULL
 	FROM walk w JOIN execution_inputs d ON d.execution_id = w.id
-	WHERE w.t = 'x' AND w.depth <= ?2
+	WHERE likelihood(w.t = 'x', 0.000001)
 	UNION
-	SELECT 'a', w.id, 'x', ev.execution_id, 'produced', ev.name, NULL, w.depth + 1
-	FROM walk w, events ev
-	WHERE w.t = 'a' AND w.depth <= ?2 AND ev.type = 'produced' AND ev.artifact_id = w.id
-	  AND ev.execution_id = coalesce(
-		(SELECT p.id FROM executions p JOIN events pe ON pe.execution_id = p.id AND pe.type = 'produced' AND pe.artifact_id = w.id
-		 WHERE p.run_id = w.ctx ORDER BY p.id LIMIT 1),
-		(SELECT pe.execution_id FROM events pe JOIN executions p ON p.id = pe.execution_id
-		 WHERE pe.artifact_id = w.id AND pe.type = 'produced' AND p.status = 'ran' ORDER BY pe.execution_id LIMIT 1),
+	SELECT 'x', p.id, NULL
+	FROM walk w JOIN executions p ON p.id = coalesce(
+		(SELECT e.id FROM executions e JOIN events pe ON pe.execution_id = e.id AND pe.type = 'produced' AND pe.artifact_id = w.id
+		 WHERE e.run_id = w.ctx ORDER BY e.id LIMIT 1),
+		(SELECT pe.execution_id FROM events pe JOIN executions e ON e.id = pe.execution_id
+		 WHERE pe.artifact_id = w.id AND pe.type = 'produced' AND e.status = 'ran' ORDER BY pe.execution_id LIMIT 1),
 		(SELECT pe.execution_id FROM events pe
 		 WHERE pe.artifact_id = w.id AND pe.type = 'produced' ORDER BY pe.execution_id LIMIT 1))
-	LIMIT ?3
+	WHERE likelihood(w.t = 'a', 0.000001)
+	LIMIT ?2
 )
-SELECT pt, pid, t, id, rel, name, min(depth) FROM walk WHERE pt IS NOT NULL GROUP BY pt, pid, t, id, rel, name`
+SELECT DISTINCT t, id FROM walk`
 
-const downstreamSQL = `WITH RECURSIVE walk(pt, pid, t, id, rel, name, depth) AS (
-	SELECT NULL, NULL, json_extract(value, '$[0]'), json_extract(value, '$[1]'), NULL, NULL, 0
+// Downstream, root is 1 for the seeds: a model version at the root walks
+// on through its model artifact (not one reached on the way: that would
+// lead back up).
+const downstreamSQL = `WITH RECURSIVE walk(t, id, root) AS (
+	SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), 1
 	FROM json_each(?1)
 	UNION
-	SELECT 'm', w.id, 'a', mv.model_artifact_id, 'artifact', '', w.depth + 1
+	SELECT 'a', mv.model_artifact_id, 0
 	FROM walk w JOIN model_versions mv ON mv.id = w.id
-	WHERE w.t = 'm' AND w.depth = 0
+	WHERE likelihood(w.t = 'm', 0.000001) AND w.root = 1
 	UNION
-	SELECT 'a', w.id, 'x', ev.execution_id, 'used', ev.name, w.depth + 1
+	SELECT 'x', ev.execution_id, 0
 	FROM walk w JOIN events ev ON ev.artifact_id = w.id AND ev.type = 'used'
-	WHERE w.t = 'a' AND w.depth <= ?2
+	WHERE likelihood(w.t = 'a', 0.000001)
 	UNION
-	SELECT 'a', w.id, 'm', mv.id, 'version', CASE WHEN mv.model_artifact_id = w.id THEN 'model' ELSE 'report' END, w.depth + 1
-	FROM walk w JOIN model_versions mv ON (mv.model_artifact_id = w.id OR mv.report_artifact_id = w.id)
-	WHERE w.t = 'a' AND mv.execution_id IS NULL AND w.depth <= ?2
+	SELECT 'm', mv.id, 0
+	FROM walk w JOIN model_versions mv ON mv.execution_id IS NULL AND (mv.model_artifact_id = w.id OR mv.report_artifact_id = w.id)
+	WHERE likelihood(w.t = 'a', 0.000001)
 	UNION
-	SELECT 'x', w.id, 'a', ev.artifact_id, 'produced', ev.name, w.depth + 1
+	SELECT 'a', ev.artifact_id, 0
 	FROM walk w JOIN events ev ON ev.execution_id = w.id AND ev.type = 'produced'
-	WHERE w.t = 'x' AND w.depth <= ?2
+	WHERE likelihood(w.t = 'x', 0.000001)
 	UNION
-	SELECT 'x', w.id, 'x', d.execution_id, 'input', d.name, w.depth + 1
+	SELECT 'x', d.execution_id, 0
 	FROM walk w JOIN execution_inputs d ON d.upstream_id = w.id
-	WHERE w.t = 'x' AND w.depth <= ?2
+	WHERE likelihood(w.t = 'x', 0.000001)
 	UNION
-	SELECT 'x', w.id, 'm', mv.id, 'published', '', w.depth + 1
+	SELECT 'm', mv.id, 0
 	FROM walk w JOIN model_versions mv ON mv.execution_id = w.id
-	WHERE w.t = 'x' AND w.depth <= ?2
-	LIMIT ?3
+	WHERE likelihood(w.t = 'x', 0.000001)
+	LIMIT ?2
 )
-SELECT pt, pid, t, id, rel, name, min(depth) FROM walk WHERE pt IS NOT NULL GROUP BY pt, pid, t, id, rel, name`
+SELECT DISTINCT t, id FROM walk`
 
-// walk runs the recursive query and returns the edges it found, and
-// whether it stopped at a limit: the query walks one level past maxDepth
-// so that an edge there tells that the graph goes on.
-func walk(ctx context.Context, q queryer, dir Direction, seeds []seed, maxDepth, maxEdges int) ([]walkRow, bool, error) {
+// nodeKey is a node as the walk knows it.
+type nodeKey struct {
+	t  byte // 'm', 'x' or 'a'
+	id int64
+}
+
+// walk runs the recursive query and returns the nodes it reached, and
+// whether it stopped at maxNodes.
+func walk(ctx context.Context, q queryer, dir Direction, seeds []seed, maxNodes int) ([]nodeKey, bool, error) {
 	var b strings.Builder
 	b.WriteByte('[')
 	for i, s := range seeds {
@@ -349,46 +352,42 @@ func walk(ctx context.Context, q queryer, dir Direction, seeds []seed, maxDepth,
 	if dir == Downstream {
 		query = downstreamSQL
 	}
-	rows, err := q.QueryContext(ctx, query, b.String(), maxDepth, maxEdges+len(seeds)+1)
+	// Rows may repeat a node (an artifact reached from two runs): ask for
+	// twice the limit, and cut on distinct nodes.
+	rows, err := q.QueryContext(ctx, query, b.String(), 2*maxNodes+len(seeds)+1)
 	if err != nil {
 		return nil, false, err
 	}
 	defer rows.Close()
-	var out []walkRow
-	truncated := false
+	var out []nodeKey
 	for rows.Next() {
-		var r walkRow
-		var depth int
-		if err := rows.Scan(&r.pt, &r.pid, &r.t, &r.id, &r.rel, &r.name, &depth); err != nil {
+		var t string
+		var id int64
+		if err := rows.Scan(&t, &id); err != nil {
 			return nil, false, err
 		}
-		if depth > maxDepth {
-			truncated = true
-			continue
-		}
-		out = append(out, r)
+		out = append(out, nodeKey{t: t[0], id: id})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, false, err
 	}
-	if len(out) > maxEdges {
-		truncated = true
-		out = out[:maxEdges]
+	if len(out) > maxNodes {
+		return out[:maxNodes], true, nil
 	}
-	return out, truncated, nil
+	return out, false, nil
 }
 
-// build loads the nodes the walk reached and fills the graph.
-func (g *Graph) build(ctx context.Context, q queryer, seeds []seed, rows []walkRow) error {
-	ids := map[string]map[int64]bool{"m": {}, "x": {}, "a": {}}
+// build loads the nodes the walk reached and the edges between them, and
+// prunes what lies deeper than maxDepth.
+func (g *Graph) build(ctx context.Context, q queryer, seeds []seed, keys []nodeKey, maxDepth int) error {
+	ids := map[byte]map[int64]bool{'m': {}, 'x': {}, 'a': {}}
 	for _, s := range seeds {
-		ids[s.t][s.id] = true
+		ids[s.t[0]][s.id] = true
 	}
-	for _, r := range rows {
-		ids[r.pt][r.pid] = true
-		ids[r.t][r.id] = true
+	for _, k := range keys {
+		ids[k.t][k.id] = true
 	}
-	list := func(t string) []int64 {
+	list := func(t byte) []int64 {
 		out := make([]int64, 0, len(ids[t]))
 		for id := range ids[t] {
 			out = append(out, id)
@@ -396,62 +395,138 @@ func (g *Graph) build(ctx context.Context, q queryer, seeds []seed, rows []walkR
 		sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 		return out
 	}
-	nodeID := map[string]map[int64]string{"m": {}, "x": {}, "a": {}}
+	mids, xids, aids := list('m'), list('x'), list('a')
+	nodeID := map[nodeKey]string{}
+	var nodes []Node
+	var edges []Edge
 	runIDs := map[int64]bool{}
 
-	// Model versions.
-	mids := list("m")
+	// Artifacts first: model versions name theirs by digest.
+	arts, err := getArtifacts(ctx, q, aids)
+	if err != nil {
+		return err
+	}
+	artByDigest := map[string]bool{}
+	var artNodes []Node
+	for _, id := range aids {
+		a, ok := arts[id]
+		if !ok {
+			continue
+		}
+		n := Node{ID: "artifact:" + a.Digest, Type: NodeArtifact, Artifact: &a}
+		nodeID[nodeKey{'a', id}] = n.ID
+		artByDigest[a.Digest] = true
+		artNodes = append(artNodes, n)
+	}
+	sort.Slice(artNodes, func(i, j int) bool { return artNodes[i].ID < artNodes[j].ID })
+
+	execs, err := executionNodes(ctx, q, xids)
+	if err != nil {
+		return err
+	}
+	var execNodes []Node
+	for _, e := range execs {
+		n := Node{ID: "execution:" + strconv.FormatInt(e.ID, 10), Type: NodeExecution, Execution: e}
+		nodeID[nodeKey{'x', e.ID}] = n.ID
+		execNodes = append(execNodes, n)
+		runIDs[e.RunID] = true
+		if e.CachedFromRun != 0 {
+			runIDs[e.CachedFromRun] = true
+		}
+	}
+
 	if len(mids) > 0 {
 		order, vs, err := versionsWhere(ctx, q, `mv.id IN (SELECT value FROM json_each(?))`, jsonIDs(mids))
 		if err != nil {
 			return err
 		}
+		roots := map[int64]bool{}
+		for _, s := range seeds {
+			if s.t == "m" {
+				roots[s.id] = true
+			}
+		}
 		for _, id := range order {
 			v := vs[id]
 			n := Node{ID: "model:" + v.String(), Type: NodeModelVersion, ModelVersion: v}
-			nodeID["m"][id] = n.ID
-			g.Nodes = append(g.Nodes, n)
+			nodeID[nodeKey{'m', id}] = n.ID
+			nodes = append(nodes, n)
 			if v.RunID != 0 {
 				runIDs[v.RunID] = true
 			}
-		}
-	}
-
-	// Executions.
-	xids := list("x")
-	if len(xids) > 0 {
-		execs, err := executionNodes(ctx, q, xids)
-		if err != nil {
-			return err
-		}
-		for _, e := range execs {
-			n := Node{ID: "execution:" + strconv.FormatInt(e.ID, 10), Type: NodeExecution, Execution: e}
-			nodeID["x"][e.ID] = n.ID
-			g.Nodes = append(g.Nodes, n)
-			runIDs[e.RunID] = true
-			if e.CachedFromRun != 0 {
-				runIDs[e.CachedFromRun] = true
+			model, report := "artifact:"+v.ModelDigest, "artifact:"+v.ReportDigest
+			if g.Direction == Downstream && roots[id] {
+				edges = append(edges, Edge{From: n.ID, To: model, Type: EdgeArtifact})
+			}
+			switch {
+			case v.ExecutionID != 0:
+				if x, ok := nodeID[nodeKey{'x', v.ExecutionID}]; ok {
+					edges = append(edges, Edge{From: x, To: n.ID, Type: EdgePublished})
+				}
+			default:
+				if artByDigest[v.ModelDigest] {
+					edges = append(edges, Edge{From: model, To: n.ID, Type: EdgeVersion, Name: "model"})
+				}
+				if v.ReportDigest != "" && artByDigest[v.ReportDigest] {
+					edges = append(edges, Edge{From: report, To: n.ID, Type: EdgeVersion, Name: "report"})
+				}
 			}
 		}
 	}
+	nodes = append(nodes, execNodes...)
+	nodes = append(nodes, artNodes...)
 
-	// Artifacts, in digest order.
-	aids := list("a")
-	if len(aids) > 0 {
-		arts, err := getArtifacts(ctx, q, aids)
+	// Events and inputs between the nodes found.
+	if len(xids) > 0 {
+		xset := jsonIDs(xids)
+		// CROSS JOIN keeps json_each outside, so that each execution's
+		// events are one index range; the artifact side is checked here.
+		// (With "AND artifact_id IN (...)" SQLite may probe every pair.)
+		rows, err := q.QueryContext(ctx, `SELECT ev.execution_id, ev.type, ev.artifact_id, ev.name
+			FROM json_each(?1) j CROSS JOIN events ev ON ev.execution_id = j.value`, xset)
 		if err != nil {
 			return err
 		}
-		var as []ArtifactInfo
-		for _, a := range arts {
-			as = append(as, a)
+		for rows.Next() {
+			var x, a int64
+			var typ, name string
+			if err := rows.Scan(&x, &typ, &a, &name); err != nil {
+				rows.Close()
+				return err
+			}
+			xn, an := nodeID[nodeKey{'x', x}], nodeID[nodeKey{'a', a}]
+			if an == "" {
+				continue
+			}
+			if typ == "used" {
+				edges = append(edges, Edge{From: an, To: xn, Type: EdgeUsed, Name: name})
+			} else {
+				edges = append(edges, Edge{From: xn, To: an, Type: EdgeProduced, Name: name})
+			}
 		}
-		sort.Slice(as, func(i, j int) bool { return as[i].Digest < as[j].Digest })
-		for i := range as {
-			a := as[i]
-			n := Node{ID: "artifact:" + a.Digest, Type: NodeArtifact, Artifact: &a}
-			nodeID["a"][a.ID] = n.ID
-			g.Nodes = append(g.Nodes, n)
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = q.QueryContext(ctx, `SELECT d.upstream_id, d.execution_id, d.name
+			FROM json_each(?1) j CROSS JOIN execution_inputs d ON d.execution_id = j.value`, xset)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var from, to int64
+			var name string
+			if err := rows.Scan(&from, &to, &name); err != nil {
+				rows.Close()
+				return err
+			}
+			if f := nodeID[nodeKey{'x', from}]; f != "" {
+				edges = append(edges, Edge{From: f, To: nodeID[nodeKey{'x', to}], Type: EdgeInput, Name: name})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
 		}
 	}
 
@@ -466,51 +541,111 @@ func (g *Graph) build(ctx context.Context, q queryer, seeds []seed, rows []walkR
 		return err
 	}
 	for _, id := range rids {
-		r, ok := runs[id]
-		if !ok {
-			continue
+		if r, ok := runs[id]; ok {
+			nodes = append(nodes, Node{ID: "run:" + strconv.FormatInt(id, 10), Type: NodeRun, Run: &r})
 		}
-		g.Nodes = append(g.Nodes, Node{ID: "run:" + strconv.FormatInt(id, 10), Type: NodeRun, Run: &r})
 	}
 
-	g.index = make(map[string]int, len(g.Nodes))
-	for i, n := range g.Nodes {
+	var roots []string
+	for _, s := range seeds {
+		if id, ok := nodeID[nodeKey{s.t[0], s.id}]; ok {
+			roots = append(roots, id)
+		}
+	}
+	g.setNodes(nodes, edges, roots, maxDepth)
+	return nil
+}
+
+// setNodes fills the graph: it drops nodes deeper than maxDepth from the
+// roots (and the runs no execution left names), indexes and sorts.
+func (g *Graph) setNodes(nodes []Node, edges []Edge, roots []string, maxDepth int) {
+	next := map[string][]string{}
+	for _, e := range edges {
+		if g.Direction == Upstream {
+			next[e.To] = append(next[e.To], e.From)
+		} else {
+			next[e.From] = append(next[e.From], e.To)
+		}
+	}
+	depth := map[string]int{}
+	queue := append([]string(nil), roots...)
+	for _, r := range roots {
+		depth[r] = 0
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, m := range next[n] {
+			if _, ok := depth[m]; !ok {
+				depth[m] = depth[n] + 1
+				queue = append(queue, m)
+			}
+		}
+	}
+	keep := func(id string) bool {
+		d, ok := depth[id]
+		return ok && d <= maxDepth
+	}
+	usedRuns := map[int64]bool{}
+	var kept []Node
+	for _, n := range nodes {
+		switch {
+		case n.Type == NodeRun:
+			continue
+		case !keep(n.ID):
+			g.Truncated = true
+			continue
+		case n.Type == NodeExecution:
+			usedRuns[n.Execution.RunID] = true
+			usedRuns[n.Execution.CachedFromRun] = true
+		case n.Type == NodeModelVersion:
+			usedRuns[n.ModelVersion.RunID] = true
+		}
+		kept = append(kept, n)
+	}
+	for _, n := range nodes {
+		if n.Type == NodeRun && usedRuns[n.Run.ID] {
+			kept = append(kept, n)
+		}
+	}
+	g.Nodes = kept
+	g.index = make(map[string]int, len(kept))
+	for i, n := range kept {
 		g.index[n.ID] = i
 	}
-	for _, s := range seeds {
-		g.Roots = append(g.Roots, nodeID[s.t][s.id])
-	}
+	g.Roots = roots
 	sort.Slice(g.Roots, func(i, j int) bool { return g.index[g.Roots[i]] < g.index[g.Roots[j]] })
-
-	seen := map[Edge]bool{}
-	for _, r := range rows {
-		e := Edge{From: nodeID[r.pt][r.pid], To: nodeID[r.t][r.id], Type: EdgeType(r.rel), Name: r.name}
-		if g.Direction == Upstream {
-			e.From, e.To = e.To, e.From
-		}
-		if e.From == "" || e.To == "" || seen[e] {
-			continue
-		}
-		seen[e] = true
-		g.Edges = append(g.Edges, e)
+	// Edges come from primary keys, so none repeats; sort them by their
+	// nodes' positions.
+	type placed struct {
+		from, to int
+		e        Edge
 	}
-	sort.Slice(g.Edges, func(i, j int) bool {
-		a, b := g.Edges[i], g.Edges[j]
-		if ia, ib := g.index[a.From], g.index[b.From]; ia != ib {
-			return ia < ib
+	ps := make([]placed, 0, len(edges))
+	for _, e := range edges {
+		from, okFrom := g.index[e.From]
+		to, okTo := g.index[e.To]
+		if okFrom && okTo {
+			ps = append(ps, placed{from, to, e})
 		}
-		if ia, ib := g.index[a.To], g.index[b.To]; ia != ib {
-			return ia < ib
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		a, b := ps[i], ps[j]
+		if a.from != b.from {
+			return a.from < b.from
 		}
-		if a.Type != b.Type {
-			return a.Type < b.Type
+		if a.to != b.to {
+			return a.to < b.to
 		}
-		return a.Name < b.Name
+		if a.e.Type != b.e.Type {
+			return a.e.Type < b.e.Type
+		}
+		return a.e.Name < b.e.Name
 	})
-	if g.Edges == nil {
-		g.Edges = []Edge{}
+	g.Edges = make([]Edge, len(ps))
+	for i, p := range ps {
+		g.Edges[i] = p.e
 	}
-	return nil
 }
 
 // executionNodes loads executions without their events (the graph's edges
@@ -522,36 +657,56 @@ func executionNodes(ctx context.Context, q queryer, ids []int64) ([]*ExecutionNo
 		return nil, err
 	}
 	var out []*ExecutionNode
-	index := map[int64]*ExecutionNode{}
 	for rows.Next() {
 		e, err := scanExecution(rows)
 		if err != nil {
 			rows.Close()
 			return nil, err
 		}
-		n := &ExecutionNode{Execution: e}
-		index[e.ID] = n
-		out = append(out, n)
+		out = append(out, &ExecutionNode{Execution: e})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = q.QueryContext(ctx, `SELECT c.id, o.id, o.run_id FROM executions c
-		JOIN executions o ON o.id = (SELECT f.id FROM executions f WHERE f.cache_key = c.cache_key AND f.status = 'ran' ORDER BY f.id LIMIT 1)
-		WHERE c.id IN (SELECT value FROM json_each(?)) AND c.status = 'cached' AND c.cache_key IS NOT NULL`, set)
+	// Where the cached ones came from: the first execution with the same
+	// cache key that ran. One look-up per distinct key, not per execution.
+	keySet := map[string]bool{}
+	for _, n := range out {
+		if n.Status == ExecCached && n.CacheKey != "" {
+			keySet[n.CacheKey] = true
+		}
+	}
+	if len(keySet) == 0 {
+		return out, nil
+	}
+	keys, _ := json.Marshal(sortedKeys(keySet))
+	rows, err = q.QueryContext(ctx, `SELECT j.value, o.id, o.run_id FROM json_each(?) j
+		CROSS JOIN executions o ON o.id = (SELECT f.id FROM executions f WHERE f.cache_key = j.value AND f.status = 'ran' ORDER BY f.id LIMIT 1)`,
+		string(keys))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	type origin struct{ id, run int64 }
+	from := map[string]origin{}
 	for rows.Next() {
-		var id, from, run int64
-		if err := rows.Scan(&id, &from, &run); err != nil {
+		var key string
+		var o origin
+		if err := rows.Scan(&key, &o.id, &o.run); err != nil {
 			return nil, err
 		}
-		index[id].CachedFrom, index[id].CachedFromRun = from, run
+		from[key] = o
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, n := range out {
+		if o, ok := from[n.CacheKey]; ok && n.Status == ExecCached {
+			n.CachedFrom, n.CachedFromRun = o.id, o.run
+		}
+	}
+	return out, nil
 }
 
 // MarshalJSON keeps the unexported index out and the lists non-null.

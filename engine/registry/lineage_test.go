@@ -337,9 +337,19 @@ func TestLineageDepthLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err = db.Upstream(context.Background(), "privacy-intent@2", &LineageOptions{MaxDepth: 64, MaxEdges: len(full.Edges)})
-	if err != nil || g.Truncated {
-		t.Errorf("a walk limited to exactly its edge count: truncated %v, err %v", g.Truncated, err)
+	var walked int
+	for _, n := range full.Nodes {
+		if n.Type != NodeRun {
+			walked++
+		}
+	}
+	g, err = db.Upstream(context.Background(), "privacy-intent@2", &LineageOptions{MaxNodes: walked})
+	if err != nil || g.Truncated || len(g.Edges) != len(full.Edges) {
+		t.Errorf("a walk limited to exactly its node count: truncated %v, %d edges of %d, err %v", g.Truncated, len(g.Edges), len(full.Edges), err)
+	}
+	g, err = db.Upstream(context.Background(), "privacy-intent@2", &LineageOptions{MaxNodes: walked - 1})
+	if err != nil || !g.Truncated {
+		t.Errorf("a walk limited below its node count: truncated %v, err %v", g.Truncated, err)
 	}
 }
 
@@ -378,4 +388,38 @@ func TestLineageAcrossPipelines(t *testing.T) {
 func itoa(i int64) string {
 	b, _ := json.Marshal(i)
 	return string(b)
+}
+
+// A version recorded without its publish execution hangs off its model
+// and report artifacts instead.
+func TestLineageOfVersionWithoutExecution(t *testing.T) {
+	db, h := historyDB(t)
+	ctx := context.Background()
+	if _, _, err := db.CreateModelVersion(ctx, ModelVersion{Model: "imported", ModelDigest: h.model1, ReportDigest: h.report1}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := db.Upstream(ctx, "imported@1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[Edge]bool{
+		{From: "artifact:" + h.model1, To: "model:imported@1", Type: EdgeVersion, Name: "model"}:   true,
+		{From: "artifact:" + h.report1, To: "model:imported@1", Type: EdgeVersion, Name: "report"}: true,
+	}
+	for _, e := range g.Edges {
+		delete(want, e)
+	}
+	if len(want) != 0 {
+		t.Errorf("upstream lacks %v; edges %v", want, g.Edges)
+	}
+	if g.Node("artifact:"+h.file1) == nil {
+		t.Error("upstream of an imported version does not reach the data file")
+	}
+	g, err = db.Downstream(ctx, h.report1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Node("model:imported@1") == nil {
+		t.Error("downstream of the report does not reach the imported version")
+	}
 }

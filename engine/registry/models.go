@@ -268,7 +268,7 @@ type ModelSummary struct {
 // Models lists every model, by name.
 func (db *DB) Models(ctx context.Context) ([]ModelSummary, error) {
 	var out []ModelSummary
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx queryer) error {
 		rows, err := tx.QueryContext(ctx, `SELECT m.name, m.created_at, count(mv.id), coalesce(max(mv.version), 0), max(mv.created_at)
 			FROM models m LEFT JOIN model_versions mv ON mv.model_id = m.id GROUP BY m.id ORDER BY m.name`)
 		if err != nil {
@@ -336,7 +336,7 @@ type ModelDetail struct {
 // Model returns one model with all its versions and aliases.
 func (db *DB) Model(ctx context.Context, name string) (*ModelDetail, error) {
 	d := &ModelDetail{Name: name, Versions: []ModelVersion{}, Aliases: []Alias{}, MetricNames: []string{}}
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx queryer) error {
 		id, err := modelID(ctx, tx, name)
 		if err != nil {
 			return err
@@ -389,7 +389,7 @@ func aliasesOf(ctx context.Context, q queryer, modelID int64) ([]Alias, error) {
 // Aliases returns where each alias of the model points, by name.
 func (db *DB) Aliases(ctx context.Context, model string) ([]Alias, error) {
 	var out []Alias
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx queryer) error {
 		id, err := modelID(ctx, tx, model)
 		if err != nil {
 			return err
@@ -414,7 +414,7 @@ func ParseModelRef(ref string) (name, selector string, err error) {
 // "NAME@v3", "NAME@latest" or "NAME@ALIAS".
 func (db *DB) ResolveModel(ctx context.Context, ref string) (*ModelVersion, error) {
 	var out *ModelVersion
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx queryer) error {
 		id, err := resolveModelVersion(ctx, tx, ref)
 		if err != nil {
 			return err

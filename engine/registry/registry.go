@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -45,6 +46,9 @@ type DB struct {
 	path     string
 	readOnly bool
 	now      func() time.Time
+	// stmts caches prepared read statements by query text: preparing a
+	// lineage query costs more than running it on a small graph.
+	stmts sync.Map // string -> *sql.Stmt
 }
 
 // Open opens the registry at path, creating the file and its parent
@@ -172,6 +176,10 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes the registry.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	if err := db.sql.Close(); err != nil {
 		return fmt.Errorf("registry: close: %w", err)
 	}
@@ -199,14 +207,52 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // read runs fn in one read transaction, so that the several queries it
-// makes see one snapshot.
-func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// makes see one snapshot. The queries use prepared statements, cached.
+func (db *DB) read(ctx context.Context, fn func(q queryer) error) error {
 	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return db.wrap(err)
 	}
 	defer tx.Rollback()
-	return db.wrap(fn(tx))
+	return db.wrap(fn(&cachedTx{db: db, tx: tx}))
+}
+
+// cachedTx runs queries in a transaction through the statement cache.
+type cachedTx struct {
+	db *DB
+	tx *sql.Tx
+}
+
+func (c *cachedTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := c.db.stmts.Load(query); ok {
+		return c.tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	}
+	st, err := c.db.sql.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := c.db.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return c.tx.StmtContext(ctx, st), nil
+}
+
+func (c *cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (c *cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		// Let the error surface from Scan, as database/sql does.
+		return c.tx.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // wrap gives errors from SQLite a package prefix and explains the ones a

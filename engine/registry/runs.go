@@ -197,27 +197,30 @@ func (db *DB) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
 		q += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	rows, err := db.sql.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, db.wrap(err)
-	}
-	defer rows.Close()
 	var runs []Run
-	for rows.Next() {
-		r, err := scanRun(rows)
+	err := db.read(ctx, func(tx queryer) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
-			return nil, db.wrap(err)
+			return err
 		}
-		runs = append(runs, r)
-	}
-	return runs, db.wrap(rows.Err())
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanRun(rows)
+			if err != nil {
+				return err
+			}
+			runs = append(runs, r)
+		}
+		return rows.Err()
+	})
+	return runs, err
 }
 
 // Run returns one run with its executions, or an error naming the ID when
 // there is no such run.
 func (db *DB) Run(ctx context.Context, id int64) (*RunDetail, error) {
 	var d RunDetail
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx queryer) error {
 		r, err := scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("registry: no run %d; `pipe runs` lists them", id)

@@ -46,7 +46,7 @@ CREATE TABLE executions (
     warnings     TEXT                        -- JSON array of strings
 );
 CREATE INDEX executions_run ON executions (run_id);
-CREATE INDEX executions_cache_key ON executions (cache_key);
+CREATE INDEX executions_cache_key ON executions (cache_key, status);
 
 -- Content-addressed bytes: a dataset, a model, a report, an input file.
 CREATE TABLE artifacts (
