@@ -1,0 +1,198 @@
+package plan_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pipe-ml/pipe/engine/apply"
+	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/filehash"
+	"github.com/pipe-ml/pipe/engine/pipeline"
+	. "github.com/pipe-ml/pipe/engine/plan"
+	"github.com/pipe-ml/pipe/engine/store"
+	"github.com/pipe-ml/pipe/engine/testkinds"
+	"github.com/pipe-ml/pipe/steps"
+)
+
+// versioned wraps a kind to change its implementation version.
+type versioned struct {
+	steps.Kind
+	v string
+}
+
+func (k versioned) Version() string { return k.v }
+
+type env struct {
+	t     *testing.T
+	dir   string
+	store *store.Store
+	files *filehash.Cache
+	kinds *steps.Registry
+}
+
+func newEnv(t *testing.T) *env {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
+	os.WriteFile(filepath.Join(dir, "data", "a.txt"), []byte("a\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.pipe.hcl"), []byte(`
+pipeline "p" {}
+source "in" {
+  path = "data/*.txt"
+}
+transform "t" {
+  input  = source.in.data
+  factor = 2
+}
+`), 0o644)
+	s, err := store.Open(context.Background(), "file://.pipe/store", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return &env{t: t, dir: dir, store: s, files: filehash.New(filepath.Join(dir, ".pipe"), &filehash.Settings{RacyWindow: time.Nanosecond}), kinds: testkinds.Registry(nil)}
+}
+
+func (e *env) make(replace ...config.StepAddr) *Plan {
+	e.t.Helper()
+	p, diags := pipeline.Load(pipeline.Options{Path: e.dir, Kinds: e.kinds})
+	if diags.HasErrors() {
+		e.t.Fatal(diags)
+	}
+	pl, diags := Make(context.Background(), Options{Pipeline: p, Store: e.store, Files: e.files, Replace: replace})
+	if diags.HasErrors() {
+		e.t.Fatal(diags)
+	}
+	return pl
+}
+
+func (e *env) apply() {
+	e.t.Helper()
+	res, err := apply.Apply(context.Background(), apply.Options{Plan: e.make(), Store: e.store, Files: e.files})
+	if err != nil || res.Status() != "succeeded" {
+		e.t.Fatalf("apply: %v %v", err, res.Diagnostics)
+	}
+}
+
+var (
+	source    = config.StepAddr{Kind: "source", Name: "in"}
+	transform = config.StepAddr{Kind: "transform", Name: "t"}
+)
+
+func reasons(s *Step) string {
+	var parts []string
+	for _, r := range s.Reasons {
+		parts = append(parts, r.Code+": "+r.Message)
+	}
+	return strings.Join(parts, " | ")
+}
+
+func TestReasons(t *testing.T) {
+	e := newEnv(t)
+	pl := e.make()
+	if got := reasons(pl.Step(source)); got != "new: no earlier execution of this step is recorded in the store" {
+		t.Errorf("new step: %s", got)
+	}
+	if got := reasons(pl.Step(transform)); !strings.HasPrefix(got, "new: ") || !strings.Contains(got, "upstream: its inputs are known after source.in runs") {
+		t.Errorf("new downstream step: %s", got)
+	}
+	e.apply()
+
+	// -replace.
+	pl = e.make(transform)
+	if got := reasons(pl.Step(transform)); got != "replace: -replace asked for it" {
+		t.Errorf("replace: %s", got)
+	}
+
+	// An implementation version change.
+	k, _ := e.kinds.Lookup("transform")
+	e.kinds = steps.NewRegistry(mustLookup(e.kinds, "source"), versioned{k, "2"}, mustLookup(e.kinds, "combine"))
+	pl = e.make()
+	if got := reasons(pl.Step(transform)); got != "changed: step implementation changed (version 1 → 2)" {
+		t.Errorf("version: %s", got)
+	}
+	e.kinds = testkinds.Registry(nil)
+
+	// An input file changes: its step runs for that reason, the next one
+	// is known after apply.
+	os.WriteFile(filepath.Join(e.dir, "data", "a.txt"), []byte("changed\n"), 0o644)
+	pl = e.make()
+	if got := reasons(pl.Step(source)); !strings.HasPrefix(got, "changed: input file data/a.txt changed (sha256:") {
+		t.Errorf("file: %s", got)
+	}
+	if s := pl.Step(transform); !s.KnownAfterApply {
+		t.Errorf("transform should wait on source: %s", reasons(s))
+	}
+	os.WriteFile(filepath.Join(e.dir, "data", "a.txt"), []byte("a\n"), 0o644)
+
+	// The entry is deleted: same inputs, no entry.
+	key := e.make().Step(source).Key
+	os.Remove(filepath.Join(e.dir, ".pipe", "store", "cache", key+".json"))
+	if got := reasons(e.make().Step(source)); got != "no_entry: its inputs are those of its last execution, but that execution's cache entry is gone" {
+		t.Errorf("no entry: %s", got)
+	}
+	e.apply()
+
+	// A corrupt entry is a warning and a miss.
+	os.WriteFile(filepath.Join(e.dir, ".pipe", "store", "cache", key+".json"), []byte(`{"truncated`), 0o644)
+	p, _ := pipeline.Load(pipeline.Options{Path: e.dir, Kinds: e.kinds})
+	pl, diags := Make(context.Background(), Options{Pipeline: p, Store: e.store, Files: e.files})
+	if len(diags) != 1 || diags[0].Summary != "Unusable cache entry" {
+		t.Errorf("corrupt entry diagnostics: %v", diags)
+	}
+	if got := reasons(pl.Step(source)); !strings.HasPrefix(got, "miss: ") {
+		t.Errorf("corrupt: %s", got)
+	}
+}
+
+func mustLookup(r *steps.Registry, name string) steps.Kind {
+	k, _ := r.Lookup(name)
+	return k
+}
+
+func TestSavedPlanStale(t *testing.T) {
+	e := newEnv(t)
+	pl := e.make()
+	file := filepath.Join(t.TempDir(), "p.plan")
+	if err := pl.Save(file, "test", e.dir, e.store.URL(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	doc, ok, err := ReadFile(file)
+	if err != nil || !ok {
+		t.Fatalf("ReadFile: %v %v", ok, err)
+	}
+	if problems := Stale(doc, e.make()); len(problems) != 0 {
+		t.Errorf("fresh plan is stale: %v", problems)
+	}
+	// Running the plan's steps elsewhere in the meantime is fine.
+	e.apply()
+	if problems := Stale(doc, e.make()); len(problems) != 0 {
+		t.Errorf("plan run elsewhere is stale: %v", problems)
+	}
+
+	// An input file changes after the plan.
+	pl = e.make()
+	pl.Save(file, "test", e.dir, e.store.URL(), time.Now())
+	doc, _, _ = ReadFile(file)
+	os.WriteFile(filepath.Join(e.dir, "data", "a.txt"), []byte("other\n"), 0o644)
+	problems := Stale(doc, e.make())
+	if len(problems) != 2 || !strings.Contains(problems[0], "step source.in was planned as cached and would now be run (input file data/a.txt changed") {
+		t.Errorf("changed input: %v", problems)
+	}
+
+	// The pipeline file changes.
+	b, _ := os.ReadFile(filepath.Join(e.dir, "main.pipe.hcl"))
+	os.WriteFile(filepath.Join(e.dir, "main.pipe.hcl"), append(b, []byte("\n# edited\n")...), 0o644)
+	problems = Stale(doc, e.make())
+	if len(problems) == 0 || !strings.Contains(problems[0], "pipeline file") {
+		t.Errorf("changed pipeline: %v", problems)
+	}
+
+	// Not a plan at all.
+	if _, ok, _ := ReadFile(filepath.Join(e.dir, "main.pipe.hcl")); ok {
+		t.Error("a pipeline file read as a plan")
+	}
+}
