@@ -50,7 +50,7 @@ func TestInvalidCSV(t *testing.T) {
 		{"duplicate column", "label,e0,e1,e2,e1\nyes,1,2,3,4\n", nil, []string{"column e1 appears twice"}},
 		{"empty file", "", nil, []string{"d.csv: the file is empty"}},
 		{"header only", "label,e0,e1,e2\n", nil, []string{"d.csv: the file has a header but no data rows"}},
-		{"one class", "label,e0,e1,e2\nno,1,2,3\nno,4,5,6\n", nil, []string{"all 2 rows are of class 0", `positive = "yes"`}},
+		{"one class", "label,e0,e1,e2\nno,1,2,3\nno,4,5,6\n", nil, []string{"all 2 rows of d.csv are of class 0", `positive = "yes"`}},
 		{"bare quote", "label,e0,e1,e2\nyes,1,2,3\nno,1\"2,2,3\nno,1,2,3\n", nil, []string{"d.csv row 3, column e0: a quote (\") inside an unquoted field", "Fix the quoting"}},
 		{"unclosed quote", "label,e0,e1,e2\nyes,1,2,3\nno,\"1,2,3\n", nil, []string{"d.csv row 3, column e0: a quoted field is not closed"}},
 		{"bad weight", "label,e0,e1,e2,w\nyes,1,2,3,1\nno,1,2,3,-1\n", map[string]cty.Value{"weight": cty.StringVal("w")}, []string{`row 3, column w: weight "-1" is not a finite number >= 0`}},

@@ -84,8 +84,8 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 		positives += int(y)
 	}
 	if positives == 0 || positives == kept {
-		return nil, fmt.Errorf("load: all %d rows are of class %d (%s): a classifier needs both classes. Check that positive = %s is the right label value and that the files hold both classes",
-			kept, t.y[0], map[bool]string{true: "positive", false: "negative"}[positives != 0], c.positive)
+		return nil, fmt.Errorf("load: all %d rows of %s are of class %d (%s): a classifier needs both classes. Check that positive = %s is the right label value and that the files hold both classes",
+			kept, describeFiles(in.Files), t.y[0], map[bool]string{true: "positive", false: "negative"}[positives != 0], c.positive)
 	}
 
 	meta := dataset.Meta{Positive: c.positive.s, Features: c.featureDesc(), Source: describeSources(in.Files)}
