@@ -1,0 +1,82 @@
+package registry_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/steps"
+)
+
+// What the engine records for one apply of a two-step pipeline, and what
+// `pipe lineage NAME@champion` then prints.
+func Example() {
+	dir, _ := os.MkdirTemp("", "registry-example-")
+	defer os.RemoveAll(dir)
+	clock := time.Date(2025, 3, 1, 2, 0, 0, 0, time.UTC)
+	now := func() time.Time { clock = clock.Add(time.Second); return clock }
+	ctx := context.Background()
+
+	db, err := registry.Open(ctx, filepath.Join(dir, "registry.db"), &registry.Options{Now: now})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer db.Close()
+
+	// apply starts: holding the state lock, mark runs a crash left behind,
+	// then begin this one.
+	db.MarkInterrupted(ctx, "demo")
+	run, _ := db.BeginRun(ctx, registry.Run{Pipeline: "demo", Trigger: registry.TriggerManual,
+		GitCommit: "4f1c2a9be07d4b1e8c3a5f6d7e8f90a1b2c3d4e5", PipeVersion: "0.1.0"})
+
+	digest := func(s string) string { return "sha256:" + strings.Repeat(s, 64/len(s)) }
+	csv := registry.FileArtifact(steps.File{Path: "data/train.csv", Digest: digest("c"), Size: 2048}, steps.MediaCSV, "path")
+	data := registry.ArtifactFromStep(steps.Artifact{Digest: digest("d"), MediaType: steps.MediaDataset, Size: 4096}, "data")
+	model := registry.ArtifactFromStep(steps.Artifact{Digest: digest("e"), MediaType: steps.MediaModel, Size: 512}, "model")
+
+	// Each step: start (what it uses), then finish (what it produced).
+	load, _ := db.StartExecution(ctx, registry.Execution{RunID: run, Step: "load.corpus", Kind: "load", KindVersion: "1",
+		Config: json.RawMessage(`{"path":"data/train.csv"}`), Used: []registry.ArtifactRef{csv}})
+	db.FinishExecution(ctx, load, registry.ExecutionResult{Status: registry.ExecRan, Produced: []registry.ArtifactRef{data}})
+	train, _ := db.StartExecution(ctx, registry.Execution{RunID: run, Step: "train.model", Kind: "train", KindVersion: "1",
+		Config: json.RawMessage(`{"params":{"C":1}}`), Used: []registry.ArtifactRef{data}})
+	db.FinishExecution(ctx, train, registry.ExecutionResult{Status: registry.ExecRan, Produced: []registry.ArtifactRef{model}})
+
+	// publish: a version, and the alias if it wins.
+	v, _, _ := db.CreateModelVersion(ctx, registry.ModelVersion{Model: "demo", ModelDigest: model.Digest,
+		Metrics: map[string]float64{"f1": 0.9}, URI: "gs://models/demo/v{version}/", RunID: run})
+	db.PromoteIf(ctx, "demo", "champion", v, registry.PromoteRule{Metric: "f1"}, registry.Reason{RunID: run})
+	db.EndRun(ctx, run, registry.RunSucceeded, "")
+
+	g, err := db.Upstream(ctx, "demo@champion", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	registry.WriteTree(os.Stdout, g)
+	// Output:
+	// demo@1 (model version, champion)
+	// │ model: sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+	// │ metrics: f1=0.9
+	// │ uri: gs://models/demo/v1/
+	// │ created: 2025-03-01T02:00:12.000Z
+	// └── model: sha256:eeeeeeeeeeee (model, 512 B)
+	//     │ digest: sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+	//     └── output model of: train.model (train 1) ran, execution 2 in run 1
+	//         │ config: {"params":{"C":1}}
+	//         └── used data: sha256:dddddddddddd (dataset, 4.0 KiB)
+	//             │ digest: sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd
+	//             └── output data of: load.corpus (load 1) ran, execution 1 in run 1
+	//                 │ config: {"path":"data/train.csv"}
+	//                 └── used path: data/train.csv sha256:cccccccccccc (file, 2.0 KiB)
+	//                       digest: sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
+	//
+	// Runs:
+	//   run 1: demo, manual, succeeded, started 2025-03-01T02:00:03.000Z, git 4f1c2a9be07d, pipe 0.1.0
+}
