@@ -19,7 +19,7 @@ import (
 // left alone; an hour is a safe minAge. Other backends leave nothing
 // behind.
 //
-// `pipe apply` calls it once it holds the state lock.
+// It is meant for `pipe apply` to call once it holds the state lock.
 func (s *Store) CleanTemps(ctx context.Context, minAge time.Duration) (int, error) {
 	cutoff := time.Now().Add(-minAge)
 	removed := 0
