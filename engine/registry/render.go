@@ -279,6 +279,7 @@ func WriteDOT(w io.Writer, g *Graph) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("digraph lineage {\n")
 	bw.WriteString("  rankdir=LR;\n")
+	bw.WriteString("  graph [fontname=\"Helvetica\" fontsize=11];\n")
 	bw.WriteString("  node [fontname=\"Helvetica\" fontsize=10];\n")
 	bw.WriteString("  edge [fontname=\"Helvetica\" fontsize=9];\n")
 	roots := map[string]bool{}
