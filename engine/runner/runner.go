@@ -97,6 +97,13 @@ func Apply(ctx context.Context, opts Options) (*Outcome, error) {
 		}
 	}()
 
+	// Files left by processes killed mid-write are only ever in the way.
+	if n, err := w.Store.CleanTemps(ctx, time.Hour); err != nil {
+		opts.Logger.Warn("cleaning temporary files of the store", "error", err)
+	} else if n > 0 {
+		opts.Logger.Info("removed temporary files left by killed processes", "files", n)
+	}
+
 	reg, err := w.OpenRegistry(ctx, false)
 	if err != nil {
 		return nil, err

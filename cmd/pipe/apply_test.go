@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pipe-ml/pipe/engine/plan"
+)
+
+func editFile(t *testing.T, path, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%s has no %q", path, old)
+	}
+	os.WriteFile(path, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644)
+}
+
+func TestPlanApplyExitCodes(t *testing.T) {
+	dir := copyDir(t, "testdata/pipelines/ok")
+	r := pipe(t, dir, nil, "plan", "-detailed-exitcode").expect(t, 2)
+	if !strings.Contains(r.stdout, "Plan: 4 to run, 0 cached.") {
+		t.Errorf("plan:\n%s", r.stdout)
+	}
+	r = pipe(t, dir, nil, "apply").expect(t, 0)
+	if !strings.Contains(r.stdout, "Apply complete: 4 ran, 0 cached") {
+		t.Errorf("apply:\n%s", r.stdout)
+	}
+	r = pipe(t, dir, nil, "plan", "-detailed-exitcode").expect(t, 0)
+	if !strings.Contains(r.stdout, "Plan: 0 to run, 4 cached.") {
+		t.Errorf("plan after apply:\n%s", r.stdout)
+	}
+
+	// -json is one document with the summary.
+	r = pipe(t, dir, nil, "plan", "-json").expect(t, 0)
+	var doc plan.Document
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.FormatVersion != "1" || doc.Summary.Cached != 4 {
+		t.Errorf("plan -json: %v %+v", err, doc)
+	}
+
+	// Output, as JSON and as one bare value.
+	r = pipe(t, dir, nil, "output", "-json").expect(t, 0)
+	var outs map[string]struct {
+		Key     string                     `json:"key"`
+		Outputs map[string]json.RawMessage `json:"outputs"`
+	}
+	var data struct{ URI string }
+	if err := json.Unmarshal([]byte(r.stdout), &outs); err != nil || len(outs) != 4 || json.Unmarshal(outs["source.corpus"].Outputs["data"], &data) != nil || !strings.HasPrefix(data.URI, "file://") {
+		t.Errorf("output -json: %v\n%s", err, r.stdout)
+	}
+	r = pipe(t, dir, nil, "output", "source.corpus.lines").expect(t, 0)
+	if r.stdout != "3\n" {
+		t.Errorf("bare output %q", r.stdout)
+	}
+	pipe(t, dir, nil, "output", "source.nope").expect(t, 1)
+}
+
+func TestApplyFailureNamesTheStep(t *testing.T) {
+	dir := copyDir(t, "testdata/pipelines/ok")
+	editFile(t, filepath.Join(dir, "main.pipe.hcl"), "factor = var.factor", "factor = var.factor\n  fail   = true")
+	r := pipe(t, dir, nil, "apply").expect(t, 1)
+	if !strings.Contains(r.stderr, "Error: Step transform.shout failed") || !strings.Contains(r.stderr, "on main.pipe.hcl line 14") {
+		t.Errorf("failure not located:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stdout, "combine.both: skipped") || !strings.Contains(r.stdout, "transform.whisper: ran") {
+		t.Errorf("skipped and independent steps:\n%s", r.stdout)
+	}
+	editFile(t, filepath.Join(dir, "main.pipe.hcl"), "fail   = true", "fail   = false")
+	r = pipe(t, dir, nil, "apply").expect(t, 0)
+	if !strings.Contains(r.stdout, "Apply complete: 2 ran, 2 cached") {
+		t.Errorf("resume:\n%s", r.stdout)
+	}
+}
+
+func TestSavedPlan(t *testing.T) {
+	dir := copyDir(t, "testdata/pipelines/ok")
+	planFile := filepath.Join(t.TempDir(), "p.plan")
+	pipe(t, dir, nil, "plan", "-var", "factor=5", "-out="+planFile).expect(t, 0)
+	r := pipe(t, dir, nil, "show", "-markdown", planFile).expect(t, 0)
+	if !strings.Contains(r.stdout, "| `transform.shout` | run (known after apply) |") {
+		t.Errorf("show -markdown:\n%s", r.stdout)
+	}
+	// The plan's variables apply, not the defaults.
+	pipe(t, dir, nil, "apply", planFile).expect(t, 0)
+	r = pipe(t, dir, nil, "output", "transform.shout.info").expect(t, 0)
+	if !strings.Contains(r.stdout, "factor = 5") {
+		t.Errorf("saved plan's variable not used: %s", r.stdout)
+	}
+	// A change since the plan makes it stale.
+	pipe(t, dir, nil, "plan", "-out="+planFile).expect(t, 0)
+	os.WriteFile(filepath.Join(dir, "data", "a.txt"), []byte("changed\n"), 0o644)
+	r = pipe(t, dir, nil, "apply", planFile).expect(t, 1)
+	if !strings.Contains(r.stderr, "is stale") || !strings.Contains(r.stderr, "input file data/a.txt changed") {
+		t.Errorf("stale plan:\n%s", r.stderr)
+	}
+	pipe(t, dir, nil, "apply", "-target=source.corpus", planFile).expect(t, 1)
+}
+
+func TestApplyLockAndCancel(t *testing.T) {
+	dir := copyDir(t, "testdata/pipelines/ok")
+	editFile(t, filepath.Join(dir, "main.pipe.hcl"), "factor = var.factor", "factor = var.factor\n  sleep  = \"20s\"")
+
+	slow := exec.Command(pipeBin, "apply", "-no-color")
+	slow.Dir = dir
+	var slowOut bytes.Buffer
+	slow.Stdout, slow.Stderr = &slowOut, &slowOut
+	if err := slow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(slowOut.String(), "transform.shout: running") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the slow apply did not start:\n%s", slowOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// A second apply fails at once, naming the holder.
+	r := pipe(t, dir, nil, "apply").expect(t, 1)
+	if !strings.Contains(r.stderr, "is locked by") || !strings.Contains(r.stderr, "pid") || !strings.Contains(r.stderr, "pipe force-unlock") {
+		t.Errorf("lock message:\n%s", r.stderr)
+	}
+	pipe(t, dir, nil, "force-unlock", "not-the-id").expect(t, 1)
+
+	// Ctrl-C cancels the running step; the run is recorded as cancelled.
+	slow.Process.Signal(syscall.SIGINT)
+	err := slow.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("cancelled apply: %v\n%s", err, slowOut.String())
+	}
+	if !strings.Contains(slowOut.String(), "Apply cancelled") {
+		t.Errorf("cancelled apply output:\n%s", slowOut.String())
+	}
+
+	// The next apply resumes: only the cancelled step and what follows run.
+	editFile(t, filepath.Join(dir, "main.pipe.hcl"), `sleep  = "20s"`, `sleep  = "0s"`)
+	r = pipe(t, dir, nil, "apply").expect(t, 0)
+	if !strings.Contains(r.stdout, "Apply complete: 2 ran, 2 cached") {
+		t.Errorf("resume after cancel:\n%s", r.stdout)
+	}
+}
