@@ -35,10 +35,21 @@ var kindByMediaType = map[string]string{
 	steps.MediaPNG:     KindImage,
 }
 
+// mediaTypeByExt guesses the media type of an input file that has none.
+var mediaTypeByExt = map[string]string{
+	".csv":     steps.MediaCSV,
+	".parquet": steps.MediaParquet,
+	".pq":      steps.MediaParquet,
+	".json":    "application/json",
+	".arrow":   steps.MediaDataset,
+}
+
 // ArtifactRef is an artifact as an execution used or produced it.
 type ArtifactRef struct {
 	// Digest is "sha256:" followed by 64 lowercase hex digits.
 	Digest    string `json:"digest"`
+	// MediaType defaults to a guess from Path's extension for files, else
+	// application/octet-stream.
 	MediaType string `json:"media_type"`
 	Size      int64  `json:"size"`
 	// URI is where the bytes are, e.g. the store object's URL. Optional.
@@ -60,7 +71,8 @@ func ArtifactFromStep(a steps.Artifact, name string) ArtifactRef {
 	return ArtifactRef{Digest: a.Digest, MediaType: a.MediaType, Size: a.Size, Name: name}
 }
 
-// FileArtifact converts a hashed input file into a ref of KindFile.
+// FileArtifact converts a hashed input file into a ref of KindFile. An
+// empty mediaType is guessed from the file's extension (.csv, .parquet).
 func FileArtifact(f steps.File, mediaType, name string) ArtifactRef {
 	return ArtifactRef{Digest: f.Digest, MediaType: mediaType, Size: f.Size, Kind: KindFile, Name: name, Path: f.Path}
 }
@@ -72,11 +84,14 @@ func (r *ArtifactRef) normalize() error {
 	if r.Size < 0 {
 		return fmt.Errorf("registry: artifact %s has negative size %d", r.Digest, r.Size)
 	}
-	if r.MediaType == "" {
-		r.MediaType = "application/octet-stream"
-	}
 	if r.Path != "" {
 		r.Path = cleanPath(r.Path)
+	}
+	if r.MediaType == "" {
+		r.MediaType = mediaTypeByExt[strings.ToLower(path.Ext(r.Path))]
+	}
+	if r.MediaType == "" {
+		r.MediaType = "application/octet-stream"
 	}
 	if r.Kind == "" {
 		switch k, ok := kindByMediaType[r.MediaType]; {

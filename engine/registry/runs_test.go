@@ -187,7 +187,7 @@ func TestExecutionRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := ArtifactRef{Digest: digestOf("f1"), MediaType: "text/csv", Size: 100, Name: "path", Path: "./data//corpus.csv"}
+	file := ArtifactRef{Digest: digestOf("f1"), Size: 100, Name: "path", Path: "./data//corpus.csv"}
 	train := ArtifactRef{Digest: digestOf("d1"), MediaType: "application/vnd.apache.arrow.file", Size: 50, Name: "train", URI: "file:///store/objects/sha256/d1"}
 	test := ArtifactRef{Digest: digestOf("d2"), MediaType: "application/vnd.apache.arrow.file", Size: 20, Name: "test"}
 	load, err := db.StartExecution(ctx, Execution{
@@ -226,7 +226,7 @@ func TestExecutionRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantFile := file
-	wantFile.Path, wantFile.Kind = "data/corpus.csv", KindFile
+	wantFile.Path, wantFile.Kind, wantFile.MediaType = "data/corpus.csv", KindFile, "text/csv" // from the extension
 	wantTrain, wantTest := train, test
 	wantTrain.Kind, wantTest.Kind = KindDataset, KindDataset
 	want := &Execution{
