@@ -47,7 +47,7 @@ var mediaTypeByExt = map[string]string{
 // ArtifactRef is an artifact as an execution used or produced it.
 type ArtifactRef struct {
 	// Digest is "sha256:" followed by 64 lowercase hex digits.
-	Digest    string `json:"digest"`
+	Digest string `json:"digest"`
 	// MediaType defaults to a guess from Path's extension for files, else
 	// application/octet-stream.
 	MediaType string `json:"media_type"`
