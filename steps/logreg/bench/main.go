@@ -1,0 +1,162 @@
+// Command bench is steps/logreg's half of the side-by-side with
+// scikit-learn. It makes the synthetic 100k × 584 embedding data set,
+// writes it as an .npz file for bench/sklearn_bench.py, fits l2 and l1
+// models on it with steps/logreg and prints the timings as JSON, in the
+// shape the Python script prints:
+//
+//	go run ./steps/logreg/bench -data /tmp/logreg-bench.npz
+//	/usr/bin/python3 steps/logreg/bench/sklearn_bench.py /tmp/logreg-bench.npz
+//
+// Flags: -n and -d set the shape, -seed the data, -write-only stops after
+// writing the file, -repeat fits each model that many times and reports
+// the fastest, -parallelism sets the goroutines per pass (0: all cores).
+// Timings on a shared 2-core machine are noisy; repeat and compare
+// user+system time from /usr/bin/time -v where it matters.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pipe-ml/pipe/steps/logreg"
+	"github.com/pipe-ml/pipe/steps/logreg/internal/npz"
+	"github.com/pipe-ml/pipe/steps/logreg/internal/synth"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "Error:", err)
+		os.Exit(1)
+	}
+}
+
+// fitReport is one timed fit.
+type fitReport struct {
+	Solver      string  `json:"solver"`
+	Seconds     float64 `json:"seconds"`
+	Objective   float64 `json:"objective"`
+	Iterations  int     `json:"iterations"`
+	Evaluations int     `json:"evaluations"`
+	Converged   bool    `json:"converged"`
+	Status      string  `json:"status"`
+}
+
+type report struct {
+	Impl          string               `json:"impl"`
+	N             int                  `json:"n"`
+	D             int                  `json:"d"`
+	Fits          map[string]fitReport `json:"fits"`
+	FeatureBytes  int64                `json:"feature_bytes"`
+	PeakRSSBytes  int64                `json:"peak_rss_bytes,omitempty"`
+	PeakHeapBytes uint64               `json:"peak_heap_sys_bytes"`
+	Note          string               `json:"note"`
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	n := fs.Int("n", 100_000, "rows")
+	d := fs.Int("d", 584, "features")
+	seed := fs.Uint64("seed", 1, "data seed")
+	path := fs.String("data", "", "write the data set to this .npz file")
+	writeOnly := fs.Bool("write-only", false, "write the data file and stop")
+	repeat := fs.Int("repeat", 1, "fit each model this many times, report the fastest")
+	par := fs.Int("parallelism", 0, "goroutines per pass (0: GOMAXPROCS)")
+	penalties := fs.String("penalties", "l2,l1", "comma-separated penalties to fit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	x, y := synth.Embeddings(*n, *d, *seed)
+	if *path != "" {
+		err := npz.Write(*path, []string{"X", "y"}, map[string]npz.Array{
+			"X": {Shape: []int{*n, *d}, F32: x},
+			"y": {Shape: []int{*n}, F64: y},
+		})
+		if err != nil {
+			return err
+		}
+		if *writeOnly {
+			return nil
+		}
+	}
+
+	data := &logreg.Data{X: x, N: *n, D: *d, Y: y}
+	rep := report{
+		Impl:         "pipe steps/logreg (" + runtime.Version() + ")",
+		N:            *n,
+		D:            *d,
+		Fits:         map[string]fitReport{},
+		FeatureBytes: int64(len(x)) * 4,
+		Note:         "measured on a shared machine: timings are noisy",
+	}
+	for _, pen := range strings.Split(*penalties, ",") {
+		params := logreg.DefaultParams()
+		params.Penalty = logreg.Penalty(pen)
+		if params.Penalty == logreg.ElasticNet {
+			params.L1Ratio = 0.5
+		}
+		var best *logreg.Result
+		for range *repeat {
+			runtime.GC()
+			res, err := logreg.Fit(ctx, data, params, &logreg.Settings{Parallelism: *par})
+			if err != nil {
+				return err
+			}
+			if best == nil || res.Duration < best.Duration {
+				best = res
+			}
+		}
+		solver := "lbfgs"
+		if params.Penalty == logreg.L1 || params.Penalty == logreg.ElasticNet {
+			solver = "owlqn"
+		}
+		rep.Fits[pen] = fitReport{
+			Solver:      solver,
+			Seconds:     round3(best.Duration),
+			Objective:   best.Objective,
+			Iterations:  best.Iterations,
+			Evaluations: best.Evaluations,
+			Converged:   best.Converged,
+			Status:      best.Status.String(),
+		}
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	rep.PeakHeapBytes = ms.HeapSys
+	rep.PeakRSSBytes = peakRSS()
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+func round3(d time.Duration) float64 {
+	return float64(d.Milliseconds()) / 1000
+}
+
+// peakRSS reads VmHWM from /proc/self/status (Linux), or returns 0.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if len(f) == 2 && f[1] == "kB" {
+				kb, err := strconv.ParseInt(f[0], 10, 64)
+				if err == nil {
+					return kb * 1024
+				}
+			}
+		}
+	}
+	return 0
+}

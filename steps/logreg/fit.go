@@ -1,0 +1,277 @@
+package logreg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"time"
+)
+
+// Settings tune how a fit runs, not what it computes (except Init, which
+// changes where it starts). A nil *Settings means the defaults.
+type Settings struct {
+	// Parallelism is the number of goroutines a pass over the data uses;
+	// 0 means runtime.GOMAXPROCS(0). It never changes the result.
+	Parallelism int
+	// InitCoef and InitIntercept are the starting point (a warm start),
+	// e.g. the solution for the previous C on a path. Nil InitCoef starts
+	// from zero coefficients. With Standardize they refer to standardised
+	// features, as Result.Coef does. InitIntercept is ignored without
+	// FitIntercept.
+	InitCoef      []float64
+	InitIntercept float64
+	// Progress, if not nil, is called after every iteration.
+	Progress func(Progress)
+}
+
+// Progress describes one iteration, for [Settings.Progress].
+type Progress struct {
+	Iteration   int
+	Evaluations int
+	// Objective is F, the objective divided by C (see [Params.Tol]).
+	Objective float64
+	// GradNorm is the largest component of the (sub)gradient of F.
+	GradNorm float64
+}
+
+// Status says why a fit stopped.
+type Status int
+
+const (
+	// NotTerminated is the zero value; a returned Result never has it.
+	NotTerminated Status = iota
+	// GradientThreshold: the (sub)gradient test of [Params.Tol] passed.
+	GradientThreshold
+	// FunctionConvergence: an iteration reduced the objective by less
+	// than a relative 2.2e-10 (see [Fit]).
+	FunctionConvergence
+	// IterationLimit: MaxIter iterations ran without convergence.
+	IterationLimit
+	// LineSearchFailure: no step along the steepest descent direction
+	// decreased the objective, which happens when rounding errors in the
+	// objective are as large as the decrease that remains.
+	LineSearchFailure
+)
+
+// String names the status.
+func (s Status) String() string {
+	switch s {
+	case NotTerminated:
+		return "not terminated"
+	case GradientThreshold:
+		return "gradient threshold"
+	case FunctionConvergence:
+		return "function convergence"
+	case IterationLimit:
+		return "iteration limit"
+	case LineSearchFailure:
+		return "line search failure"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// Converged reports whether the status is a convergence test passing.
+func (s Status) Converged() bool {
+	return s == GradientThreshold || s == FunctionConvergence
+}
+
+// Result is a fitted model and what fitting it cost.
+type Result struct {
+	// Coef holds the D coefficients w and Intercept the intercept b (0
+	// without FitIntercept). With Standardize they apply to standardised
+	// features (x − Scaling.Mean) / Scaling.Scale; see [NewModel] for
+	// coefficients that apply to raw features.
+	Coef      []float64
+	Intercept float64
+	// Objective is the objective of [Params] at (Coef, Intercept):
+	// scikit-learn's primal objective for the penalty, C and weights.
+	Objective float64
+	// Loss is Σᵢ sᵢ·ℓ(yᵢ, zᵢ), the weighted log-loss summed over the rows.
+	Loss float64
+	// GradNorm is the largest absolute component of the gradient of
+	// Objective/C (for l1 and elasticnet: of its minimum-norm subgradient,
+	// the KKT violation), the quantity Tol bounds.
+	GradNorm float64
+	// Iterations counts quasi-Newton iterations, Evaluations the passes
+	// over the data that computed the objective and its gradient.
+	Iterations, Evaluations int
+	// Converged is Status.Converged(); Status says why the fit stopped.
+	Converged bool
+	Status    Status
+	// ClassWeights are the weights applied to classes 0 and 1.
+	ClassWeights [2]float64
+	// Scaling is the standardisation used, or nil without Standardize.
+	Scaling *Scaling
+	// Duration is the wall time of the fit.
+	Duration time.Duration
+}
+
+// Scaling is a standardisation: feature j becomes (xⱼ − Mean[j]) / Scale[j].
+type Scaling struct {
+	Mean  []float64 `json:"mean"`
+	Scale []float64 `json:"scale"`
+}
+
+// Fit trains binary logistic regression on the rows of data: it minimises
+// the objective of [Params] with L-BFGS (l2, none) or OWL-QN (l1,
+// elasticnet) on a fused, parallel pass over the float32 rows.
+//
+// It stops when the largest component of the (sub)gradient of the
+// objective divided by C is at most params.Tol (scikit-learn's lbfgs
+// test), when an iteration reduces that objective by less than a relative
+// 2.2e-10 (a tenth of the threshold scikit-learn's lbfgs uses, so that the
+// objective reached is as good as scikit-learn's), or after
+// params.MaxIter iterations; Result.Status says which, and a fit that
+// did not converge is reported with Converged false, not as an error.
+//
+// The result depends only on the data, params and Init: not on
+// Parallelism, and not on the order of data.Rows. Bad data (one class
+// only, non-finite features or weights, wrong lengths, no rows) is an
+// error that names the row and feature.
+func Fit(ctx context.Context, data *Data, params Params, s *Settings) (*Result, error) {
+	start := time.Now()
+	if s == nil {
+		s = &Settings{}
+	}
+	if err := params.Validate(); err != nil {
+		return nil, err
+	}
+	if data == nil {
+		return nil, errors.New("logreg: no data")
+	}
+	if err := data.checkLabels(); err != nil {
+		return nil, err
+	}
+	if s.InitCoef != nil && len(s.InitCoef) != data.D {
+		return nil, fmt.Errorf("logreg: InitCoef has %d coefficients, want one per feature (%d)", len(s.InitCoef), data.D)
+	}
+	for _, v := range append(slices.Clip(s.InitCoef), s.InitIntercept) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("logreg: the starting point has a non-finite value %v", v)
+		}
+	}
+
+	var count [2]int
+	for p := range data.Len() {
+		count[int(data.Y[data.row(p)])]++
+	}
+	cw := params.ClassWeight.weights(count)
+	if cw[0] == 0 || cw[1] == 0 {
+		return nil, fmt.Errorf("logreg: class_weight %s gives a class zero weight: training needs weight on both classes", params.ClassWeight)
+	}
+
+	workers := s.Parallelism
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	e := newEvaluator(data, cw, workers)
+	res := &Result{ClassWeights: cw}
+	if params.Standardize {
+		mean, std := e.standardize()
+		if i := firstNaN(mean); i >= 0 {
+			return nil, data.nonFinite()
+		}
+		res.Scaling = &Scaling{Mean: mean, Scale: std}
+	}
+
+	p := &problem{e: e, d: data.D, fitB: params.FitIntercept}
+	switch rho := params.l1Ratio(); {
+	case rho >= 0:
+		p.lambda2 = (1 - rho) / params.C
+		p.lambda1 = rho / params.C
+	}
+	theta0 := make([]float64, p.dim())
+	copy(theta0, s.InitCoef)
+	if p.fitB {
+		theta0[p.d] = s.InitIntercept
+	}
+
+	solve := p.solveLBFGS
+	if p.lambda1 > 0 {
+		solve = p.solveNewton
+	}
+	sol, err := solve(ctx, theta0, params.Tol, params.MaxIter, s.Progress)
+	switch {
+	case errors.Is(err, errNotFinite):
+		return nil, data.nonFinite()
+	case err != nil:
+		return nil, fmt.Errorf("logreg: %w", err)
+	}
+
+	res.Coef = slices.Clone(sol.theta[:p.d])
+	if p.fitB {
+		res.Intercept = sol.theta[p.d]
+	}
+	res.GradNorm = sol.gradNorm
+	res.Iterations = sol.iterations
+	res.Evaluations = sol.evaluations
+	res.Status = sol.status
+	res.Converged = sol.status.Converged()
+	res.Loss = sol.loss
+	res.Objective = params.objective(res.Coef, sol.loss)
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+// objective returns the objective of p at coefficients w with data term
+// (weighted log-loss sum) loss.
+func (p Params) objective(w []float64, loss float64) float64 {
+	rho := p.l1Ratio()
+	if rho < 0 {
+		return loss
+	}
+	pen := 0.0
+	if rho < 1 {
+		pen += (1 - rho) / 2 * floatsDot(w, w)
+	}
+	if rho > 0 {
+		l1 := 0.0
+		for _, v := range w {
+			l1 += math.Abs(v)
+		}
+		pen += rho * l1
+	}
+	return pen + p.C*loss
+}
+
+// nonFinite explains a non-finite objective: a non-finite feature, or
+// features so large that margins overflow.
+func (d *Data) nonFinite() error {
+	if err := d.checkFinite(); err != nil {
+		return err
+	}
+	return errors.New("logreg: the objective overflowed: features or coefficients are too large (try Standardize)")
+}
+
+func firstNaN(x []float64) int {
+	for i, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return i
+		}
+	}
+	return -1
+}
+
+// rawCoef returns the coefficients that apply to raw features: Coef, or
+// Coef/Scale with standardisation.
+func (r *Result) rawCoef() []float64 {
+	if r.Scaling == nil {
+		return r.Coef
+	}
+	w := make([]float64, len(r.Coef))
+	for j, v := range r.Coef {
+		w[j] = v / r.Scaling.Scale[j]
+	}
+	return w
+}
+
+// rawIntercept returns the intercept that applies to raw features.
+func (r *Result) rawIntercept() float64 {
+	if r.Scaling == nil {
+		return r.Intercept
+	}
+	return r.Intercept - floatsDot(r.rawCoef(), r.Scaling.Mean)
+}

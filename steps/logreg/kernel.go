@@ -1,0 +1,57 @@
+package logreg
+
+import "math"
+
+// The two row kernels below are the whole inner loop of the trainer: a
+// pass over the data calls dot once per row to get its margin and axpy
+// once per row to add the row's share of the gradient. Their arithmetic
+// is specified exactly, so that the assembly versions (kernel_amd64.s)
+// and these portable ones give the same bits, which the tests check:
+//
+// dot(x, w) = Σⱼ xⱼ·wⱼ, with every xⱼ converted exactly to float64, is
+// accumulated in 16 lanes: element j < 16·⌊len/16⌋ goes to lane j mod 16
+// by a fused multiply-add; then at most three more blocks of four go to
+// lanes 0-3, 4-7 and 8-11 in turn; the last (len mod 4) elements go, in
+// order, into a scalar s. The lanes are reduced as
+//
+//	vₗ = (aₗ + aₗ₊₄) + (aₗ₊₈ + aₗ₊₁₂)   for l = 0..3
+//	dot = ((v₀ + v₂) + (v₁ + v₃)) + s
+//
+// axpy(a, x, y) sets yⱼ = fma(a, xⱼ, yⱼ) for every j: one rounding per
+// element, so the order of elements does not matter.
+
+// dotGeneric is dot in portable Go. It needs len(w) >= len(x).
+func dotGeneric(x []float32, w []float64) float64 {
+	var a [16]float64
+	n := len(x)
+	w = w[:n]
+	j := 0
+	for ; j+16 <= n; j += 16 {
+		xs, ws := x[j:j+16:j+16], w[j:j+16:j+16]
+		for l := range 16 {
+			a[l] = math.FMA(float64(xs[l]), ws[l], a[l])
+		}
+	}
+	for k := 0; j+4 <= n; j, k = j+4, k+4 {
+		for l := range 4 {
+			a[k+l] = math.FMA(float64(x[j+l]), w[j+l], a[k+l])
+		}
+	}
+	s := 0.0
+	for ; j < n; j++ {
+		s = math.FMA(float64(x[j]), w[j], s)
+	}
+	var v [4]float64
+	for l := range 4 {
+		v[l] = (a[l] + a[l+4]) + (a[l+8] + a[l+12])
+	}
+	return ((v[0] + v[2]) + (v[1] + v[3])) + s
+}
+
+// axpyGeneric is axpy in portable Go. It needs len(y) >= len(x).
+func axpyGeneric(a float64, x []float32, y []float64) {
+	y = y[:len(x)]
+	for j, v := range x {
+		y[j] = math.FMA(a, float64(v), y[j])
+	}
+}

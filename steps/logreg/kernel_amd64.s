@@ -1,0 +1,130 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The arithmetic of both kernels is specified in kernel.go; dotGeneric and
+// axpyGeneric are the portable versions and must give the same bits.
+
+// func dotAVX2(x []float32, w []float64) float64
+TEXT ·dotAVX2(SB), NOSPLIT, $0-56
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVQ w_base+24(FP), DI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD X8, X8, X8
+	MOVQ CX, BX
+	SHRQ $4, BX
+	JZ   dot_blocks4
+
+dot_loop16:
+	VCVTPS2PD (SI), Y4
+	VCVTPS2PD 16(SI), Y5
+	VCVTPS2PD 32(SI), Y6
+	VCVTPS2PD 48(SI), Y7
+	VFMADD231PD (DI), Y4, Y0
+	VFMADD231PD 32(DI), Y5, Y1
+	VFMADD231PD 64(DI), Y6, Y2
+	VFMADD231PD 96(DI), Y7, Y3
+	ADDQ $64, SI
+	ADDQ $128, DI
+	DECQ BX
+	JNZ  dot_loop16
+
+dot_blocks4:
+	ANDQ $15, CX
+	CMPQ CX, $4
+	JB   dot_scalar
+	VCVTPS2PD (SI), Y4
+	VFMADD231PD (DI), Y4, Y0
+	ADDQ $16, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JB   dot_scalar
+	VCVTPS2PD (SI), Y4
+	VFMADD231PD (DI), Y4, Y1
+	ADDQ $16, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JB   dot_scalar
+	VCVTPS2PD (SI), Y4
+	VFMADD231PD (DI), Y4, Y2
+	ADDQ $16, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+
+dot_scalar:
+	TESTQ CX, CX
+	JZ    dot_reduce
+
+dot_scalar_loop:
+	VMOVSS (SI), X4
+	VCVTSS2SD X4, X4, X4
+	VFMADD231SD (DI), X4, X8
+	ADDQ $4, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNZ  dot_scalar_loop
+
+dot_reduce:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VUNPCKHPD X0, X0, X1
+	VADDSD X1, X0, X0
+	VADDSD X8, X0, X0
+	VMOVSD X0, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func axpyAVX2(a float64, x []float32, y []float64)
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
+	VBROADCASTSD a+0(FP), Y15
+	MOVQ x_base+8(FP), SI
+	MOVQ x_len+16(FP), CX
+	MOVQ y_base+32(FP), DI
+	MOVQ CX, BX
+	SHRQ $4, BX
+	JZ   axpy_tail
+
+axpy_loop16:
+	VCVTPS2PD (SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VCVTPS2PD 32(SI), Y2
+	VCVTPS2PD 48(SI), Y3
+	VFMADD213PD (DI), Y15, Y0
+	VFMADD213PD 32(DI), Y15, Y1
+	VFMADD213PD 64(DI), Y15, Y2
+	VFMADD213PD 96(DI), Y15, Y3
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	ADDQ $64, SI
+	ADDQ $128, DI
+	DECQ BX
+	JNZ  axpy_loop16
+
+axpy_tail:
+	ANDQ $15, CX
+	JZ   axpy_done
+
+axpy_tail_loop:
+	VMOVSS (SI), X0
+	VCVTSS2SD X0, X0, X0
+	VFMADD213SD (DI), X15, X0
+	VMOVSD X0, (DI)
+	ADDQ $4, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNZ  axpy_tail_loop
+
+axpy_done:
+	VZEROUPPER
+	RET
