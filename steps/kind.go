@@ -67,6 +67,10 @@ type Inputs struct {
 	// Dir is the absolute path of the pipeline's folder: relative paths in
 	// the configuration are relative to it.
 	Dir string
+	// Explanations hold, for each attribute the schema marks Explain and
+	// the user wrote, the expression as written followed by the values of
+	// the references in it: `evaluate.holdout.f1 >= 0.85 (evaluate.holdout.f1 = 0.81)`.
+	Explanations map[string]string
 }
 
 // Attr returns the value of the named attribute of the configuration.

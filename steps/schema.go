@@ -35,6 +35,11 @@ type Attribute struct {
 	// that should not be costs a re-run; an unkeyed one that should be
 	// keyed serves wrong results from the cache.
 	NotKeyed bool
+	// Explain asks the engine for the expression behind the value, as
+	// written, with the value of every reference in it, in
+	// Inputs.Explanations: a gate such as publish's require can then say
+	// "evaluate.holdout.f1 >= 0.85 is false (evaluate.holdout.f1 = 0.81)".
+	Explain bool
 }
 
 // Output is one value a step produces.

@@ -102,7 +102,12 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 		},
 	)
 	unmarked, _ := cfg.UnmarkDeep()
-	outputs, runErr := runKind(ctx, ps.Kind, env, &steps.Inputs{Config: unmarked, Files: files, Dir: p.Pipeline.Config.Dir})
+	outputs, runErr := runKind(ctx, ps.Kind, env, &steps.Inputs{
+		Config:       unmarked,
+		Files:        files,
+		Dir:          p.Pipeline.Config.Dir,
+		Explanations: eval.Explain(cfgStep, p.Pipeline.Scope(known), p.Pipeline.Sources),
+	})
 	warnMu.Lock()
 	r.Warnings = warnings
 	warnMu.Unlock()
