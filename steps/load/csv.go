@@ -24,6 +24,10 @@ type csvFile struct {
 	f      *os.File
 	delim  byte
 	roles  []colRole
+	// runs[c] is, for a feature column c, how many columns from c on
+	// hold consecutive features (j, j+1, ...), the last excluded: the
+	// parser's fast loop reads them without looking up roles.
+	runs []int32
 	names  []string
 	blocks []csvBlock
 	rows   int // data records, blank lines included
@@ -186,6 +190,13 @@ func (cf *csvFile) mapColumns(names []string, c *config) error {
 		}
 		found[name] = i
 		cf.roles[i] = colRole{kind: kind}
+	}
+	cf.runs = make([]int32, len(names))
+	for col := len(names) - 2; col >= 0; col-- {
+		r, next := cf.roles[col], cf.roles[col+1]
+		if r.kind == roleFeature && next.kind == roleFeature && next.j == r.j+1 {
+			cf.runs[col] = cf.runs[col+1] + 1
+		}
 	}
 	return checkColumns(cf.src, c, names, found, seenFeature)
 }
@@ -497,6 +508,27 @@ func (p *csvParser) parseRecord(buf []byte, i, row int, rowNum int64, t *table, 
 		role := colRole{}
 		if col < ncols {
 			role = roles[col]
+		}
+		if role.kind == roleFeature && col+1 < ncols && i < len(buf) {
+			// The fastest path: a run of feature columns, each a number
+			// followed by the delimiter. Anything else drops to the
+			// general path below, at the field that needs it.
+			run := int(p.file.runs[col])
+			j := int(role.j)
+			for k := 0; k < run; k++ {
+				v, end, ok := parseFloat32(buf, i)
+				if !ok || end >= len(buf) || buf[end] != p.delim {
+					break
+				}
+				x[j+k] = v
+				i = end + 1
+				col++
+			}
+			role = roles[col]
+			if role.kind != roleFeature {
+				col--
+				continue
+			}
 		}
 		if role.kind == roleFeature && i < len(buf) && buf[i] != '"' {
 			// The fast path: a number followed by a terminator.
