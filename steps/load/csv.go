@@ -20,14 +20,14 @@ var csvBlockSize int64 = 4 << 20
 // csvFile is a CSV file whose header has been read and whose records have
 // been counted and cut into blocks.
 type csvFile struct {
-	src    *source
-	f      *os.File
-	delim  byte
-	roles  []colRole
+	src   *source
+	f     *os.File
+	delim byte
+	roles []colRole
 	// runs[c] is, for a feature column c, how many columns from c on
 	// hold consecutive features (j, j+1, ...), the last excluded: the
 	// parser's fast loop reads them without looking up roles.
-	runs []int32
+	runs   []int32
 	names  []string
 	blocks []csvBlock
 	rows   int // data records, blank lines included

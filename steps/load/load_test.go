@@ -2,9 +2,9 @@ package load
 
 import (
 	"context"
-	"maps"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
