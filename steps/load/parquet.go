@@ -80,6 +80,7 @@ type parquetFile struct {
 	f        *os.File
 	fr       *pqarrow.FileReader
 	rows     int
+	size     int64
 	names    []string
 	features []int // field index of feature j (wide layout)
 	vector   int   // field index of the vector column, or -1
@@ -130,7 +131,7 @@ func openParquet(src *source, c *config) (_ *parquetFile, err error) {
 	if err != nil {
 		return nil, unreadableParquet(src, err)
 	}
-	pq := &parquetFile{src: src, f: f, fr: fr, rows: int(pf.NumRows()),
+	pq := &parquetFile{src: src, f: f, fr: fr, rows: int(pf.NumRows()), size: src.size,
 		vector: -1, label: -1, id: -1, text: -1, weight: -1, group: -1}
 	if int64(pq.rows) != pf.NumRows() || pq.rows < 0 {
 		return nil, unreadableParquet(src, fmt.Errorf("row count %d is out of range", pf.NumRows()))
@@ -264,10 +265,9 @@ func listElem(t arrow.DataType) arrow.DataType {
 // maxListed of whichever column flagged it, merging the detail lists and
 // keeping the lowest rows gives the first maxListed exactly.
 type parquetProblems struct {
-	bad     []bool
-	listed  []rowError
-	perCol  map[int]int
-	rowBase int64
+	bad    []bool
+	listed []rowError
+	perCol map[int]int
 }
 
 func (pp *parquetProblems) add(n int, row int, col int, column, msg string, file string) {
@@ -369,7 +369,7 @@ func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labele
 					}()
 					jobErrs[k] = jobs[k](&problems[k])
 				}()
-				progress(0)
+				progress(pq.size / int64(len(jobs)))
 			}
 		}()
 	}
