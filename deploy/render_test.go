@@ -148,7 +148,7 @@ func genericObjects(data []byte) (map[string]map[string]any, error) {
 
 // kustomizeDirs are all the kustomizations in the repository that render on
 // their own (components do not: they are tested through prodVariant).
-var kustomizeDirs = append([]string{"deploy/base"}, overlays...)
+var kustomizeDirs = append([]string{"deploy/base", "deploy/monitoring"}, overlays...)
 
 // TestEveryKustomizationIsTested keeps kustomizeDirs and the components
 // list complete: a new overlay or component is rendered by these tests or
@@ -194,12 +194,15 @@ func TestKubectlRendersTheSame(t *testing.T) {
 	if err != nil {
 		t.Skip("kubectl is not installed; the in-process render is still tested")
 	}
-	dirs := append([]string(nil), kustomizeDirs...)
-	for _, c := range credentialComponents {
-		dirs = append(dirs, prodVariant(t, c.name))
+	dirs := make(map[string]string) // test name -> folder
+	for _, d := range kustomizeDirs {
+		dirs[filepath.Base(d)] = d
 	}
-	for _, dir := range dirs {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
+	for _, c := range credentialComponents {
+		dirs["prod+"+c.name] = prodVariant(t, c.name)
+	}
+	for name, dir := range dirs {
+		t.Run(name, func(t *testing.T) {
 			path := dir
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(repoRoot, dir)
