@@ -11,12 +11,17 @@ LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 STATICCHECK_VERSION    := v0.7.0
 FAKE_GCS_SERVER_VERSION := v1.56.1
 
+# Image and deployment.
+REGISTRY  ?= ghcr.io/pipe-ml
+IMAGE     ?= $(REGISTRY)/pipe:$(VERSION)
+OVERLAY   ?= dev
+
 # How long each fuzz target runs in `make fuzz`.
 FUZZTIME ?= 10s
 
 GO_FILES = $(shell git ls-files -co --exclude-standard '*.go' 2>/dev/null)
 
-.PHONY: all build test vet fmt-check lint fuzz bench demo tools clean
+.PHONY: all build test vet fmt-check lint fuzz bench demo tools clean image push deploy render compose
 
 all: build
 
@@ -55,6 +60,26 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 		done; \
 	done
+
+## image: the container image (see docs/deployment.md; IMAGE=... to name it).
+image:
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) .
+
+## push: push the image to REGISTRY.
+push: image
+	docker push $(IMAGE)
+
+## deploy: apply the Kustomize overlay OVERLAY (dev or prod) to the current cluster.
+deploy:
+	kubectl apply -k deploy/overlays/$(OVERLAY)
+
+## render: print the manifests of OVERLAY.
+render:
+	kubectl kustomize deploy/overlays/$(OVERLAY)
+
+## compose: pipe serve beside a GCS emulator, for local development.
+compose:
+	docker compose -f deploy/compose/docker-compose.yml up --build
 
 clean:
 	rm -rf bin
