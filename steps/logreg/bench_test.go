@@ -1,6 +1,7 @@
 package logreg
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"testing"
@@ -34,31 +35,6 @@ func BenchmarkPass(b *testing.B) {
 	}
 }
 
-// BenchmarkMemorySum reads the same matrix once per op, summing it in 4
-// float32 lanes on every core: about as fast as memory allows from plain
-// Go, the floor a pass could reach.
-func BenchmarkMemorySum(b *testing.B) {
-	data := benchData()
-	b.SetBytes(int64(len(data.X)) * 4)
-	e := newEvaluator(data, [2]float64{1, 1}, runtime.GOMAXPROCS(0))
-	sums := make([]float32, e.chunks)
-	b.ResetTimer()
-	for range b.N {
-		e.parallel(func(c int) {
-			lo, hi := c*chunkRows*benchD, min(len(data.X), (c+1)*chunkRows*benchD)
-			var s0, s1, s2, s3 float32
-			x := data.X[lo:hi]
-			for j := 0; j+4 <= len(x); j += 4 {
-				s0 += x[j]
-				s1 += x[j+1]
-				s2 += x[j+2]
-				s3 += x[j+3]
-			}
-			sums[c] = s0 + s1 + s2 + s3
-		})
-	}
-}
-
 // BenchmarkMemoryCopy copies the matrix, row by row, into a one-row buffer
 // on every core: memmove's vector loads make it the read-bandwidth floor.
 func BenchmarkMemoryCopy(b *testing.B) {
@@ -77,4 +53,36 @@ func BenchmarkMemoryCopy(b *testing.B) {
 			}
 		})
 	}
+}
+
+func benchmarkFit(b *testing.B, params Params) {
+	data := benchData()
+	var res *Result
+	for b.Loop() {
+		var err error
+		res, err = Fit(context.Background(), data, params, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(res.Evaluations), "passes")
+	b.ReportMetric(res.Objective, "objective")
+}
+
+// BenchmarkFitL2 is the l2 fit of the side-by-side: scikit-learn's lbfgs
+// takes about 3.1 s here (MACHINE.md).
+func BenchmarkFitL2(b *testing.B) { benchmarkFit(b, DefaultParams()) }
+
+// BenchmarkFitL1 is the l1 fit of the side-by-side: scikit-learn's saga
+// takes about 21 s here.
+func BenchmarkFitL1(b *testing.B) {
+	p := DefaultParams()
+	p.Penalty = L1
+	benchmarkFit(b, p)
+}
+
+func BenchmarkFitElasticNet(b *testing.B) {
+	p := DefaultParams()
+	p.Penalty, p.L1Ratio = ElasticNet, 0.5
+	benchmarkFit(b, p)
 }

@@ -128,3 +128,4 @@ axpy_tail_loop:
 axpy_done:
 	VZEROUPPER
 	RET
+

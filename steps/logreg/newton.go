@@ -5,10 +5,10 @@ import (
 	"math"
 	"slices"
 
+	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/lapack/lapack64"
-	"gonum.org/v1/gonum/mat"
 )
 
 const (
@@ -158,6 +158,8 @@ type sketch struct {
 	orthant []float64 // the sign of each active coordinate
 	active  []int
 	blocked []bool
+	faceH   []float64 // H_AA for the Cholesky factorisation
+	faceX   []float64 // its right-hand side, then solution
 }
 
 func newSketch(p *problem) *sketch {
@@ -177,6 +179,7 @@ func newSketch(p *problem) *sketch {
 		orthant: make([]float64, n),
 		active:  make([]int, 0, n),
 		blocked: make([]bool, n),
+		faceX:   make([]float64, n),
 	}
 }
 
@@ -396,24 +399,27 @@ func (s *sketch) minimize(delta, theta, g []float64, lambda1, v0 float64) {
 func (s *sketch) solveFace(active []int, h []float64, lambda1 float64) ([]float64, bool) {
 	k := len(active)
 	s.gram.fill(s, active)
-	haa := mat.NewSymDense(k, nil)
+	// lapack64 directly, on reused storage: mat.Cholesky would also
+	// estimate the condition number, which costs more than the
+	// factorisation here.
+	if cap(s.faceH) < k*k {
+		s.faceH = make([]float64, k*k)
+	}
+	haa := blas64.Symmetric{N: k, Stride: k, Uplo: blas.Upper, Data: s.faceH[:k*k]}
 	for a, j := range active {
 		for b := a; b < k; b++ {
-			haa.SetSym(a, b, s.hessEntry(j, active[b]))
+			haa.Data[a*k+b] = s.hessEntry(j, active[b])
 		}
 	}
-	rhs := make([]float64, k)
+	rhs := s.faceX[:k]
 	for a, j := range active {
 		rhs[a] = h[j] - lambda1*s.orthant[j]
 	}
-	// lapack64 directly: mat.Cholesky would also estimate the condition
-	// number, which costs more than the factorisation here.
-	tri, ok := lapack64.Potrf(haa.RawSymmetric())
+	tri, ok := lapack64.Potrf(haa)
 	if !ok {
 		return nil, false
 	}
-	b := blas64.General{Rows: k, Cols: 1, Stride: 1, Data: rhs}
-	lapack64.Potrs(tri, b)
+	lapack64.Potrs(tri, blas64.General{Rows: k, Cols: 1, Stride: 1, Data: rhs})
 	return rhs, true
 }
 
@@ -523,6 +529,7 @@ type gramCache struct {
 	val  []float64
 	have []bool
 	todo []int
+	cols [][]float64 // per goroutine: a column of A in float64
 }
 
 func (c *gramCache) reset(n int) {
@@ -550,11 +557,14 @@ func (c *gramCache) fill(s *sketch, coords []int) {
 			}
 		}
 	}
-	m := s.m
-	parallelFor(s.p.e.workers, len(c.todo), func(t int) {
+	m, workers := s.m, s.p.e.workers
+	for len(c.cols) < workers {
+		c.cols = append(c.cols, make([]float64, m))
+	}
+	parallelWorkers(workers, len(c.todo), func(worker, t int) {
 		a := c.todo[t]
 		j := coords[a]
-		col := make([]float64, m)
+		col := c.cols[worker]
 		for i, v := range s.a[j*m : (j+1)*m] {
 			col[i] = float64(v)
 		}
