@@ -505,18 +505,34 @@ func (pq *parquetFile) readWide(ctx context.Context, t *table, base int, fields 
 		}
 		pq.gc.check()
 	}
-	dim := t.dim
+	// One contiguous float32 slice per column: the decoded array itself
+	// when it is one float32 chunk (the usual case), a copy otherwise.
+	full := make([][]float32, len(cols))
 	for k, pieces := range cols {
+		if len(pieces) == 1 && pieces[0].f32 != nil && len(pieces[0].f32) == n {
+			full[k] = pieces[0].f32
+			continue
+		}
+		full[k] = make([]float32, n)
 		for _, p := range pieces {
-			x := t.x[(base+p.row0)*dim+j0+k:]
 			if p.f32 != nil {
-				for i, v := range p.f32 {
-					x[i*dim] = v
-				}
-			} else {
-				for i, v := range p.f64 {
-					x[i*dim] = float32(v)
-				}
+				copy(full[k][p.row0:], p.f32)
+			}
+			for i, v := range p.f64 {
+				full[k][p.row0+i] = float32(v)
+			}
+		}
+	}
+	// Scatter tile by tile, so that the rows of a tile stay in cache
+	// while every column of the group is written into them.
+	const tile = 256
+	dim := t.dim
+	for r0 := 0; r0 < n; r0 += tile {
+		r1 := min(r0+tile, n)
+		for k, col := range full {
+			x := t.x[(base+r0)*dim+j0+k:]
+			for i, v := range col[r0:r1] {
+				x[i*dim] = v
 			}
 		}
 	}
