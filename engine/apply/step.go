@@ -101,6 +101,9 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 			a.opts.Events(Event{Type: StepProgress, Time: a.now(), Step: ps.Addr.String(), Kind: ps.Kind.Name(), Done: done, Total: total, Note: note})
 		},
 	)
+	if m := a.stepModels(ps.Addr.String(), execID); m != nil {
+		env = env.WithModels(m)
+	}
 	unmarked, _ := cfg.UnmarkDeep()
 	outputs, runErr := runKind(ctx, ps.Kind, env, &steps.Inputs{
 		Config:       unmarked,

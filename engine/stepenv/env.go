@@ -31,6 +31,9 @@ type Config struct {
 	Warn func(summary, detail string)
 	// Progress receives a step's progress reports. Nil drops them.
 	Progress func(done, total int64, note string)
+	// Models is the model registry steps may use (see Env.Models); nil
+	// when there is none.
+	Models steps.ModelRegistry
 }
 
 // Env implements steps.Env. It is safe for concurrent use.
