@@ -3,11 +3,13 @@ package builtin
 import (
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/load"
+	"github.com/pipe-ml/pipe/steps/publish"
 )
 
 // Registry returns a registry holding every built-in step kind.
 func Registry() *steps.Registry {
 	return steps.NewRegistry(
 		load.Kind{},
+		publish.Kind{},
 	)
 }
