@@ -78,9 +78,10 @@
 // folders have been quiet for Debounce (default 5 s), or at the latest
 // 12 × Debounce after the first event, so that a folder written to without
 // pause is still checked. A watch check plans first and applies only when
-// a step would run and the plan's fingerprint (the pipeline's config
-// digest, and each planned step's action, cache key and input file
-// digests) differs from the last one applied. Rewriting or touching a file
+// a step would run and the inputs' fingerprint (the pipeline's config
+// digest, which covers its files and variables, and the digests of the
+// input files the plan hashed) differs from the last one applied.
+// Rewriting or touching a file
 // without changing its content plans as all cached, so it makes no run; a
 // failed run is not retried by touching its inputs (change them, wait for
 // the schedule, or apply by hand). When watching, serve also checks once at

@@ -1,0 +1,158 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pipe-ml/pipe/engine/diagfmt"
+	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/store"
+)
+
+// readyTimeout bounds each readiness check; Kubernetes' probe gives up
+// after its own timeout (5 s in the manifests).
+const readyTimeout = 3 * time.Second
+
+// Readiness is the body of /readyz.
+type Readiness struct {
+	Ready  bool         `json:"ready"`
+	Checks []ReadyCheck `json:"checks"`
+}
+
+// ReadyCheck is one check of /readyz: "pipeline", "store", "registry" or
+// "shutdown".
+type ReadyCheck struct {
+	Name  string `json:"name"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+	// Diagnostics are the pipeline's, when it does not load.
+	Diagnostics []diagfmt.JSONDiagnostic `json:"diagnostics,omitempty"`
+	// Text is the diagnostics rendered as `pipe validate` prints them.
+	Text string `json:"text,omitempty"`
+}
+
+// readiness runs the checks.
+func (s *Server) readiness(ctx context.Context) Readiness {
+	s.mu.Lock()
+	l, closing := s.last, s.closing
+	s.mu.Unlock()
+	var rd Readiness
+	add := func(c ReadyCheck) { rd.Checks = append(rd.Checks, c) }
+
+	pc := ReadyCheck{Name: "pipeline", OK: l != nil && l.valid}
+	switch {
+	case l == nil:
+		pc.Error = "the pipeline has not been read yet"
+	case !l.valid:
+		diags := sortDiagnostics(s.redact(l.diags, l))
+		src := pipelineSources(l)
+		pc.Error = fmt.Sprintf("the pipeline does not load (%s); nothing runs until it is fixed", countErrors(l.diags))
+		pc.Diagnostics = diagfmt.JSON(diags, src)
+		var b bytes.Buffer
+		diagfmt.Text(&b, diags, src, false)
+		pc.Text = b.String()
+	}
+	add(pc)
+
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	sc := ReadyCheck{Name: "store", OK: true}
+	if err := s.withStore(ctx, func(st *store.Store) error { return st.Ping(ctx) }); err != nil {
+		sc.OK, sc.Error = false, err.Error()
+	}
+	add(sc)
+	rc := ReadyCheck{Name: "registry", OK: true}
+	if err := s.withRegistry(ctx, func(db *registry.DB) error {
+		_, err := db.Runs(ctx, registry.RunFilter{Limit: 1})
+		return err
+	}); err != nil {
+		rc.OK, rc.Error = false, err.Error()
+	}
+	add(rc)
+	if closing {
+		add(ReadyCheck{Name: "shutdown", Error: "serve is shutting down"})
+	}
+	rd.Ready = true
+	for _, c := range rd.Checks {
+		rd.Ready = rd.Ready && c.OK
+	}
+	return rd
+}
+
+// pipelineSources are the pipeline files' bytes for snippets; variable
+// files are left out, so a snippet never shows a value from one.
+func pipelineSources(l *loaded) diagfmt.Sources {
+	if l.ws == nil || l.ws.Pipeline == nil || l.ws.Pipeline.Config == nil {
+		return nil
+	}
+	return diagfmt.Sources(l.ws.Pipeline.Config.Sources)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	rd := s.readiness(r.Context())
+	code := http.StatusOK
+	if !rd.Ready {
+		code = http.StatusServiceUnavailable
+	}
+	if wantsJSON(r) {
+		writeJSON(w, code, rd)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	if rd.Ready {
+		fmt.Fprintln(w, "ready")
+	} else {
+		fmt.Fprintln(w, "not ready")
+	}
+	for _, c := range rd.Checks {
+		if c.OK {
+			fmt.Fprintf(w, "%s: ok\n", c.Name)
+			continue
+		}
+		fmt.Fprintf(w, "%s: failed: %s\n", c.Name, c.Error)
+		if c.Text != "" {
+			fmt.Fprintf(w, "\n%s\n", strings.TrimRight(c.Text, "\n"))
+		}
+	}
+}
+
+// wantsJSON reports whether the client asked for JSON: ?format=json or an
+// Accept header naming application/json.
+func wantsJSON(r *http.Request) bool {
+	return r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// sortDiagnostics orders diagnostics by file and position, errors
+// without a location first, as the CLI prints them.
+func sortDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
+	out := slices.Clone(diags)
+	slices.SortStableFunc(out, func(a, b *hcl.Diagnostic) int {
+		switch {
+		case a.Subject == nil && b.Subject == nil:
+			return 0
+		case a.Subject == nil:
+			return -1
+		case b.Subject == nil:
+			return 1
+		}
+		if c := strings.Compare(a.Subject.Filename, b.Subject.Filename); c != 0 {
+			return c
+		}
+		return a.Subject.Start.Byte - b.Subject.Start.Byte
+	})
+	return out
+}
