@@ -59,11 +59,12 @@ func (c *Counter) Total() int {
 //	transform "x" { input = ARTIFACT, factor = 2, mode = "upper"|"lower", fail = false, sleep = "10ms", parallelism = 4 }
 //	                                                 → out (artifact), score (number), info (object)
 //	combine "x"   { inputs = [ARTIFACT...], params = ANY } → out (artifact), count (number)
+//	fakemodel "x" { data = ARTIFACT, eval = ARTIFACT, quality = 0.9 } → model, report (artifacts), f1 (number)
 func Registry(c *Counter) *steps.Registry {
 	if c == nil {
 		c = &Counter{}
 	}
-	return steps.NewRegistry(&Source{c}, &Transform{c}, &Combine{c})
+	return steps.NewRegistry(&Source{c}, &Transform{c}, &Combine{c}, &FakeModel{c})
 }
 
 // Source reads files and stores their lines, sorted by path, as one

@@ -1,0 +1,74 @@
+package testkinds
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipe-ml/pipe/steps"
+)
+
+// FakeModel stands in for train and evaluate together: it writes a model
+// artifact (steps.MediaModel) made from its training data and a report of
+// it (steps.MediaReport, in evaluate's report.json shape) with the
+// quality it is given as every metric, measured on eval. It feeds the
+// publish step in tests.
+type FakeModel struct{ c *Counter }
+
+func (*FakeModel) Name() string    { return "fakemodel" }
+func (*FakeModel) Version() string { return "1" }
+func (*FakeModel) Schema() *steps.Schema {
+	return &steps.Schema{
+		Description: "Writes a fake model and a report of it.",
+		Attributes: []steps.Attribute{
+			{Name: "data", Type: steps.ArtifactType, Required: true, Description: "Training data."},
+			{Name: "eval", Type: steps.ArtifactType, Required: true, Description: "Evaluation data."},
+			{Name: "quality", Type: cty.Number, Default: cty.NumberFloatVal(0.9), Description: "f1, accuracy and roc_auc; log_loss is 1 - quality."},
+		},
+		Outputs: []steps.Output{
+			{Name: "model", Type: steps.ArtifactType},
+			{Name: "report", Type: steps.ArtifactType},
+			{Name: "f1", Type: cty.Number},
+		},
+	}
+}
+
+func (k *FakeModel) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Outputs, error) {
+	k.c.Add("fakemodel")
+	data, err := in.Artifact("data")
+	if err != nil {
+		return nil, err
+	}
+	eval, err := in.Artifact("eval")
+	if err != nil {
+		return nil, err
+	}
+	q := in.Float("quality", 0.9)
+	put := func(mediaType string, v any) (steps.Artifact, error) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return steps.Artifact{}, err
+		}
+		return env.PutArtifact(ctx, mediaType, func(w io.Writer) error {
+			_, err := w.Write(b)
+			return err
+		})
+	}
+	model, err := put(steps.MediaModel, map[string]any{"format": "pipe.model/v1", "trained_on": data.Digest, "quality": q})
+	if err != nil {
+		return nil, err
+	}
+	report, err := put(steps.MediaReport, map[string]any{
+		"format":    "pipe.report/v1",
+		"model":     map[string]any{"digest": model.Digest},
+		"data":      map[string]any{"digest": eval.Digest, "rows": eval.Size},
+		"threshold": 0.5,
+		"metrics":   map[string]float64{"f1": q, "accuracy": q, "roc_auc": q, "log_loss": 1 - q},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return steps.Outputs{"model": model.Value(), "report": report.Value(), "f1": cty.NumberFloatVal(q)}, nil
+}
