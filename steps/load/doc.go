@@ -100,7 +100,7 @@
 // With parquet/pqarrow, column by column: wide feature columns in groups
 // of 16, one group per goroutine, each column read whole and scattered
 // into the row-major matrix in tiles of 256 rows (so each row's cache
-// line is filled while it is hot); a list column in batches of 8192 rows,
+// line is filled while it is hot); a list column in batches of 2048 rows,
 // streamed from the file. Decoding produces garbage several times the
 // values' size, which would let Go's heap grow to twice the matrix, so the
 // reader runs a collection after every tenth of the matrix allocated

@@ -37,11 +37,10 @@ const parquetGroup = 16
 // with arrow v15's Parquet reader, it corrupted reads, so buffers are left
 // to the collector.)
 type gcPacer struct {
-	budget  uint64
-	mu      sync.Mutex
-	last    uint64
-	running atomic.Bool
-	sample  [1]metrics.Sample
+	budget uint64
+	mu     sync.Mutex
+	last   uint64
+	sample [1]metrics.Sample
 }
 
 func newGCPacer(matrixBytes int) *gcPacer {
@@ -63,15 +62,13 @@ func (g *gcPacer) check() {
 		g.last = allocs
 		return
 	}
-	if allocs-g.last < g.budget || g.running.Load() {
+	if allocs-g.last < g.budget {
 		return
 	}
 	g.last = allocs
-	g.running.Store(true)
-	g.mu.Unlock()
+	// Holding mu, other readers wait at their next check rather than
+	// pile up garbage while this collection runs.
 	runtime.GC()
-	g.running.Store(false)
-	g.mu.Lock()
 }
 
 // parquetFile is an open Parquet file with its columns mapped.
@@ -336,7 +333,7 @@ func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labele
 	if pq.vector >= 0 {
 		jobs = append(jobs, func(pp *parquetProblems) error {
 			field := pq.vector
-			return pq.scan(ctx, field, 1<<13, func(a arrow.Array, row0 int) {
+			return pq.scan(ctx, field, 1<<11, func(a arrow.Array, row0 int) {
 				for i := 0; i < a.Len(); i++ {
 					row := row0 + i
 					if why := copyVector(a, i, t.x[(base+row)*dim:(base+row+1)*dim]); why != "" {
