@@ -160,3 +160,28 @@ func TestSkip(t *testing.T) {
 		})
 	}
 }
+
+// TestWeightsAndLabels: a weight column is carried through, numeric and
+// boolean labels match in any spelling, and a string positive matches an
+// integer column's text.
+func TestWeightsAndLabels(t *testing.T) {
+	dir := t.TempDir()
+	writeText(t, dir, "d.csv", "label,e0,e1,e2,w\n1.0,1,2,3,0.5\n0,4,5,6,2\n1,7,8,9,0\n")
+	env := newTestEnv(t, 2)
+	out, err := run(t, env, dir, small(map[string]cty.Value{"positive": cty.NumberIntVal(1), "weight": cty.StringVal("w")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := open(t, env, out["data"])
+	if got := d.W; len(got) != 3 || got[0] != 0.5 || got[1] != 2 || got[2] != 0 {
+		t.Errorf("weights %v", got)
+	}
+	if d.Y[0] != 1 || d.Y[1] != 0 || d.Y[2] != 1 || d.Meta.Positive != "1" {
+		t.Errorf("labels %v, positive %q", d.Y, d.Meta.Positive)
+	}
+	writeText(t, dir, "d.csv", "label,e0,e1,e2\nTrue,1,2,3\nfalse,4,5,6\n")
+	out, err = run(t, env, dir, small(map[string]cty.Value{"positive": cty.True}))
+	if err != nil || num(out["positives"]) != 1 {
+		t.Errorf("bool labels: %v, positives %v", err, out["positives"])
+	}
+}
