@@ -185,3 +185,16 @@ func TestWeightsAndLabels(t *testing.T) {
 		t.Errorf("bool labels: %v, positives %v", err, out["positives"])
 	}
 }
+
+func TestVectorSpacing(t *testing.T) {
+	dir := t.TempDir()
+	writeText(t, dir, "d.csv", "label,v\nyes,\"[ 1, 2.5 ,-3e-1 ]\"\nno,\"[0,0,1]\"\n")
+	env := newTestEnv(t, 1)
+	out, err := run(t, env, dir, small(map[string]cty.Value{"features": cty.ObjectVal(map[string]cty.Value{"column": cty.StringVal("v"), "dim": cty.NumberIntVal(3)})}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := open(t, env, out["data"]); d.X[0] != 1 || d.X[1] != 2.5 || d.X[2] != -0.3 || d.X[5] != 1 {
+		t.Errorf("features %v", d.X)
+	}
+}
