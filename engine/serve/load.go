@@ -265,6 +265,8 @@ func (s *Server) redact(diags hcl.Diagnostics, l *loaded) hcl.Diagnostics {
 	if len(secrets) == 0 {
 		return diags
 	}
+	// Longest first: the replacer tries the old strings in order.
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
 	var pairs []string
 	for _, sec := range secrets {
 		if len(sec) < 3 {

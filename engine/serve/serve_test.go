@@ -142,7 +142,7 @@ func start(t *testing.T, dir string, edit func(*Options), setup func(*Server)) *
 	}
 	t.Cleanup(func() {
 		f.stop()
-		if t.Failed() {
+		if t.Failed() || os.Getenv("SERVE_TEST_LOGS") != "" {
 			t.Logf("server logs:\n%s", f.logs.String())
 		}
 	})

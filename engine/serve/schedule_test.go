@@ -1,0 +1,187 @@
+package serve
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pipe-ml/pipe/engine/lock"
+)
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []fakeWaiter
+	changed chan struct{}
+}
+
+type fakeWaiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newFakeClock(now time.Time) *fakeClock {
+	return &fakeClock{now: now, changed: make(chan struct{}, 1)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, fakeWaiter{c.now.Add(d), ch})
+	select {
+	case c.changed <- struct{}{}:
+	default:
+	}
+	return ch
+}
+
+// waitFor blocks until something waits for the time at.
+func (c *fakeClock) waitFor(t *testing.T, at time.Time) {
+	t.Helper()
+	deadline := time.After(checkTimeout)
+	for {
+		c.mu.Lock()
+		for _, w := range c.waiters {
+			if w.at.Equal(at) {
+				c.mu.Unlock()
+				return
+			}
+		}
+		c.mu.Unlock()
+		select {
+		case <-c.changed:
+		case <-deadline:
+			t.Fatalf("nothing waits for %s", at)
+		}
+	}
+}
+
+// set moves the clock to now and wakes the waiters due.
+func (c *fakeClock) set(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = now
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if w.at.After(now) {
+			kept = append(kept, w)
+			continue
+		}
+		w.ch <- now
+	}
+	c.waiters = kept
+}
+
+func TestScheduleApplies(t *testing.T) {
+	clk := newFakeClock(time.Date(2026, 11, 25, 1, 59, 30, 0, time.UTC))
+	sched, err := ParseSchedule("0 2 * * *", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := start(t, writePipeline(t, validPipeline), func(o *Options) {
+		o.Watch = false
+		o.Schedule = sched
+	}, func(s *Server) { s.clock = clk })
+
+	first := time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
+	clk.waitFor(t, first)
+	var st Status
+	f.getJSON("/api/status", 200, &st)
+	if !st.NextRun.Equal(first) || st.Schedule != "0 2 * * * UTC" {
+		t.Errorf("status: next %s, schedule %q", st.NextRun, st.Schedule)
+	}
+	clk.set(first)
+	c := f.expect(OutcomeApplied)
+	if c.Trigger != "schedule" || c.Status != "succeeded" || c.ToRun != 2 {
+		t.Errorf("first scheduled check: %+v", c)
+	}
+
+	// The next day nothing changed, but a schedule applies anyway, as the
+	// CronJob does: the run is recorded, every step cached.
+	second := first.Add(24 * time.Hour)
+	clk.waitFor(t, second)
+	clk.set(second)
+	c = f.expect(OutcomeApplied)
+	if c.Trigger != "schedule" || c.ToRun != 0 || c.Cached != 2 {
+		t.Errorf("second scheduled check: %+v", c)
+	}
+	runs := f.runs()
+	if len(runs) != 2 || runs[0].Trigger != "schedule" || runs[1].Trigger != "schedule" {
+		t.Errorf("runs: %+v", runs)
+	}
+	clk.waitFor(t, second.Add(24*time.Hour))
+	if n := f.counter.Total(); n != 2 {
+		t.Errorf("%d executions, want 2", n)
+	}
+}
+
+func TestLockHeldByAnotherApply(t *testing.T) {
+	dir := writePipeline(t, validPipeline)
+	state := t.TempDir()
+	held, err := lock.Acquire(context.Background(), state, lock.Info{Operation: "apply"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := newFakeClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	f := start(t, dir, func(o *Options) {
+		o.Workspace.StateDir = state
+		o.Debounce = time.Second
+		o.LockRetry = time.Minute
+	}, func(s *Server) { s.clock = clk })
+	c := f.expect(OutcomeLockHeld)
+	if !strings.Contains(c.Message, "another apply holds the state lock") {
+		t.Errorf("check: %+v", c)
+	}
+	_, m, _ := f.get("/metrics")
+	if !strings.Contains(m, `pipe_run_in_progress{pipeline="demo"} 1`) {
+		t.Errorf("/metrics while another apply holds the lock:\n%s", grep(m, "in_progress"))
+	}
+	if err := held.Release(); err != nil {
+		t.Fatal(err)
+	}
+	retry := clk.Now().Add(time.Minute)
+	clk.waitFor(t, retry)
+	clk.set(retry)
+	c = f.expect(OutcomeApplied)
+	if c.Reason != "retry after the lock was held" || c.Status != "succeeded" {
+		t.Errorf("retry: %+v", c)
+	}
+}
+
+func TestQueueCoalesces(t *testing.T) {
+	q := newQueue()
+	if q.take() != nil {
+		t.Fatal("an empty queue gave a request")
+	}
+	q.push(request{trigger: triggerWatch, reason: "a"})
+	q.push(request{trigger: triggerWatch, reason: "b"})
+	if r := q.take(); r == nil || r.reason != "a" {
+		t.Errorf("two watch triggers: %+v", r)
+	}
+	if q.take() != nil {
+		t.Error("a coalesced request was handed out twice")
+	}
+	q.push(request{trigger: triggerWatch, reason: "w"})
+	q.push(request{trigger: triggerSchedule, reason: "s"})
+	q.push(request{trigger: triggerWatch, reason: "w2"})
+	if r := q.take(); r == nil || r.trigger != triggerSchedule {
+		t.Errorf("a schedule trigger did not win: %+v", r)
+	}
+	if len(q.wake) != 1 {
+		t.Errorf("wake has %d signals, want 1", len(q.wake))
+	}
+}
