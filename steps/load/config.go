@@ -260,6 +260,12 @@ func parseConfig(cfg cty.Value, partial bool) (*config, []*steps.AttrError) {
 		claim(c.id, "id", steps.AttrPath("id"))
 		claim(c.text, "text", steps.AttrPath("text"))
 		claim(c.weight, "weight", steps.AttrPath("weight"))
+		if c.split != nil {
+			if g := c.split.group; g != "" && (g == c.label || g == c.weight || g == c.column || c.prefix != "" && isPrefixed(g, c.prefix)) {
+				bad(steps.AttrPath("split", "group"), "Invalid group column",
+					"split.group %q is the label, weight or a feature column; name a column of ids or texts whose equal values must stay together.", g)
+			}
+		}
 		if c.prefix != "" {
 			for col, name := range used {
 				if rest, ok := strings.CutPrefix(col, c.prefix); ok {
@@ -272,4 +278,15 @@ func parseConfig(cfg cty.Value, partial bool) (*config, []*steps.AttrError) {
 		}
 	}
 	return c, errs
+}
+
+// isPrefixed reports whether col is one of the wide feature columns
+// PREFIX0, PREFIX1, ...
+func isPrefixed(col, prefix string) bool {
+	rest, ok := strings.CutPrefix(col, prefix)
+	if !ok {
+		return false
+	}
+	_, err := strconv.Atoi(rest)
+	return err == nil
 }

@@ -34,6 +34,7 @@ func TestValidate(t *testing.T) {
 		{"delimiter", map[string]cty.Value{"delimiter": cty.StringVal(";;")}, "delimiter", "one ASCII character"},
 		{"label is id", map[string]cty.Value{"id": cty.StringVal("label")}, "id", `both name column "label"`},
 		{"id in prefix", map[string]cty.Value{"id": cty.StringVal("e7")}, "features.prefix", "also claims"},
+		{"group is label", map[string]cty.Value{"split": cty.ObjectVal(map[string]cty.Value{"test": cty.NumberFloatVal(0.2), "group": cty.StringVal("label")})}, "split.group", "name a column of ids or texts"},
 		{"path number", map[string]cty.Value{"path": cty.NumberIntVal(3)}, "path", "string or a list"},
 		{"path element", map[string]cty.Value{"path": cty.TupleVal([]cty.Value{cty.StringVal("a.csv"), cty.NumberIntVal(3)})}, "path[1]", "must be a string"},
 	}

@@ -285,8 +285,8 @@ func (pp *parquetProblems) add(n int, row int, col int, column, msg string, file
 func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labeler, par int, progress func(int64)) (errs *rowErrors, err error) {
 	n := pq.rows
 	pq.gc = newGCPacer(len(t.x) * 4)
-	// Jobs: one per scalar column, one per group of wide features, one
-	// for the vector column. They write disjoint parts of t.
+	// Jobs: one per group of wide features or one for the vector column,
+	// then one per scalar column. They write disjoint parts of t.
 	type job func(pp *parquetProblems) error
 	var jobs []job
 	scalar := func(field int, fill func(a arrow.Array, i, row int, pp *parquetProblems)) {
@@ -305,23 +305,6 @@ func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labele
 			})
 		})
 	}
-	scalar(pq.label, func(a arrow.Array, i, row int, pp *parquetProblems) {
-		y, why := lab.class([]byte(cellText(a, i)))
-		if why != "" {
-			pp.add(n, row, pq.label, pq.names[pq.label], why, pq.src.path)
-		}
-		t.y[base+row] = y
-	})
-	scalar(pq.id, func(a arrow.Array, i, row int, _ *parquetProblems) { t.ids[base+row] = cellText(a, i) })
-	scalar(pq.text, func(a arrow.Array, i, row int, _ *parquetProblems) { t.texts[base+row] = cellText(a, i) })
-	scalar(pq.group, func(a arrow.Array, i, row int, _ *parquetProblems) { t.groups[base+row] = cellText(a, i) })
-	scalar(pq.weight, func(a arrow.Array, i, row int, pp *parquetProblems) {
-		w, why := parseWeight([]byte(cellText(a, i)))
-		if why != "" {
-			pp.add(n, row, pq.weight, pq.names[pq.weight], why, pq.src.path)
-		}
-		t.w[base+row] = w
-	})
 	dim := t.dim
 	for g := 0; g < len(pq.features); g += parquetGroup {
 		cols := pq.features[g:min(g+parquetGroup, len(pq.features))]
@@ -344,6 +327,26 @@ func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labele
 			})
 		})
 	}
+
+	// Strings last: until they exist, the collections the pacer runs
+	// while features are read have no pointers to follow.
+	scalar(pq.label, func(a arrow.Array, i, row int, pp *parquetProblems) {
+		y, why := lab.class([]byte(cellText(a, i)))
+		if why != "" {
+			pp.add(n, row, pq.label, pq.names[pq.label], why, pq.src.path)
+		}
+		t.y[base+row] = y
+	})
+	scalar(pq.id, func(a arrow.Array, i, row int, _ *parquetProblems) { t.ids[base+row] = cellText(a, i) })
+	scalar(pq.text, func(a arrow.Array, i, row int, _ *parquetProblems) { t.texts[base+row] = cellText(a, i) })
+	scalar(pq.group, func(a arrow.Array, i, row int, _ *parquetProblems) { t.groups[base+row] = cellText(a, i) })
+	scalar(pq.weight, func(a arrow.Array, i, row int, pp *parquetProblems) {
+		w, why := parseWeight([]byte(cellText(a, i)))
+		if why != "" {
+			pp.add(n, row, pq.weight, pq.names[pq.weight], why, pq.src.path)
+		}
+		t.w[base+row] = w
+	})
 
 	problems := make([]parquetProblems, len(jobs))
 	jobErrs := make([]error, len(jobs))
