@@ -136,7 +136,7 @@ func run(args []string, stdout io.Writer) error {
 			results = append(results, finish(p, st.Size(), matrix))
 		}
 	}
-	return print(stdout, results, *asJSON)
+	return printResults(stdout, results, *asJSON)
 }
 
 func errText(err error) string {
@@ -159,7 +159,7 @@ func finish(r result, size, matrix int64) result {
 	return r
 }
 
-func print(w io.Writer, results []result, asJSON bool) error {
+func printResults(w io.Writer, results []result, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		for _, r := range results {
