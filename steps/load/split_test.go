@@ -3,6 +3,7 @@ package load
 import (
 	"math"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -123,5 +124,47 @@ func TestPartition(t *testing.T) {
 	if ntrain != 3 || !slices.Equal(tb.ids, []string{"b", "e", "f", "a", "c", "d"}) ||
 		!slices.Equal(tb.x, []float32{1, -1, 4, -4, 5, -5, 0, 0, 2, -2, 3, -3}) || !slices.Equal(tb.y, []uint8{1, 0, 1, 0, 0, 1}) {
 		t.Errorf("ntrain %d ids %v x %v y %v", ntrain, tb.ids, tb.x, tb.y)
+	}
+}
+
+// TestGroupColumnAndDelimiter: a group column that is neither id nor
+// text, in a tab-separated file.
+func TestGroupColumnAndDelimiter(t *testing.T) {
+	var b []byte
+	b = append(b, "doc\tlabel\te0\te1\te2\n"...)
+	for i := 0; i < 200; i++ {
+		label := "no"
+		if i%3 == 0 {
+			label = "yes"
+		}
+		b = append(b, []byte(strconv.Itoa(i/4)+"\t"+label+"\t1\t2\t"+strconv.Itoa(i)+"\n")...)
+	}
+	dir := t.TempDir()
+	writeText(t, dir, "d.tsv", string(b))
+	env := newTestEnv(t, 2)
+	out, err := run(t, env, dir, small(map[string]cty.Value{
+		"path": cty.StringVal("d.tsv"), "format": cty.StringVal("csv"), "delimiter": cty.StringVal("\t"),
+		"split": cty.ObjectVal(map[string]cty.Value{"test": cty.NumberFloatVal(0.3), "seed": cty.NumberIntVal(1), "group": cty.StringVal("doc")}),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, test := open(t, env, out["train"]), open(t, env, out["test"])
+	side := map[int]string{}
+	for name, d := range map[string]interface{ Row(int) []float32 }{"train": train, "test": test} {
+		n := train.N
+		if name == "test" {
+			n = test.N
+		}
+		for k := 0; k < n; k++ {
+			doc := int(d.Row(k)[2]) / 4
+			if s, ok := side[doc]; ok && s != name {
+				t.Fatalf("doc %d on both sides", doc)
+			}
+			side[doc] = name
+		}
+	}
+	if train.N+test.N != 200 || test.N < 50 || test.N > 70 {
+		t.Errorf("train %d test %d", train.N, test.N)
 	}
 }
