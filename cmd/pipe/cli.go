@@ -44,6 +44,9 @@ func newCLI(stdout, stderr io.Writer, env []string) *cli {
 	c.commands = []command{
 		&validateCmd{}, &planCmd{}, &applyCmd{}, &outputCmd{}, &showCmd{},
 		&graphCmd{}, &fmtCmd{}, &forceUnlockCmd{}, &versionCmd{},
+		&runsCmd{},
+		&modelsCmd{},
+		&lineageCmd{},
 	}
 	return c
 }

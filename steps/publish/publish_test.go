@@ -318,7 +318,7 @@ func TestPromoteIf(t *testing.T) {
 		t.Errorf("other data: %v", out)
 	}
 	ws := f.env.Warnings()[before:]
-	if len(ws) != 1 || !strings.Contains(ws[0].Detail, "other evaluation data") || !strings.Contains(ws[0].Summary, "champion stays at version 5") {
+	if len(ws) != 1 || !strings.Contains(ws[0].Detail, "other evaluation data") || ws[0].Summary != "Not promoted" || !strings.Contains(ws[0].Detail, "kept m@champion at version 5") {
 		t.Errorf("warnings: %+v", ws)
 	}
 	// The history holds every move, with the metrics compared.

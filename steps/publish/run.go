@@ -176,7 +176,7 @@ func (p *publisher) moveAlias(ctx context.Context, version int) error {
 	if d.Moved {
 		p.env.Logger().Info("alias moved", "model", c.name, "alias", c.alias, "version", version, "why", d.Why)
 	} else if d.Incumbent != version {
-		p.env.Warn(fmt.Sprintf("%s@%s stays at version %d", c.name, c.alias, d.Incumbent), d.Why)
+		p.env.Warn("Not promoted", d.Why)
 	}
 	return nil
 }

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pipe-ml/pipe/engine/registry"
+)
+
+type lineageCmd struct{}
+
+func (*lineageCmd) Name() string { return "lineage" }
+func (*lineageCmd) Synopsis() string {
+	return "Show what produced a model or artifact, or everything built from a file"
+}
+func (*lineageCmd) Usage() string {
+	return `Usage: pipe lineage [options] [PATH] REF
+
+Answers from the lineage registry of the pipeline in PATH (default the
+current folder) what produced REF, or with -downstream everything built
+from it, in any run.
+
+REF is one of:
+  NAME@VERSION    a model version: privacy-intent@3 (or @v3, @latest)
+  NAME@ALIAS      the version an alias points at: privacy-intent@champion
+  sha256:...      an artifact or input file by digest (12 hex digits of it
+                  are enough)
+  FILE            an input file a run read, relative to the current
+                  folder like any path you type; every content it ever
+                  had is followed
+
+Upstream (the default) of a model version: the publish execution, the
+model and its report, the train execution with its configuration, the
+search execution and the parameters it chose, the datasets, the load
+execution and the input files with their digests, and the runs with their
+Git commits. Downstream of a file: the datasets, models, versions and
+predictions made from it. A node reached twice is shown once and then
+"(see above)"; cached executions say which run first made their outputs.
+
+Options:
+  -downstream        Everything built from REF, instead of what made it.
+  -format=FORMAT     tree (default), json or dot (Graphviz).
+  -json              Same as -format=json.
+  -depth=N           Stop N steps away from REF (default 0: no limit).
+` + registryUsage + `
+Examples:
+  pipe lineage privacy-intent@champion
+  pipe lineage -downstream data/corpus.parquet
+  pipe lineage -format=dot privacy-intent@3 | dot -Tsvg > lineage.svg
+  pipe lineage -json sha256:5d41402abc4b | jq '.nodes[] | select(.type == "run")'
+`
+}
+
+func (cmd *lineageCmd) Run(ctx context.Context, c *cli, args []string) error {
+	fs := flag.NewFlagSet("lineage", flag.ContinueOnError)
+	downstream := fs.Bool("downstream", false, "")
+	format := fs.String("format", "tree", "")
+	asJSON := fs.Bool("json", false, "")
+	depth := fs.Int("depth", 0, "")
+	var rf registryFlags
+	rf.register(fs)
+	args, err := c.parseFlags(fs, cmd.Usage(), args)
+	if err != nil {
+		return err
+	}
+	path, rest, err := pathAndArgs(args, 1, cmd.Usage())
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		*format = "json"
+	}
+	write, ok := map[string]func(io.Writer, *registry.Graph) error{
+		"tree": registry.WriteTree,
+		"json": registry.WriteJSON,
+		"dot":  registry.WriteDOT,
+	}[*format]
+	if !ok {
+		return withHint(fmt.Errorf("unknown -format %q", *format), "-format=tree, -format=json or -format=dot")
+	}
+	if *depth < 0 {
+		return withHint(fmt.Errorf("-depth must be 0 or more, not %d", *depth), "-depth=3, or leave it out for the whole graph")
+	}
+	reg, err := c.openRegistry(ctx, path, &rf, true)
+	if err != nil {
+		return err
+	}
+	defer reg.Close()
+
+	query := reg.Upstream
+	if *downstream {
+		query = reg.Downstream
+	}
+	opts := &registry.LineageOptions{MaxDepth: *depth}
+	var firstErr error
+	for _, ref := range lineageRefs(rest[0], reg.Dir) {
+		g, err := query(ctx, ref, opts)
+		if err == nil {
+			return write(c.stdout, g)
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return withHint(registryError(firstErr), "pipe models lists the models, pipe runs show ID the files a run read")
+}
+
+// lineageRefs returns what to ask the registry for REF, in order. A model
+// reference or a digest goes as it is. Anything else may be a file path
+// typed relative to the current folder, which the registry knows relative
+// to the pipeline folder dir; it is converted, and the reference as typed
+// is tried after it (a path already relative to the pipeline, a digest
+// prefix without sha256:).
+func lineageRefs(ref, dir string) []string {
+	if strings.HasPrefix(ref, "sha256:") {
+		return []string{ref}
+	}
+	if strings.Contains(ref, "@") {
+		if _, err := os.Stat(ref); err != nil {
+			return []string{ref}
+		}
+	}
+	abs, err := filepath.Abs(ref)
+	if err != nil || dir == "" {
+		return []string{ref}
+	}
+	conv := filepath.ToSlash(abs)
+	if rel, err := filepath.Rel(dir, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		conv = filepath.ToSlash(rel)
+	}
+	if conv == filepath.ToSlash(filepath.Clean(ref)) {
+		return []string{conv}
+	}
+	return []string{conv, ref}
+}
