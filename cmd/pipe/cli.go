@@ -44,6 +44,7 @@ func newCLI(stdout, stderr io.Writer, env []string) *cli {
 	c.commands = []command{
 		&validateCmd{}, &planCmd{}, &applyCmd{}, &outputCmd{}, &showCmd{},
 		&graphCmd{}, &fmtCmd{}, &forceUnlockCmd{}, &versionCmd{},
+		&serveCmd{},
 		&runsCmd{},
 		&modelsCmd{},
 		&lineageCmd{},

@@ -1,0 +1,368 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/serve"
+)
+
+// waitLimit only keeps a broken test from hanging; nothing is timed.
+const waitLimit = 90 * time.Second
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serveProc is `pipe serve` running in a subprocess.
+type serveProc struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	url    string
+	stdout *syncBuffer
+	stderr *syncBuffer
+	done   chan struct{}
+	err    error
+}
+
+// startServe starts `pipe serve args...` in dir and waits until it says
+// where it listens.
+func startServe(t *testing.T, dir string, env []string, args ...string) *serveProc {
+	t.Helper()
+	cmd := exec.Command(pipeBin, append([]string{"serve"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	p := &serveProc{t: t, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan string, 1)
+	go func() {
+		r := bufio.NewReader(out)
+		line, _ := r.ReadString('\n')
+		p.stdout.Write([]byte(line))
+		first <- line
+		io.Copy(p.stdout, r)
+	}()
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("serve stdout:\n%s\nserve stderr:\n%s", p.stdout.String(), p.stderr.String())
+		}
+	})
+	select {
+	case line := <-first:
+		_, rest, ok := strings.Cut(line, "http://")
+		host, _, _ := strings.Cut(rest, " ")
+		if !ok || host == "" {
+			t.Fatalf("serve did not say where it listens: %q\n%s", line, p.stderr.String())
+		}
+		p.url = "http://" + host
+	case <-time.After(waitLimit):
+		t.Fatalf("serve did not start\n%s", p.stderr.String())
+	}
+	return p
+}
+
+// get returns the status and body of a GET.
+func (p *serveProc) get(path string) (int, string) {
+	p.t.Helper()
+	resp, err := http.Get(p.url + path)
+	if err != nil {
+		p.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// waitFor polls /api/status until ok accepts it.
+func (p *serveProc) waitFor(what string, ok func(serve.Status) bool) serve.Status {
+	p.t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		var st serve.Status
+		code, body := p.get("/api/status")
+		if code == 200 && json.Unmarshal([]byte(body), &st) == nil && ok(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("serve never reached: %s\nlast status: %s", what, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// exit waits for the process and returns its exit code.
+func (p *serveProc) exit() int {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(waitLimit):
+		p.t.Fatal("serve did not exit")
+	}
+	if ee, ok := p.err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if p.err != nil {
+		p.t.Fatal(p.err)
+	}
+	return 0
+}
+
+func TestServeHelpAndBadFlags(t *testing.T) {
+	r := pipe(t, ".", nil, "serve", "-h").expect(t, 0)
+	for _, want := range []string{"Usage: pipe serve", "Examples:", "-addr=HOST:PORT", "Default :8080", "-schedule=CRON", "-schedule-tz",
+		"-debounce", "-parallelism", "-grace", "-store=URL", "-state-dir", "/healthz", "/readyz", "/metrics", "/api/runs"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("serve -h lacks %q", want)
+		}
+	}
+	r = pipe(t, ".", nil, "help").expect(t, 0)
+	if !strings.Contains(r.stdout, "  serve ") {
+		t.Errorf("help does not list serve:\n%s", r.stdout)
+	}
+	dir := copyDir(t, "testdata/pipelines/ok")
+	r = pipe(t, dir, nil, "serve", "-schedule=61 * * * *").expect(t, 1)
+	if !strings.Contains(r.stderr, "minute field: 61 is out of range 0-59") || !strings.Contains(r.stderr, "Try:") {
+		t.Errorf("bad schedule:\n%s", r.stderr)
+	}
+	r = pipe(t, dir, nil, "serve", "-schedule=@daily", "-schedule-tz=Mars/Olympus").expect(t, 1)
+	if !strings.Contains(r.stderr, "unknown time zone") {
+		t.Errorf("bad zone:\n%s", r.stderr)
+	}
+	pipe(t, dir, nil, "serve", "-parallelism=0").expect(t, 1)
+	pipe(t, dir, nil, "serve", "-debounce=0s").expect(t, 1)
+	r = pipe(t, dir, nil, "serve", "does-not-exist").expect(t, 1)
+	if !strings.Contains(r.stderr, "no pipeline at does-not-exist") {
+		t.Errorf("missing folder:\n%s", r.stderr)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	r = pipe(t, dir, []string{"PIPE_STATE_DIR=" + t.TempDir()}, "serve", "-addr="+busy.Addr().String()).expect(t, 1)
+	if !strings.Contains(r.stderr, "cannot listen on") {
+		t.Errorf("busy port:\n%s", r.stderr)
+	}
+}
+
+// TestServeSIGTERMCancelsTheApply stops serve in the middle of a long
+// step: it exits 0 and the run is recorded as cancelled.
+func TestServeSIGTERMCancelsTheApply(t *testing.T) {
+	dir := t.TempDir()
+	state := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
+	os.WriteFile(filepath.Join(dir, "data", "a.txt"), []byte("hello\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.pipe.hcl"), []byte(`pipeline "slow" {}
+
+source "corpus" {
+  path = "data/*.txt"
+}
+
+transform "slow" {
+  input = source.corpus.data
+  sleep = "30s"
+}
+`), 0o644)
+	p := startServe(t, dir, []string{"PIPE_STATE_DIR=" + state}, "-addr=127.0.0.1:0", "-debounce=50ms", ".")
+	p.waitFor("transform.slow running", func(st serve.Status) bool {
+		if st.Current == nil || st.Current.RunID == 0 {
+			return false
+		}
+		for _, s := range st.Current.Steps {
+			if s.Step == "transform.slow" && s.Status == "running" {
+				return true
+			}
+		}
+		return false
+	})
+	if code, body := p.get("/metrics"); code != 200 || !strings.Contains(body, `pipe_run_in_progress{pipeline="slow"} 1`) {
+		t.Errorf("/metrics during the apply: %d\n%s", code, body)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.exit(); code != 0 {
+		t.Fatalf("serve exited %d after SIGTERM", code)
+	}
+	if s := p.stderr.String(); strings.Contains(s, "panic:") || strings.Contains(s, "goroutine ") {
+		t.Errorf("a Go stack reached the log:\n%s", s)
+	}
+	if !strings.Contains(p.stdout.String(), "Stopped.") {
+		t.Errorf("stdout: %q", p.stdout.String())
+	}
+
+	db, err := registry.Open(context.Background(), filepath.Join(state, "registry.db"), &registry.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	runs, err := db.Runs(context.Background(), registry.RunFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Status != registry.RunCancelled || runs[0].Trigger != registry.TriggerWatch || runs[0].Ended.IsZero() {
+		t.Fatalf("runs after SIGTERM: %+v", runs)
+	}
+	d, err := db.Run(context.Background(), runs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range d.Executions {
+		got[e.Step] = e.Status
+	}
+	if got["source.corpus"] != "ran" || got["transform.slow"] != "cancelled" {
+		t.Errorf("executions: %v", got)
+	}
+	// Every log line is JSON (stderr is not a terminal).
+	for _, line := range strings.Split(strings.TrimSpace(p.stderr.String()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("log line is not JSON: %q", line)
+		}
+	}
+}
+
+// TestServeProbesMatchTheDeployment runs serve with the arguments of the
+// Deployment in deploy/base and checks that what its probes and the
+// ServiceMonitor ask for is served, on the port its -addr names.
+func TestServeProbesMatchTheDeployment(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "deploy", "base", "deployment.yaml"))
+	if err != nil {
+		t.Skipf("no Deployment to check against: %v", err)
+	}
+	var d appsv1.Deployment
+	if err := yaml.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	containers := d.Spec.Template.Spec.Containers
+	if len(containers) == 0 {
+		t.Fatal("the Deployment has no container")
+	}
+	ct := containers[0]
+	if len(ct.Args) == 0 || ct.Args[0] != "serve" {
+		t.Fatalf("the Deployment runs %q, not serve", ct.Args)
+	}
+	ports := map[string]int32{}
+	for _, p := range ct.Ports {
+		ports[p.Name] = p.ContainerPort
+	}
+	// The manifest's arguments, with the pipeline folder and the port made
+	// local.
+	dir := copyDir(t, "testdata/pipelines/ok")
+	port := 0
+	args := []string{}
+	for i, a := range ct.Args[1:] {
+		switch {
+		case strings.HasPrefix(a, "-addr="):
+			_, p, _ := strings.Cut(strings.TrimPrefix(a, "-addr="), ":")
+			port, _ = strconv.Atoi(p)
+			args = append(args, "-addr=127.0.0.1:0")
+		case i == len(ct.Args)-2 && !strings.HasPrefix(a, "-"):
+			args = append(args, dir)
+		default:
+			args = append(args, a)
+		}
+	}
+	if port == 0 {
+		_, p, _ := strings.Cut(serve.DefaultAddr, ":")
+		port, _ = strconv.Atoi(p)
+	}
+	if int(ports["http"]) != port {
+		t.Errorf("the container port named http is %d, serve listens on %d", ports["http"], port)
+	}
+	// Serve on the manifest's very port when it is free here.
+	if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+		ln.Close()
+		for i, a := range args {
+			if a == "-addr=127.0.0.1:0" {
+				args[i] = fmt.Sprintf("-addr=127.0.0.1:%d", port)
+			}
+		}
+	} else {
+		t.Logf("port %d is busy here; serving on another: %v", port, err)
+	}
+	p := startServe(t, dir, []string{"PIPE_STATE_DIR=" + t.TempDir(), "NO_COLOR=1"}, args...)
+	p.waitFor("the first check", func(st serve.Status) bool { return st.LastCheck != nil })
+
+	probes := map[string]string{}
+	if pr := ct.LivenessProbe; pr != nil && pr.HTTPGet != nil {
+		probes["liveness"] = pr.HTTPGet.Path
+	}
+	if pr := ct.ReadinessProbe; pr != nil && pr.HTTPGet != nil {
+		probes["readiness"] = pr.HTTPGet.Path
+	}
+	if pr := ct.StartupProbe; pr != nil && pr.HTTPGet != nil {
+		probes["startup"] = pr.HTTPGet.Path
+	}
+	if len(probes) < 2 {
+		t.Fatalf("the Deployment has probes %v, want liveness and readiness", probes)
+	}
+	for name, path := range probes {
+		if code, body := p.get(path); code != 200 {
+			t.Errorf("%s probe GET %s: %d\n%s", name, path, code, body)
+		}
+	}
+	if probes["readiness"] != serve.PathReady || probes["liveness"] != serve.PathHealth {
+		t.Errorf("probes %v, serve answers %s and %s", probes, serve.PathHealth, serve.PathReady)
+	}
+	code, body := p.get(serve.PathMetrics)
+	if code != 200 || !strings.Contains(body, `pipe_pipeline_valid{pipeline="ok"} 1`) {
+		t.Errorf("%s: %d\n%s", serve.PathMetrics, code, body)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.exit(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
