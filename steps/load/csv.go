@@ -60,7 +60,7 @@ const (
 
 // openCSV reads the header of a CSV file, maps its columns and indexes
 // its records.
-func openCSV(src *source, c *config) (_ *csvFile, err error) {
+func openCSV(src *source, c *config, par int) (_ *csvFile, err error) {
 	f, err := os.Open(src.abs)
 	if err != nil {
 		return nil, fmt.Errorf("load: %s: %w", src.path, err)
@@ -86,7 +86,7 @@ func openCSV(src *source, c *config) (_ *csvFile, err error) {
 	if err := cf.mapColumns(names, c); err != nil {
 		return nil, err
 	}
-	if err := cf.index(start, size); err != nil {
+	if err := cf.index(start, size, par); err != nil {
 		return nil, err
 	}
 	if cf.rows == 0 {
@@ -278,49 +278,85 @@ func listNames(names []string) string {
 // index counts the data records from start and cuts them into blocks of
 // about csvBlockSize bytes. A record ends at a line break outside quotes;
 // since RFC 4180 escapes a quote inside a quoted field by doubling it,
-// "inside quotes" is exactly "after an odd number of quotes", which is
-// found with fast byte searches. (A stray quote in an unquoted field
-// breaks that count; the parser reports it as fatal.)
-func (cf *csvFile) index(start, size int64) error {
-	buf := make([]byte, min(csvBlockSize, size-start))
-	inQuote := false
-	blockStart, first := start, 0
-	for off := start; off < size; {
-		n := min(int64(len(buf)), size-off)
-		chunk := buf[:n]
-		if _, err := cf.f.ReadAt(chunk, off); err != nil && err != io.EOF {
-			return fmt.Errorf("load: %s: %w", cf.src.path, err)
-		}
-		count, last := 0, -1
-		if !inQuote && bytes.IndexByte(chunk, '"') < 0 {
-			count, last = bytes.Count(chunk, []byte{'\n'}), bytes.LastIndexByte(chunk, '\n')
-		} else {
-			for j := 0; j < len(chunk); {
-				k := bytes.IndexByte(chunk[j:], '"')
-				if !inQuote {
+// "inside quotes" is exactly "after an odd number of quotes". (A stray
+// quote in an unquoted field breaks that count; the parser reports it as
+// fatal.)
+//
+// The file is scanned in fixed chunks, in parallel: without knowing
+// whether a chunk starts inside quotes, each chunk counts its line breaks
+// for both cases at once (between consecutive quotes the case alternates)
+// and notes its quote parity. A sequential pass over the chunks then
+// picks, for each, the case that holds and cuts a block at its last
+// record end, exactly as one sequential scan would.
+func (cf *csvFile) index(start, size int64, par int) error {
+	type chunkStats struct {
+		count [2]int // line breaks outside quotes, starting outside (0) or inside (1) quotes
+		last  [2]int // offset of the last of them in the chunk, or -1
+		odd   bool   // an odd number of quotes
+	}
+	n := int((size - start + csvBlockSize - 1) / csvBlockSize)
+	stats := make([]chunkStats, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var readErr error
+	for w := 0; w < min(par, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, min(csvBlockSize, size-start))
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= n {
+					return
+				}
+				off := start + int64(k)*csvBlockSize
+				chunk := buf[:min(csvBlockSize, size-off)]
+				if _, err := cf.f.ReadAt(chunk, off); err != nil && err != io.EOF {
+					mu.Lock()
+					readErr = err
+					mu.Unlock()
+					return
+				}
+				st := chunkStats{last: [2]int{-1, -1}}
+				run := 0 // runs between quotes alternate between the two cases
+				for j := 0; ; run++ {
+					q := bytes.IndexByte(chunk[j:], '"')
 					seg := chunk[j:]
-					if k >= 0 {
-						seg = seg[:k]
+					if q >= 0 {
+						seg = seg[:q]
 					}
 					if c := bytes.Count(seg, []byte{'\n'}); c > 0 {
-						count += c
-						last = j + bytes.LastIndexByte(seg, '\n')
+						st.count[run%2] += c
+						st.last[run%2] = j + bytes.LastIndexByte(seg, '\n')
 					}
+					if q < 0 {
+						break
+					}
+					j += q + 1
 				}
-				if k < 0 {
-					break
-				}
-				j += k + 1
-				inQuote = !inQuote
+				st.odd = run%2 == 1
+				stats[k] = st
 			}
-		}
-		if last >= 0 {
+		}()
+	}
+	wg.Wait()
+	if readErr != nil {
+		return fmt.Errorf("load: %s: %w", cf.src.path, readErr)
+	}
+	inQuote := 0
+	blockStart, first := start, 0
+	for k, st := range stats {
+		off := start + int64(k)*csvBlockSize
+		if last := st.last[inQuote]; last >= 0 {
 			end := off + int64(last) + 1
-			cf.blocks = append(cf.blocks, csvBlock{off: blockStart, end: end, first: first, rows: count})
-			first += count
+			cf.blocks = append(cf.blocks, csvBlock{off: blockStart, end: end, first: first, rows: st.count[inQuote]})
+			first += st.count[inQuote]
 			blockStart = end
 		}
-		off += n
+		if st.odd {
+			inQuote ^= 1
+		}
 	}
 	if blockStart < size {
 		cf.blocks = append(cf.blocks, csvBlock{off: blockStart, end: size, first: first, rows: 1})

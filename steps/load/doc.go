@@ -73,11 +73,13 @@
 // number of a bad cell, and cannot read a JSON-array column. So CSV has
 // its own reader, in two passes:
 //
-//  1. index: one sequential scan with bytes.IndexByte/Count (memory
-//     speed) counts the records and cuts the file into blocks of about
-//     4 MiB at record boundaries. A line break ends a record unless it is
-//     inside quotes, and since RFC 4180 doubles a quote inside a quoted
-//     field, inside quotes means after an odd number of quotes.
+//  1. index: a scan with bytes.IndexByte/Count (memory speed) counts the
+//     records and cuts the file into blocks of about 4 MiB at record
+//     boundaries. A line break ends a record unless it is inside quotes,
+//     and since RFC 4180 doubles a quote inside a quoted field, inside
+//     quotes means after an odd number of quotes. Chunks are scanned in
+//     parallel, each counting for both possible starting states, and a
+//     short sequential pass picks the right one (see csvFile.index).
 //  2. parse: blocks are parsed in parallel (steps.Env.Parallelism
 //     goroutines), each straight into its rows of the matrix, which is
 //     allocated once from the count, so every row number is exact and the

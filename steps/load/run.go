@@ -142,7 +142,7 @@ func readAll(ctx context.Context, env steps.Env, c *config, files []steps.File) 
 		var err error
 		switch fileFormat(f.Path, c.format) {
 		case "csv":
-			r, err = openCSV(src, c)
+			r, err = openCSV(src, c, max(1, env.Parallelism()))
 		case "parquet":
 			r, err = openParquet(src, c)
 		default:
