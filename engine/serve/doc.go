@@ -81,12 +81,14 @@
 // a step would run and the inputs' fingerprint (the pipeline's config
 // digest, which covers its files and variables, and the digests of the
 // input files the plan hashed) differs from the last one applied.
-// Rewriting or touching a file
-// without changing its content plans as all cached, so it makes no run; a
-// failed run is not retried by touching its inputs (change them, wait for
-// the schedule, or apply by hand). When watching, serve also checks once at
-// start: a pipeline or data that changed while it was down (a ConfigMap
-// rolled out as a new pod) is applied.
+// Rewriting or touching a file without changing its content plans as all
+// cached, so it makes no run; a failed run is not retried by touching its
+// inputs (change them, wait for the schedule, or apply by hand). When
+// watching, serve also checks once at start: a pipeline or data that
+// changed while it was down (a ConfigMap rolled out as a new pod) is
+// applied. Writers of data should write a file elsewhere and rename it
+// into the folder: a file copied slowly, with pauses longer than Debounce,
+// may be read half-written (and the next event applies again).
 //
 // Schedule: a five-field cron expression (minute hour day-of-month month
 // day-of-week, see ParseSchedule), in UTC unless another time zone is

@@ -185,3 +185,69 @@ func TestQueueCoalesces(t *testing.T) {
 		t.Errorf("wake has %d signals, want 1", len(q.wake))
 	}
 }
+
+// slowPipeline has a step that sleeps for the given time.
+func slowPipeline(sleep string) string {
+	return `pipeline "demo" {}
+
+source "corpus" {
+  path = "data/*.txt"
+}
+
+transform "slow" {
+  input = source.corpus.data
+  sleep = "` + sleep + `"
+}
+`
+}
+
+// waitRunning polls the status until a step of the current apply runs.
+func (f *fixture) waitRunning(step string) {
+	f.t.Helper()
+	deadline := time.Now().Add(checkTimeout)
+	for time.Now().Before(deadline) {
+		st := f.srv.status()
+		if st.Current != nil && st.Current.RunID != 0 {
+			for _, p := range st.Current.Steps {
+				if p.Step == step && p.Status == "running" {
+					return
+				}
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	f.t.Fatalf("%s never ran", step)
+}
+
+func TestShutdownGrace(t *testing.T) {
+	t.Run("the apply finishes within the grace", func(t *testing.T) {
+		clk := newFakeClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+		f := start(t, writePipeline(t, slowPipeline("300ms")), func(o *Options) { o.Grace = time.Hour },
+			func(s *Server) { s.clock = clk })
+		f.waitRunning("transform.slow")
+		f.cancel()
+		c := f.next()
+		if c.Outcome != OutcomeApplied || c.Status != "succeeded" {
+			t.Errorf("check: %+v", c)
+		}
+		if err := f.wait(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("the grace runs out", func(t *testing.T) {
+		clk := newFakeClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+		f := start(t, writePipeline(t, slowPipeline("30s")), func(o *Options) { o.Grace = time.Minute },
+			func(s *Server) { s.clock = clk })
+		f.waitRunning("transform.slow")
+		f.cancel()
+		clk.waitFor(t, clk.Now().Add(time.Minute))
+		clk.set(clk.Now().Add(time.Minute))
+		c := f.next()
+		if c.Outcome != OutcomeApplied || c.Status != "cancelled" {
+			t.Errorf("check: %+v", c)
+		}
+		if err := f.wait(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

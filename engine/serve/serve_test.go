@@ -53,6 +53,9 @@ type fixture struct {
 	checks  chan Check
 	logs    *logBuffer
 	stop    func()
+	// cancel cancels Run's context without waiting; wait waits for Run.
+	cancel func()
+	wait   func() error
 }
 
 // logBuffer collects the server's JSON logs.
@@ -132,13 +135,17 @@ func start(t *testing.T, dir string, edit func(*Options), setup func(*Server)) *
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx, ln) }()
 	var once sync.Once
+	var runErr error
+	f.cancel = cancel
+	f.wait = func() error {
+		once.Do(func() { runErr = <-done })
+		return runErr
+	}
 	f.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		})
+		cancel()
+		if err := f.wait(); err != nil {
+			t.Errorf("Run: %v", err)
+		}
 	}
 	t.Cleanup(func() {
 		f.stop()
