@@ -16,6 +16,7 @@ import (
 
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/steptest"
 )
 
 // Benchmarks read 100k×584 rows (PIPE_BENCH_ROWS to change) generated
@@ -67,7 +68,7 @@ func TestMain(m *testing.M) {
 
 // hashEnv stores nothing: PutArtifact only hashes, so that a benchmark
 // measures the step, not an in-memory store.
-type hashEnv struct{ *testEnv }
+type hashEnv struct{ *steptest.Env }
 
 func (hashEnv) PutArtifact(_ context.Context, mediaType string, write func(w io.Writer) error) (steps.Artifact, error) {
 	h := sha256.New()
@@ -87,11 +88,11 @@ func benchLoad(b *testing.B, name string, attrs map[string]cty.Value) {
 	cfg := configValue(b, attrs)
 	in := &steps.Inputs{Config: cfg, Dir: dir, Files: []steps.File{{Path: name, Abs: filepath.Join(dir, name), Size: st.Size(),
 		Digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000"}}}
-	env := hashEnv{newTestEnv(b, 0)}
-	env.par = 2
+	par := 2
 	if p := os.Getenv("PIPE_BENCH_PAR"); p != "" {
-		env.par, _ = strconv.Atoi(p)
+		par, _ = strconv.Atoi(p)
 	}
+	env := hashEnv{steptest.NewEnv(b, steptest.Parallelism(par), steptest.Dir(dir))}
 	b.SetBytes(st.Size())
 	b.ResetTimer()
 	start := time.Now()

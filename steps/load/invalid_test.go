@@ -145,9 +145,9 @@ func TestSkip(t *testing.T) {
 			if num(out["skipped"]) != 2 || num(out["rows"]) != 198 {
 				t.Errorf("skipped %v rows %v", out["skipped"], out["rows"])
 			}
-			if len(env.warnings) != 1 || !strings.Contains(env.warnings[0], "Skipped 2 invalid rows of 200") ||
-				!strings.Contains(env.warnings[0], "g.csv row 12, column label: empty label") || !strings.Contains(env.warnings[0], "g.csv row 22: the row has 7 fields, the header has 6") {
-				t.Errorf("warnings %q", env.warnings)
+			if len(env.warnings()) != 1 || !strings.Contains(env.warnings()[0], "Skipped 2 invalid rows of 200") ||
+				!strings.Contains(env.warnings()[0], "g.csv row 12, column label: empty label") || !strings.Contains(env.warnings()[0], "g.csv row 22: the row has 7 fields, the header has 6") {
+				t.Errorf("warnings %q", env.warnings())
 			}
 		})
 	}

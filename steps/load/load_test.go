@@ -2,8 +2,6 @@ package load
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"maps"
 	"os"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/dataset"
 	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/steptest"
 )
 
 // configValue builds a whole configuration value from the attributes given,
@@ -68,32 +67,13 @@ func column(dim int, more map[string]cty.Value) map[string]cty.Value {
 	return m
 }
 
-// run expands the configuration's path in dir, hashes the files as the
-// engine would, and runs the step.
+// run runs the step as the engine would (Validate, InputFiles, hashing,
+// Run, output checks) over a fresh engine Env whose pipeline folder is
+// dir.
 func run(t testing.TB, env *testEnv, dir string, attrs map[string]cty.Value) (steps.Outputs, error) {
 	t.Helper()
-	cfg := configValue(t, attrs)
-	if errs := (Kind{}).Validate(cfg); len(errs) > 0 {
-		t.Fatalf("Validate: %v", errs[0])
-	}
-	paths, err := Kind{}.InputFiles(cfg, dir)
-	if err != nil {
-		return nil, err
-	}
-	in := &steps.Inputs{Config: cfg, Dir: dir}
-	for _, p := range paths {
-		abs := p
-		if !filepath.IsAbs(p) {
-			abs = filepath.Join(dir, p)
-		}
-		b, err := os.ReadFile(abs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(b)
-		in.Files = append(in.Files, steps.File{Path: p, Abs: abs, Digest: "sha256:" + hex.EncodeToString(sum[:]), Size: int64(len(b))})
-	}
-	out, err := Kind{}.Run(context.Background(), env, in)
+	env.Env = steptest.NewEnv(t, steptest.Parallelism(env.par), steptest.Dir(dir))
+	out, err := env.Env.Run(Kind{}, attrs)
 	if err == nil {
 		checkOutputs(t, out)
 	}
@@ -123,7 +103,7 @@ func open(t testing.TB, env *testEnv, v cty.Value) *dataset.Dataset {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := dataset.Open(context.Background(), env, a)
+	d, err := dataset.Open(context.Background(), env.Env, a)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,9 +130,9 @@ func TestCorruptParquet(t *testing.T) {
 	good := buf.Bytes()
 	dir := t.TempDir()
 	attrs := wide(4, map[string]cty.Value{"path": cty.StringVal("c.parquet")})
-	step := 5
+	step := 13
 	if testing.Short() {
-		step = 29
+		step = 41
 	}
 	try := func(b []byte) {
 		t.Helper()
