@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,6 +65,10 @@ type StepResult struct {
 	Err error
 	// ExecutionID in the registry, or 0.
 	ExecutionID int64
+
+	// used and config describe the execution in its step_finished event.
+	used   []registry.ArtifactRef
+	config json.RawMessage
 }
 
 // Result is the outcome of an apply.
@@ -175,7 +180,7 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 				r.Err = fmt.Errorf("skipped because %s did not finish", w.Cause)
 			}
 			a.recordUnvisited(ctx, s, r)
-			opts.Events(Event{Type: StepFinished, Time: a.now(), Step: s.Addr.String(), Kind: s.Kind.Name(), Status: r.Status, Error: errString(r.Err)})
+			opts.Events(Event{Type: StepFinished, Time: a.now(), Step: s.Addr.String(), Kind: s.Kind.Name(), Status: r.Status, Error: errString(r.Err), ExecutionID: r.ExecutionID})
 		}
 		res.Steps = append(res.Steps, r)
 	}

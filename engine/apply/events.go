@@ -1,6 +1,11 @@
 package apply
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/pipe-ml/pipe/engine/registry"
+)
 
 // EventType says what happened.
 type EventType string
@@ -36,4 +41,15 @@ type Event struct {
 	Error string `json:"error,omitempty"`
 	// Key is the step's cache key, on step_finished when known.
 	Key string `json:"key,omitempty"`
+
+	// On step_finished, what the registry records about the execution,
+	// for consumers such as OpenLineage: its ID in the registry (0
+	// without one), the artifacts and input files it used and produced
+	// (with their store URIs), its evaluated configuration with secrets
+	// redacted, and its outputs that are not artifacts, as JSON objects.
+	ExecutionID int64                  `json:"execution_id,omitempty"`
+	Used        []registry.ArtifactRef `json:"used,omitempty"`
+	Produced    []registry.ArtifactRef `json:"produced,omitempty"`
+	Config      json.RawMessage        `json:"config,omitempty"`
+	Outputs     json.RawMessage        `json:"outputs,omitempty"`
 }

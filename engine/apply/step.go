@@ -63,6 +63,7 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 	replace := slices.Contains(p.Replace, ps.Addr)
 
 	used := usedArtifacts(cfg, files)
+	r.used, r.config = used, configJSON(cfg)
 	execID := a.startExecution(ctx, ps, cfgStep, cfg, pre, used, started)
 
 	if !replace {
@@ -176,10 +177,10 @@ func (a *applier) finish(ctx context.Context, ps *plan.Step, r *StepResult, diag
 		a.diags = append(a.diags, diag)
 	}
 	a.mu.Unlock()
-	a.opts.Events(Event{
+	a.opts.Events(a.describe(Event{
 		Type: StepFinished, Time: a.now(), Step: ps.Addr.String(), Kind: ps.Kind.Name(),
 		Status: r.Status, Duration: r.Duration.Seconds(), Error: errString(r.Err), Key: r.Key,
-	})
+	}, r))
 	// A step that ran sent its warnings as they happened; a cached one
 	// repeats those its entry recorded, so they are not forgotten.
 	if r.Status == Cached {
