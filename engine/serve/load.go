@@ -64,18 +64,24 @@ func (s *Server) load() *loaded {
 		}
 		s.log.Info("the ConfigMap changed while it was read; reading it again")
 	}
+	// A broken load keeps the name of the last good one, so that its
+	// metrics stay one series: the name a broken file decodes to may be
+	// the folder's.
+	s.mu.Lock()
+	good := s.goodName
+	s.mu.Unlock()
 	switch {
+	case l.valid:
+		l.name = l.ws.Pipeline.Config.Name()
+		s.mu.Lock()
+		s.goodName = l.name
+		s.mu.Unlock()
+	case good != "":
+		l.name = good
 	case l.ws != nil && l.ws.Pipeline != nil && l.ws.Pipeline.Config != nil:
 		l.name = l.ws.Pipeline.Config.Name()
 	default:
-		s.mu.Lock()
-		if s.last != nil {
-			l.name = s.last.name
-		}
-		s.mu.Unlock()
-		if l.name == "" {
-			l.name = filepath.Base(s.dir)
-		}
+		l.name = filepath.Base(s.dir)
 	}
 	if l.valid {
 		l.digest = l.ws.ConfigDigest()

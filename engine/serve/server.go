@@ -81,14 +81,15 @@ type Server struct {
 	// handled.
 	afterCheck func(Check)
 
-	mu      sync.Mutex
-	last    *loaded   // the last load
-	applied string    // fingerprint of the last plan applied
-	check   *Check    // the last check's outcome
-	current *progress // the apply in progress, or nil
-	watch   *watcher  // nil when not watching
-	next    time.Time // next scheduled time
-	closing bool
+	mu       sync.Mutex
+	last     *loaded   // the last load
+	goodName string    // the pipeline's name in the last load without errors
+	applied  string    // fingerprint of the last plan applied
+	check    *Check    // the last check's outcome
+	current  *progress // the apply in progress, or nil
+	watch    *watcher  // nil when not watching
+	next     time.Time // next scheduled time
+	closing  bool
 
 	resMu sync.RWMutex
 	res   resources
@@ -174,6 +175,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.mux,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
