@@ -49,10 +49,11 @@ Options:
                       Default: PIPE_TRIGGER, or ci in a CI job, or manual.
   -json               Print the plan, one event per line and the result as
                       JSON (NDJSON), for CI.
-` + stepUsage + workspaceUsage + `  -no-color           Never colour the output.
+` + stepUsage + workspaceUsage + openLineageUsage + `  -no-color           Never colour the output.
 
 Examples:
   pipe apply
+  pipe apply -openlineage=http://marquez:5000
   pipe apply -target=train.model -parallelism=4
   pipe plan -out=nightly.plan && pipe apply nightly.plan
 `
@@ -75,6 +76,7 @@ func (cmd *applyCmd) Run(ctx context.Context, c *cli, args []string) error {
 	parallelism := fs.Int("parallelism", runtime.NumCPU(), "")
 	lockTimeout := fs.Duration("lock-timeout", 0, "")
 	triggerFlag := fs.String("trigger", "", "")
+	olTarget := fs.String("openlineage", "", "")
 	var wf workspaceFlags
 	wf.register(fs)
 	var sf stepFlags
@@ -123,6 +125,10 @@ func (cmd *applyCmd) Run(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer w.Close()
+	ol, err := c.openLineage(*olTarget, w)
+	if err != nil {
+		return err
+	}
 
 	live := c.color(c.stdout) && !c.inCI()
 	var prog *progress
@@ -146,8 +152,10 @@ func (cmd *applyCmd) Run(ctx context.Context, c *cli, args []string) error {
 			renderPlan(c.stdout, doc, c.color(c.stdout))
 			fmt.Fprintln(c.stdout)
 		},
-		Events: func(e apply.Event) { prog.event(e) },
+		OnRun:  func(_ int64, run registry.Run) { ol.begin(run) },
+		Events: func(e apply.Event) { prog.event(e); ol.event(e) },
 	})
+	ol.end(out, err)
 	if prog != nil {
 		prog.close()
 	}
