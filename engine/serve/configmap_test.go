@@ -1,10 +1,14 @@
 package serve
 
 import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/pipe-ml/pipe/engine/workspace"
+
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -155,5 +159,46 @@ func TestConfigMapSwapAppliesOnce(t *testing.T) {
 	}
 	if code, body, _ := f.get("/readyz"); code != 200 {
 		t.Errorf("/readyz: %d\n%s", code, body)
+	}
+}
+
+// TestConfigMapSwapDuringALoad swaps ..data while the pipeline is being
+// read: the load is thrown away and the new version read whole.
+func TestConfigMapSwapDuringALoad(t *testing.T) {
+	root := t.TempDir()
+	cm := &configMap{t: t, dir: filepath.Join(root, "pipelines")}
+	write(t, filepath.Join(root, "data", "a.txt"), "hello\n")
+	if err := os.Mkdir(cm.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	v2 := strings.Replace(configMapPipeline, "default = 2", "default = 3", 1)
+	cm.publish(map[string]string{"main.pipe.hcl": configMapPipeline})
+	var loads atomic.Int32
+	f := start(t, cm.dir, func(o *Options) {
+		o.Workspace.Env = append(o.Workspace.Env, "PIPE_VAR_data_dir=../data")
+		o.Workspace.Vars.Env = o.Workspace.Env
+		o.Watch = false
+	}, func(s *Server) {
+		s.loadWorkspace = func(o workspace.Options) (*workspace.Workspace, hcl.Diagnostics) {
+			ws, diags := workspace.Load(o)
+			if loads.Add(1) == 1 {
+				cm.publish(map[string]string{"main.pipe.hcl": v2}) // kubelet, mid-read
+			}
+			return ws, diags
+		}
+	})
+	f.get("/healthz") // serve answers once the first load is done
+	if n := loads.Load(); n != 2 {
+		t.Errorf("%d loads, want 2: the one the swap spoilt and the one after", n)
+	}
+	f.srv.mu.Lock()
+	l := f.srv.last
+	f.srv.mu.Unlock()
+	if !l.valid || l.generation != "..2026_11_25_02_00_02.123456791" {
+		t.Fatalf("load: valid %v, generation %q", l.valid, l.generation)
+	}
+	src := string(l.ws.Pipeline.Config.Sources[filepath.Join(cm.dir, "main.pipe.hcl")])
+	if !strings.Contains(src, "default = 3") {
+		t.Errorf("the load kept the old version:\n%s", src)
 	}
 }

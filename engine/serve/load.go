@@ -57,7 +57,7 @@ func (s *Server) load() *loaded {
 	var l *loaded
 	for range 5 {
 		before := generation(s.dir)
-		ws, diags := workspace.Load(s.opts.Workspace)
+		ws, diags := s.loadWorkspace(s.opts.Workspace)
 		l = &loaded{ws: ws, diags: diags, valid: !diags.HasErrors(), at: s.clock.Now(), generation: before}
 		if generation(s.dir) == before {
 			break

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
 
@@ -80,6 +82,8 @@ type Server struct {
 	// afterCheck, when set (by tests), is called after each trigger is
 	// handled.
 	afterCheck func(Check)
+	// loadWorkspace is workspace.Load; tests wrap it.
+	loadWorkspace func(workspace.Options) (*workspace.Workspace, hcl.Diagnostics)
 
 	mu       sync.Mutex
 	last     *loaded   // the last load
@@ -144,6 +148,8 @@ func New(opts Options) (*Server, error) {
 		clock: realClock{},
 		kinds: opts.Workspace.Kinds.Names(),
 		queue: newQueue(),
+
+		loadWorkspace: workspace.Load,
 	}
 	s.met = newMetrics(s)
 	s.routes()
