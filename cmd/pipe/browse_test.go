@@ -158,6 +158,10 @@ func TestModels(t *testing.T) {
 	if !strings.Contains(r.stdout, "champion=v1") {
 		t.Errorf("models with PIPE_REGISTRY:\n%s", r.stdout)
 	}
+	r = pipe(t, t.TempDir(), []string{"PIPE_REGISTRY=" + filepath.Join(dir, ".pipe", "registry.db")}, "runs", "-limit=1").expect(t, 0)
+	if !strings.HasPrefix(r.stdout, "PIPELINE  RUN") || !strings.Contains(r.stdout, "\nclf       3 ") {
+		t.Errorf("runs with PIPE_REGISTRY:\n%s", r.stdout)
+	}
 	r = pipe(t, t.TempDir(), nil, "models", "-registry=missing.db").expect(t, 1)
 	if !strings.Contains(r.stderr, "missing.db yet: run pipe apply first") {
 		t.Errorf("missing registry:\n%s", r.stderr)

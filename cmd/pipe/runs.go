@@ -24,7 +24,9 @@ func (*runsCmd) Usage() string {
 Lists the runs of the pipeline in PATH (default the current folder) that
 pipe apply recorded in the lineage registry, newest first: status, what
 triggered it, when it started and how long it took, and the Git commit
-(* when the checkout had uncommitted changes). Times are UTC.
+(* when the checkout had uncommitted changes). Times are UTC. With a
+registry named by -registry or PIPE_REGISTRY, the pipeline is not read
+and the runs of every pipeline in the registry are listed.
 
 "pipe runs show ID" shows one run: where and how it ran, and every step
 execution in it, whether it ran, came from the cache (and from which
@@ -89,13 +91,21 @@ func (cmd *runsCmd) Run(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintln(c.stdout, "No runs recorded yet. Run pipe apply.")
 		return nil
 	}
+	// A registry named directly may hold several pipelines' runs.
+	all := reg.Pipeline == ""
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	if all {
+		fmt.Fprint(tw, "PIPELINE\t")
+	}
 	fmt.Fprintln(tw, "RUN\tSTATUS\tTRIGGER\tSTARTED (UTC)\tDURATION\tGIT\tPIPE")
 	for i := range runs {
 		r := &runs[i]
 		dur := formatDuration(r.Started, r.Ended)
 		if r.Status == registry.RunRunning {
 			dur = "running"
+		}
+		if all {
+			fmt.Fprintf(tw, "%s\t", r.Pipeline)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Trigger, formatWhen(r.Started), dur, shortCommit(r), r.PipeVersion)
 	}
