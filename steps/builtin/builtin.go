@@ -4,6 +4,7 @@ import (
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/load"
 	"github.com/pipe-ml/pipe/steps/publish"
+	"github.com/pipe-ml/pipe/steps/train"
 )
 
 // Registry returns a registry holding every built-in step kind.
@@ -11,5 +12,6 @@ func Registry() *steps.Registry {
 	return steps.NewRegistry(
 		load.Kind{},
 		publish.Kind{},
+		train.Kind{},
 	)
 }
