@@ -66,6 +66,10 @@ Options:
                       (for runs made by a CronJob).
   -debounce=DUR       How long watched folders must be quiet before a
                       change is checked. Default ` + serve.DefaultDebounce.String() + `.
+  -poll=DUR           Also check for changes at this interval (e.g. 5m):
+                      file events do not report writes made by another
+                      machine to a network file system (NFS, EFS, a
+                      mounted bucket). Default 0: events only.
   -schedule=CRON      Also apply at these times: five fields, minute hour
                       day-of-month month day-of-week ("0 2 * * *" is 02:00
                       every day), or @daily, @hourly, @weekly, @monthly.
@@ -88,6 +92,7 @@ Examples:
   pipe serve -addr=127.0.0.1:9090 -debounce=2s examples/quickstart
   pipe serve -schedule="0 2 * * *" /etc/pipe/pipelines
   pipe serve -watch=false -schedule="@hourly" -schedule-tz=Europe/Paris
+  pipe serve -poll=5m -var 'data_dir=/mnt/nfs/corpus'
 `
 }
 
@@ -96,6 +101,7 @@ func (cmd *serveCmd) Run(ctx context.Context, c *cli, args []string) error {
 	addr := fs.String("addr", serve.DefaultAddr, "")
 	watch := fs.Bool("watch", true, "")
 	debounce := fs.Duration("debounce", serve.DefaultDebounce, "")
+	poll := fs.Duration("poll", 0, "")
 	schedule := fs.String("schedule", "", "")
 	scheduleTZ := fs.String("schedule-tz", "UTC", "")
 	parallelism := fs.Int("parallelism", runtime.NumCPU(), "")
@@ -118,6 +124,8 @@ func (cmd *serveCmd) Run(ctx context.Context, c *cli, args []string) error {
 		return withHint(fmt.Errorf("-debounce must be positive, not %s", *debounce), "-debounce=%s", serve.DefaultDebounce)
 	case *lockRetry <= 0:
 		return withHint(fmt.Errorf("-lock-retry must be positive, not %s", *lockRetry), "-lock-retry=%s", serve.DefaultLockRetry)
+	case *poll < 0:
+		return withHint(fmt.Errorf("-poll must not be negative, not %s", *poll), "-poll=5m, or 0 for file events only")
 	case *grace < 0:
 		return withHint(fmt.Errorf("-grace must not be negative, not %s", *grace), "-grace=0 cancels a running apply at once")
 	}
@@ -149,6 +157,7 @@ func (cmd *serveCmd) Run(ctx context.Context, c *cli, args []string) error {
 		Parallelism: *parallelism,
 		Watch:       *watch,
 		Debounce:    *debounce,
+		Poll:        *poll,
 		Schedule:    sched,
 		Grace:       *grace,
 		LockRetry:   *lockRetry,

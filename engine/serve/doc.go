@@ -90,6 +90,12 @@
 // into the folder: a file copied slowly, with pauses longer than Debounce,
 // may be read half-written (and the next event applies again).
 //
+// inotify sees only writes made through this machine's kernel: on a
+// network file system written from elsewhere (NFS, EFS, a FUSE-mounted
+// bucket) set Poll, and serve makes the same watch check at that
+// interval; one that finds nothing changed costs a plan over the stat
+// cache and runs nothing.
+//
 // Schedule: a five-field cron expression (minute hour day-of-month month
 // day-of-week, see ParseSchedule), in UTC unless another time zone is
 // given. A schedule trigger always applies, as the CronJob's `pipe apply`

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -250,4 +251,29 @@ func TestShutdownGrace(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestPoll(t *testing.T) {
+	clk := newFakeClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	dir := writePipeline(t, validPipeline)
+	f := start(t, dir, func(o *Options) {
+		o.Watch = false
+		o.Poll = time.Minute
+	}, func(s *Server) { s.clock = clk })
+	tick := func() {
+		next := clk.Now().Add(time.Minute)
+		clk.waitFor(t, next)
+		clk.set(next)
+	}
+	tick()
+	c := f.expect(OutcomeApplied)
+	if c.Trigger != "watch" || c.Reason != "poll" {
+		t.Errorf("first poll: %+v", c)
+	}
+	tick()
+	f.expect(OutcomeUpToDate)
+	// A change no event announced (Watch is off) is found by the next poll.
+	write(t, filepath.Join(dir, "data", "a.txt"), "changed elsewhere\n")
+	tick()
+	f.expect(OutcomeApplied)
 }

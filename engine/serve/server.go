@@ -54,6 +54,12 @@ type Options struct {
 	Watch bool
 	// Debounce: see DefaultDebounce. Zero means the default.
 	Debounce time.Duration
+	// Poll, when positive, makes a watch check at this interval whatever
+	// the file events say: inotify does not see writes made by another
+	// machine to a network file system (NFS, EFS, a FUSE-mounted bucket).
+	// A check that finds nothing changed is cheap (the stat cache) and
+	// runs nothing.
+	Poll time.Duration
 	// Schedule, when not nil, applies at each of its times.
 	Schedule *Schedule
 	// Grace is how long an apply in progress may go on after the context
@@ -191,7 +197,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	s.log.Info("serving", "addr", ln.Addr().String(), "pipeline_dir", s.dir,
-		"watch", s.opts.Watch, "schedule", scheduleString(s.opts.Schedule))
+		"watch", s.opts.Watch, "poll", s.opts.Poll.String(), "schedule", scheduleString(s.opts.Schedule))
 
 	// applyCtx outlives ctx by Grace, so a shutdown can let an apply finish.
 	applyCtx, cancelApply := context.WithCancel(context.WithoutCancel(ctx))
@@ -216,6 +222,10 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	if s.opts.Schedule != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.schedule(runCtx) }()
+	}
+	if s.opts.Poll > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.poll(runCtx) }()
 	}
 	loopDone := make(chan struct{})
 	go func() { defer close(loopDone); s.loop(runCtx, applyCtx) }()
@@ -243,6 +253,18 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		s.log.Info("stopped")
 	}
 	return err
+}
+
+// poll pushes a watch trigger every Poll.
+func (s *Server) poll(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.clock.After(s.opts.Poll):
+			s.queue.push(request{trigger: triggerWatch, reason: "poll"})
+		}
+	}
 }
 
 func scheduleString(s *Schedule) string {
