@@ -48,7 +48,8 @@
 // report's data.digest is the version's evaluation data. An incumbent
 // measured on other data, or without the metric, keeps the alias, and a
 // warning says why. lower_is_better defaults to true for metrics named
-// like losses and errors (log_loss, *_loss, *_error) and false otherwise.
+// like losses and errors (loss, log_loss, *_loss, error, *_error, mse,
+// rmse, mae) and false otherwise; set it to say otherwise.
 // Every move is recorded in the alias history as made by a publish, with
 // the run and the metrics compared; `pipe models promote` and `pipe models
 // rollback` move aliases by hand.
