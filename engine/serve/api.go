@@ -74,7 +74,7 @@ type Status struct {
 	Schedule    string                   `json:"schedule,omitempty"`
 	NextRun     time.Time                `json:"next_scheduled,omitzero"`
 	// Current is the apply in progress.
-	Current   *progress `json:"current,omitempty"`
+	Current   *Progress `json:"current,omitempty"`
 	LastCheck *Check    `json:"last_check,omitempty"`
 	// InProgress is true while this server or another process applies.
 	InProgress  bool   `json:"in_progress"`

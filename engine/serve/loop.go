@@ -72,8 +72,9 @@ const (
 	OutcomeError = "error"
 	// OutcomeUpToDate: a watch check whose plan had nothing to run.
 	OutcomeUpToDate = "up_to_date"
-	// OutcomeUnchanged: a watch check whose plan is the one last applied
-	// (a run that failed is not retried for a touched file).
+	// OutcomeUnchanged: a watch check whose pipeline and input files are
+	// those last applied (a run that failed is not retried for a touched
+	// file).
 	OutcomeUnchanged = "unchanged"
 	// OutcomeLockHeld: another apply held the state lock; serve checks
 	// again after LockRetry.
@@ -84,11 +85,15 @@ const (
 
 // Check is how serve handled one trigger.
 type Check struct {
+	// Trigger is watch or schedule; Reason what caused it ("start", "poll",
+	// "change in /data", "schedule 0 2 * * *").
 	Trigger string    `json:"trigger"`
 	Reason  string    `json:"reason"`
 	At      time.Time `json:"at"`
-	Outcome string    `json:"outcome"`
-	Message string    `json:"message,omitempty"`
+	// Outcome is one of the Outcome constants; Message says more (the
+	// first error, why nothing ran).
+	Outcome string `json:"outcome"`
+	Message string `json:"message,omitempty"`
 	// ToRun and Cached count the steps of the plan, when one was made.
 	ToRun  int `json:"to_run"`
 	Cached int `json:"cached"`
@@ -98,18 +103,21 @@ type Check struct {
 	Duration float64 `json:"duration_seconds"`
 }
 
-// progress is the apply in progress.
-type progress struct {
+// Progress is the apply in progress, as /api/status shows it.
+type Progress struct {
 	RunID   int64           `json:"run_id,omitempty"`
 	Trigger string          `json:"trigger"`
 	Started time.Time       `json:"started"`
-	Steps   []*stepProgress `json:"steps"`
+	Steps   []*StepProgress `json:"steps"`
 }
 
-type stepProgress struct {
-	Step     string  `json:"step"`
-	Kind     string  `json:"kind"`
-	Status   string  `json:"status"` // planned, running, or how it finished
+// StepProgress is one step of the apply in progress.
+type StepProgress struct {
+	Step string `json:"step"`
+	Kind string `json:"kind"`
+	// Status is planned, cached (by the plan), running, or how it
+	// finished: ran, cached, failed, skipped or cancelled.
+	Status   string  `json:"status"`
 	Done     int64   `json:"done,omitempty"`
 	Total    int64   `json:"total,omitempty"`
 	Note     string  `json:"note,omitempty"`
@@ -210,13 +218,13 @@ func (s *Server) handle(ctx, applyCtx context.Context, r request) (c Check) {
 		}
 	}
 
-	cur := &progress{Trigger: r.trigger, Started: s.clock.Now()}
+	cur := &Progress{Trigger: r.trigger, Started: s.clock.Now()}
 	for _, st := range pl.Steps {
 		status := "planned"
 		if st.Action == plan.Cached {
 			status = "cached"
 		}
-		cur.Steps = append(cur.Steps, &stepProgress{Step: st.Addr.String(), Kind: st.Kind.Name(), Status: status})
+		cur.Steps = append(cur.Steps, &StepProgress{Step: st.Addr.String(), Kind: st.Kind.Name(), Status: status})
 	}
 	s.mu.Lock()
 	s.applied, s.current = fp, cur
@@ -270,11 +278,11 @@ func (s *Server) handle(ctx, applyCtx context.Context, r request) (c Check) {
 }
 
 // event records an apply's progress for the page and logs finished steps.
-func (s *Server) event(cur *progress, e apply.Event) {
+func (s *Server) event(cur *Progress, e apply.Event) {
 	s.mu.Lock()
-	i := slices.IndexFunc(cur.Steps, func(p *stepProgress) bool { return p.Step == e.Step })
+	i := slices.IndexFunc(cur.Steps, func(p *StepProgress) bool { return p.Step == e.Step })
 	if i < 0 {
-		cur.Steps = append(cur.Steps, &stepProgress{Step: e.Step, Kind: e.Kind})
+		cur.Steps = append(cur.Steps, &StepProgress{Step: e.Step, Kind: e.Kind})
 		i = len(cur.Steps) - 1
 	}
 	p := cur.Steps[i]

@@ -96,7 +96,7 @@ type Server struct {
 	goodName string    // the pipeline's name in the last load without errors
 	applied  string    // fingerprint of the last plan applied
 	check    *Check    // the last check's outcome
-	current  *progress // the apply in progress, or nil
+	current  *Progress // the apply in progress, or nil
 	watch    *watcher  // nil when not watching
 	next     time.Time // next scheduled time
 	closing  bool
