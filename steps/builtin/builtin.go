@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"github.com/pipe-ml/pipe/steps"
+	"github.com/pipe-ml/pipe/steps/evaluate"
 	"github.com/pipe-ml/pipe/steps/load"
 	"github.com/pipe-ml/pipe/steps/publish"
 	"github.com/pipe-ml/pipe/steps/train"
@@ -10,6 +11,7 @@ import (
 // Registry returns a registry holding every built-in step kind.
 func Registry() *steps.Registry {
 	return steps.NewRegistry(
+		evaluate.Kind{},
 		load.Kind{},
 		publish.Kind{},
 		train.Kind{},
