@@ -209,7 +209,7 @@ func (s *Server) handle(ctx, applyCtx context.Context, r request) (c Check) {
 	s.mu.Unlock()
 	if r.trigger == triggerWatch {
 		if c.ToRun == 0 {
-			c.Outcome, c.Message = OutcomeUpToDate, "every step is cached"
+			c.Outcome, c.Message = OutcomeUpToDate, "nothing to run: every step is cached"
 			return c
 		}
 		if fp == prev {
