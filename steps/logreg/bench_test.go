@@ -6,17 +6,23 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/pipe-ml/pipe/steps/logreg/internal/synth"
+	"github.com/pipe-ml/pipe/steps/dataset/synth"
 )
 
 // The benchmarks run on the shape of the privacy-intent data: 100k unit-norm
-// rows of 584 float32 features, about 30% positive.
+// rows of 584 float32 features, about 30% positive (steps/dataset/synth's
+// defaults).
 const benchN, benchD = 100_000, 584
 
 var benchData = sync.OnceValue(func() *Data {
-	x, y := synth.Embeddings(benchN, benchD, 1)
-	return &Data{X: x, N: benchN, D: benchD, Y: y}
+	return synthData(synth.Config{N: benchN, Dim: benchD, Seed: 1})
 })
+
+// synthData generates embedding-like rows with steps/dataset/synth.
+func synthData(cfg synth.Config) *Data {
+	g := synth.Generate(cfg)
+	return &Data{X: g.X, N: g.N, D: g.Dim, Y: g.LabelsFloat64()}
+}
 
 // BenchmarkPass measures one fused pass (margins, loss and gradient) over
 // the matrix; b.SetBytes makes the rate comparable with BenchmarkMemorySum.

@@ -19,6 +19,12 @@ import "math"
 //
 // axpy(a, x, y) sets yⱼ = fma(a, xⱼ, yⱼ) for every j: one rounding per
 // element, so the order of elements does not matter.
+//
+// gram4x8(a, b, stride, m, out) adds a 4×8 block of AᵀB to out, for
+// float64 panels whose rows lie stride apart: each entry continues its own
+// chain of fused multiply-adds over the rows in order, so an entry does
+// not depend on which block computed it, nor on how the rows were split
+// between calls.
 
 // dotGeneric is dot in portable Go. It needs len(w) >= len(x).
 func dotGeneric(x []float32, w []float64) float64 {
@@ -53,5 +59,17 @@ func axpyGeneric(a float64, x []float32, y []float64) {
 	y = y[:len(x)]
 	for j, v := range x {
 		y[j] = math.FMA(a, float64(v), y[j])
+	}
+}
+
+// gram4x8Generic is gram4x8 in portable Go.
+func gram4x8Generic(a, b []float64, stride, m int, out *[32]float64) {
+	for k := range m {
+		ra, rb := a[k*stride:k*stride+4], b[k*stride:k*stride+8]
+		for r := range 4 {
+			for c := range 8 {
+				out[r*8+c] = math.FMA(ra[r], rb[c], out[r*8+c])
+			}
+		}
 	}
 }

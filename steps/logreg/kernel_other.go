@@ -10,3 +10,14 @@ func dot(x []float32, w []float64) float64 { return dotGeneric(x, w) }
 
 // axpy sets yⱼ = fma(a, xⱼ, yⱼ). It needs len(y) >= len(x).
 func axpy(a float64, x []float32, y []float64) { axpyGeneric(a, x, y) }
+
+// gram4x8 adds to out a 4×8 block of AᵀB; see gram4x8Generic.
+func gram4x8(a, b []float64, stride, m int, out *[32]float64) {
+	if m < 1 {
+		return
+	}
+	if stride < 1 || len(a) < (m-1)*stride+4 || len(b) < (m-1)*stride+8 {
+		panic("logreg: gram4x8 out of range")
+	}
+	gram4x8Generic(a, b, stride, m, out)
+}

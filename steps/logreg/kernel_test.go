@@ -47,5 +47,37 @@ func TestKernelsMatchGeneric(t *testing.T) {
 			}
 		}
 	}
+	for _, m := range []int{1, 2, 7, 100} {
+		stride := 24
+		p := make([]float64, m*stride)
+		for k := range p {
+			p[k] = rng.NormFloat64()
+		}
+		for _, ij := range [][2]int{{0, 0}, {4, 8}, {20, 16}, {3, 5}} {
+			a, b := p[ij[0]:], p[ij[1]:]
+			var got, want [32]float64
+			for e := range got {
+				got[e] = float64(e)
+				want[e] = float64(e)
+			}
+			// In two calls, split at a row: the chain continues.
+			half := m / 2
+			gram4x8(a, b, stride, half, &got)
+			gram4x8(a[half*stride:], b[half*stride:], stride, m-half, &got)
+			gram4x8Generic(a, b, stride, m, &want)
+			for e := range got {
+				if math.Float64bits(got[e]) != math.Float64bits(want[e]) {
+					t.Fatalf("gram4x8 m=%d at %v, entry %d: %v, generic %v", m, ij, e, got[e], want[e])
+				}
+			}
+			naive := 10.0
+			for k := range m {
+				naive += p[k*stride+ij[0]+1] * p[k*stride+ij[1]+2]
+			}
+			if math.Abs(got[10]-naive) > 1e-9*float64(m) {
+				t.Fatalf("gram4x8 m=%d at %v: entry (1,2) = %v, naive %v", m, ij, got[10], naive)
+			}
+		}
+	}
 	t.Logf("assembly kernels in use: %v", useAVX2)
 }

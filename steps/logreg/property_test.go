@@ -12,19 +12,18 @@ import (
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/floats/scalar"
 
-	"github.com/pipe-ml/pipe/steps/logreg/internal/synth"
+	"github.com/pipe-ml/pipe/steps/dataset/synth"
 )
 
 // propertyData is an embedding-like set big enough for many chunks and for
 // the Newton solver to sample (rather than use every row).
 func propertyData(t testing.TB) *Data {
 	t.Helper()
-	n, d := 6000, 24
+	n := 6000
 	if testing.Short() {
 		n = 3000
 	}
-	x, y := synth.Embeddings(n, d, 11)
-	return &Data{X: x, N: n, D: d, Y: y}
+	return synthData(synth.Config{N: n, Dim: 24, Rank: 4, Seed: 11})
 }
 
 var propertyParams = map[string]Params{

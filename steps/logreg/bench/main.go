@@ -1,5 +1,6 @@
 // Command bench is steps/logreg's half of the side-by-side with
-// scikit-learn. It makes the synthetic 100k × 584 embedding data set,
+// scikit-learn. It makes the synthetic 100k × 584 embedding data set
+// (steps/dataset/synth's defaults),
 // writes it as an .npz file for bench/sklearn_bench.py, fits l2 and l1
 // models on it with steps/logreg and prints the timings as JSON, in the
 // shape the Python script prints:
@@ -22,13 +23,14 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pipe-ml/pipe/steps/dataset/synth"
 	"github.com/pipe-ml/pipe/steps/logreg"
 	"github.com/pipe-ml/pipe/steps/logreg/internal/npz"
-	"github.com/pipe-ml/pipe/steps/logreg/internal/synth"
 )
 
 func main() {
@@ -53,14 +55,16 @@ type fitReport struct {
 }
 
 type report struct {
-	Impl          string               `json:"impl"`
-	N             int                  `json:"n"`
-	D             int                  `json:"d"`
-	Fits          map[string]fitReport `json:"fits"`
-	FeatureBytes  int64                `json:"feature_bytes"`
-	PeakRSSBytes  int64                `json:"peak_rss_bytes,omitempty"`
-	PeakHeapBytes uint64               `json:"peak_heap_sys_bytes"`
-	Note          string               `json:"note"`
+	Impl         string               `json:"impl"`
+	N            int                  `json:"n"`
+	D            int                  `json:"d"`
+	Fits         map[string]fitReport `json:"fits"`
+	FeatureBytes int64                `json:"feature_bytes"`
+	// PeakRSSBytes is the process's peak resident memory during the fits
+	// (after the data was made), where Linux reports it.
+	PeakRSSBytes  int64  `json:"peak_rss_bytes,omitempty"`
+	PeakHeapBytes uint64 `json:"peak_heap_sys_bytes"`
+	Note          string `json:"note"`
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -77,7 +81,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 
-	x, y := synth.Embeddings(*n, *d, *seed)
+	g := synth.Generate(synth.Config{N: *n, Dim: *d, Seed: *seed})
+	x, y := g.X, g.LabelsFloat64()
+	g = nil // drop ids and texts: only features and labels are measured
+	debug.FreeOSMemory()
+	resetPeakRSS()
 	if *path != "" {
 		err := npz.Write(*path, []string{"X", "y"}, map[string]npz.Array{
 			"X": {Shape: []int{*n, *d}, F32: x},
@@ -147,6 +155,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 func round3(d time.Duration) float64 {
 	return float64(d.Milliseconds()) / 1000
+}
+
+// resetPeakRSS resets the kernel's high-water mark of this process's
+// resident memory (Linux), so that peakRSS measures the fits, not the
+// data generation.
+func resetPeakRSS() {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
 
 // peakRSS reads VmHWM from /proc/self/status (Linux), or returns 0.
