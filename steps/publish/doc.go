@@ -81,5 +81,9 @@
 //
 // The step's outputs go into the cache like any step's: an apply that
 // changes nothing the step reads does not run it again, so a rollback done
-// by hand stays until a new model (or a changed publish block) comes.
+// by hand stays until a new model (or a changed publish block) comes. The
+// cache lives in the store and the registry beside the state folder, so
+// two machines that share a store should share the registry too: a
+// publish cached from another machine's run records nothing in this
+// machine's registry (pipe apply -replace=publish.NAME records it).
 package publish
