@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -112,7 +113,7 @@ func TestApplyLockAndCancel(t *testing.T) {
 
 	slow := exec.Command(pipeBin, "apply", "-no-color")
 	slow.Dir = dir
-	var slowOut bytes.Buffer
+	var slowOut lockedBuffer
 	slow.Stdout, slow.Stderr = &slowOut, &slowOut
 	if err := slow.Start(); err != nil {
 		t.Fatal(err)
@@ -148,4 +149,22 @@ func TestApplyLockAndCancel(t *testing.T) {
 	if !strings.Contains(r.stdout, "Apply complete: 2 ran, 2 cached") {
 		t.Errorf("resume after cancel:\n%s", r.stdout)
 	}
+}
+
+// lockedBuffer collects a subprocess's output while a test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

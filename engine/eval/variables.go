@@ -165,13 +165,17 @@ func parseRaw(v *config.Variable, raw, source string) (cty.Value, hcl.Diagnostic
 	if v.Type == cty.String || v.Type == cty.DynamicPseudoType {
 		return cty.StringVal(raw), nil
 	}
+	shown := fmt.Sprintf("%q", raw)
+	if v.Sensitive {
+		shown = lang.Redacted
+	}
 	expr, diags := hclsyntax.ParseExpression([]byte(raw), fmt.Sprintf("<value for var.%s>", v.Name), hcl.InitialPos)
 	if diags.HasErrors() {
 		return cty.NilVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid value for variable",
-			Detail: fmt.Sprintf("The value %q given by %s for var.%s (%s) is not a valid expression: %s. Quote lists and objects for your shell, e.g. -var='%s=[1, 2]'.",
-				raw, source, v.Name, v.Type.FriendlyName(), diags[0].Summary, v.Name),
+			Detail: fmt.Sprintf("The value %s given by %s for var.%s (%s) is not a valid expression: %s. Quote lists and objects for your shell, e.g. -var='%s=[1, 2]'.",
+				shown, source, v.Name, v.Type.FriendlyName(), diags[0].Summary, v.Name),
 			Subject: v.DeclRange.Ptr(),
 		}}
 	}
@@ -180,7 +184,7 @@ func parseRaw(v *config.Variable, raw, source string) (cty.Value, hcl.Diagnostic
 		return cty.NilVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid value for variable",
-			Detail:   fmt.Sprintf("The value %q given by %s for var.%s must be a literal: %s.", raw, source, v.Name, diags[0].Detail),
+			Detail:   fmt.Sprintf("The value %s given by %s for var.%s must be a literal: %s.", shown, source, v.Name, diags[0].Detail),
 			Subject:  v.DeclRange.Ptr(),
 		}}
 	}

@@ -169,6 +169,11 @@ func TestVariableErrors(t *testing.T) {
 variable "n" {
   type = number
 }
+variable "k" {
+  type      = number
+  default   = 1
+  sensitive = true
+}
 variable "s" {
   type      = string
   default   = "ok"
@@ -187,6 +192,7 @@ variable "s" {
 			{Assign: "nope=1"},
 			{Assign: "s=much too long"},
 			{Assign: "broken"},
+			{Assign: "k=hunter2"},
 		}},
 	})
 	got := map[string]string{}
@@ -198,7 +204,7 @@ variable "s" {
 			t.Errorf("no %q diagnostic in %v", summary, diags)
 		}
 	}
-	if strings.Contains(fmt.Sprint(diags), "much too long") {
+	if strings.Contains(fmt.Sprint(diags), "much too long") || strings.Contains(fmt.Sprint(diags), "hunter2") {
 		t.Error("a sensitive value appears in a diagnostic")
 	}
 }
