@@ -4,6 +4,7 @@ import (
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/evaluate"
 	"github.com/pipe-ml/pipe/steps/load"
+	"github.com/pipe-ml/pipe/steps/predict"
 	"github.com/pipe-ml/pipe/steps/publish"
 	"github.com/pipe-ml/pipe/steps/train"
 )
@@ -13,6 +14,7 @@ func Registry() *steps.Registry {
 	return steps.NewRegistry(
 		evaluate.Kind{},
 		load.Kind{},
+		predict.Kind{},
 		publish.Kind{},
 		train.Kind{},
 	)

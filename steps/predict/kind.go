@@ -1,0 +1,146 @@
+package predict
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipe-ml/pipe/steps"
+)
+
+// Kind is the predict step kind. The zero value is ready to use.
+type Kind struct{}
+
+var (
+	_ steps.Kind      = Kind{}
+	_ steps.Validator = Kind{}
+)
+
+// Name returns "predict".
+func (Kind) Name() string { return "predict" }
+
+// Version changes whenever the same model, data and configuration could
+// give other predictions or another file.
+func (Kind) Version() string { return "predict/1" }
+
+var schema = &steps.Schema{
+	Description: "Applies a model to a dataset and writes each row's id, probability and label to a Parquet or CSV file.",
+	Attributes: []steps.Attribute{
+		{Name: "model", Type: steps.ArtifactType, Required: true,
+			Description: "The model: a train step's model output."},
+		{Name: "data", Type: steps.ArtifactType, Required: true,
+			Description: "The rows to predict: a load step's output."},
+		{Name: "to", Type: cty.String, Required: true,
+			Description: "The file to write, .parquet or .csv: a path relative to the pipeline's folder, or a gs://, s3://, file:// or mem:// URL."},
+		{Name: "threshold", Type: cty.Number, Default: cty.NumberFloatVal(0.5),
+			Description: "label is 1 when the probability is above it; between 0 and 1, default 0.5."},
+	},
+	Outputs: []steps.Output{
+		{Name: "predictions", Type: steps.ArtifactType, Description: "The file's bytes, as an artifact."},
+		{Name: "rows", Type: cty.Number, Description: "Rows written."},
+		{Name: "positives", Type: cty.Number, Description: "Rows labelled 1."},
+		{Name: "uri", Type: cty.String, Description: "Where the file was written, as a URL."},
+	},
+}
+
+// Schema returns the predict block's attributes and outputs.
+func (Kind) Schema() *steps.Schema { return schema }
+
+// Validate checks to, the threshold and the artifacts' media types,
+// skipping what is not known yet.
+func (Kind) Validate(cfg cty.Value) []*steps.AttrError {
+	var errs []*steps.AttrError
+	for _, a := range []struct{ name, want, what string }{
+		{"model", steps.MediaModel, "a model; give a train step's model output"},
+		{"data", steps.MediaDataset, "a dataset; give a load step's output"},
+	} {
+		v := cfg.GetAttr(a.name)
+		if !v.IsWhollyKnown() || v.IsNull() {
+			continue
+		}
+		if mt := v.GetAttr("media_type").AsString(); mt != a.want {
+			errs = append(errs, steps.Errorf(steps.AttrPath(a.name), "Wrong kind of artifact", "%s is a %s artifact, not %s.", a.name, mt, a.what))
+		}
+	}
+	if v := cfg.GetAttr("to"); v.IsKnown() && !v.IsNull() {
+		if _, err := parseDest(v.AsString()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if v := cfg.GetAttr("threshold"); v.IsKnown() && !v.IsNull() {
+		if f, _ := v.AsBigFloat().Float64(); !(f > 0 && f < 1) {
+			errs = append(errs, steps.Errorf(steps.AttrPath("threshold"), "Invalid threshold",
+				"threshold must be between 0 and 1 (exclusive): label is 1 when the probability is above it; not %s.", v.AsBigFloat().Text('g', -1)))
+		}
+	}
+	return errs
+}
+
+// Formats of the predictions file.
+const (
+	formatParquet = "parquet"
+	formatCSV     = "csv"
+)
+
+// dest is a parsed to attribute: the folder to open with Env.OpenBucket,
+// the file's key in it, and the format its extension names.
+type dest struct {
+	folder, name, format string
+}
+
+// parseDest splits to into a folder and a file name. A URL keeps its
+// query on the folder: gs://b/p/x.csv?anonymous=true is the folder
+// gs://b/p?anonymous=true and the file x.csv.
+func parseDest(to string) (*dest, *steps.AttrError) {
+	bad := func(format string, args ...any) *steps.AttrError {
+		return steps.Errorf(steps.AttrPath("to"), "Invalid destination", format, args...)
+	}
+	if strings.TrimSpace(to) == "" {
+		return nil, bad(`to names the file to write, e.g. "out/predictions.parquet" or "gs://bucket/predictions/predictions.csv".`)
+	}
+	d := &dest{}
+	if scheme, rest, ok := strings.Cut(to, "://"); ok {
+		query := ""
+		if scheme != "file" {
+			rest, query, _ = strings.Cut(rest, "?")
+			if query != "" {
+				query = "?" + query
+			}
+		}
+		i := strings.LastIndexByte(rest, '/')
+		switch {
+		case i < 0 && scheme == "file":
+			d.folder, d.name = ".", rest
+		case i < 0:
+			return nil, bad("%q names a bucket but no file; write %s://BUCKET/FOLDER/NAME.parquet (or .csv).", to, scheme)
+		case i == 0:
+			d.folder, d.name = scheme+":///"+query, rest[1:]
+		default:
+			d.folder, d.name = scheme+"://"+rest[:i]+query, rest[i+1:]
+		}
+	} else {
+		dir, name := path.Split(strings.ReplaceAll(to, `\`, "/"))
+		if dir == "" {
+			dir = "."
+		}
+		d.folder, d.name = dir, name
+	}
+	if d.name == "" || d.name == "." || d.name == ".." {
+		return nil, bad("%q names a folder, not a file; add the file name, e.g. %s.", to, strings.TrimRight(to, "/")+"/predictions.parquet")
+	}
+	switch ext := strings.ToLower(path.Ext(d.name)); ext {
+	case ".parquet", ".pq":
+		d.format = formatParquet
+	case ".csv":
+		d.format = formatCSV
+	default:
+		what := fmt.Sprintf("the extension %q", ext)
+		if ext == "" {
+			what = "no extension"
+		}
+		return nil, bad("%q has %s; name a .parquet or .csv file, which chooses the format.", d.name, what)
+	}
+	return d, nil
+}

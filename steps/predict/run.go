@@ -1,0 +1,152 @@
+package predict
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+	"gocloud.dev/blob"
+
+	"github.com/pipe-ml/pipe/steps"
+	"github.com/pipe-ml/pipe/steps/dataset"
+	"github.com/pipe-ml/pipe/steps/logreg"
+)
+
+// Run predicts every row of the data and writes the file. See the package
+// documentation.
+func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Outputs, error) {
+	if errs := (Kind{}).Validate(in.Config); len(errs) > 0 {
+		return nil, errs[0]
+	}
+	d, _ := parseDest(in.String("to"))
+	threshold := in.Float("threshold", 0.5)
+	modelArt, err := in.Artifact("model")
+	if err != nil {
+		return nil, err
+	}
+	dataArt, err := in.Artifact("data")
+	if err != nil {
+		return nil, err
+	}
+	m, err := readModel(ctx, env, modelArt)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := dataset.Open(ctx, env, dataArt)
+	if err != nil {
+		return nil, fmt.Errorf("predict: reading the data: %w", err)
+	}
+	p, err := probabilities(m, ds)
+	if err != nil {
+		return nil, err
+	}
+	rows := &predictions{ids: ds.IDs, prob: p, threshold: threshold}
+
+	mediaType, encode := steps.MediaCSV, rows.writeCSV
+	if d.format == formatParquet {
+		mediaType, encode = steps.MediaParquet, rows.writeParquet
+	}
+	a, err := write(ctx, env, d, mediaType, encode)
+	if err != nil {
+		return nil, err
+	}
+	uri := destURI(d, in.Dir)
+	positives := rows.positives()
+	env.Logger().Info("predicted", "rows", ds.N, "positives", positives, "uri", uri)
+	return steps.Outputs{
+		"predictions": a.Value(),
+		"rows":        cty.NumberIntVal(int64(ds.N)),
+		"positives":   cty.NumberIntVal(int64(positives)),
+		"uri":         cty.StringVal(uri),
+	}, nil
+}
+
+// write encodes the predictions once, into the store (as an artifact)
+// and into the destination file at the same time. The file is committed
+// only when the artifact is safely stored; on any error its writer is
+// abandoned, so no partial file appears.
+func write(ctx context.Context, env steps.Env, d *dest, mediaType string, encode func(io.Writer) error) (steps.Artifact, error) {
+	b, err := env.OpenBucket(ctx, d.folder)
+	if err != nil {
+		return steps.Artifact{}, steps.Errorf(steps.AttrPath("to"), "Cannot open the destination",
+			"Opening %s: %v. Check the URL or path and the credentials.", d.folder, err)
+	}
+	defer b.Close()
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	bw, err := b.NewWriter(wctx, d.name, &blob.WriterOptions{ContentType: mediaType})
+	if err != nil {
+		return steps.Artifact{}, fmt.Errorf("predict: writing %s in %s: %w", d.name, d.folder, err)
+	}
+	a, err := env.PutArtifact(ctx, mediaType, func(w io.Writer) error {
+		return encode(io.MultiWriter(w, bw))
+	})
+	if err != nil {
+		cancel() // abandons the file
+		_ = bw.Close()
+		return steps.Artifact{}, fmt.Errorf("predict: writing the predictions: %w", err)
+	}
+	if err := bw.Close(); err != nil {
+		return steps.Artifact{}, fmt.Errorf("predict: writing %s in %s: %w", d.name, d.folder, err)
+	}
+	return a, nil
+}
+
+// destURI returns where d is, as a URL without query: file:///abs/name
+// for local files.
+func destURI(d *dest, dir string) string {
+	folder := d.folder
+	if scheme, rest, ok := strings.Cut(folder, "://"); ok && scheme != "file" {
+		rest, _, _ = strings.Cut(rest, "?")
+		return scheme + "://" + strings.TrimRight(rest, "/") + "/" + d.name
+	} else if ok {
+		folder = rest
+	}
+	p := filepath.FromSlash(folder)
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	p = filepath.Join(p, d.name)
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String()
+}
+
+// readModel reads and decodes a model artifact.
+func readModel(ctx context.Context, env steps.Env, a steps.Artifact) (*logreg.Model, error) {
+	b, err := env.ReadArtifact(ctx, a)
+	if err != nil {
+		return nil, fmt.Errorf("predict: reading the model: %w", err)
+	}
+	m, err := logreg.DecodeModel(bytes.NewReader(b))
+	if err != nil {
+		return nil, steps.Errorf(steps.AttrPath("model"), "Unreadable model",
+			"%s. Give a train step's model output.", strings.TrimPrefix(err.Error(), "logreg: "))
+	}
+	return m, nil
+}
+
+// probabilities returns the model's probabilities for the rows of ds,
+// refusing data of another width than the model's.
+func probabilities(m *logreg.Model, ds *dataset.Dataset) ([]float64, error) {
+	if ds.Dim != m.Features.Dim {
+		return nil, steps.Errorf(steps.AttrPath("data"), "Feature width mismatch",
+			"The model expects %d features per row (%s) but the data has %d (%s). Predict on data loaded with the same features as the model's training data.",
+			m.Features.Dim, describe(m.Features.Source, m.Features.Dim), ds.Dim, describe(ds.Meta.Features, ds.Dim))
+	}
+	p, err := m.PredictProba(ds.X, ds.N, ds.Dim)
+	if err != nil {
+		return nil, fmt.Errorf("predict: %w", err)
+	}
+	return p, nil
+}
+
+func describe(source string, dim int) string {
+	if source != "" {
+		return source
+	}
+	return fmt.Sprintf("dim %d", dim)
+}
