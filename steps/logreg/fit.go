@@ -46,7 +46,8 @@ const (
 	// GradientThreshold: the (sub)gradient test of [Params.Tol] passed.
 	GradientThreshold
 	// FunctionConvergence: an iteration reduced the objective by less
-	// than a relative 2.2e-10 (see [Fit]).
+	// than a relative 2.2e-6·Tol (2.2e-10 at the default Tol), or the
+	// next step promised less than that (see [Fit]).
 	FunctionConvergence
 	// IterationLimit: MaxIter iterations ran without convergence.
 	IterationLimit
@@ -116,16 +117,19 @@ type Scaling struct {
 }
 
 // Fit trains binary logistic regression on the rows of data: it minimises
-// the objective of [Params] with L-BFGS (l2, none) or OWL-QN (l1,
-// elasticnet) on a fused, parallel pass over the float32 rows.
+// the objective of [Params] with L-BFGS (l2, none) or a sampled proximal
+// Newton method (l1, elasticnet), on a fused, parallel pass over the
+// float32 rows.
 //
 // It stops when the largest component of the (sub)gradient of the
 // objective divided by C is at most params.Tol (scikit-learn's lbfgs
 // test), when an iteration reduces that objective by less than a relative
-// 2.2e-10 (a tenth of the threshold scikit-learn's lbfgs uses, so that the
-// objective reached is as good as scikit-learn's), or after
-// params.MaxIter iterations; Result.Status says which, and a fit that
-// did not converge is reported with Converged false, not as an error.
+// 2.2e-6·Tol (2.2e-10 at the default Tol of 1e-4: a tenth of the
+// threshold scikit-learn's lbfgs applies, so that the objective reached is
+// at least as good as scikit-learn's), or after params.MaxIter
+// iterations; Result.Status says which, and a fit that did not converge
+// is reported with Converged false, not as an error. Tol = 0 runs until
+// the objective stops decreasing measurably.
 //
 // The result depends only on the data, params and Init: not on
 // Parallelism, and not on the order of data.Rows. Bad data (one class

@@ -8,8 +8,11 @@ import (
 	"gonum.org/v1/gonum/optimize"
 )
 
-// memory is the number of L-BFGS correction pairs kept (scipy's maxcor).
-const memory = 10
+// memory is the number of L-BFGS correction pairs kept. scipy keeps 10;
+// with a few hundred coefficients a longer memory costs nothing that
+// matters per iteration and captures more of the curvature: on the
+// 100k × 584 benchmark, 40 passes instead of 52, to a lower objective.
+const memory = 30
 
 // solveLBFGS minimises F (λ₁ = 0) by L-BFGS from theta0, with a
 // Moré-Thuente line search (strong Wolfe conditions; gonum's

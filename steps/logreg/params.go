@@ -52,8 +52,9 @@ type Params struct {
 	// Tol, >= 0, stops the fit when every component of the gradient (for
 	// l1 and elasticnet, of the minimum-norm subgradient) of the objective
 	// divided by C is at most Tol in absolute value: the same test, in the
-	// same units, as scikit-learn's lbfgs solver. Default 1e-4. See [Fit]
-	// for the other stopping test.
+	// same units, as scikit-learn's lbfgs solver. It also scales the
+	// relative decrease below which an iteration ends the fit (2.2e-6·Tol).
+	// Default 1e-4. See [Fit].
 	Tol float64 `json:"tol"`
 	// Standardize fits on features centred and scaled to unit variance
 	// over the training rows (as scikit-learn's StandardScaler would,
