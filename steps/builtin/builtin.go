@@ -6,6 +6,7 @@ import (
 	"github.com/pipe-ml/pipe/steps/load"
 	"github.com/pipe-ml/pipe/steps/predict"
 	"github.com/pipe-ml/pipe/steps/publish"
+	"github.com/pipe-ml/pipe/steps/search"
 	"github.com/pipe-ml/pipe/steps/train"
 )
 
@@ -16,6 +17,7 @@ func Registry() *steps.Registry {
 		load.Kind{},
 		predict.Kind{},
 		publish.Kind{},
+		search.Kind{},
 		train.Kind{},
 	)
 }

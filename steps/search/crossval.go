@@ -1,0 +1,547 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pipe-ml/pipe/steps/logreg"
+)
+
+// Problem is a cross-validated comparison of candidate hyperparameters:
+// every candidate is fitted on the training rows of every fold and scored
+// by Metric on that fold's held-out rows.
+type Problem struct {
+	// Data holds every row; its Rows must be nil. The folds index its
+	// rows. Data.Weight, when set, weighs rows in the fits and in the
+	// scores.
+	Data *logreg.Data
+	// Folds splits Data's rows, e.g. from [StratifiedKFold].
+	Folds *Folds
+	// Candidates are the parameters to compare, in trial order; they must
+	// be valid (logreg.Params.Validate). Duplicates are fitted once.
+	Candidates []logreg.Params
+	// Metric ranks the candidates; it must be valid.
+	Metric Metric
+}
+
+// Settings tune how a cross-validation runs, not what it finds. A nil
+// *Settings means the defaults.
+type Settings struct {
+	// Parallelism is how many goroutines may be busy at once; 0 means
+	// runtime.GOMAXPROCS(0). It never changes the result.
+	Parallelism int
+	// ColdStart fits every candidate from zero coefficients instead of
+	// warm-starting it from the candidate before it on its C path (see
+	// [CrossValidate]). The scores agree to the fits' tolerance either
+	// way; cold starts cost more passes over the data.
+	ColdStart bool
+	// Progress, if not nil, is called after each fit with the number of
+	// fits done and the total. Calls never overlap.
+	Progress func(done, total int)
+}
+
+// Result is the outcome of a cross-validation.
+type Result struct {
+	// Trials has one entry per candidate, in the order of
+	// Problem.Candidates.
+	Trials []Trial
+	// Best is the index of the best trial: the highest mean score (the
+	// lowest for log_loss), the earliest trial among equals, as
+	// scikit-learn's best_index_.
+	Best int
+	// Fits counts the fits run: distinct candidates times folds.
+	// Evaluations counts their passes over the data.
+	Fits, Evaluations int
+	// NotConverged counts fits that stopped at max_iter.
+	NotConverged int
+	// Duration is the wall time of the whole cross-validation.
+	Duration time.Duration
+}
+
+// Trial is one candidate's cross-validation.
+type Trial struct {
+	Params logreg.Params
+	// Folds has one entry per fold, in fold order.
+	Folds []FoldFit
+	// Mean and Std are the mean and the (population) standard deviation
+	// of the fold scores, as scikit-learn's mean_test_score and
+	// std_test_score.
+	Mean, Std float64
+	// Rank is 1 for the best mean score; equal means share the lower
+	// rank (scikit-learn's rank_test_score).
+	Rank int
+}
+
+// Scores returns the fold scores in fold order.
+func (t *Trial) Scores() []float64 {
+	s := make([]float64, len(t.Folds))
+	for f, ff := range t.Folds {
+		s[f] = ff.Score
+	}
+	return s
+}
+
+// FoldFit is one candidate fitted on one fold's training rows.
+type FoldFit struct {
+	// Score is the metric on the fold's held-out rows.
+	Score float64
+	// Objective, Iterations, Evaluations, Converged and Status are the
+	// fit's (see logreg.Result).
+	Objective               float64
+	Iterations, Evaluations int
+	Converged               bool
+	Status                  logreg.Status
+	// WarmStart is the index of the trial whose solution on this fold
+	// the fit started from, or -1 for a cold start.
+	WarmStart int
+	// Duration is the wall time of the fit and its scoring.
+	Duration time.Duration
+}
+
+// CrossValidate fits every distinct candidate on every fold and scores it.
+//
+// Warm starts: on each fold, candidates that differ only in C form a path,
+// fitted in increasing order of C, each starting from the solution for the
+// C before it (scikit-learn's regularisation path trick; a larger C moves
+// the optimum only a little from a smaller one's). Paths are fixed by the
+// candidates alone, so they never depend on timing or Parallelism.
+//
+// Parallelism: the paths of all folds are independent tasks, run longest
+// first on up to Settings.Parallelism goroutines, each fit with a share of
+// them (all of them once fewer paths remain). Folds share Problem.Data's
+// features through logreg.Data.Rows: nothing is copied, and each running
+// fit holds only its own O(d) state (and, for l1 and elasticnet, its
+// Hessian sample), so that the number of fits run at once is also bounded
+// to keep their state within an eighth of the feature matrix.
+//
+// Every fit, and therefore the result, is the same whatever the
+// Parallelism. Fit errors name the trial and fold.
+func CrossValidate(ctx context.Context, p *Problem, s *Settings) (*Result, error) {
+	start := time.Now()
+	if s == nil {
+		s = &Settings{}
+	}
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	par := s.Parallelism
+	if par <= 0 {
+		par = runtime.GOMAXPROCS(0)
+	}
+
+	// Distinct candidates, fitted once each.
+	distinct, of := dedupe(p.Candidates)
+	paths := buildPaths(distinct)
+	if s.ColdStart {
+		paths = nil
+		for u := range distinct {
+			paths = append(paths, []int{u})
+		}
+	}
+	k := p.Folds.K
+	folds := make([]foldData, k)
+	for f := range folds {
+		folds[f] = p.newFold(f)
+	}
+
+	type task struct {
+		fold int
+		path []int // distinct candidates, in fitting order
+		cost float64
+	}
+	var tasks []task
+	for f := range k {
+		for _, path := range paths {
+			t := task{fold: f, path: path}
+			for _, u := range path {
+				t.cost += fitCost(distinct[u])
+			}
+			t.cost *= float64(folds[f].train.Len())
+			tasks = append(tasks, t)
+		}
+	}
+	// Longest first; ties in a fixed order. The order of execution does
+	// not change any result.
+	slices.SortStableFunc(tasks, func(a, b task) int { return cmp.Compare(b.cost, a.cost) })
+
+	workers := min(par, len(tasks), maxConcurrentFits(p.Data, distinct))
+	fits := make([][]FoldFit, len(distinct))
+	for u := range fits {
+		fits[u] = make([]FoldFit, k)
+	}
+	total := len(distinct) * k
+
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next, running atomic.Int64
+		mu            sync.Mutex // guards done, failures and Progress
+		done          int
+		failures      []taskError
+		wg            sync.WaitGroup
+	)
+	for range workers {
+		wg.Go(func() {
+			for {
+				ti := int(next.Add(1) - 1)
+				if ti >= len(tasks) || ctx.Err() != nil {
+					return
+				}
+				t := tasks[ti]
+				running.Add(1)
+				fd := &folds[t.fold]
+				var init *logreg.Result
+				prev := -1
+				for _, u := range t.path {
+					fitPar := max(1, par/int(running.Load()))
+					ff, res, err := fitAndScore(ctx, p.Metric, fd, distinct[u], init, fitPar)
+					if err != nil {
+						mu.Lock()
+						failures = append(failures, taskError{trial: firstOf(of, u), fold: t.fold, params: distinct[u], err: err})
+						mu.Unlock()
+						cancel()
+						break
+					}
+					ff.WarmStart = -1
+					if prev >= 0 {
+						ff.WarmStart = firstOf(of, prev)
+					}
+					fits[u][t.fold] = ff
+					init, prev = res, u
+					mu.Lock()
+					done++
+					if s.Progress != nil {
+						s.Progress(done, total)
+					}
+					mu.Unlock()
+				}
+				running.Add(-1)
+			}
+		})
+	}
+	wg.Wait()
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
+	if len(failures) > 0 {
+		return nil, firstFailure(failures)
+	}
+
+	res := &Result{Trials: make([]Trial, len(p.Candidates)), Fits: total}
+	for u := range distinct {
+		for _, ff := range fits[u] {
+			res.Evaluations += ff.Evaluations
+			if !ff.Converged {
+				res.NotConverged++
+			}
+		}
+	}
+	for i, params := range p.Candidates {
+		t := Trial{Params: params, Folds: slices.Clone(fits[of[i]])}
+		t.Mean, t.Std = meanStd(t.Scores())
+		res.Trials[i] = t
+	}
+	res.Best = rank(res.Trials, p.Metric)
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+func (p *Problem) check() error {
+	switch {
+	case p == nil || p.Data == nil:
+		return errors.New("search: no data")
+	case p.Data.Rows != nil:
+		return errors.New("search: Problem.Data must hold every row (Rows nil): the folds index its rows")
+	case p.Folds == nil || len(p.Folds.Assign) != p.Data.N:
+		return errors.New("search: the folds do not split the data's rows")
+	case len(p.Candidates) == 0:
+		return errors.New("search: no candidates to compare")
+	case !p.Metric.Valid():
+		return fmt.Errorf("search: unknown metric %q: use one of %s", string(p.Metric), metricNames())
+	}
+	for i, c := range p.Candidates {
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("search: candidate %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// foldData is one fold: its training set (a view of the data) and its
+// held-out rows with their labels and weights.
+type foldData struct {
+	train   *logreg.Data
+	test    []int32
+	labels  []float64
+	weights []float64 // nil without sample weights
+}
+
+func (p *Problem) newFold(f int) foldData {
+	train := *p.Data
+	train.Rows = p.Folds.Train(f)
+	fd := foldData{train: &train, test: p.Folds.Test(f)}
+	fd.labels = make([]float64, len(fd.test))
+	for k, i := range fd.test {
+		fd.labels[k] = p.Data.Y[i]
+	}
+	if p.Data.Weight != nil {
+		fd.weights = make([]float64, len(fd.test))
+		for k, i := range fd.test {
+			fd.weights[k] = p.Data.Weight[i]
+		}
+	}
+	return fd
+}
+
+// fitAndScore fits params on the fold's training rows, from init's
+// solution when init is not nil, and scores the fit on the held-out rows.
+func fitAndScore(ctx context.Context, m Metric, fd *foldData, params logreg.Params, init *logreg.Result, par int) (FoldFit, *logreg.Result, error) {
+	start := time.Now()
+	settings := &logreg.Settings{Parallelism: par}
+	if init != nil {
+		settings.InitCoef, settings.InitIntercept = init.Coef, init.Intercept
+	}
+	res, err := logreg.Fit(ctx, fd.train, params, settings)
+	if err != nil {
+		return FoldFit{}, nil, err
+	}
+	model, err := logreg.NewModel(res, fd.train, params, logreg.Features{}, "")
+	if err != nil {
+		return FoldFit{}, nil, err
+	}
+	z := margins(fd.train, fd.test, model.Coef, model.Intercept)
+	score, err := m.score(fd.labels, fd.weights, z)
+	if err != nil {
+		return FoldFit{}, nil, err
+	}
+	return FoldFit{
+		Score:       score,
+		Objective:   res.Objective,
+		Iterations:  res.Iterations,
+		Evaluations: res.Evaluations,
+		Converged:   res.Converged,
+		Status:      res.Status,
+		Duration:    time.Since(start),
+	}, res, nil
+}
+
+// margins returns w·xᵢ + b for the given rows of d, each summed in
+// float64 in a fixed order.
+func margins(d *logreg.Data, rows []int32, w []float64, b float64) []float64 {
+	z := make([]float64, len(rows))
+	dim := d.D
+	for k, i := range rows {
+		x := d.X[int(i)*dim : (int(i)+1)*dim : (int(i)+1)*dim]
+		w := w[:len(x)]
+		var s0, s1, s2, s3 float64
+		j := 0
+		for ; j+4 <= len(x); j += 4 {
+			s0 += float64(x[j]) * w[j]
+			s1 += float64(x[j+1]) * w[j+1]
+			s2 += float64(x[j+2]) * w[j+2]
+			s3 += float64(x[j+3]) * w[j+3]
+		}
+		for ; j < len(x); j++ {
+			s0 += float64(x[j]) * w[j]
+		}
+		z[k] = (s0 + s1) + (s2 + s3) + b
+	}
+	return z
+}
+
+// dedupe returns the distinct candidates, in order of first appearance,
+// and for each candidate the index of its distinct one. Candidates that
+// fit the same model count as one: with penalty "none", C is ignored.
+func dedupe(cands []logreg.Params) (distinct []logreg.Params, of []int) {
+	seen := map[logreg.Params]int{}
+	of = make([]int, len(cands))
+	for i, c := range cands {
+		key := fitKey(c)
+		u, ok := seen[key]
+		if !ok {
+			u = len(distinct)
+			seen[key] = u
+			distinct = append(distinct, c)
+		}
+		of[i] = u
+	}
+	return distinct, of
+}
+
+// fitKey is the part of params that changes a fit.
+func fitKey(p logreg.Params) logreg.Params {
+	if p.Penalty == logreg.NoPenalty {
+		p.C = 1
+	}
+	return p
+}
+
+// buildPaths groups distinct candidates that differ only in C into paths
+// ordered by increasing C (ties cannot occur among distinct candidates),
+// the paths ordered by their first candidate.
+func buildPaths(distinct []logreg.Params) [][]int {
+	index := map[logreg.Params]int{}
+	var paths [][]int
+	for u, c := range distinct {
+		key := c
+		key.C = 0
+		pi, ok := index[key]
+		if !ok {
+			pi = len(paths)
+			index[key] = pi
+			paths = append(paths, nil)
+		}
+		paths[pi] = append(paths[pi], u)
+	}
+	for _, path := range paths {
+		slices.SortStableFunc(path, func(a, b int) int { return cmp.Compare(distinct[a].C, distinct[b].C) })
+	}
+	return paths
+}
+
+// fitCost is a rough relative cost of fitting params on one row, for
+// scheduling the longest paths first: passes grow with log C, and l1
+// fits cost more per pass.
+func fitCost(p logreg.Params) float64 {
+	c := 1 + max(0, math.Log10(p.C)+3)
+	if p.Penalty == logreg.L1 || p.Penalty == logreg.ElasticNet {
+		c *= 2
+	}
+	return c
+}
+
+// maxConcurrentFits bounds the fits run at once so that their state stays
+// within an eighth of the feature matrix (and at least one runs): per
+// fit, a partial gradient per 256-row chunk, and for l1 and elasticnet a
+// Hessian sample of max(4096, 8·(d+1)) rows and a (d+1)² Gram cache (see
+// steps/logreg's package comment).
+func maxConcurrentFits(d *logreg.Data, distinct []logreg.Params) int {
+	dim := float64(d.D + 1)
+	perFit := 8 * dim * math.Ceil(float64(d.N)/256)
+	for _, c := range distinct {
+		if c.Penalty == logreg.L1 || c.Penalty == logreg.ElasticNet {
+			perFit += 4*dim*max(4096, 8*dim) + 8*dim*dim
+			break
+		}
+	}
+	budget := float64(len(d.X)) * 4 / 8
+	return max(1, int(budget/perFit))
+}
+
+// meanStd returns the mean and population standard deviation of s.
+func meanStd(s []float64) (mean, std float64) {
+	for _, v := range s {
+		mean += v
+	}
+	mean /= float64(len(s))
+	for _, v := range s {
+		std += (v - mean) * (v - mean)
+	}
+	return mean, math.Sqrt(std / float64(len(s)))
+}
+
+// rank sets each trial's Rank (1 for the best mean; equal means share the
+// lower rank) and returns the index of the first best trial.
+func rank(trials []Trial, m Metric) int {
+	order := make([]int, len(trials))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		ma, mb := trials[a].Mean, trials[b].Mean
+		switch {
+		case m.better(ma, mb):
+			return -1
+		case m.better(mb, ma):
+			return 1
+		}
+		return 0
+	})
+	for k, i := range order {
+		if k > 0 && trials[i].Mean == trials[order[k-1]].Mean {
+			trials[i].Rank = trials[order[k-1]].Rank
+		} else {
+			trials[i].Rank = k + 1
+		}
+	}
+	return order[0]
+}
+
+// firstOf returns the first candidate whose distinct index is u.
+func firstOf(of []int, u int) int {
+	return slices.Index(of, u)
+}
+
+// taskError is a fit that failed.
+type taskError struct {
+	trial, fold int
+	params      logreg.Params
+	err         error
+}
+
+// firstFailure returns the failure of the earliest trial and fold that is
+// not a consequence of another's (a cancelled context), so that the error
+// does not depend on timing.
+func firstFailure(fs []taskError) error {
+	slices.SortFunc(fs, func(a, b taskError) int {
+		ca, cb := errors.Is(a.err, context.Canceled), errors.Is(b.err, context.Canceled)
+		if ca != cb {
+			if ca {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(cmp.Compare(a.trial, b.trial), cmp.Compare(a.fold, b.fold))
+	})
+	f := fs[0]
+	return &FitError{Trial: f.trial, Fold: f.fold, Params: f.params, Err: f.err}
+}
+
+// FitError is a fit that failed during a cross-validation.
+type FitError struct {
+	// Trial and Fold are 0-based indices.
+	Trial, Fold int
+	Params      logreg.Params
+	Err         error
+}
+
+func (e *FitError) Error() string {
+	return fmt.Sprintf("search: trial %d (%s), fold %d: %v", e.Trial+1, describe(e.Params), e.Fold+1, e.Err)
+}
+
+func (e *FitError) Unwrap() error { return e.Err }
+
+// describe names params briefly for messages: C, penalty, and what
+// differs from the defaults.
+func describe(p logreg.Params) string {
+	s := fmt.Sprintf("C=%g, penalty=%s", p.C, p.Penalty)
+	def := logreg.DefaultParams()
+	if p.Penalty == logreg.ElasticNet {
+		s += fmt.Sprintf(", l1_ratio=%g", p.L1Ratio)
+	}
+	if p.ClassWeight != def.ClassWeight {
+		s += ", class_weight=" + p.ClassWeight.String()
+	}
+	if p.FitIntercept != def.FitIntercept {
+		s += fmt.Sprintf(", fit_intercept=%t", p.FitIntercept)
+	}
+	if p.MaxIter != def.MaxIter {
+		s += fmt.Sprintf(", max_iter=%d", p.MaxIter)
+	}
+	if p.Tol != def.Tol {
+		s += fmt.Sprintf(", tol=%g", p.Tol)
+	}
+	if p.Standardize {
+		s += ", standardize=true"
+	}
+	return s
+}

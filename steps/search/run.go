@@ -1,0 +1,168 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipe-ml/pipe/steps"
+	"github.com/pipe-ml/pipe/steps/dataset"
+	"github.com/pipe-ml/pipe/steps/logreg"
+	"github.com/pipe-ml/pipe/steps/lrconfig"
+)
+
+// Run reads the dataset, splits it into stratified folds, cross-validates
+// every trial and stores the table of trials. See the package
+// documentation.
+func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Outputs, error) {
+	start := time.Now()
+	c, errs := parseConfig(in.Config, false)
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	cands, err := candidates(env, c)
+	if err != nil {
+		return nil, err
+	}
+
+	ds, err := dataset.Open(ctx, env, c.data)
+	if err != nil {
+		return nil, fmt.Errorf("search: reading the data: %w", err)
+	}
+	if err := checkClasses(ds, c.folds); err != nil {
+		return nil, err
+	}
+	folds, err := StratifiedKFold(ds.Y, c.folds, c.seed)
+	if err != nil {
+		return nil, err // checkClasses found every problem StratifiedKFold reports
+	}
+	p := &Problem{
+		Data:       &logreg.Data{X: ds.X, N: ds.N, D: ds.Dim, Y: ds.LabelsFloat64(), Weight: ds.W},
+		Folds:      folds,
+		Candidates: cands,
+		Metric:     c.metric,
+	}
+	par := env.Parallelism()
+	if c.parallelism > 0 {
+		par = min(par, c.parallelism)
+	}
+	res, err := CrossValidate(ctx, p, &Settings{
+		Parallelism: max(1, par),
+		Progress: func(done, total int) {
+			env.Progress(int64(done), int64(total), fmt.Sprintf("%d of %d fits", done, total))
+		},
+	})
+	if err != nil {
+		if fe := (*FitError)(nil); errors.As(err, &fe) && ctx.Err() == nil {
+			return nil, steps.Errorf(steps.AttrPath("data"), "Cannot cross-validate on this data", "%s.", err.Error())
+		}
+		return nil, err
+	}
+
+	log := env.Logger()
+	for i, t := range res.Trials {
+		var fitTime time.Duration
+		for _, f := range t.Folds {
+			fitTime += f.Duration
+		}
+		log.Debug("trial", "trial", i+1, "params", describe(t.Params), "mean", t.Mean, "std", t.Std, "rank", t.Rank, "fit_seconds", fitTime.Seconds())
+	}
+	best := res.Trials[res.Best]
+	log.Info("search", "strategy", c.strategy, "trials", len(res.Trials), "folds", c.folds, "fits", res.Fits,
+		"passes", res.Evaluations, "best_trial", res.Best+1, "best", describe(best.Params), string(c.metric), best.Mean,
+		"duration_seconds", time.Since(start).Seconds(), "cv_seconds", res.Duration.Seconds())
+	if res.NotConverged > 0 {
+		env.Warn(fmt.Sprintf("%d of %d fits did not converge", res.NotConverged, res.Fits),
+			"They stopped at max_iter, so their scores may be slightly off. Add a larger max_iter to the space (e.g. max_iter = 1000), or set standardize = true.")
+	}
+
+	table, err := newTrialsFile(c, p, res)
+	if err != nil {
+		return nil, err
+	}
+	trials, err := env.PutArtifact(ctx, steps.MediaTrials, table.Encode)
+	if err != nil {
+		return nil, fmt.Errorf("search: storing the trials: %w", err)
+	}
+	return steps.Outputs{
+		"best":       lrconfig.ToValue(best.Params),
+		"best_score": cty.NumberFloatVal(best.Mean),
+		"best_std":   cty.NumberFloatVal(best.Std),
+		"trials":     trials.Value(),
+		"n_trials":   cty.NumberIntVal(int64(len(res.Trials))),
+	}, nil
+}
+
+// candidates turns the space into the trials' parameters: every point of
+// a grid, or the points a random search draws.
+func candidates(env steps.Env, c *config) ([]logreg.Params, error) {
+	var points []point
+	if c.strategy == Random {
+		var capped bool
+		points, capped = c.space.sample(c.trials, c.seed)
+		if capped {
+			env.Warn(fmt.Sprintf("Only %d trials", len(points)),
+				fmt.Sprintf("The space has no distributions and only %d combinations, fewer than trials = %d, so each runs once. Add a distribution such as C = loguniform(1e-3, 1e2) to draw more.", len(points), c.trials))
+		}
+	} else {
+		points = c.space.expand()
+	}
+	out := make([]logreg.Params, len(points))
+	for i, pt := range points {
+		// Validate checked every value; what is left is a combination
+		// lrconfig rejects, reported at the space.
+		p, err := lrconfig.Decode(pt.value(), steps.AttrPath("space"))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+// checkClasses checks that ds has rows of both classes, and at least as
+// many of each as there are folds.
+func checkClasses(ds *dataset.Dataset, folds int) error {
+	pos := ds.Positives()
+	count := [2]int{ds.N - pos, pos}
+	if ds.N == 0 {
+		return steps.Errorf(steps.AttrPath("data"), "No rows", "The dataset has no rows to cross-validate on.")
+	}
+	for c, n := range count {
+		if n == 0 {
+			return steps.Errorf(steps.AttrPath("data"), "Only one class",
+				"All %d rows of the dataset are of class %d (%s): a classifier needs rows of both classes. Check the load step's label column and positive value.", ds.N, 1-c, className(1-c, ds.Meta.Positive))
+		}
+	}
+	minority := 0
+	if count[1] < count[0] {
+		minority = 1
+	}
+	if n := count[minority]; n < folds {
+		fix := fmt.Sprintf("Use folds = %d or fewer, or more data.", n)
+		if n < 2 {
+			fix = "Cross-validation needs at least 2 rows of each class: add data."
+		}
+		return steps.Errorf(steps.AttrPath("folds"), "More folds than rows of a class",
+			"The dataset has only %d rows of class %d (%s), fewer than folds = %d: every fold must hold out at least one row of each class. %s",
+			n, minority, className(minority, ds.Meta.Positive), folds, fix)
+	}
+	return nil
+}
+
+// className describes class c for messages.
+func className(c int, positive string) string {
+	if c == 1 {
+		if positive != "" {
+			return fmt.Sprintf("positive, label %q", positive)
+		}
+		return "positive"
+	}
+	if positive != "" {
+		return fmt.Sprintf("negative, labels other than %q", positive)
+	}
+	return "negative"
+}
