@@ -16,6 +16,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/cachekey"
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/engine/internal/failpoint"
 	"github.com/pipe-ml/pipe/engine/plan"
 	"github.com/pipe-ml/pipe/steps"
 )
@@ -122,6 +123,7 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 		}
 		return fail(status, runErr, plan.StepDiagnostic(cfgStep, fmt.Sprintf("Step %s failed", ps.Addr), runErr))
 	}
+	failpoint.Hit("apply.step.ran") // test hook: the outputs are stored, the cache entry is not
 	entry, err := cache.NewEntry(ps.Kind, pre, outputs)
 	if err != nil {
 		return fail(Failed, err, plan.StepDiagnostic(cfgStep, fmt.Sprintf("Step %s returned bad outputs", ps.Addr), err))
@@ -132,6 +134,7 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 	if err := cache.Save(ctx, a.opts.Store, entry); err != nil {
 		return fail(Failed, err, plan.StoreDiagnostic(cfgStep, err))
 	}
+	failpoint.Hit("apply.entry.saved") // test hook: the cache entry is saved, the step's ref and execution record are not
 	out, err := entry.OutputValues()
 	if err != nil {
 		return fail(Failed, err, plan.StepDiagnostic(cfgStep, "Cannot read back outputs", err))

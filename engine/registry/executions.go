@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/pipe-ml/pipe/engine/internal/failpoint"
 )
 
 // Execution statuses.
@@ -107,7 +109,9 @@ func warningsJSON(ws []string) any {
 func (db *DB) StartExecution(ctx context.Context, e Execution) (int64, error) {
 	e.Status = ExecRunning
 	e.Ended, e.Error, e.Outputs, e.Warnings, e.Produced = time.Time{}, "", nil, nil, nil
-	return db.recordExecution(ctx, e)
+	id, err := db.recordExecution(ctx, e)
+	failpoint.Hit("registry.execution.started") // test hook: the execution is recorded as running
+	return id, err
 }
 
 // FinishExecution records the end of an execution started with

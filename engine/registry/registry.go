@@ -13,6 +13,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/pipe-ml/pipe/engine/internal/failpoint"
 )
 
 // DefaultBusyTimeout is how long a write waits for another process's write
@@ -200,6 +202,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		tx.Rollback()
 		return db.wrap(err)
 	}
+	failpoint.Hit("registry.write.commit") // test hook: a write transaction is done but not committed
 	if err := tx.Commit(); err != nil {
 		return db.wrap(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/pipe-ml/pipe/engine/internal/failpoint"
 )
 
 // Triggers: what started a run.
@@ -97,6 +99,7 @@ func (db *DB) BeginRun(ctx context.Context, r Run) (int64, error) {
 			nullString(r.GitBranch), nullString(r.PullRequest), r.PipeVersion, nullString(r.Host),
 			nullString(r.User), nullString(r.StoreURL), formatTime(r.Started)).Scan(&id)
 	})
+	failpoint.Hit("registry.run.begun") // test hook: the run is recorded as running
 	return id, err
 }
 

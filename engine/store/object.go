@@ -17,6 +17,7 @@ import (
 
 	"gocloud.dev/blob"
 
+	"github.com/pipe-ml/pipe/engine/internal/failpoint"
 	"github.com/pipe-ml/pipe/steps"
 )
 
@@ -53,6 +54,7 @@ func (s *Store) Put(ctx context.Context, mediaType string, write func(w io.Write
 	if err := ctx.Err(); err != nil {
 		return steps.Artifact{}, err
 	}
+	failpoint.Hit("store.put.spooled") // test hook: spooled and hashed, nothing uploaded yet
 	a := steps.Artifact{Digest: "sha256:" + hex.EncodeToString(h.Sum(nil)), MediaType: mediaType, Size: cw.n}
 	err = s.upload(ctx, a, func() (io.Reader, error) {
 		_, err := spool.Seek(0, io.SeekStart)
@@ -127,6 +129,7 @@ func (s *Store) writeBlob(ctx context.Context, key, contentType string, r io.Rea
 		_ = w.Close()
 		return err
 	}
+	failpoint.Hit("store.blob.uncommitted") // test hook: every byte is with the backend, which has not published the blob
 	return w.Close()
 }
 
