@@ -34,6 +34,20 @@ func gram4x8(a, b []float64, stride, m int, out *[32]float64) {
 	gram4x8Generic(a, b, stride, m, out)
 }
 
+//go:noescape
+func dotAxpyAVX2(x []float32, w []float64, a float64, y []float32, g []float64) float64
+
+// dotAxpy returns dot(x, w) and does axpy(a, y, g), bit for bit, in one
+// sweep. It needs len(y) == len(x) and w, g at least as long.
+func dotAxpy(x []float32, w []float64, a float64, y []float32, g []float64) float64 {
+	if useAVX2 {
+		_, _, _ = w[:len(x)], y[:len(x)], g[:len(x)]
+		return dotAxpyAVX2(x, w, a, y[:len(x)], g)
+	}
+	axpyGeneric(a, y, g)
+	return dotGeneric(x, w)
+}
+
 // dot returns Σⱼ xⱼ·wⱼ as specified in kernel.go. It needs len(w) >= len(x).
 func dot(x []float32, w []float64) float64 {
 	if useAVX2 {

@@ -183,3 +183,126 @@ gram_done:
 	VMOVUPD Y7, 224(DI)
 	VZEROUPPER
 	RET
+
+// func dotAxpyAVX2(x []float32, w []float64, a float64, y []float32, g []float64) float64
+// Returns dot(x, w), with exactly dotAVX2's arithmetic, and meanwhile does
+// axpy(a, y, g), with exactly axpyAVX2's: the pass computes the margin of
+// the next row while it adds the previous row to the gradient, so that
+// the work on the previous row (in L1) overlaps the wait for the next one
+// (from memory). len(y) must equal len(x); w and g at least as long.
+TEXT ·dotAxpyAVX2(SB), NOSPLIT, $0-112
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVQ w_base+24(FP), DI
+	VBROADCASTSD a+48(FP), Y15
+	MOVQ y_base+56(FP), R9
+	MOVQ g_base+80(FP), R10
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	MOVQ CX, BX
+	SHRQ $4, BX
+	JZ   da_tail
+
+da_loop16:
+	VCVTPS2PD (SI), Y4
+	VCVTPS2PD 16(SI), Y5
+	VCVTPS2PD 32(SI), Y6
+	VCVTPS2PD 48(SI), Y7
+	VFMADD231PD (DI), Y4, Y0
+	VFMADD231PD 32(DI), Y5, Y1
+	VFMADD231PD 64(DI), Y6, Y2
+	VFMADD231PD 96(DI), Y7, Y3
+	VCVTPS2PD (R9), Y8
+	VCVTPS2PD 16(R9), Y9
+	VMOVUPD (R10), Y12
+	VMOVUPD 32(R10), Y13
+	VFMADD231PD Y8, Y15, Y12
+	VFMADD231PD Y9, Y15, Y13
+	VMOVUPD Y12, (R10)
+	VMOVUPD Y13, 32(R10)
+	VCVTPS2PD 32(R9), Y8
+	VCVTPS2PD 48(R9), Y9
+	VMOVUPD 64(R10), Y12
+	VMOVUPD 96(R10), Y13
+	VFMADD231PD Y8, Y15, Y12
+	VFMADD231PD Y9, Y15, Y13
+	VMOVUPD Y12, 64(R10)
+	VMOVUPD Y13, 96(R10)
+	ADDQ $64, SI
+	ADDQ $128, DI
+	ADDQ $64, R9
+	ADDQ $128, R10
+	DECQ BX
+	JNZ  da_loop16
+
+da_tail:
+	ANDQ $15, CX
+	// The axpy's last (len mod 16) elements, one at a time.
+	MOVQ CX, BX
+	MOVQ R9, R11
+	MOVQ R10, R12
+	TESTQ BX, BX
+	JZ    da_blocks4
+
+da_axpy_tail:
+	VMOVSS (R11), X8
+	VCVTSS2SD X8, X8, X8
+	VFMADD213SD (R12), X15, X8
+	VMOVSD X8, (R12)
+	ADDQ $4, R11
+	ADDQ $8, R12
+	DECQ BX
+	JNZ  da_axpy_tail
+
+da_blocks4:
+	// The dot's tail, as in dotAVX2.
+	VXORPD X8, X8, X8
+	CMPQ CX, $4
+	JB   da_scalar
+	VCVTPS2PD (SI), Y4
+	VFMADD231PD (DI), Y4, Y0
+	ADDQ $16, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JB   da_scalar
+	VCVTPS2PD (SI), Y4
+	VFMADD231PD (DI), Y4, Y1
+	ADDQ $16, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JB   da_scalar
+	VCVTPS2PD (SI), Y4
+	VFMADD231PD (DI), Y4, Y2
+	ADDQ $16, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+
+da_scalar:
+	TESTQ CX, CX
+	JZ    da_reduce
+
+da_scalar_loop:
+	VMOVSS (SI), X4
+	VCVTSS2SD X4, X4, X4
+	VFMADD231SD (DI), X4, X8
+	ADDQ $4, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNZ  da_scalar_loop
+
+da_reduce:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VUNPCKHPD X0, X0, X1
+	VADDSD X1, X0, X0
+	VADDSD X8, X0, X0
+	VMOVSD X0, ret+104(FP)
+	VZEROUPPER
+	RET

@@ -8,6 +8,12 @@ const useAVX2 = false
 // dot returns Σⱼ xⱼ·wⱼ as specified in kernel.go. It needs len(w) >= len(x).
 func dot(x []float32, w []float64) float64 { return dotGeneric(x, w) }
 
+// dotAxpy returns dot(x, w) and does axpy(a, y, g).
+func dotAxpy(x []float32, w []float64, a float64, y []float32, g []float64) float64 {
+	axpyGeneric(a, y, g)
+	return dotGeneric(x, w)
+}
+
 // axpy sets yⱼ = fma(a, xⱼ, yⱼ). It needs len(y) >= len(x).
 func axpy(a float64, x []float32, y []float64) { axpyGeneric(a, x, y) }
 

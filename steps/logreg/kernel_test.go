@@ -41,6 +41,23 @@ func TestKernelsMatchGeneric(t *testing.T) {
 				t.Fatalf("n=%d: axpy[%d] = %v, generic %v", n, j, y1[j], y2[j])
 			}
 		}
+		x1 := make([]float32, n)
+		for j := range x1 {
+			x1[j] = float32(rng.NormFloat64())
+		}
+		y3 := append([]float64(nil), w...)
+		a1 := rng.NormFloat64()
+		d1 := dotAxpy(x1, w, a1, x, y3)
+		y4 := append([]float64(nil), w...)
+		axpyGeneric(a1, x, y4)
+		if math.Float64bits(d1) != math.Float64bits(dotGeneric(x1, w)) {
+			t.Errorf("n=%d: dotAxpy's dot = %v, generic %v", n, d1, dotGeneric(x1, w))
+		}
+		for j := range y3 {
+			if math.Float64bits(y3[j]) != math.Float64bits(y4[j]) {
+				t.Fatalf("n=%d: dotAxpy's axpy[%d] = %v, generic %v", n, j, y3[j], y4[j])
+			}
+		}
 		for j := n; j < len(w); j++ {
 			if y1[j] != w[j] {
 				t.Fatalf("n=%d: axpy wrote past len(x) at %d", n, j)

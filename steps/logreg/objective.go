@@ -118,23 +118,34 @@ func (e *evaluator) fold(w []float64, b float64) ([]float64, float64) {
 
 // lossGradChunk sums chunk c of the rows into the chunk's partial sums:
 // for each row, its margin (dot), loss and residual, and the residual
-// times the row added to the chunk's gradient (axpy) while the row is
-// still in the L1 cache. (Taking rows in pairs, to read w and the
-// gradient once per pair, measured no faster: the pass is bound by
-// memory bandwidth.)
+// times the row added to the chunk's gradient (axpy). The two are
+// software-pipelined: one sweep (dotAxpy) takes the margin of the next row
+// while it adds the previous row, still in the L1 cache, to the gradient,
+// so that work overlaps the wait for the next row from memory. The bits
+// are those of dot and axpy one row at a time.
 func (e *evaluator) lossGradChunk(c int, bEff float64) {
 	lo, hi := c*chunkRows, min(e.n, (c+1)*chunkRows)
 	d := e.d
 	g := e.partGrad[c*d : (c+1)*d]
 	clear(g)
-	loss, resid := 0.0, 0.0
-	for p := lo; p < hi; p++ {
+	rowX := func(p int) (int, []float32) {
 		i := e.row(p)
-		xi := e.x[i*d : (i+1)*d : (i+1)*d]
-		l, r := e.rowLoss(i, dot(xi, e.wEff)+bEff)
+		return i, e.x[i*d : (i+1)*d : (i+1)*d]
+	}
+	loss, resid := 0.0, 0.0
+	i, xi := rowX(lo)
+	z := dot(xi, e.wEff) + bEff
+	for p := lo; p < hi; p++ {
+		l, r := e.rowLoss(i, z)
 		loss += l
 		resid += r
-		axpy(r, xi, g)
+		if p+1 == hi {
+			axpy(r, xi, g)
+			break
+		}
+		next, xn := rowX(p + 1)
+		z = dotAxpy(xn, e.wEff, r, xi, g) + bEff
+		i, xi = next, xn
 	}
 	e.partLoss[c] = loss
 	e.partResid[c] = resid
