@@ -195,7 +195,7 @@ func parseConfig(cfg cty.Value, partial bool) (*config, []*steps.AttrError) {
 		if s := v.GetAttr("seed"); !s.IsNull() {
 			bf := s.AsBigFloat()
 			u, acc := bf.Uint64()
-			if acc != big.Exact || bf.Sign() < 0 {
+			if acc != big.Exact || !bf.IsInt() || bf.Sign() < 0 {
 				bad(steps.AttrPath("split", "seed"), "Invalid seed", "split.seed must be a whole number >= 0, not %s.", bf.Text('g', -1))
 			}
 			c.split.seed = u

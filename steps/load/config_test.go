@@ -28,6 +28,7 @@ func TestValidate(t *testing.T) {
 		{"negative same", map[string]cty.Value{"negative": cty.StringVal("yes")}, "negative", "two different classes"},
 		{"test 1", map[string]cty.Value{"split": cty.ObjectVal(map[string]cty.Value{"test": cty.NumberIntVal(1)})}, "split.test", "between 0 and 1"},
 		{"seed", map[string]cty.Value{"split": cty.ObjectVal(map[string]cty.Value{"test": cty.NumberFloatVal(0.2), "seed": cty.NumberIntVal(-1)})}, "split.seed", ">= 0"},
+		{"fractional seed", map[string]cty.Value{"split": cty.ObjectVal(map[string]cty.Value{"test": cty.NumberFloatVal(0.2), "seed": cty.NumberFloatVal(1.5)})}, "split.seed", "whole number"},
 		{"on_invalid", map[string]cty.Value{"on_invalid": cty.StringVal("ignore")}, "on_invalid", `"fail" or "skip"`},
 		{"max_invalid without skip", map[string]cty.Value{"max_invalid": cty.NumberIntVal(3)}, "max_invalid", `on_invalid = "skip"`},
 		{"max_invalid 1.5", map[string]cty.Value{"on_invalid": cty.StringVal("skip"), "max_invalid": cty.NumberFloatVal(1.5)}, "max_invalid", "whole"},
