@@ -1,0 +1,278 @@
+//go:build unix
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/steps/dataset/synth"
+)
+
+// crashPipeline is a pipeline of the real kinds (load, train, evaluate,
+// predict, publish) with one test transform whose sleep (not part of its
+// cache key) gives a step that can be killed from outside while it runs.
+const crashPipeline = `pipeline "crash" {}
+
+variable "sleep" {
+  type    = string
+  default = "0s"
+}
+
+load "corpus" {
+  path     = "data/corpus.csv"
+  label    = "label"
+  positive = "private"
+  features = { prefix = "emb_", dim = 16 }
+  id       = "id"
+  split    = { test = 0.25, seed = 7, stratify = true }
+}
+
+transform "pause" {
+  input = load.corpus.train
+  sleep = var.sleep
+}
+
+train "model" {
+  data   = load.corpus.train
+  params = { C = 0.5 }
+}
+
+evaluate "holdout" {
+  model = train.model.model
+  data  = load.corpus.test
+}
+
+predict "holdout" {
+  model = train.model.model
+  data  = load.corpus.test
+  to    = "out/predictions.csv"
+}
+
+publish "release" {
+  model  = train.model.model
+  report = evaluate.holdout.report
+  to     = "models/crash"
+  alias  = "champion"
+}
+`
+
+// newCrashPipeline writes the crash pipeline and its data (the same bytes
+// every time) to a new folder.
+func newCrashPipeline(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.pipe.hcl"), []byte(crashPipeline), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeCorpus(t, filepath.Join(dir, "data", "corpus.csv"), 1200, 16, 3, synth.Wide)
+	return dir
+}
+
+// crashReference is what an uninterrupted apply of the crash pipeline
+// produces.
+type crashReference struct {
+	artifacts map[string]string
+	files     map[string][]byte // published and predicted files, by path
+}
+
+// crashFiles are the files the crash pipeline writes outside the store
+// whose bytes do not depend on the run (lineage.json names the run, so it
+// is left out).
+var crashFiles = []string{"out/predictions.csv", "models/crash/v1/model.json", "models/crash/v1/report.json"}
+
+func applyReference(t *testing.T) crashReference {
+	t.Helper()
+	dir := newCrashPipeline(t)
+	env := childEnv(t)
+	pipe(t, dir, env, "apply").expect(t, 0)
+	ref := crashReference{artifacts: outputArtifacts(t, dir, env), files: map[string][]byte{}}
+	for _, f := range crashFiles {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref.files[f] = b
+	}
+	return ref
+}
+
+// checkRecovered applies again after a crash and checks the outcome: the
+// apply succeeds without finding anything unusable in the cache; the
+// artifacts, the predictions file and the published version are those of
+// an uninterrupted run; the store holds only objects named by their
+// content; no run or execution is left running, the killed run (when it
+// got as far as being recorded) is interrupted (or, when killed may have
+// come after the end of the run was recorded, succeeded); one model
+// version exists
+// and its lineage reaches the input file.
+//
+// It returns what the apply printed.
+func checkRecovered(t *testing.T, dir string, env []string, ref crashReference, lateKill bool) string {
+	t.Helper()
+	applied := pipe(t, dir, env, "apply", "-no-color").expect(t, 0)
+	r := applied
+	if strings.Contains(r.stdout+r.stderr, "Unusable cache entry") || strings.Contains(r.stdout+r.stderr, "corrupt") {
+		t.Errorf("the apply after the crash found a damaged cache entry:\n%s\n%s", r.stdout, r.stderr)
+	}
+	got := outputArtifacts(t, dir, env)
+	for k, want := range ref.artifacts {
+		if got[k] != want {
+			t.Errorf("%s is %q after the crash, %q in an uninterrupted run", k, got[k], want)
+		}
+	}
+	if len(got) != len(ref.artifacts) {
+		t.Errorf("%d outputs after the crash, %d in an uninterrupted run", len(got), len(ref.artifacts))
+	}
+	for f, want := range ref.files {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil || string(b) != string(want) {
+			t.Errorf("%s differs from an uninterrupted run's (%v)", f, err)
+		}
+	}
+	if extra, _ := filepath.Glob(filepath.Join(dir, "models", "crash", "v[2-9]*")); len(extra) > 0 {
+		t.Errorf("the crash made a second version folder: %v", extra)
+	}
+
+	if n, _ := checkLocalStore(t, filepath.Join(dir, ".pipe", "store")); n == 0 {
+		t.Error("the store holds no object")
+	}
+	checkRegistryIntegrity(t, filepath.Join(dir, ".pipe", "registry.db"))
+	runs := checkRunsEnded(t, dir, env)
+	if len(runs) == 0 || runs[0].Status != registry.RunSucceeded {
+		t.Fatalf("the last run did not succeed: %+v", runs)
+	}
+	for _, run := range runs[1:] {
+		if run.Status != registry.RunInterrupted && !(lateKill && run.Status == registry.RunSucceeded) {
+			t.Errorf("run %d, killed, is %q, want %q", run.ID, run.Status, registry.RunInterrupted)
+		}
+	}
+
+	r = pipe(t, dir, env, "models", "show", "-json", "crash").expect(t, 0)
+	var detail registry.ModelDetail
+	if err := json.Unmarshal([]byte(r.stdout), &detail); err != nil {
+		t.Fatalf("models show -json: %v\n%s", err, r.stdout)
+	}
+	if versions := detail.Versions; len(versions) != 1 || versions[0].ModelDigest != ref.artifacts["train.model.model"] {
+		t.Errorf("model versions after the crash: %+v, want one of %s", versions, ref.artifacts["train.model.model"])
+	}
+	r = pipe(t, dir, env, "lineage", "crash@champion").expect(t, 0)
+	if !strings.Contains(r.stdout, "data/corpus.csv") {
+		t.Errorf("the champion's lineage does not reach data/corpus.csv:\n%s", r.stdout)
+	}
+	return applied.stdout
+}
+
+// killedBySIGKILL reports whether the process died of SIGKILL.
+func (p *proc) killedBySIGKILL() bool {
+	<-p.done
+	ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
+}
+
+// TestCrashAtFailpoints kills pipe apply with SIGKILL at each failpoint
+// (engine/internal/failpoint): while an artifact is spooled and while it
+// is being uploaded, between a step's result and its cache entry, after
+// the entry, inside registry transactions. After each, apply again must
+// finish with what an uninterrupted run makes, and leave nothing bad.
+func TestCrashAtFailpoints(t *testing.T) {
+	ref := applyReference(t)
+	points := []string{
+		"registry.run.begun",
+		"registry.execution.started:2",
+		"store.put.spooled",      // the first artifact (load's), spooled only
+		"store.put.spooled:5",    // a later one
+		"store.blob.uncommitted", // the first object, not yet published
+		"store.blob.uncommitted:4",
+		"store.blob.uncommitted:9",
+		"apply.step.ran", // outputs stored, no cache entry
+		"apply.step.ran:4",
+		"apply.entry.saved", // entry saved, no ref, execution running
+		"apply.entry.saved:5",
+		"registry.write.commit:2", // the run's own record, uncommitted
+		"registry.write.commit:7",
+		"registry.write.commit:15",
+	}
+	if testing.Short() {
+		points = []string{"store.blob.uncommitted:4", "apply.step.ran", "apply.entry.saved", "registry.write.commit:7"}
+	}
+	for _, fp := range points {
+		t.Run(fp, func(t *testing.T) {
+			t.Parallel()
+			dir := newCrashPipeline(t)
+			env := childEnv(t)
+			p := startPipe(t, dir, append([]string{"PIPE_FAILPOINT=" + fp}, env...), "apply", "-no-color")
+			res := p.wait(t)
+			if !p.killedBySIGKILL() {
+				t.Fatalf("apply was not killed at %s (exit %d): the failpoint was never reached\nstdout:\n%s\nstderr:\n%s", fp, res.code, res.stdout, res.stderr)
+			}
+			name, _, _ := strings.Cut(fp, ":")
+			if !strings.Contains(res.stderr, "failpoint: "+name+" hit") {
+				t.Fatalf("killed, but not by the failpoint:\n%s", res.stderr)
+			}
+			checkRecovered(t, dir, env, ref, false)
+		})
+	}
+}
+
+// TestCrashInsideAStep kills apply from outside while a step runs, then
+// at times drawn from a seeded source, which land wherever this
+// machine's speed puts them: in load reading the file, in train, in
+// publish writing its folder, in a registry write.
+func TestCrashInsideAStep(t *testing.T) {
+	ref := applyReference(t)
+
+	t.Run("sleeping step", func(t *testing.T) {
+		dir := newCrashPipeline(t)
+		env := childEnv(t)
+		p := startPipe(t, dir, env, "apply", "-no-color", "-parallelism=1", "-var", "sleep=1m")
+		p.waitOutput(t, "transform.pause: running")
+		p.kill(t)
+		if !p.killedBySIGKILL() {
+			t.Fatalf("not killed: %v", p.err)
+		}
+		out := checkRecovered(t, dir, env, ref, false)
+		// The step killed while it ran ran again; the one before it did
+		// not.
+		if !strings.Contains(out, "load.corpus: cached") || !strings.Contains(out, "transform.pause: ran") {
+			t.Errorf("the apply after the kill did not resume from the cache:\n%s", out)
+		}
+	})
+
+	// The delays are spread over most of one uninterrupted apply (measured
+	// here, so that on a slow machine they still land inside it).
+	dir := newCrashPipeline(t)
+	start := time.Now()
+	pipe(t, dir, childEnv(t), "apply").expect(t, 0)
+	span := time.Since(start) * 3 / 4
+	kills := 6
+	if testing.Short() {
+		kills = 2
+	}
+	rng := rand.New(rand.NewPCG(2026, 11))
+	for i := range kills {
+		delay := time.Duration(rng.Int64N(int64(span)))
+		t.Run(fmt.Sprintf("kill %d", i), func(t *testing.T) {
+			dir := newCrashPipeline(t)
+			env := childEnv(t)
+			p := startPipe(t, dir, env, "apply", "-no-color")
+			select {
+			case <-p.done:
+				t.Logf("apply finished before the kill at %s", delay)
+			case <-time.After(delay):
+				p.kill(t)
+				out := strings.Split(strings.TrimSpace(p.stdout.String()), "\n")
+				t.Logf("killed after %s, at: %s", delay, out[len(out)-1])
+			}
+			checkRecovered(t, dir, env, ref, true)
+		})
+	}
+}
