@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -57,7 +58,9 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	})
 	if err != nil {
 		if fe := (*FitError)(nil); errors.As(err, &fe) && ctx.Err() == nil {
-			return nil, steps.Errorf(steps.AttrPath("data"), "Cannot cross-validate on this data", "%s.", err.Error())
+			return nil, steps.Errorf(steps.AttrPath("data"), "Cannot cross-validate on this data",
+				"Trial %d (%s), fold %d of %d: %s.", fe.Trial+1, describe(fe.Params), fe.Fold+1, c.folds,
+				strings.TrimPrefix(fe.Err.Error(), "logreg: "))
 		}
 		return nil, err
 	}
@@ -96,31 +99,15 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	}, nil
 }
 
-// candidates turns the space into the trials' parameters: every point of
-// a grid, or the points a random search draws.
+// candidates turns the space into the trials' parameters, warning when a
+// random search has fewer combinations than trials.
 func candidates(env steps.Env, c *config) ([]logreg.Params, error) {
-	var points []point
-	if c.strategy == Random {
-		var capped bool
-		points, capped = c.space.sample(c.trials, c.seed)
-		if capped {
-			env.Warn(fmt.Sprintf("Only %d trials", len(points)),
-				fmt.Sprintf("The space has no distributions and only %d combinations, fewer than trials = %d, so each runs once. Add a distribution such as C = loguniform(1e-3, 1e2) to draw more.", len(points), c.trials))
-		}
-	} else {
-		points = c.space.expand()
+	params, capped, err := c.space.candidates(c.strategy, c.trials, c.seed)
+	if capped {
+		env.Warn(fmt.Sprintf("Only %d trials", len(params)),
+			fmt.Sprintf("The space has no distributions and only %d combinations, fewer than trials = %d, so each runs once. Add a distribution such as C = loguniform(1e-3, 1e2) to draw more.", len(params), c.trials))
 	}
-	out := make([]logreg.Params, len(points))
-	for i, pt := range points {
-		// Validate checked every value; what is left is a combination
-		// lrconfig rejects, reported at the space.
-		p, err := lrconfig.Decode(pt.value(), steps.AttrPath("space"))
-		if err != nil {
-			return nil, err
-		}
-		out[i] = p
-	}
-	return out, nil
+	return params, err
 }
 
 // checkClasses checks that ds has rows of both classes, and at least as

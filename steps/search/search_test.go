@@ -552,3 +552,31 @@ func ctyjsonUnmarshal(b []byte) (cty.Value, error) {
 	}
 	return ctyjson.Unmarshal(b, ty)
 }
+
+// A fold whose training rows give a class no weight cannot be fitted: the
+// error is at data and names the trial and fold.
+func TestFitFailure(t *testing.T) {
+	env := steptest.NewEnv(t)
+	ds := synthData(400, 8, 9)
+	folds, err := StratifiedKFold(ds.Y, 3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds.W = make([]float64, ds.N)
+	for i := range ds.W {
+		// Only the positives held out by fold 2 weigh anything.
+		if ds.Y[i] == 0 || folds.Assign[i] == 1 {
+			ds.W[i] = 1
+		}
+	}
+	_, err = env.Run(Kind{}, map[string]cty.Value{
+		"data":  putDataset(t, env, ds),
+		"folds": cty.NumberIntVal(3),
+		"space": obj(map[string]cty.Value{"C": nums(1)}),
+	})
+	var ae *steps.AttrError
+	if !errors.As(err, &ae) || steps.FormatPath(ae.Path) != "data" || !strings.HasPrefix(ae.Detail, "Trial 1 (C=1, penalty=l2), fold 2 of 3: ") {
+		t.Fatalf("got %v, want an error at data for trial 1, fold 2", err)
+	}
+	t.Log(err)
+}

@@ -369,6 +369,47 @@ func bigCount(n float64) string {
 	return fmt.Sprintf("%.3g", n)
 }
 
+// Candidates returns the parameters of the trials a search runs for the
+// value of its space attribute: every point of the grid for strategy
+// "grid", or trials points drawn with seed for "random" (see the package
+// documentation). capped is true when a random search over lists only
+// has fewer combinations than trials and runs each once. Errors are
+// *steps.AttrError values at paths under space, as Validate reports them.
+func Candidates(spaceValue cty.Value, strategy string, trials int, seed uint64) (params []logreg.Params, capped bool, err error) {
+	if strategy != Grid && strategy != Random {
+		return nil, false, steps.Errorf(steps.AttrPath("strategy"), "Unknown strategy", `strategy must be "grid" or "random", not %q.`, strategy)
+	}
+	if strategy == Random && (trials < 1 || trials > maxTrials) {
+		return nil, false, steps.Errorf(steps.AttrPath("trials"), "Invalid trials", "trials must be a whole number from 1 to %d, not %d.", maxTrials, trials)
+	}
+	s, errs := parseSpace(spaceValue, strategy, false)
+	if len(errs) > 0 {
+		return nil, false, errs[0]
+	}
+	return s.candidates(strategy, trials, seed)
+}
+
+// candidates decodes the points of the trials s gives.
+func (s *space) candidates(strategy string, trials int, seed uint64) (params []logreg.Params, capped bool, err error) {
+	var points []point
+	if strategy == Random {
+		points, capped = s.sample(trials, seed)
+	} else {
+		points = s.expand()
+	}
+	params = make([]logreg.Params, len(points))
+	for i, pt := range points {
+		// Validate checked every value; what is left is a combination
+		// lrconfig rejects, reported at the space.
+		p, err := lrconfig.Decode(pt.value(), steps.AttrPath("space"))
+		if err != nil {
+			return nil, false, err
+		}
+		params[i] = p
+	}
+	return params, capped, nil
+}
+
 // point is one set of parameter values, by key.
 type point map[string]cty.Value
 
