@@ -21,7 +21,7 @@ import "math"
 // element, so the order of elements does not matter.
 //
 // gram4x8(a, b, stride, m, out) adds a 4×8 block of AᵀB to out, for
-// float64 panels whose rows lie stride apart: each entry continues its own
+// float32 panels whose rows lie stride apart, in float64: each entry continues its own
 // chain of fused multiply-adds over the rows in order, so an entry does
 // not depend on which block computed it, nor on how the rows were split
 // between calls.
@@ -63,12 +63,13 @@ func axpyGeneric(a float64, x []float32, y []float64) {
 }
 
 // gram4x8Generic is gram4x8 in portable Go.
-func gram4x8Generic(a, b []float64, stride, m int, out *[32]float64) {
+func gram4x8Generic(a, b []float32, stride, m int, out *[32]float64) {
 	for k := range m {
 		ra, rb := a[k*stride:k*stride+4], b[k*stride:k*stride+8]
 		for r := range 4 {
+			x := float64(ra[r])
 			for c := range 8 {
-				out[r*8+c] = math.FMA(ra[r], rb[c], out[r*8+c])
+				out[r*8+c] = math.FMA(x, float64(rb[c]), out[r*8+c])
 			}
 		}
 	}

@@ -14,13 +14,13 @@ func dotAVX2(x []float32, w []float64) float64
 func axpyAVX2(a float64, x []float32, y []float64)
 
 //go:noescape
-func gram4x8AVX2(a, b *float64, stride, m int, out *[32]float64)
+func gram4x8AVX2(a, b *float32, stride, m int, out *[32]float64)
 
 // gram4x8 adds to out a 4×8 block of AᵀB for panels a and b with rows
 // stride apart: out[r*8+c] += Σₖ a[k*stride+r]·b[k*stride+c], k < m, as
 // specified in kernel.go. It needs len(a) >= (m−1)·stride + 4 and
 // len(b) >= (m−1)·stride + 8.
-func gram4x8(a, b []float64, stride, m int, out *[32]float64) {
+func gram4x8(a, b []float32, stride, m int, out *[32]float64) {
 	if m < 1 {
 		return
 	}

@@ -130,15 +130,16 @@ axpy_done:
 	RET
 
 
-// func gram4x8AVX2(a, b *float64, stride, m int, out *[32]float64)
+// func gram4x8AVX2(a, b *float32, stride, m int, out *[32]float64)
 // out[r*8+c] += Σₖ a[k*stride+r]·b[k*stride+c] for r < 4, c < 8, k < m,
-// each entry continuing its chain of fused multiply-adds in k order: the
-// arithmetic of gram4x8Generic.
+// each entry continuing its chain of fused multiply-adds in k order, in
+// float64 on values converted exactly from float32: the arithmetic of
+// gram4x8Generic.
 TEXT ·gram4x8AVX2(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ b+8(FP), DX
 	MOVQ stride+16(FP), R8
-	SHLQ $3, R8
+	SHLQ $2, R8
 	MOVQ m+24(FP), CX
 	MOVQ out+32(FP), DI
 	VMOVUPD (DI), Y0
@@ -153,18 +154,22 @@ TEXT ·gram4x8AVX2(SB), NOSPLIT, $0-40
 	JZ    gram_done
 
 gram_loop:
-	VMOVUPD (DX), Y8
-	VMOVUPD 32(DX), Y9
-	VBROADCASTSD (SI), Y10
+	VCVTPS2PD (DX), Y8
+	VCVTPS2PD 16(DX), Y9
+	VBROADCASTSS (SI), X10
+	VCVTPS2PD X10, Y10
 	VFMADD231PD Y8, Y10, Y0
 	VFMADD231PD Y9, Y10, Y1
-	VBROADCASTSD 8(SI), Y11
+	VBROADCASTSS 4(SI), X11
+	VCVTPS2PD X11, Y11
 	VFMADD231PD Y8, Y11, Y2
 	VFMADD231PD Y9, Y11, Y3
-	VBROADCASTSD 16(SI), Y12
+	VBROADCASTSS 8(SI), X12
+	VCVTPS2PD X12, Y12
 	VFMADD231PD Y8, Y12, Y4
 	VFMADD231PD Y9, Y12, Y5
-	VBROADCASTSD 24(SI), Y13
+	VBROADCASTSS 12(SI), X13
+	VCVTPS2PD X13, Y13
 	VFMADD231PD Y8, Y13, Y6
 	VFMADD231PD Y9, Y13, Y7
 	ADDQ R8, SI

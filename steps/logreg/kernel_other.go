@@ -18,7 +18,7 @@ func dotAxpy(x []float32, w []float64, a float64, y []float32, g []float64) floa
 func axpy(a float64, x []float32, y []float64) { axpyGeneric(a, x, y) }
 
 // gram4x8 adds to out a 4×8 block of AᵀB; see gram4x8Generic.
-func gram4x8(a, b []float64, stride, m int, out *[32]float64) {
+func gram4x8(a, b []float32, stride, m int, out *[32]float64) {
 	if m < 1 {
 		return
 	}

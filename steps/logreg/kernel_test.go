@@ -66,9 +66,9 @@ func TestKernelsMatchGeneric(t *testing.T) {
 	}
 	for _, m := range []int{1, 2, 7, 100} {
 		stride := 24
-		p := make([]float64, m*stride)
+		p := make([]float32, m*stride)
 		for k := range p {
-			p[k] = rng.NormFloat64()
+			p[k] = float32(rng.NormFloat64())
 		}
 		for _, ij := range [][2]int{{0, 0}, {4, 8}, {20, 16}, {3, 5}} {
 			a, b := p[ij[0]:], p[ij[1]:]
@@ -89,7 +89,7 @@ func TestKernelsMatchGeneric(t *testing.T) {
 			}
 			naive := 10.0
 			for k := range m {
-				naive += p[k*stride+ij[0]+1] * p[k*stride+ij[1]+2]
+				naive += float64(p[k*stride+ij[0]+1]) * float64(p[k*stride+ij[1]+2])
 			}
 			if math.Abs(got[10]-naive) > 1e-9*float64(m) {
 				t.Fatalf("gram4x8 m=%d at %v: entry (1,2) = %v, naive %v", m, ij, got[10], naive)

@@ -253,19 +253,6 @@ func (s *sketch) build(theta []float64, iter int) {
 	s.factor.reset()
 }
 
-// entry returns A's entry for sample row k and coordinate j.
-func (s *sketch) entry(k, j int) float64 {
-	e, d := s.p.e, s.p.d
-	if j == d {
-		return s.coef[k]
-	}
-	f := float64(e.x[s.rows[k]*d+j])
-	if e.mean != nil {
-		f = (f - e.mean[j]) / e.std[j]
-	}
-	return s.coef[k] * f
-}
-
 // minimize stores in delta an approximate minimiser of the model at θ
 // with smooth gradient g,
 //
@@ -621,13 +608,14 @@ type gramCache struct {
 	panel []float32
 	tiles [][2]int
 	acc   [][32]float64
-	conv  [][]float64 // per goroutine: gramRows rows of the panel in float64
+	scale []float64 // per column: 1/σⱼ (1 without standardisation)
+	shift []float64 // per column: μⱼ/σⱼ (0 without standardisation)
 }
 
 // gramRows is the number of sample rows the Gram blocks work through
-// before moving on: that slice of the panel, in float64 (about 50 KB per
-// 100 columns), stays in the L2 cache.
-const gramRows = 64
+// before moving on: that slice of the panel (about 50 KB per 100 columns)
+// stays in the L2 cache.
+const gramRows = 128
 
 func (c *gramCache) reset(n int) {
 	if len(c.val) != n*n {
@@ -666,15 +654,36 @@ func (c *gramCache) fill(s *sketch, coords []int) {
 	if len(c.panel) < m*groups*8 {
 		c.panel = make([]float32, m*(n+7)&^7)
 	}
-	parallelFor(workers, (m+chunkRows-1)/chunkRows, func(ch int) {
-		for k := ch * chunkRows; k < min(m, (ch+1)*chunkRows); k++ {
-			for g := first; g < groups; g++ {
+	e, d := s.p.e, s.p.d
+	if len(c.scale) != n {
+		c.scale, c.shift = make([]float64, n), make([]float64, n)
+	}
+	for q := old; q < cols; q++ {
+		j := c.known[q]
+		c.scale[j], c.shift[j] = 1, 0
+		if e.mean != nil && j < d {
+			c.scale[j], c.shift[j] = 1/e.std[j], e.mean[j]/e.std[j]
+		}
+	}
+	// Pack: column q of sample row k is coefₖ·x̃ᵢⱼ for j = known[q], or
+	// coefₖ for the intercept; zero past the last column. By blocks of
+	// rows, so that the rows stay in cache while each group's block is
+	// written in order.
+	parallelFor(workers, (m+gramRows-1)/gramRows, func(blk int) {
+		k0, k1 := blk*gramRows, min(m, (blk+1)*gramRows)
+		for g := first; g < groups; g++ {
+			for k := k0; k < k1; k++ {
+				ck, xi := s.coef[k], e.x[s.rows[k]*d:(s.rows[k]+1)*d]
 				dst := c.panel[g*m*8+k*8 : g*m*8+k*8+8]
 				for r := range 8 {
-					dst[r] = 0
+					v := 0.0
 					if q := g*8 + r; q < cols {
-						dst[r] = float32(s.entry(k, c.known[q]))
+						v = ck
+						if j := c.known[q]; j < d {
+							v = ck * (float64(xi[j])*c.scale[j] - c.shift[j])
+						}
 					}
+					dst[r] = float32(v)
 				}
 			}
 		}
@@ -692,30 +701,14 @@ func (c *gramCache) fill(s *sketch, coords []int) {
 	acc := c.acc[:len(c.tiles)]
 	clear(acc)
 	workers = min(workers, len(c.tiles))
-	for len(c.conv) < workers {
-		c.conv = append(c.conv, nil)
-	}
 	parallelFor(workers, workers, func(w int) {
 		lo, hi := w*len(c.tiles)/workers, (w+1)*len(c.tiles)/workers
-		if len(c.conv[w]) < gramRows*groups*8 {
-			c.conv[w] = make([]float64, gramRows*((n+7)&^7))
-		}
-		conv := c.conv[w]
 		for k0 := 0; k0 < m; k0 += gramRows {
 			rows := min(gramRows, m-k0)
-			// This slice of the panel in float64: group g's rows at
-			// conv[g·rows·8:], so the kernel does no conversions.
-			for g := range groups {
-				src := c.panel[g*m*8+k0*8 : g*m*8+(k0+rows)*8]
-				dst := conv[g*rows*8 : (g+1)*rows*8]
-				for e, v := range src {
-					dst[e] = float64(v)
-				}
-			}
 			for t := lo; t < hi; t++ {
 				i, j := c.tiles[t][0], c.tiles[t][1]
-				a := conv[(i/8)*rows*8+i%8:]
-				b := conv[(j/8)*rows*8:]
+				a := c.panel[(i/8)*m*8+i%8+k0*8:]
+				b := c.panel[(j/8)*m*8+k0*8:]
 				gram4x8(a, b, 8, rows, &acc[t])
 			}
 		}
