@@ -22,7 +22,10 @@ import (
 //   - objective: F_{k−1} − F_k ≤ 2.2e-6·tol·max(|F_{k−1}|, |F_k|, 1),
 //     scipy's L-BFGS-B test (scikit-learn applies it with a relative
 //     tolerance of 2.2e-9 whatever tol is), here 2.2e-10 at the default
-//     tol of 1e-4 and tighter with tol;
+//     tol of 1e-4 and tighter with tol. solveNewton applies it to the
+//     decrease its model predicts for the next step rather than to the
+//     one just achieved, which says little while the sampled Hessian's
+//     error limits the rate;
 //   - max_iter iterations.
 //
 // A step whose predicted decrease is below the precision of F (see
