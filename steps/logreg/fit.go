@@ -23,6 +23,11 @@ type Settings struct {
 	// FitIntercept.
 	InitCoef      []float64
 	InitIntercept float64
+	// Scaling, with Standardize, is the standardisation to use instead of
+	// computing it from the rows (two passes): pass Result.Scaling of an
+	// earlier fit on the same rows, e.g. along a path of C values. It
+	// changes the result only if it differs from what would be computed.
+	Scaling *Scaling
 	// Progress, if not nil, is called after every iteration.
 	Progress func(Progress)
 }
@@ -157,6 +162,19 @@ func Fit(ctx context.Context, data *Data, params Params, s *Settings) (*Result, 
 			return nil, fmt.Errorf("logreg: the starting point has a non-finite value %v", v)
 		}
 	}
+	if sc := s.Scaling; sc != nil {
+		if !params.Standardize {
+			return nil, errors.New("logreg: Settings.Scaling is given but Params.Standardize is false")
+		}
+		if len(sc.Mean) != data.D || len(sc.Scale) != data.D {
+			return nil, fmt.Errorf("logreg: Settings.Scaling has %d means and %d scales, want %d of each", len(sc.Mean), len(sc.Scale), data.D)
+		}
+		for j, v := range sc.Scale {
+			if !(v > 0) || math.IsInf(v, 0) || math.IsNaN(sc.Mean[j]) || math.IsInf(sc.Mean[j], 0) {
+				return nil, fmt.Errorf("logreg: Settings.Scaling feature %d: mean %v, scale %v: want a finite mean and a finite scale > 0", j, sc.Mean[j], v)
+			}
+		}
+	}
 
 	var count [2]int
 	for p := range data.Len() {
@@ -174,16 +192,19 @@ func Fit(ctx context.Context, data *Data, params Params, s *Settings) (*Result, 
 	e := newEvaluator(data, cw, workers)
 	res := &Result{ClassWeights: cw}
 	if params.Standardize {
-		mean, std := e.standardize()
-		if i := firstNaN(mean); i >= 0 {
+		if sc := s.Scaling; sc != nil {
+			e.mean, e.std = sc.Mean, sc.Scale
+		} else {
+			e.standardize()
+		}
+		if firstNaN(e.mean) >= 0 || firstNaN(e.std) >= 0 {
 			return nil, data.nonFinite()
 		}
-		res.Scaling = &Scaling{Mean: mean, Scale: std}
+		res.Scaling = &Scaling{Mean: slices.Clone(e.mean), Scale: slices.Clone(e.std)}
 	}
 
 	p := &problem{e: e, d: data.D, fitB: params.FitIntercept}
-	switch rho := params.l1Ratio(); {
-	case rho >= 0:
+	if rho := params.l1Ratio(); rho >= 0 {
 		p.lambda2 = (1 - rho) / params.C
 		p.lambda1 = rho / params.C
 	}

@@ -43,8 +43,6 @@ type evaluator struct {
 	partLoss  []float64
 	partResid []float64
 	wEff      []float64
-
-	passes int
 }
 
 func newEvaluator(data *Data, cw [2]float64, workers int) *evaluator {
@@ -82,7 +80,6 @@ func (e *evaluator) row(p int) int {
 
 // lossGrad returns L(w, b) and stores ∂L/∂w in gw, returning ∂L/∂b too.
 func (e *evaluator) lossGrad(w []float64, b float64, gw []float64) (loss, gb float64) {
-	e.passes++
 	_, bEff := e.fold(w, b)
 	e.parallel(func(c int) { e.lossGradChunk(c, bEff) })
 

@@ -261,6 +261,18 @@ func TestWarmStart(t *testing.T) {
 	}
 }
 
+// TestScalingReuse: a standardised fit given the scaling of an earlier fit
+// on the same rows gives the same bits as one that computes it.
+func TestScalingReuse(t *testing.T) {
+	data := propertyData(t)
+	params := propertyParams["standardize-balanced"]
+	a := mustFit(t, data, params, nil)
+	b := mustFit(t, data, params, &Settings{Scaling: a.Scaling})
+	if !sameBits(a, b) {
+		t.Errorf("objective %.17g, with the scaling given %.17g", a.Objective, b.Objective)
+	}
+}
+
 func TestIterationLimitIsReported(t *testing.T) {
 	data := propertyData(t)
 	for name, params := range propertyParams {
@@ -320,6 +332,13 @@ func TestBadInput(t *testing.T) {
 		{"zero class weight", func(_ *Data, p *Params, _ *Settings) { p.ClassWeight = ClassWeight{Kind: Explicit, Positive: 1} }, "gives a class zero weight"},
 		{"init length", func(_ *Data, _ *Params, s *Settings) { s.InitCoef = []float64{1} }, "InitCoef has 1 coefficients"},
 		{"init NaN", func(_ *Data, _ *Params, s *Settings) { s.InitIntercept = math.NaN() }, "non-finite value NaN"},
+		{"scaling without standardize", func(_ *Data, _ *Params, s *Settings) {
+			s.Scaling = &Scaling{Mean: []float64{0, 0}, Scale: []float64{1, 1}}
+		}, "Standardize is false"},
+		{"scaling zero", func(_ *Data, p *Params, s *Settings) {
+			p.Standardize = true
+			s.Scaling = &Scaling{Mean: []float64{0, 0}, Scale: []float64{1, 0}}
+		}, "feature 1: mean 0, scale 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
