@@ -380,3 +380,23 @@ func TestAllZeroFeatures(t *testing.T) {
 		t.Errorf("intercept %v, want %v", res.Intercept, want)
 	}
 }
+
+// TestSubsetOfSubset: Subset indexes the set's own rows, so a subset of a
+// subset picks rows of the original through both lists.
+func TestSubsetOfSubset(t *testing.T) {
+	data := &Data{X: make([]float32, 10), N: 10, D: 1, Y: make([]float64, 10)}
+	outer, err := data.Subset([]int32{9, 7, 5, 3, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := outer.Subset([]int32{4, 0, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int32{1, 9, 5}; !slices.Equal(inner.Rows, want) || inner.Len() != 3 {
+		t.Fatalf("rows %v, want %v", inner.Rows, want)
+	}
+	if _, err := outer.Subset([]int32{5}); err == nil {
+		t.Fatal("row 5 of a 5-row subset: no error")
+	}
+}
