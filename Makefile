@@ -47,6 +47,21 @@ lint: vet
 		|| $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(GOBIN)/staticcheck ./...
 
+QUICKSTART := examples/quickstart
+
+## demo: run the example pipeline end to end (data generated when missing), then show its results.
+demo:
+	$(GO) build -o $(BIN) ./cmd/pipe
+	@test -f $(QUICKSTART)/data/corpus.parquet || $(GO) run ./cmd/pipe-gendata -rows 5000 -seed 1 -out $(QUICKSTART)/data/corpus.parquet
+	$(BIN) apply $(QUICKSTART)
+	@echo
+	$(BIN) output $(QUICKSTART) evaluate.holdout
+	@echo
+	$(BIN) -chdir=$(QUICKSTART) models show privacy-intent
+	@echo
+	@echo "The model, its report and its lineage are in $(QUICKSTART)/models/privacy-intent/v1/;"
+	@echo "the run is in the registry: $(BIN) -chdir=$(QUICKSTART) lineage privacy-intent@champion"
+
 ## tools: install the pinned tools the tests start (the GCS emulator).
 tools:
 	$(GO) install github.com/fsouza/fake-gcs-server@$(FAKE_GCS_SERVER_VERSION)
