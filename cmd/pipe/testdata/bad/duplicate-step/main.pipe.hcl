@@ -1,0 +1,9 @@
+pipeline "bad" {}
+
+source "corpus" {
+  path = "*.pipe.hcl"
+}
+
+source "corpus" {
+  path = "data/*.txt"
+}

@@ -1,0 +1,6 @@
+pipeline "bad" {}
+
+source "corpus" {
+  path  = "*.pipe.hcl"
+  paths = ["data"]
+}

@@ -1,0 +1,5 @@
+pipeline "bad" {}
+
+source "corpus" {
+  path = uppercase("*.pipe.hcl")
+}

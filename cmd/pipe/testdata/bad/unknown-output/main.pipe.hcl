@@ -1,0 +1,9 @@
+pipeline "bad" {}
+
+source "corpus" {
+  path = "*.pipe.hcl"
+}
+
+transform "shout" {
+  input = source.corpus.text
+}
