@@ -42,12 +42,14 @@ type cli struct {
 func newCLI(stdout, stderr io.Writer, env []string) *cli {
 	c := &cli{stdout: stdout, stderr: stderr, env: env, kinds: stepKinds()}
 	c.commands = []command{
+		// Writing and running pipelines.
 		&validateCmd{}, &planCmd{}, &applyCmd{}, &outputCmd{}, &showCmd{},
-		&graphCmd{}, &fmtCmd{}, &forceUnlockCmd{}, &versionCmd{},
+		&graphCmd{}, &fmtCmd{},
+		// What ran and what it made.
+		&runsCmd{}, &modelsCmd{}, &lineageCmd{},
+		// Running it as a service.
 		&serveCmd{},
-		&runsCmd{},
-		&modelsCmd{},
-		&lineageCmd{},
+		&forceUnlockCmd{}, &versionCmd{},
 	}
 	return c
 }
