@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -119,8 +120,10 @@ type FoldFit struct {
 // them (all of them once fewer paths remain). Folds share Problem.Data's
 // features through logreg.Data.Rows: nothing is copied, and each running
 // fit holds only its own O(d) state (and, for l1 and elasticnet, its
-// Hessian sample), so that the number of fits run at once is also bounded
-// to keep their state within an eighth of the feature matrix.
+// Hessian sample). The number of fits run at once is bounded to keep
+// their state within an eighth of the feature matrix, and a garbage
+// collection runs whenever the fits have allocated half that much since
+// the last, so that memory stays within about 1.2 times the matrix.
 //
 // Every fit, and therefore the result, is the same whatever the
 // Parallelism. Fit errors name the trial and fold.
@@ -173,6 +176,7 @@ func CrossValidate(ctx context.Context, p *Problem, s *Settings) (*Result, error
 	slices.SortStableFunc(tasks, func(a, b task) int { return cmp.Compare(b.cost, a.cost) })
 
 	workers := min(par, len(tasks), maxConcurrentFits(p.Data, distinct))
+	gc := newCollector(memoryBudget(p.Data) / 2)
 	fits := make([][]FoldFit, len(distinct))
 	for u := range fits {
 		fits[u] = make([]FoldFit, k)
@@ -217,6 +221,7 @@ func CrossValidate(ctx context.Context, p *Problem, s *Settings) (*Result, error
 					}
 					fits[u][t.fold] = ff
 					init, prev = res, u
+					gc.afterFit()
 					mu.Lock()
 					done++
 					if s.Progress != nil {
@@ -308,7 +313,9 @@ func fitAndScore(ctx context.Context, m Metric, fd *foldData, params logreg.Para
 	start := time.Now()
 	settings := &logreg.Settings{Parallelism: par}
 	if init != nil {
+		// The same rows: the standardisation, if any, is the same too.
 		settings.InitCoef, settings.InitIntercept = init.Coef, init.Intercept
+		settings.Scaling = init.Scaling
 	}
 	res, err := logreg.Fit(ctx, fd.train, params, settings)
 	if err != nil {
@@ -335,7 +342,9 @@ func fitAndScore(ctx context.Context, m Metric, fd *foldData, params logreg.Para
 }
 
 // margins returns w·xᵢ + b for the given rows of d, each summed in
-// float64 in a fixed order.
+// float64 in a fixed order. Every product is rounded before it is added
+// (the conversions forbid fused multiply-adds), so the margins, and the
+// scores, are the same bits on every architecture.
 func margins(d *logreg.Data, rows []int32, w []float64, b float64) []float64 {
 	z := make([]float64, len(rows))
 	dim := d.D
@@ -345,13 +354,13 @@ func margins(d *logreg.Data, rows []int32, w []float64, b float64) []float64 {
 		var s0, s1, s2, s3 float64
 		j := 0
 		for ; j+4 <= len(x); j += 4 {
-			s0 += float64(x[j]) * w[j]
-			s1 += float64(x[j+1]) * w[j+1]
-			s2 += float64(x[j+2]) * w[j+2]
-			s3 += float64(x[j+3]) * w[j+3]
+			s0 += float64(float64(x[j]) * w[j])
+			s1 += float64(float64(x[j+1]) * w[j+1])
+			s2 += float64(float64(x[j+2]) * w[j+2])
+			s3 += float64(float64(x[j+3]) * w[j+3])
 		}
 		for ; j < len(x); j++ {
-			s0 += float64(x[j]) * w[j]
+			s0 += float64(float64(x[j]) * w[j])
 		}
 		z[k] = (s0 + s1) + (s2 + s3) + b
 	}
@@ -420,7 +429,7 @@ func fitCost(p logreg.Params) float64 {
 }
 
 // maxConcurrentFits bounds the fits run at once so that their state stays
-// within an eighth of the feature matrix (and at least one runs): per
+// within the memory budget (and at least one runs): per
 // fit, a partial gradient per 256-row chunk, and for l1 and elasticnet a
 // Hessian sample of max(4096, 8·(d+1)) rows and a (d+1)² Gram cache (see
 // steps/logreg's package comment).
@@ -433,8 +442,55 @@ func maxConcurrentFits(d *logreg.Data, distinct []logreg.Params) int {
 			break
 		}
 	}
-	budget := float64(len(d.X)) * 4 / 8
-	return max(1, int(budget/perFit))
+	return max(1, int(float64(memoryBudget(d))/perFit))
+}
+
+// memoryBudget is how much memory the search may use besides the data:
+// an eighth of the feature matrix, and at least 64 MiB, which matters
+// only for small data.
+func memoryBudget(d *logreg.Data) int64 {
+	return max(int64(len(d.X))*4/8, 64<<20)
+}
+
+// collector bounds the garbage that finished fits leave behind. Each fit
+// allocates its own O(d) state (for l1 and elasticnet, a Hessian sample
+// of several megabytes); with Go's default pacing the heap may grow to
+// twice the live data (the feature matrix) before a collection frees it.
+// The collector runs one as soon as half the memory budget (a sixteenth
+// of the matrix) has been allocated since the last, so that with the
+// fits' own state (at most an eighth) the heap stays within about 1.2
+// times the matrix. A collection is cheap here: the matrix holds no
+// pointers.
+type collector struct {
+	budget uint64
+	mu     sync.Mutex
+	last   uint64
+	sample []metrics.Sample
+}
+
+func newCollector(budget int64) *collector {
+	c := &collector{budget: uint64(budget), sample: []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}}
+	c.last = c.allocated()
+	return c
+}
+
+// allocated returns the bytes allocated on the heap since the program
+// started; callers hold mu or own c.
+func (c *collector) allocated() uint64 {
+	metrics.Read(c.sample)
+	if c.sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return c.sample[0].Value.Uint64()
+}
+
+func (c *collector) afterFit() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now := c.allocated(); now-c.last > c.budget {
+		runtime.GC()
+		c.last = c.allocated()
+	}
 }
 
 // meanStd returns the mean and population standard deviation of s.

@@ -91,7 +91,13 @@ func TestCrossValidateDeterministic(t *testing.T) {
 // objective as from a cold start, to the fits' tolerance, and the same
 // trial wins.
 func TestWarmStartSameAnswer(t *testing.T) {
-	p := smallProblem(t, 3000, 48, gridCandidates(), ROCAUC)
+	cands := gridCandidates()
+	for _, c := range []float64{0.1, 1} {
+		p := params(logreg.L2, c, logreg.Unweighted)
+		p.Standardize = true // the path shares the standardisation
+		cands = append(cands, p)
+	}
+	p := smallProblem(t, 3000, 48, cands, ROCAUC)
 	warm, err := CrossValidate(context.Background(), p, nil)
 	if err != nil {
 		t.Fatal(err)

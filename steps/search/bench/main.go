@@ -32,6 +32,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -186,6 +187,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		FeatureBytes: int64(len(data.X)) * 4,
 		Note:         "measured on a shared machine: timings are noisy",
 	}
+	debug.FreeOSMemory() // return the generator's garbage before measuring
 	resetPeakRSS()
 	for _, name := range strings.Split(*only, ",") {
 		c, ok := cands[name]
