@@ -57,9 +57,9 @@ func writeOne(w *bufio.Writer, d *hcl.Diagnostic, src Sources, color bool) {
 		w.WriteString("\n")
 		writeSnippet(w, *d.Subject, src, color)
 	}
-	if d.Detail != "" {
+	if detail := strings.TrimSpace(d.Detail); detail != "" {
 		w.WriteString("\n")
-		w.WriteString(wrap(d.Detail, 78))
+		w.WriteString(wrap(detail, 78))
 		w.WriteString("\n")
 	}
 	w.WriteString("\n")

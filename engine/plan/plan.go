@@ -347,10 +347,14 @@ func StepDiagnostic(step *config.Step, summary string, err error) *hcl.Diagnosti
 	if ae, ok := asAttrError(err); ok {
 		return eval.AttrDiagnostic(step, ae)
 	}
+	detail := strings.TrimSpace(err.Error())
+	if !strings.Contains(summary, step.Addr.String()) {
+		detail = step.Addr.String() + ": " + detail
+	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  summary,
-		Detail:   fmt.Sprintf("%s: %s", step.Addr, err),
+		Detail:   detail,
 		Subject:  step.DeclRange.Ptr(),
 	}
 }
