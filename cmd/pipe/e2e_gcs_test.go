@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,7 +47,9 @@ func fileDigest(t *testing.T, path string) string {
 // published under prefix in the bucket with the bytes whose digests the
 // registry records, and that its lineage reaches the input file (with
 // its digest).
-func checkPublishedOnGCS(t *testing.T, srv *gcstest.Server, dir string, env []string, name, prefix, input string) {
+// Every object of the store, under storePrefix in the bucket, must be
+// named by its digest.
+func checkPublishedOnGCS(t *testing.T, srv *gcstest.Server, dir string, env []string, name, prefix, input, storePrefix string) {
 	t.Helper()
 	r := pipe(t, dir, env, "models", "show", "-json", name).expect(t, 0)
 	var detail registry.ModelDetail
@@ -80,7 +83,7 @@ func checkPublishedOnGCS(t *testing.T, srv *gcstest.Server, dir string, env []st
 	if !strings.Contains(r.stdout, "used path: "+input) || !strings.Contains(r.stdout, fileDigest(t, filepath.Join(dir, input))) {
 		t.Errorf("the lineage of %s@champion does not reach %s with its digest:\n%s", name, input, r.stdout)
 	}
-	if n := checkBucketObjects(t, b, ""); n == 0 {
+	if n := checkBucketObjects(t, b, storePrefix); n == 0 {
 		t.Error("the store in the bucket holds no object")
 	}
 }
@@ -99,7 +102,7 @@ func TestGCSEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, ".pipe", "store")); err == nil {
 		t.Error("a local store was made beside the gs:// one")
 	}
-	checkPublishedOnGCS(t, srv, dir, env, "crash", "models/crash", "data/corpus.csv")
+	checkPublishedOnGCS(t, srv, dir, env, "crash", "models/crash", "data/corpus.csv", "")
 	if ok, err := openBucket(t, srv).Exists(context.Background(), "out/predictions.csv"); err != nil || !ok {
 		t.Errorf("no predictions in the bucket: %v", err)
 	}
@@ -108,6 +111,66 @@ func TestGCSEndToEnd(t *testing.T) {
 	r := pipe(t, dir, append(env, "PIPE_STORE="+srv.URL()), "apply").expect(t, 0)
 	if !strings.Contains(r.stdout, "Apply complete: 0 ran, 6 cached") {
 		t.Errorf("second apply on the bucket:\n%s", r.stdout)
+	}
+}
+
+// TestGCSQuickstart runs the example pipeline (examples/quickstart) with
+// its store under a prefix of the emulator's bucket and its model
+// published to the bucket. The first apply is killed (SIGKILL) while the
+// search runs; the next resumes from the cache and publishes. The
+// published files hash to the digests the registry records, the
+// champion's lineage reaches the input file, and every artifact equals
+// that of an uninterrupted run on a local store.
+func TestGCSQuickstart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the quickstart's search takes seconds; skipped with -short")
+	}
+	srv := gcstest.Start(t)
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart", "quickstart.pipe.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "quickstart.pipe.hcl")
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	editFile(t, path, `to         = "models/privacy-intent"`, `to         = "`+srv.URL()+`/models/privacy-intent"`)
+	editFile(t, path, `to    = "out/predictions.parquet"`, `to    = "`+srv.URL()+`/out/predictions.parquet"`)
+	// The data make demo generates: pipe-gendata -rows 5000.
+	d := synth.Generate(synth.Config{N: 5000, Seed: 1})
+	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
+	if err := synth.WriteFile(filepath.Join(dir, "data", "corpus.parquet"), d.Dataset, synth.FileOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	storeURL := srv.URL() + "/store"
+	env := childEnv(t, "STORAGE_EMULATOR_HOST="+srv.Host, "PIPE_STORE="+storeURL)
+
+	p := startPipe(t, dir, env, "apply", "-no-color")
+	p.waitOutput(t, "search.lr: running")
+	p.kill(t)
+	r := pipe(t, dir, env, "apply", "-no-color").expect(t, 0)
+	for _, want := range []string{"load.corpus: cached", "search.lr: ran", "publish.release: ran"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the apply after the kill does not say %q:\n%s", want, r.stdout)
+		}
+	}
+	checkPublishedOnGCS(t, srv, dir, env, "privacy-intent", "models/privacy-intent", "data/corpus.parquet", "store/")
+	runs := checkRunsEnded(t, dir, env)
+	if len(runs) != 2 || runs[0].Status != registry.RunSucceeded || runs[1].Status != registry.RunInterrupted {
+		t.Errorf("runs: %+v, want the killed one interrupted and the next succeeded", runs)
+	}
+	onGCS := outputArtifacts(t, dir, env)
+
+	// The same pipeline on an empty local store, uninterrupted, makes the
+	// same artifacts (the model is published to the same version).
+	local := append(env, "PIPE_STORE="+filepath.Join(t.TempDir(), "store"))
+	r = pipe(t, dir, local, "apply", "-no-color").expect(t, 0)
+	if !strings.Contains(r.stdout, "Apply complete: 6 ran, 0 cached") {
+		t.Errorf("apply on a new local store:\n%s", r.stdout)
+	}
+	if got := outputArtifacts(t, dir, local); fmt.Sprint(got) != fmt.Sprint(onGCS) {
+		t.Errorf("artifacts differ between the interrupted run on GCS and an uninterrupted one on a local store:\n%v\n%v", onGCS, got)
 	}
 }
 
