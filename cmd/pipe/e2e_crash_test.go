@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -13,7 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"gocloud.dev/blob"
+
 	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/store/gcstest"
+	"github.com/pipe-ml/pipe/engine/workspace"
 	"github.com/pipe-ml/pipe/steps/dataset/synth"
 )
 
@@ -142,7 +147,7 @@ func checkRecovered(t *testing.T, dir string, env []string, ref crashReference, 
 		t.Errorf("the crash made a second version folder: %v", extra)
 	}
 
-	if n, _ := checkLocalStore(t, filepath.Join(dir, ".pipe", "store")); n == 0 {
+	if n := checkStoreOf(t, dir, env); n == 0 {
 		t.Error("the store holds no object")
 	}
 	checkRegistryIntegrity(t, filepath.Join(dir, ".pipe", "registry.db"))
@@ -221,6 +226,83 @@ func TestCrashAtFailpoints(t *testing.T) {
 			checkRecovered(t, dir, env, ref, false)
 		})
 	}
+}
+
+// checkStoreOf checks the objects of the store the pipeline in dir uses
+// (PIPE_STORE in env, on GCS, or the default local one) and returns how
+// many there are.
+func checkStoreOf(t *testing.T, dir string, env []string) int {
+	t.Helper()
+	url := workspace.Getenv(env, "PIPE_STORE")
+	if url == "" {
+		n, _ := checkLocalStore(t, filepath.Join(dir, ".pipe", "store"))
+		return n
+	}
+	bucket, prefix, _ := strings.Cut(strings.TrimPrefix(url, "gs://"), "/")
+	b, err := blob.OpenBucket(context.Background(), "gs://"+bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if prefix != "" {
+		prefix += "/"
+	}
+	return checkBucketObjects(t, b, prefix)
+}
+
+// TestCrashOnGCS kills apply at failpoints of the store with the store on
+// GCS (the emulator): while an object is spooled, while it is uploaded
+// (the upload begun, not finalised), after a cache entry.
+func TestCrashOnGCS(t *testing.T) {
+	srv := gcstest.Start(t)
+	ref := applyReference(t)
+	points := []string{"store.put.spooled:3", "store.blob.uncommitted:2", "store.blob.uncommitted:7", "apply.entry.saved:2"}
+	if testing.Short() {
+		points = points[1:2]
+	}
+	for i, fp := range points {
+		t.Run(fp, func(t *testing.T) {
+			t.Parallel()
+			dir := newCrashPipeline(t)
+			env := childEnv(t, "STORAGE_EMULATOR_HOST="+srv.Host, fmt.Sprintf("PIPE_STORE=%s/crash%d", srv.URL(), i))
+			p := startPipe(t, dir, append([]string{"PIPE_FAILPOINT=" + fp}, env...), "apply", "-no-color")
+			res := p.wait(t)
+			if !p.killedBySIGKILL() {
+				t.Fatalf("apply was not killed at %s (exit %d)\nstdout:\n%s\nstderr:\n%s", fp, res.code, res.stdout, res.stderr)
+			}
+			checkRecovered(t, dir, env, ref, false)
+		})
+	}
+}
+
+// TestCrashMidUploadOnGCS kills apply after the first chunks of a large
+// object went to GCS in a resumable upload that was never finalised: the
+// object must not appear, and the next apply uploads it whole.
+func TestCrashMidUploadOnGCS(t *testing.T) {
+	srv := gcstest.Start(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.pipe.hcl"), []byte("pipeline \"big\" {}\n\nsource \"big\" {\n  path = \"big.txt\"\n}\n"), 0o644)
+	// 24 MiB: more than the GCS client's 16 MiB upload chunk.
+	var b strings.Builder
+	for i := 0; b.Len() < 24<<20; i++ {
+		fmt.Fprintf(&b, "line %08d of a file larger than one upload chunk\n", i)
+	}
+	os.WriteFile(filepath.Join(dir, "big.txt"), []byte(b.String()), 0o644)
+	env := childEnv(t, "STORAGE_EMULATOR_HOST="+srv.Host, "PIPE_STORE="+srv.URL())
+
+	p := startPipe(t, dir, append([]string{"PIPE_FAILPOINT=store.blob.uncommitted"}, env...), "apply", "-no-color")
+	res := p.wait(t)
+	if !p.killedBySIGKILL() {
+		t.Fatalf("apply was not killed (exit %d)\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	if n := checkStoreOf(t, dir, env); n != 0 {
+		t.Errorf("%d objects in the bucket after the upload was killed, want none", n)
+	}
+	pipe(t, dir, env, "apply").expect(t, 0)
+	if n := checkStoreOf(t, dir, env); n != 1 {
+		t.Errorf("%d objects in the bucket, want 1", n)
+	}
+	checkRunsEnded(t, dir, env)
 }
 
 // TestCrashInsideAStep kills apply from outside while a step runs, then
