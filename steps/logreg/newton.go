@@ -274,17 +274,29 @@ func (s *sketch) minimize(delta, theta, g []float64, lambda1, v0 float64) {
 	floats.Sub(h, g)
 	x, xt := s.x, s.xt
 	copy(x, theta)
+	// The active set: nonzero coordinates and the intercept, in the order
+	// of the kept factorisation where it still applies (so that it can be
+	// reused), the others after it in index order.
+	blocked := s.blocked // here: already in the active set
+	clear(blocked)
 	active := s.active[:0]
-	for j := range n {
+	for _, j := range s.factor.cols {
 		if j >= d || x[j] != 0 {
 			active = append(active, j)
-			s.orthant[j] = 0
-			if j < d {
-				s.orthant[j] = math.Copysign(1, x[j])
-			}
+			blocked[j] = true
 		}
 	}
-	blocked := s.blocked
+	for j := range n {
+		if (j >= d || x[j] != 0) && !blocked[j] {
+			active = append(active, j)
+		}
+	}
+	for _, j := range active {
+		s.orthant[j] = 0
+		if j < d {
+			s.orthant[j] = math.Copysign(1, x[j])
+		}
+	}
 	clear(blocked)
 	faceOptimal := len(active) == 0
 	for solves := 0; solves < newtonInnerSolves; {
