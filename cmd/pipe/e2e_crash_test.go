@@ -6,9 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -206,6 +208,7 @@ func TestCrashAtFailpoints(t *testing.T) {
 		"registry.write.commit:7",
 		"registry.write.commit:15",
 	}
+	checkEveryFailpoint(t, points)
 	if testing.Short() {
 		points = []string{"store.blob.uncommitted:4", "apply.step.ran", "apply.entry.saved", "registry.write.commit:7"}
 	}
@@ -248,6 +251,43 @@ func checkStoreOf(t *testing.T, dir string, env []string) int {
 		prefix += "/"
 	}
 	return checkBucketObjects(t, b, prefix)
+}
+
+// checkEveryFailpoint checks that points names every failpoint the engine
+// hits, so that a new one cannot go untested.
+func checkEveryFailpoint(t *testing.T, points []string) {
+	t.Helper()
+	tested := map[string]bool{}
+	for _, p := range points {
+		name, _, _ := strings.Cut(p, ":")
+		tested[name] = true
+	}
+	hit := regexp.MustCompile(`failpoint\.Hit\("([^"]+)"\)`)
+	found := 0
+	err := filepath.WalkDir(filepath.Join("..", "..", "engine"), func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && d.Name() == "failpoint":
+			return fs.SkipDir // its documentation shows a call
+		case d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go"):
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range hit.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if !tested[m[1]] {
+				t.Errorf("%s hits failpoint %s, which TestCrashAtFailpoints does not crash at", path, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil || found == 0 {
+		t.Fatalf("found %d failpoints in engine/: %v", found, err)
+	}
 }
 
 // TestCrashOnGCS kills apply at failpoints of the store with the store on

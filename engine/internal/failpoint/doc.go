@@ -5,7 +5,7 @@
 //
 // Engine code marks such a point with one line,
 //
-//	failpoint.Hit("store.put.uploading") // test hook: see engine/internal/failpoint
+//	failpoint.Hit("apply.step.ran") // test hook: the outputs are stored, the cache entry is not
 //
 // In a normal build Hit is an empty function that the compiler inlines
 // away: pipe as shipped has no failpoints and reads no environment
@@ -22,10 +22,23 @@
 // file closed and no transaction rolled back. A malformed PIPE_FAILPOINT
 // is reported on standard error once and otherwise ignored.
 //
-// Failpoint names are DOMAIN.OBJECT.MOMENT, and each is documented where
-// it is hit. The points are chosen by what a crash there would leave
-// behind, so the tests can prove that nothing it leaves is ever read as
-// good data. The points themselves belong to the packages that hit them
-// (engine/store, engine/registry, engine/apply); the tests that use them
-// are cmd/pipe's e2e_*_test.go.
+// Failpoint names are PACKAGE.OBJECT.MOMENT. The points are chosen by
+// what a crash there would leave behind, so that the tests can prove that
+// nothing it leaves is ever read as good data:
+//
+//	store.put.spooled           an artifact is spooled and hashed, nothing uploaded
+//	store.blob.uncommitted      a blob's bytes (object, cache entry or ref) are all
+//	                            with the backend, which has not published it
+//	registry.write.commit       a registry write transaction is done, not committed
+//	registry.run.begun          the run is recorded as running
+//	registry.execution.started  an execution is recorded as running
+//	apply.step.ran              a step returned its outputs (artifacts stored),
+//	                            its cache entry is not saved
+//	apply.entry.saved           the cache entry is saved; the step's ref and the
+//	                            end of its execution are not
+//
+// The points belong to the packages that hit them (engine/store,
+// engine/registry, engine/apply); the tests that use them are cmd/pipe's
+// e2e_crash_test.go, which checks that it covers every point hit in
+// engine/.
 package failpoint
