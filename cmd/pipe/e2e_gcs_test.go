@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,8 +118,9 @@ func TestGCSEndToEnd(t *testing.T) {
 // published to the bucket. The first apply is killed (SIGKILL) while the
 // search runs; the next resumes from the cache and publishes. The
 // published files hash to the digests the registry records, the
-// champion's lineage reaches the input file, and every artifact equals
-// that of an uninterrupted run on a local store.
+// champion's lineage reaches the input file, and every store object in
+// the bucket hashes to its name. (That a killed and resumed apply makes
+// the artifacts of an uninterrupted one is e2e_crash_test.go's business.)
 func TestGCSQuickstart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the quickstart's search takes seconds; skipped with -short")
@@ -160,17 +160,10 @@ func TestGCSQuickstart(t *testing.T) {
 	if len(runs) != 2 || runs[0].Status != registry.RunSucceeded || runs[1].Status != registry.RunInterrupted {
 		t.Errorf("runs: %+v, want the killed one interrupted and the next succeeded", runs)
 	}
-	onGCS := outputArtifacts(t, dir, env)
-
-	// The same pipeline on an empty local store, uninterrupted, makes the
-	// same artifacts (the model is published to the same version).
-	local := append(env, "PIPE_STORE="+filepath.Join(t.TempDir(), "store"))
-	r = pipe(t, dir, local, "apply", "-no-color").expect(t, 0)
-	if !strings.Contains(r.stdout, "Apply complete: 6 ran, 0 cached") {
-		t.Errorf("apply on a new local store:\n%s", r.stdout)
-	}
-	if got := outputArtifacts(t, dir, local); fmt.Sprint(got) != fmt.Sprint(onGCS) {
-		t.Errorf("artifacts differ between the interrupted run on GCS and an uninterrupted one on a local store:\n%v\n%v", onGCS, got)
+	// The cache on GCS serves the next apply whole.
+	r = pipe(t, dir, env, "apply", "-no-color").expect(t, 0)
+	if !strings.Contains(r.stdout, "Apply complete: 0 ran, 6 cached") {
+		t.Errorf("apply after the one that resumed:\n%s", r.stdout)
 	}
 }
 
