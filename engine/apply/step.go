@@ -18,6 +18,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/eval"
 	"github.com/pipe-ml/pipe/engine/internal/failpoint"
 	"github.com/pipe-ml/pipe/engine/plan"
+	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/steps"
 )
 
@@ -121,7 +122,12 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 		if ctx.Err() != nil {
 			status = Cancelled
 		}
-		return fail(status, runErr, plan.StepDiagnostic(cfgStep, fmt.Sprintf("Step %s failed", ps.Addr), runErr))
+		diag := plan.StepDiagnostic(cfgStep, fmt.Sprintf("Step %s failed", ps.Addr), runErr)
+		var storeErr *store.OpError
+		if errors.As(runErr, &storeErr) {
+			diag = plan.StoreDiagnostic(cfgStep, runErr)
+		}
+		return fail(status, runErr, diag)
 	}
 	failpoint.Hit("apply.step.ran") // test hook: the outputs are stored, the cache entry is not
 	entry, err := cache.NewEntry(ps.Kind, pre, outputs)

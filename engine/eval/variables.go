@@ -184,11 +184,39 @@ func parseRaw(v *config.Variable, raw, source string) (cty.Value, hcl.Diagnostic
 		return cty.NilVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid value for variable",
-			Detail:   fmt.Sprintf("The value %s given by %s for var.%s must be a literal: %s.", shown, source, v.Name, diags[0].Detail),
-			Subject:  v.DeclRange.Ptr(),
+			Detail: fmt.Sprintf("The value %s given by %s for var.%s is not %s. Give a literal, e.g. %s.",
+				shown, source, v.Name, typeArticle(v.Type), exampleLiteral(v.Type)),
+			Subject: v.DeclRange.Ptr(),
 		}}
 	}
 	return val, nil
+}
+
+// typeArticle names a type with its article: "a number", "a list of string".
+func typeArticle(ty cty.Type) string {
+	name := ty.FriendlyName()
+	if ty == cty.Bool {
+		return "true or false"
+	}
+	if strings.HasPrefix(name, "a") || strings.HasPrefix(name, "o") {
+		return "an " + name
+	}
+	return "a " + name
+}
+
+// exampleLiteral shows how a value of a type is written on a command line.
+func exampleLiteral(ty cty.Type) string {
+	switch {
+	case ty == cty.Number:
+		return "3 or 0.5"
+	case ty == cty.Bool:
+		return "true"
+	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType():
+		return `-var='NAME=["a", "b"]'`
+	case ty.IsMapType() || ty.IsObjectType():
+		return `-var='NAME={ key = "value" }'`
+	}
+	return `"text"`
 }
 
 func convertGiven(v *config.Variable, g given) (cty.Value, hcl.Diagnostics) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -156,13 +157,63 @@ func (w *Workspace) OpenStore(ctx context.Context) error {
 	return nil
 }
 
-// Lock takes the state folder's lock for op ("apply"), waiting up to
-// timeout.
-func (w *Workspace) Lock(ctx context.Context, op string, timeout time.Duration) (*lock.Lock, error) {
-	if err := os.MkdirAll(w.StateDir, 0o755); err != nil {
-		return nil, fmt.Errorf("workspace: creating the state folder: %w. Set PIPE_STATE_DIR to a folder pipe may write", err)
+// Held is the locks an apply holds: the state folder's, and the registry
+// folder's too when the registry lives elsewhere (a registry shared by
+// several state folders must not see two applies of one pipeline at once,
+// or the second would take the first's live run for a dead one).
+type Held struct {
+	locks    []*lock.Lock
+	lost     chan struct{}
+	lostOnce sync.Once
+	done     chan struct{}
+	doneOnce sync.Once
+}
+
+// Lost is closed when any of the locks is taken away (force-unlock).
+func (h *Held) Lost() <-chan struct{} { return h.lost }
+
+// Release releases every lock, in the reverse order of taking them.
+func (h *Held) Release() error {
+	h.doneOnce.Do(func() { close(h.done) })
+	var errs []error
+	for i := len(h.locks) - 1; i >= 0; i-- {
+		errs = append(errs, h.locks[i].Release())
 	}
-	return lock.Acquire(ctx, w.StateDir, lock.Info{Operation: op}, timeout)
+	return errors.Join(errs...)
+}
+
+// Lock takes the locks for op ("apply"), waiting up to timeout for each:
+// the registry folder's first (when it is not the state folder), then the
+// state folder's, always in that order so two applies cannot deadlock.
+func (w *Workspace) Lock(ctx context.Context, op string, timeout time.Duration) (*Held, error) {
+	dirs := []string{}
+	if regDir := filepath.Dir(w.RegistryPath); regDir != w.StateDir {
+		dirs = append(dirs, regDir)
+	}
+	dirs = append(dirs, w.StateDir)
+	h := &Held{lost: make(chan struct{}), done: make(chan struct{})}
+	for _, dir := range dirs {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			h.Release()
+			return nil, fmt.Errorf("workspace: creating %s: %w. Set PIPE_STATE_DIR (or PIPE_REGISTRY) to a folder pipe may write", dir, err)
+		}
+		l, err := lock.Acquire(ctx, dir, lock.Info{Operation: op}, timeout)
+		if err != nil {
+			h.Release()
+			return nil, err
+		}
+		h.locks = append(h.locks, l)
+	}
+	for _, l := range h.locks {
+		go func() {
+			select {
+			case <-l.Lost():
+				h.lostOnce.Do(func() { close(h.lost) })
+			case <-h.done:
+			}
+		}()
+	}
+	return h, nil
 }
 
 // OpenRegistry opens the registry, creating it unless readOnly. A missing
