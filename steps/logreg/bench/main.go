@@ -62,7 +62,10 @@ type report struct {
 	FeatureBytes int64                `json:"feature_bytes"`
 	// PeakRSSBytes is the process's peak resident memory during the fits
 	// (after the data was made), where Linux reports it.
-	PeakRSSBytes  int64  `json:"peak_rss_bytes,omitempty"`
+	PeakRSSBytes int64 `json:"peak_rss_bytes,omitempty"`
+	// BaseRSSBytes is the resident memory before the first fit: X, the
+	// labels and the Go runtime.
+	BaseRSSBytes  int64  `json:"base_rss_bytes,omitempty"`
 	PeakHeapBytes uint64 `json:"peak_heap_sys_bytes"`
 	Note          string `json:"note"`
 }
@@ -100,6 +103,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	data := &logreg.Data{X: x, N: *n, D: *d, Y: y}
+	baseRSS := peakRSS()
 	rep := report{
 		Impl:         "pipe steps/logreg (" + runtime.Version() + ")",
 		N:            *n,
@@ -148,6 +152,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	runtime.ReadMemStats(&ms)
 	rep.PeakHeapBytes = ms.HeapSys
 	rep.PeakRSSBytes = peakRSS()
+	rep.BaseRSSBytes = baseRSS
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
