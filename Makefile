@@ -32,6 +32,7 @@ build:
 ## test: vet, formatting, and every test (unit and end to end) with the race detector.
 test: vet fmt-check
 	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -count=1 -tags purego ./steps/logreg
 
 vet:
 	$(GO) vet ./...
