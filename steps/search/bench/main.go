@@ -222,6 +222,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			sr.Scores = append(sr.Scores, t.Mean)
 		}
 		rep.Searches[name] = sr
+		fmt.Fprintf(os.Stderr, "search bench: %s: %.1f s (%.1f s CPU), best f1 %.4f\n", name, sr.Seconds, sr.CPUSeconds, sr.BestScore)
 	}
 	rep.PeakRSSBytes = peakRSS()
 	enc := json.NewEncoder(stdout)

@@ -27,13 +27,14 @@ original measurement.
 It prints one JSON object in the shape the Go command prints:
 
     {"impl": ..., "n": ..., "d": ..., "n_jobs": ...,
-     "searches": {"grid": {"seconds", "trials", "folds", "best_score",
+     "searches": {"grid": {"seconds", "cpu_seconds", "trials", "folds", "best_score",
                            "best_std", "best_params", "scores"},
                   "random": {...}}}
 """
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 import warnings
@@ -42,6 +43,7 @@ try:
     import numpy as np
     import scipy.stats
     import sklearn
+    from joblib.externals.loky import get_reusable_executor
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV, PredefinedSplit, RandomizedSearchCV, StratifiedKFold
@@ -59,16 +61,30 @@ def grid_of(trials):
     return [{"C": [t["C"]], "penalty": [t["penalty"]], "class_weight": [t["class_weight"]]} for t in trials]
 
 
+def cpu_seconds():
+    """CPU time of this process and of its finished children (the loky
+    workers, once shut down)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def timed(search, X, y, trials, folds):
+    cpu0 = cpu_seconds()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         t0 = time.perf_counter()
         search.fit(X, y)
         seconds = time.perf_counter() - t0
+    # Stop the workers so that their CPU time is counted (a fresh pool
+    # starts for the next search).
+    get_reusable_executor().shutdown(wait=True)
+    cpu = cpu_seconds() - cpu0
     cv = search.cv_results_
     best = int(np.argmin(cv["rank_test_score"]))
     return {
         "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 3),
         "trials": trials,
         "folds": folds,
         "best_score": float(cv["mean_test_score"][best]),
@@ -112,6 +128,8 @@ def main():
         est = LogisticRegression(solver=solver[name], max_iter=100, tol=1e-4)
         search = GridSearchCV(est, grid_of(trials), scoring="f1", cv=cv, n_jobs=args.n_jobs, refit=False)
         out["searches"][name] = timed(search, X, y, len(trials), folds)
+        sys.stderr.write("sklearn_search.py: %s: %.1f s, best f1 %.4f\n" % (
+            name, out["searches"][name]["seconds"], out["searches"][name]["best_score"]))
     if args.sklearn_sampler:
         space = {
             "C": scipy.stats.loguniform(1e-3, 1e2),
@@ -122,6 +140,7 @@ def main():
         search = RandomizedSearchCV(LogisticRegression(solver="saga", max_iter=100), space, n_iter=16,
                                     scoring="f1", cv=skf, n_jobs=args.n_jobs, random_state=7, refit=False)
         out["searches"]["random_sklearn_sampler"] = timed(search, X, y, 16, 5)
+        sys.stderr.write("sklearn_search.py: random_sklearn_sampler: %.1f s\n" % out["searches"]["random_sklearn_sampler"]["seconds"])
     print(json.dumps(out, indent=2, sort_keys=True))
 
 
