@@ -651,8 +651,20 @@ func (p *csvParser) parseRecord(buf []byte, i, row int, rowNum int64, t *table, 
 		}
 	}
 	if col+1 != ncols && problem.msg == "" {
+		// The message names the first column without a value, or the
+		// first field without a column. (The row-and-column form would
+		// point at one cell; a short or long record is the whole row.)
 		problem = rowError{file: p.file.src.path, row: rowNum,
 			msg: fmt.Sprintf("the row has %d fields, the header has %d", col+1, ncols)}
+		if col+1 < ncols {
+			problem.msg += fmt.Sprintf(" (no value for column %s", p.colName(col+1))
+			if col+2 < ncols {
+				problem.msg += " and after"
+			}
+			problem.msg += ")"
+		} else {
+			problem.msg += fmt.Sprintf(" (field %d is beyond the last column, %s)", ncols+1, p.colName(ncols-1))
+		}
 	}
 	if problem.msg == "" {
 		if j := firstNonFinite(x); j >= 0 {

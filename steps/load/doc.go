@@ -33,7 +33,13 @@
 // Embeddings are wide columns PREFIX0..PREFIX{dim-1} (float or double in
 // Parquet), one list, large list or fixed-size list column of float or
 // double in Parquet, or one JSON-array string column in CSV
-// ("[0.1, -0.2, ...]"). Doubles are rounded to the nearest float32.
+// ("[0.1, -0.2, ...]"). Doubles are rounded to the nearest float32. A
+// fixed-size list of another width than dim is an error about the file;
+// otherwise it is read as the plain list Parquet stores it as, because
+// arrow v15's reader refuses a whole fixed-size list column when one row
+// is null (pyarrow writes a missing embedding so), while a null row is
+// just an invalid row here. (Arrow v15 never reads a Parquet list as a
+// large list; that case is for files and readers to come.)
 //
 // Labels: a string positive matches the cell's text exactly (an integer
 // column's text is its decimal form); a number matches any cell that

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/steps/dataset/synth"
@@ -69,6 +70,21 @@ func FuzzParquet(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b.Bytes())
+	}
+	// A fixed-size list column with its Arrow schema stored, and one
+	// with a null row that only the stored schema calls fixed-size.
+	seeds := f.TempDir()
+	listRows{n: 4, dim: 3}.write(f, filepath.Join(seeds, "fsl.parquet"), arrow.FixedSizeListOf(3, arrow.PrimitiveTypes.Float32), true, nil)
+	listRows{n: 4, dim: 3, nulls: map[int]bool{1: true}}.write(f, filepath.Join(seeds, "null.parquet"), arrow.ListOf(arrow.PrimitiveTypes.Float32), false,
+		arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.BinaryTypes.String}, {Name: "label", Type: arrow.PrimitiveTypes.Int64},
+			{Name: "v", Type: arrow.FixedSizeListOf(3, arrow.PrimitiveTypes.Float32), Nullable: true},
+			{Name: "w", Type: arrow.PrimitiveTypes.Float64}, {Name: "text", Type: arrow.BinaryTypes.String}}, nil))
+	for _, name := range []string{"fsl.parquet", "null.parquet"} {
+		b, err := os.ReadFile(filepath.Join(seeds, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()

@@ -207,32 +207,49 @@ func TestLayouts(t *testing.T) {
 	}
 }
 
-// TestDeterministic: the same files give the same bytes, whatever the
-// parallelism and however the CSV is cut into blocks.
+// TestDeterministic: the same files give the same bytes (artifact digests
+// are SHA-256 of the bytes), whatever the parallelism and however the CSV
+// is cut into blocks, for both embedding layouts, with and without groups.
 func TestDeterministic(t *testing.T) {
 	g := synth.Generate(synth.Config{N: 500, Dim: 24, Rank: 3, Seed: 8})
-	dir := t.TempDir()
-	writeFile(t, dir, "a.csv", g.Dataset, synth.FileOptions{})
-	writeFile(t, dir, "b.parquet", g.Dataset, synth.FileOptions{RowGroupRows: 128})
 	split := cty.ObjectVal(map[string]cty.Value{"test": cty.NumberFloatVal(0.25), "seed": cty.NumberIntVal(7), "stratify": cty.True})
-	var digests []string
-	for _, par := range []int{1, 2, 5} {
-		for _, block := range []int64{4 << 20, 1000} {
-			old := csvBlockSize
-			csvBlockSize = block
-			env := newTestEnv(t, par)
-			out, err := run(t, env, dir, wide(24, map[string]cty.Value{"path": cty.StringVal("."), "split": split}))
-			csvBlockSize = old
-			if err != nil {
-				t.Fatal(err)
+	grouped := cty.ObjectVal(map[string]cty.Value{"test": cty.NumberFloatVal(0.25), "seed": cty.NumberIntVal(7), "stratify": cty.True, "group": cty.StringVal("text")})
+	for _, tc := range []struct {
+		name  string
+		opts  synth.FileOptions
+		attrs map[string]cty.Value
+	}{
+		{"wide", synth.FileOptions{}, wide(24, map[string]cty.Value{"split": split})},
+		{"column", synth.FileOptions{Layout: synth.Column}, column(24, map[string]cty.Value{"split": split})},
+		{"wide grouped", synth.FileOptions{}, wide(24, map[string]cty.Value{"split": grouped})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, dir, "a.csv", g.Dataset, tc.opts)
+			o := tc.opts
+			o.RowGroupRows = 128
+			writeFile(t, dir, "b.parquet", g.Dataset, o)
+			tc.attrs["path"] = cty.StringVal(".")
+			var digests []string
+			for _, par := range []int{1, 2, 5} {
+				for _, block := range []int64{4 << 20, 1000} {
+					old := csvBlockSize
+					csvBlockSize = block
+					env := newTestEnv(t, par)
+					out, err := run(t, env, dir, tc.attrs)
+					csvBlockSize = old
+					if err != nil {
+						t.Fatal(err)
+					}
+					digests = append(digests, out["train"].GetAttr("digest").AsString()+out["test"].GetAttr("digest").AsString())
+				}
 			}
-			digests = append(digests, out["train"].GetAttr("digest").AsString()+out["test"].GetAttr("digest").AsString())
-		}
-	}
-	for _, d := range digests[1:] {
-		if d != digests[0] {
-			t.Fatalf("digests differ: %v", digests)
-		}
+			for _, d := range digests[1:] {
+				if d != digests[0] {
+					t.Fatalf("digests differ: %v", digests)
+				}
+			}
+		})
 	}
 }
 

@@ -136,6 +136,27 @@ func openParquet(src *source, c *config) (_ *parquetFile, err error) {
 	if err := pq.mapColumns(schema, c); err != nil {
 		return nil, err
 	}
+	if pq.vector >= 0 {
+		if fsl, ok := schema.Field(pq.vector).Type.(*arrow.FixedSizeListType); ok {
+			if int(fsl.Len()) != c.dim {
+				return nil, fileErrorf(src, fmt.Sprintf("column %s is a fixed-size list of %d values, features.dim is %d", c.column, fsl.Len(), c.dim),
+					fmt.Sprintf("Set features.dim to %d, or point features.column at the column with the embedding.", fsl.Len()))
+			}
+			// A fixed-size list is stored in Parquet as a plain list; only
+			// the Arrow schema kept in the file's metadata says it is fixed.
+			// Arrow v15's reader refuses such a column when a row is null
+			// ("expected all lists to be of size=N"), which pyarrow writes
+			// for a missing embedding. Read the column as the list it is
+			// stored as: a null row is then an invalid row, named with its
+			// row and column like any other, and every other row is checked
+			// against dim by copyVector.
+			m, err := pqarrow.NewSchemaManifest(pf.MetaData().Schema, nil, &fr.Props)
+			if err != nil {
+				return nil, unreadableParquet(src, err)
+			}
+			fr.Manifest = m
+		}
+	}
 	if pq.rows == 0 {
 		return nil, fileErrorf(src, "the file has no rows", "Point path at Parquet files that hold data rows.")
 	}
