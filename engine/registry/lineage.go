@@ -143,9 +143,11 @@ func (o *LineageOptions) nodes() int {
 
 // Upstream returns what produced ref: for a model version, the publish
 // execution, the model and report artifacts, the train execution with its
-// configuration, the search execution whose params it used, the datasets,
+// configuration, the search execution whose params it used (its outputs
+// hold the chosen params) with the trials table it produced, the datasets,
 // the load execution and the input files with their digests, and the runs
-// with their Git commits. For an artifact produced by several executions
+// with their Git commits. Every artifact an execution on the way produced
+// is in the graph, not only the ones a later execution used. For an artifact produced by several executions
 // (the same bytes made again, or taken from the cache), the walk prefers
 // the producer in the same run as the consumer, then the first that ran.
 //
@@ -252,9 +254,15 @@ func resolveRef(ctx context.Context, q queryer, ref string) ([]seed, error) {
 // builds a Bloom filter over events for each query, a full scan of the
 // table that made a lineage query ten times slower.
 //
-// Upstream, an artifact row carries ctx, the run of the execution that
-// used it, to pick one producer: the one in that run if any (a cached step
-// re-produces what it once made), else the first that ran, else the first.
+// Upstream, an execution leads to every artifact it used ('a') and every
+// artifact it produced ('p'): what made a model includes the other outputs
+// of the executions that made it (the search's trials beside its chosen
+// params, the test split beside the train split). A 'p' row is a leaf: its
+// producer is the execution it came from, and looking the producer up
+// again could lead to another execution that happened to make the same
+// bytes. An 'a' row carries ctx, the run of the execution that used it, to
+// pick one producer: the one in that run if any (a cached step re-produces
+// what it once made), else the first that ran, else the first.
 const upstreamSQL = `WITH RECURSIVE walk(t, id, ctx) AS (
 	SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
 	FROM json_each(?1)
@@ -271,8 +279,8 @@ const upstreamSQL = `WITH RECURSIVE walk(t, id, ctx) AS (
 	FROM walk w JOIN model_versions mv ON mv.id = w.id
 	WHERE likelihood(w.t = 'm', 0.000001) AND mv.execution_id IS NULL AND mv.report_artifact_id IS NOT NULL
 	UNION
-	SELECT 'a', ev.artifact_id, e.run_id
-	FROM walk w JOIN executions e ON e.id = w.id JOIN events ev ON ev.execution_id = e.id AND ev.type = 'used'
+	SELECT CASE ev.type WHEN 'used' THEN 'a' ELSE 'p' END, ev.artifact_id, e.run_id
+	FROM walk w JOIN executions e ON e.id = w.id JOIN events ev ON ev.execution_id = e.id
 	WHERE likelihood(w.t = 'x', 0.000001)
 	UNION
 	SELECT 'x', d.upstream_id, NULL
@@ -290,7 +298,7 @@ const upstreamSQL = `WITH RECURSIVE walk(t, id, ctx) AS (
 	WHERE likelihood(w.t = 'a', 0.000001)
 	LIMIT ?2
 )
-SELECT DISTINCT t, id FROM walk`
+SELECT DISTINCT CASE t WHEN 'p' THEN 'a' ELSE t END, id FROM walk`
 
 // Downstream, root is 1 for the seeds: a model version at the root walks
 // on through its model artifact (not one reached on the way: that would
@@ -563,6 +571,10 @@ func (g *Graph) setNodes(nodes []Node, edges []Edge, roots []string, maxDepth in
 	for _, e := range edges {
 		if g.Direction == Upstream {
 			next[e.To] = append(next[e.To], e.From)
+			// An execution's other outputs are one step beyond it.
+			if e.Type == EdgeProduced {
+				next[e.From] = append(next[e.From], e.To)
+			}
 		} else {
 			next[e.From] = append(next[e.From], e.To)
 		}

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -227,7 +228,83 @@ func TestUpstreamOfChampion(t *testing.T) {
 	if !found {
 		t.Errorf("no input edge from search.lr to train.model: %+v", g.Edges)
 	}
+	// The search that chose the params shows them and the trials table it
+	// produced, though no later step used the table; run 1's trials are
+	// not there.
+	var search *Node
+	for i, n := range g.Nodes {
+		if n.Type == NodeExecution && n.Execution.Step == "search.lr" {
+			search = &g.Nodes[i]
+		}
+	}
+	if search == nil || !strings.Contains(string(search.Execution.Outputs), `"best":{"C":0.8`) {
+		t.Fatalf("upstream lacks search.lr with its chosen params: %+v", search)
+	}
+	if n := g.Node("artifact:" + h.trials2); n == nil || n.Artifact.Kind != KindTrials {
+		t.Errorf("upstream lacks search.lr's trials %s", h.trials2)
+	}
+	if !hasEdge(g, Edge{From: search.ID, To: "artifact:" + h.trials2, Type: EdgeProduced, Name: "trials"}) {
+		t.Errorf("no produced edge from search.lr to its trials: %+v", g.Edges)
+	}
+	if g.Node("artifact:"+h.trials1) != nil {
+		t.Errorf("upstream of v2 reaches run 1's trials")
+	}
 	renderAll(t, g, "upstream_champion")
+}
+
+func hasEdge(g *Graph, want Edge) bool {
+	for _, e := range g.Edges {
+		if e == want {
+			return true
+		}
+	}
+	return false
+}
+
+// Outputs of upstream executions are leaves: two executions that made
+// the same bytes do not pull each other's inputs into the graph.
+func TestUpstreamProducedIsALeaf(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	run, err := db.BeginRun(ctx, Run{Pipeline: "p", Trigger: TriggerManual, PipeVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty, a, b, out := sha(""), sha("a"), sha("b"), sha("out")
+	art := func(d, name string) ArtifactRef {
+		return ArtifactRef{Digest: d, MediaType: "text/plain", Size: 1, Name: name}
+	}
+	exec := func(step string, used, produced []ArtifactRef) int64 {
+		id, err := db.RecordExecution(ctx, Execution{RunID: run, Step: step, Kind: "k", KindVersion: "1", Status: ExecRan, Used: used, Produced: produced})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	// other.x read b and wrote the empty file; main.x read a and wrote
+	// the empty file too, and out, which is what we ask about.
+	exec("other.x", []ArtifactRef{art(b, "in")}, []ArtifactRef{art(empty, "log")})
+	main := exec("main.x", []ArtifactRef{art(a, "in")}, []ArtifactRef{art(empty, "log"), art(out, "out")})
+	g, err := db.Upstream(ctx, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range g.Nodes {
+		got = append(got, n.ID)
+	}
+	want := []string{"execution:" + itoa(main), "artifact:" + a, "artifact:" + empty, "artifact:" + out, "run:" + itoa(run)}
+	sort.Strings(want[1:4])
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("nodes:\n got %v\nwant %v", got, want)
+	}
+	var tree bytes.Buffer
+	if err := WriteTree(&tree, g); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tree.String(), "│ produced log: "+shortDigest(empty)) || strings.Contains(tree.String(), "produced out:") {
+		t.Errorf("tree should list the other output, not the one asked about:\n%s", tree.String())
+	}
 }
 
 func TestUpstreamOfCachedRun(t *testing.T) {

@@ -28,10 +28,13 @@ func WriteJSON(w io.Writer, g *Graph) error {
 // above)" and not expanded again. The runs involved follow the tree.
 func WriteTree(w io.Writer, g *Graph) error {
 	bw := bufio.NewWriter(w)
-	t := &treeWriter{w: bw, g: g, seen: map[string]bool{}, children: map[string][]treeChild{}}
+	t := &treeWriter{w: bw, g: g, seen: map[string]bool{}, children: map[string][]treeChild{}, produced: map[string][]treeChild{}}
 	for _, e := range g.Edges {
 		if g.Direction == Upstream {
 			t.children[e.To] = append(t.children[e.To], treeChild{node: e.From, edge: e})
+			if e.Type == EdgeProduced {
+				t.produced[e.From] = append(t.produced[e.From], treeChild{node: e.To, edge: e})
+			}
 		} else {
 			t.children[e.From] = append(t.children[e.From], treeChild{node: e.To, edge: e})
 		}
@@ -41,6 +44,9 @@ func WriteTree(w io.Writer, g *Graph) error {
 	for _, kids := range t.children {
 		sort.SliceStable(kids, func(i, j int) bool { return kids[i].edge.Name < kids[j].edge.Name })
 	}
+	for _, outs := range t.produced {
+		sort.SliceStable(outs, func(i, j int) bool { return outs[i].edge.Name < outs[j].edge.Name })
+	}
 	if len(g.Roots) > 1 {
 		fmt.Fprintf(bw, "%s of %s (%d digests):\n\n", strings.ToUpper(string(g.Direction[:1]))+string(g.Direction[1:]), g.Ref, len(g.Roots))
 	}
@@ -48,7 +54,7 @@ func WriteTree(w io.Writer, g *Graph) error {
 		if i > 0 {
 			bw.WriteByte('\n')
 		}
-		t.node(root, "", "", "")
+		t.node(root, "", "", "", "")
 	}
 	if g.Truncated {
 		bw.WriteString("\n(truncated: the graph goes on past the depth or size limit)\n")
@@ -78,11 +84,16 @@ type treeWriter struct {
 	g        *Graph
 	seen     map[string]bool
 	children map[string][]treeChild
+	// produced lists, upstream, the artifacts each execution produced: a
+	// tree shows them as details of the execution, since walking from an
+	// execution to its outputs would lead back down.
+	produced map[string][]treeChild
 }
 
 // node writes one node: its line (after prefix and the edge's words), its
-// details and its children, each line of which starts with indent.
-func (t *treeWriter) node(id, prefix, indent, via string) {
+// details and its children, each line of which starts with indent. parent
+// is the node it is shown under, "" for a root.
+func (t *treeWriter) node(id, parent, prefix, indent, via string) {
 	n := t.g.Node(id)
 	if n == nil {
 		return
@@ -98,7 +109,15 @@ func (t *treeWriter) node(id, prefix, indent, via string) {
 	if len(kids) > 0 {
 		bar = "│ "
 	}
-	for _, d := range nodeDetails(n) {
+	details := nodeDetails(n)
+	// Upstream, an execution's other outputs: the trials beside the
+	// params a search chose, the split not followed here.
+	for _, p := range t.produced[id] {
+		if a := t.g.Node(p.node); a != nil && p.node != parent {
+			details = append(details, "produced "+p.edge.Name+": "+nodeLabel(a))
+		}
+	}
+	for _, d := range details {
 		fmt.Fprintf(t.w, "%s%s%s\n", indent, bar, d)
 	}
 	for i, c := range kids {
@@ -106,7 +125,7 @@ func (t *treeWriter) node(id, prefix, indent, via string) {
 		if i == len(kids)-1 {
 			branch, next = "└── ", "    "
 		}
-		t.node(c.node, indent+branch, indent+next, edgeWords(t.g.Direction, c.edge))
+		t.node(c.node, id, indent+branch, indent+next, edgeWords(t.g.Direction, c.edge))
 	}
 }
 
@@ -186,7 +205,7 @@ func nodeLabel(n *Node) string {
 		return s + ")"
 	case NodeExecution:
 		e := n.Execution
-		s := fmt.Sprintf("%s (%s %s) %s", e.Step, e.Kind, e.KindVersion, e.Status)
+		s := fmt.Sprintf("%s (%s) %s", e.Step, kindVersion(e.Kind, e.KindVersion), e.Status)
 		if e.CachedFrom != 0 {
 			s += fmt.Sprintf(" from execution %d of run %d", e.CachedFrom, e.CachedFromRun)
 		}
@@ -202,6 +221,15 @@ func nodeLabel(n *Node) string {
 		return runLabel(n.Run)
 	}
 	return n.ID
+}
+
+// kindVersion names a step kind's version once: "publish/1" for a kind
+// whose version string starts with its name, else "train 1".
+func kindVersion(kind, version string) string {
+	if strings.HasPrefix(version, kind+"/") {
+		return version
+	}
+	return kind + " " + version
 }
 
 // nodeDetails are the lines shown under a node the first time it appears.
@@ -356,7 +384,7 @@ func dotLabel(n *Node) string {
 		return strings.Join(lines, "\n")
 	case NodeExecution:
 		e := n.Execution
-		return fmt.Sprintf("%s\n%s %s, %s\nexecution %d", e.Step, e.Kind, e.KindVersion, e.Status, e.ID)
+		return fmt.Sprintf("%s\n%s, %s\nexecution %d", e.Step, kindVersion(e.Kind, e.KindVersion), e.Status, e.ID)
 	case NodeArtifact:
 		a := n.Artifact
 		lines := []string{a.Kind}
