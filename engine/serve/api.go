@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,31 +35,40 @@ type apiError struct {
 	Error string `json:"error"`
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
+// writeJSON writes v as the JSON body of a response, with the values of
+// sensitive variables redacted: the registry's runs keep step errors as
+// the steps wrote them.
+func (s *Server) writeJSON(w http.ResponseWriter, code int, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		s.log.Error("encoding a response", "error", err)
+		http.Error(w, "the response failed to encode; see the logs", http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
+	w.Write(s.secrets.Load().JSON(b.Bytes()))
 }
 
-func writeError(w http.ResponseWriter, code int, err error) {
-	writeJSON(w, code, apiError{Error: err.Error()})
+func (s *Server) writeError(w http.ResponseWriter, code int, err error) {
+	s.writeJSON(w, code, apiError{Error: err.Error()})
 }
 
 // registryError maps an error from the registry to a status: 503 while no
 // registry is known, 404 for a thing that is not there, else 500.
-func registryError(w http.ResponseWriter, err error) {
+func (s *Server) registryError(w http.ResponseWriter, err error) {
 	msg := err.Error()
 	switch {
 	case errors.Is(err, errNotLoaded):
-		writeError(w, http.StatusServiceUnavailable, err)
+		s.writeError(w, http.StatusServiceUnavailable, err)
 	case strings.HasPrefix(msg, "registry: no ") || strings.Contains(msg, "is not a") || strings.Contains(msg, "has no "):
-		writeError(w, http.StatusNotFound, err)
+		s.writeError(w, http.StatusNotFound, err)
 	default:
-		writeError(w, http.StatusInternalServerError, err)
+		s.writeError(w, http.StatusInternalServerError, err)
 	}
 }
 
@@ -114,7 +124,7 @@ func (s *Server) status() Status {
 }
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.status())
+	s.writeJSON(w, http.StatusOK, s.status())
 }
 
 // maxRuns caps ?limit.
@@ -131,7 +141,7 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxRuns {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("limit must be a whole number from 1 to %d, not %q", maxRuns, v))
+			s.writeError(w, http.StatusBadRequest, fmt.Errorf("limit must be a whole number from 1 to %d, not %q", maxRuns, v))
 			return
 		}
 		limit = n
@@ -143,19 +153,19 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		registryError(w, err)
+		s.registryError(w, err)
 		return
 	}
 	if page.Runs == nil {
 		page.Runs = []registry.Run{}
 	}
-	writeJSON(w, http.StatusOK, page)
+	s.writeJSON(w, http.StatusOK, page)
 }
 
 func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("run ID %q is not a positive whole number", r.PathValue("id")))
+		s.writeError(w, http.StatusBadRequest, fmt.Errorf("run ID %q is not a positive whole number", r.PathValue("id")))
 		return
 	}
 	var d *registry.RunDetail
@@ -165,10 +175,10 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		registryError(w, err)
+		s.registryError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	s.writeJSON(w, http.StatusOK, d)
 }
 
 // ModelsPage is the body of /api/models.
@@ -199,22 +209,22 @@ func (s *Server) models(r *http.Request) (ModelsPage, error) {
 func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 	page, err := s.models(r)
 	if err != nil {
-		registryError(w, err)
+		s.registryError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, page)
+	s.writeJSON(w, http.StatusOK, page)
 }
 
 func (s *Server) handleLineage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	ref := q.Get("ref")
 	if ref == "" {
-		writeError(w, http.StatusBadRequest, errors.New("name what to trace: ?ref=NAME@ALIAS, NAME@VERSION, a file path or a digest"))
+		s.writeError(w, http.StatusBadRequest, errors.New("name what to trace: ?ref=NAME@ALIAS, NAME@VERSION, a file path or a digest"))
 		return
 	}
 	dir := q.Get("direction")
 	if dir != "" && dir != "upstream" && dir != "downstream" {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("direction is upstream (the default) or downstream, not %q", dir))
+		s.writeError(w, http.StatusBadRequest, fmt.Errorf("direction is upstream (the default) or downstream, not %q", dir))
 		return
 	}
 	var g *registry.Graph
@@ -228,8 +238,8 @@ func (s *Server) handleLineage(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		registryError(w, err)
+		s.registryError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, g)
+	s.writeJSON(w, http.StatusOK, g)
 }

@@ -116,12 +116,12 @@ func (s *Server) handleArtifact(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	digest := r.PathValue("digest")
 	if !steps.ValidDigest(digest) {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("%q is not a digest: want sha256: and 64 lowercase hex digits", digest))
+		s.writeError(w, http.StatusBadRequest, fmt.Errorf("%q is not a digest: want sha256: and 64 lowercase hex digits", digest))
 		return
 	}
 	reports, err := s.reportDigests(ctx)
 	if err != nil {
-		registryError(w, err)
+		s.registryError(w, err)
 		return
 	}
 	mediaType := ""
@@ -141,23 +141,23 @@ func (s *Server) handleArtifact(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if mediaType == "" {
-		writeError(w, http.StatusNotFound, fmt.Errorf("%s is not a model version's report or the plot of one; serve shows nothing else", digest))
+		s.writeError(w, http.StatusNotFound, fmt.Errorf("%s is not a model version's report or the plot of one; serve shows nothing else", digest))
 		return
 	}
 	b, err := s.readArtifact(ctx, digest)
 	switch {
 	case errors.Is(err, errNotLoaded):
-		writeError(w, http.StatusServiceUnavailable, err)
+		s.writeError(w, http.StatusServiceUnavailable, err)
 		return
 	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, fmt.Errorf("%s is not in the store (or failed its digest check)", digest))
+		s.writeError(w, http.StatusNotFound, fmt.Errorf("%s is not in the store (or failed its digest check)", digest))
 		return
 	case err != nil:
-		writeError(w, http.StatusBadGateway, err)
+		s.writeError(w, http.StatusBadGateway, err)
 		return
 	}
 	if mediaType == steps.MediaPNG && !bytes.HasPrefix(b, pngMagic) {
-		writeError(w, http.StatusNotFound, fmt.Errorf("%s is not a PNG image", digest))
+		s.writeError(w, http.StatusNotFound, fmt.Errorf("%s is not a PNG image", digest))
 		return
 	}
 	h := w.Header()

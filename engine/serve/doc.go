@@ -143,9 +143,16 @@
 // # Logs
 //
 // Logs are structured (log/slog, given by the caller). They name steps,
-// kinds, run IDs, durations and folders; they never carry a variable's
-// value, the environment or a credential. Diagnostics shown on /readyz,
-// the API and the page have the values of sensitive variables given from
-// outside (PIPE_VAR_*, -var) replaced by "(sensitive value)", and their
-// snippets come from pipeline files only, never from variable files.
+// kinds, run IDs, durations and folders; serve never logs the
+// environment or a credential. The values of sensitive variables (as
+// given in PIPE_VAR_* or -var, even when they do not parse, and as
+// resolved, -var-file and defaults included) are replaced by
+// "(sensitive value)" in everything serve writes: every log record of
+// serve and of its applies (message and attributes), every JSON and text
+// body, and the page. That covers a step error that quotes a value, which
+// the registry keeps as the step wrote it. Values are matched as text in
+// the forms they are written in (plain, Go-quoted, JSON- and
+// HTML-escaped); values shorter than three characters are left alone.
+// Snippets of diagnostics come from pipeline files only, never from
+// variable files.
 package serve

@@ -5,14 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/eval"
 	"github.com/pipe-ml/pipe/engine/lang"
 	"github.com/pipe-ml/pipe/engine/workspace"
@@ -95,6 +93,7 @@ func (s *Server) load() *loaded {
 // handles, and the watched folders.
 func (s *Server) reload(ctx context.Context) *loaded {
 	l := s.load()
+	s.secrets.Store(s.redactorFor(l))
 	s.mu.Lock()
 	prev := s.last
 	s.last = l
@@ -236,59 +235,4 @@ func pathRoot(dir, s string) (string, bool) {
 		root = string(filepath.Separator)
 	}
 	return root, true
-}
-
-// redact returns copies of diags without the values of sensitive
-// variables given from outside (PIPE_VAR_*, -var), which a diagnostic
-// about a malformed value may quote.
-func (s *Server) redact(diags hcl.Diagnostics, l *loaded) hcl.Diagnostics {
-	var cfg *config.Config
-	if l != nil && l.ws != nil && l.ws.Pipeline != nil {
-		cfg = l.ws.Pipeline.Config
-	}
-	if cfg == nil || len(diags) == 0 {
-		return diags
-	}
-	var secrets []string
-	for name, v := range cfg.Variables {
-		if !v.Sensitive {
-			continue
-		}
-		if val := workspace.Getenv(s.opts.Workspace.Env, "PIPE_VAR_"+name); val != "" {
-			secrets = append(secrets, val)
-		}
-		for _, a := range s.opts.Workspace.Vars.Args {
-			if n, val, ok := strings.Cut(a.Assign, "="); ok && strings.TrimSpace(n) == name {
-				secrets = append(secrets, val)
-			}
-		}
-		for _, a := range s.opts.Workspace.Vars.Env {
-			if val, ok := strings.CutPrefix(a, "PIPE_VAR_"+name+"="); ok {
-				secrets = append(secrets, val)
-			}
-		}
-	}
-	if len(secrets) == 0 {
-		return diags
-	}
-	// Longest first: the replacer tries the old strings in order.
-	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
-	var pairs []string
-	for _, sec := range secrets {
-		if len(sec) < 3 {
-			continue
-		}
-		pairs = append(pairs, sec, lang.Redacted)
-		if q := strconv.Quote(sec); q[1:len(q)-1] != sec {
-			pairs = append(pairs, q[1:len(q)-1], lang.Redacted)
-		}
-	}
-	r := strings.NewReplacer(pairs...)
-	out := make(hcl.Diagnostics, len(diags))
-	for i, d := range diags {
-		c := *d
-		c.Summary, c.Detail = r.Replace(c.Summary), r.Replace(c.Detail)
-		out[i] = &c
-	}
-	return out
 }

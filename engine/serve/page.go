@@ -129,7 +129,9 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-	w.Write(b.Bytes())
+	// Runs keep step errors as the steps wrote them, values of sensitive
+	// variables included.
+	w.Write(s.secrets.Load().HTML(b.Bytes()))
 }
 
 // pageModel finds the champion's plot.

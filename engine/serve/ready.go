@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -107,27 +108,29 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		code = http.StatusServiceUnavailable
 	}
 	if wantsJSON(r) {
-		writeJSON(w, code, rd)
+		s.writeJSON(w, code, rd)
 		return
+	}
+	var b strings.Builder
+	if rd.Ready {
+		fmt.Fprintln(&b, "ready")
+	} else {
+		fmt.Fprintln(&b, "not ready")
+	}
+	for _, c := range rd.Checks {
+		if c.OK {
+			fmt.Fprintf(&b, "%s: ok\n", c.Name)
+			continue
+		}
+		fmt.Fprintf(&b, "%s: failed: %s\n", c.Name, c.Error)
+		if c.Text != "" {
+			fmt.Fprintf(&b, "\n%s\n", strings.TrimRight(c.Text, "\n"))
+		}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
-	if rd.Ready {
-		fmt.Fprintln(w, "ready")
-	} else {
-		fmt.Fprintln(w, "not ready")
-	}
-	for _, c := range rd.Checks {
-		if c.OK {
-			fmt.Fprintf(w, "%s: ok\n", c.Name)
-			continue
-		}
-		fmt.Fprintf(w, "%s: failed: %s\n", c.Name, c.Error)
-		if c.Text != "" {
-			fmt.Fprintf(w, "\n%s\n", strings.TrimRight(c.Text, "\n"))
-		}
-	}
+	io.WriteString(w, s.secrets.Load().String(b.String()))
 }
 
 // wantsJSON reports whether the client asked for JSON: ?format=json or an

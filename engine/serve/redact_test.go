@@ -1,10 +1,18 @@
 package serve
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"log/slog"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/engine/lang"
 )
 
 func TestSensitiveValuesStayOut(t *testing.T) {
@@ -39,5 +47,100 @@ transform "quiet" {
 		if strings.Contains(body, secret) {
 			t.Errorf("%s shows the sensitive value:\n%s", name, body)
 		}
+	}
+}
+
+// TestSensitiveValueInAStepError: a step that fails quoting a sensitive
+// value (from the environment or from a variable file) has its error
+// recorded by the runner as it is; serve's logs, API and page show it
+// redacted.
+func TestSensitiveValueInAStepError(t *testing.T) {
+	const secret = "98765.4321"
+	src := validPipeline + `
+variable "token" {
+  type      = number
+  sensitive = true
+}
+
+transform "quiet" {
+  input  = source.corpus.data
+  factor = var.token
+}
+`
+	for _, from := range []string{"env", "var-file"} {
+		t.Run(from, func(t *testing.T) {
+			dir := writePipeline(t, src)
+			f := start(t, dir, func(o *Options) {
+				if from == "env" {
+					o.Workspace.Env = append(o.Workspace.Env, "PIPE_VAR_token="+secret)
+					o.Workspace.Vars = eval.VarInputs{Env: o.Workspace.Env}
+					return
+				}
+				varFile := filepath.Join(t.TempDir(), "secret.vars.hcl")
+				write(t, varFile, "token = "+secret+"\n")
+				o.Workspace.Vars = eval.VarInputs{Env: o.Workspace.Env, Args: []eval.VarArg{{File: varFile}}}
+			}, nil)
+			c := f.expect(OutcomeApplied)
+			if c.Status != "failed" {
+				t.Fatalf("check %+v, want a failed run", c)
+			}
+			_, status, _ := f.get("/api/status")
+			_, runs, _ := f.get("/api/runs")
+			_, run, _ := f.get("/api/runs/1")
+			_, page, _ := f.get("/")
+			if !strings.Contains(run, "factor must be a whole number, not (sensitive value)") {
+				t.Errorf("/api/runs/1 does not show the redacted error:\n%s", run)
+			}
+			if !strings.Contains(page, "not (sensitive value)") {
+				t.Errorf("the page does not show the redacted error:\n%s", page)
+			}
+			if !strings.Contains(f.logs.String(), `"error":"factor: Not a whole number: factor must be a whole number, not (sensitive value)."`) {
+				t.Errorf("the log does not show the redacted error:\n%s", f.logs.String())
+			}
+			for name, body := range map[string]string{"/api/status": status, "/api/runs": runs, "/api/runs/1": run, "/": page, "logs": f.logs.String()} {
+				if strings.Contains(body, secret) {
+					t.Errorf("%s shows the sensitive value:\n%s", name, grep(body, secret))
+				}
+			}
+		})
+	}
+}
+
+// TestRedactorForms: a value is caught in every form it is written in:
+// plain text, Go-quoted, JSON-escaped and HTML-escaped, in text and in
+// an attribute; log attributes of every kind serve uses.
+func TestRedactorForms(t *testing.T) {
+	const secret = `a<b>&"c'+d\e`
+	r := newRedactor([]string{secret, "ab"})
+
+	if got := r.String("value " + secret + ", quoted " + strconv.Quote(secret)); strings.Contains(got, "<b>") || strings.Count(got, lang.Redacted) != 2 {
+		t.Errorf("text: %s", got)
+	}
+	js, _ := json.Marshal(map[string]string{"error": "not " + secret})
+	if got := string(r.JSON(js)); strings.Contains(got, "u003cb") || !strings.Contains(got, lang.Redacted) {
+		t.Errorf("JSON: %s", got)
+	}
+	var page bytes.Buffer
+	tmpl := template.Must(template.New("").Parse(`<p title="{{.}}">{{.}}</p><pre>{{.}}</pre>`))
+	if err := tmpl.Execute(&page, "not "+secret); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(r.HTML(page.Bytes())); strings.Contains(got, "&lt;b&gt;") || strings.Count(got, lang.Redacted) != 3 {
+		t.Errorf("HTML: %s", got)
+	}
+	if got := r.String("ab is too short to redact"); got != "ab is too short to redact" {
+		t.Errorf("a two-letter value was redacted: %s", got)
+	}
+
+	var logs bytes.Buffer
+	log := slog.New(redactingHandler{inner: slog.NewJSONHandler(&logs, nil), r: func() *redactor { return r }})
+	log.With("early", "with "+secret).Info("message "+secret,
+		"string", secret, "error", errors.New("failed: "+secret), "list", []string{"ok", secret},
+		slog.Group("group", "inner", secret), "struct", struct{ Why string }{secret}, "number", 3)
+	if got := logs.String(); strings.Contains(got, "<b>") || strings.Contains(got, "u003cb") || strings.Count(got, lang.Redacted) != 7 || !strings.Contains(got, `"number":3`) {
+		t.Errorf("log: %s", got)
+	}
+	if newRedactor([]string{"ab", ""}) != nil {
+		t.Error("a redactor for values too short to redact")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -103,6 +104,10 @@ type Server struct {
 
 	resMu sync.RWMutex
 	res   resources
+
+	// secrets redacts the values of the sensitive variables of the last
+	// load that decoded a configuration; nil when there are none.
+	secrets atomic.Pointer[redactor]
 }
 
 // clock is time, replaceable in tests.
@@ -149,7 +154,6 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:  opts,
-		log:   opts.Logger,
 		dir:   dir,
 		clock: realClock{},
 		kinds: opts.Workspace.Kinds.Names(),
@@ -157,6 +161,8 @@ func New(opts Options) (*Server, error) {
 
 		loadWorkspace: workspace.Load,
 	}
+	// Everything serve and its applies log goes through the redactor.
+	s.log = slog.New(redactingHandler{inner: opts.Logger.Handler(), r: s.secrets.Load})
 	s.met = newMetrics(s)
 	s.routes()
 	return s, nil
