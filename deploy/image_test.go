@@ -182,9 +182,30 @@ func TestDockerignore(t *testing.T) {
 			patterns = append(patterns, line)
 		}
 	}
-	for _, want := range []string{".git", ".pipe"} {
+	for _, want := range []string{".git"} {
 		if !slices.Contains(patterns, want) {
 			t.Errorf(".dockerignore does not exclude %s", want)
+		}
+	}
+	// What Git ignores (outputs, state, benchmark data) stays out of the
+	// build context too. Each .gitignore line, in .dockerignore's syntax
+	// (patterns from the context's root; ** for any depth), must be there.
+	if gi, err := os.ReadFile(filepath.Join(repoRoot, ".gitignore")); err == nil {
+		for _, line := range strings.Split(string(gi), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "!") {
+				continue
+			}
+			want := strings.TrimSuffix(line, "/")
+			switch {
+			case strings.HasPrefix(want, "/"):
+				want = strings.TrimPrefix(want, "/")
+			case !strings.Contains(want, "/"):
+				want = "**/" + want
+			}
+			if !slices.Contains(patterns, want) && !slices.Contains(patterns, strings.TrimPrefix(want, "**/")) {
+				t.Errorf(".gitignore ignores %s but .dockerignore has no %q: it would be sent to the daemon with every build", line, want)
+			}
 		}
 	}
 	needed := []string{"go.mod", "go.sum", "cmd/pipe/main.go", "vendor/modules.txt"}
@@ -275,6 +296,14 @@ func TestCompose(t *testing.T) {
 	}
 	if pipe.Environment["PIPE_STATE_DIR"] == "" {
 		t.Error("PIPE_STATE_DIR is not set (the pipelines mount is read-only)")
+	}
+	// The pipeline's outputs default to its own (read-only) folder.
+	storeBucket, _, _ := strings.Cut(strings.TrimPrefix(pipe.Environment["PIPE_STORE"], "gs://"), "/")
+	for name := range outputVars {
+		v := pipe.Environment["PIPE_VAR_"+name]
+		if bucket, _, _ := strings.Cut(strings.TrimPrefix(v, "gs://"), "/"); !strings.HasPrefix(v, "gs://") || bucket != storeBucket {
+			t.Errorf("PIPE_VAR_%s=%q, want a gs:// URL in the emulator's bucket %s (the pipelines mount is read-only)", name, v, storeBucket)
+		}
 	}
 	if len(pipe.Command) == 0 || pipe.Command[0] != "serve" || pipe.Command[len(pipe.Command)-1] != pipelinesMount {
 		t.Errorf("pipe runs %q, want serve ... %s", pipe.Command, pipelinesMount)

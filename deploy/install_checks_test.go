@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"encoding/json"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -100,6 +101,7 @@ func TestInstall(t *testing.T) {
 			t.Run("pipelines configmap", func(t *testing.T) { checkPipelines(t, in) })
 			t.Run("state and data", func(t *testing.T) { checkState(t, in) })
 			t.Run("store", func(t *testing.T) { checkStore(t, in, tc.storeScheme) })
+			t.Run("pipeline outputs", func(t *testing.T) { checkOutputs(t, in, tc.storeScheme) })
 			t.Run("credentials", func(t *testing.T) { checkCredentials(t, in, tc.storeScheme) })
 			t.Run("image", func(t *testing.T) { checkImage(t, in, tc.release) })
 		})
@@ -604,6 +606,59 @@ func checkStore(t *testing.T, in *install, scheme string) {
 	}
 	if stores[0] != stores[1] {
 		t.Errorf("server and nightly job use different stores: %q, %q", stores[0], stores[1])
+	}
+}
+
+// outputVars are the variables through which the shipped pipeline names
+// where it writes: publish's and predict's to. Their defaults are relative
+// to the pipeline's folder, which in the cluster is the read-only
+// ConfigMap mount, so every installation must set them.
+var outputVars = map[string]*regexp.Regexp{
+	"models":      regexp.MustCompile(`(?s)publish\s+"[^"]*"\s*\{[^}]*\bto\s*=\s*var\.models\b`),
+	"predictions": regexp.MustCompile(`(?s)predict\s+"[^"]*"\s*\{[^}]*\bto\s*=\s*var\.predictions\b`),
+}
+
+// checkOutputs checks that both pods set the pipeline's output variables
+// alike, to a writable place: a folder on a read-write PVC, or a URL in
+// the store's kind of bucket (the one the credentials reach).
+func checkOutputs(t *testing.T, in *install, scheme string) {
+	files := pipelineFiles(t)
+	var all strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		all.WriteString(files[name])
+	}
+	for name, use := range outputVars {
+		if !use.MatchString(all.String()) {
+			t.Errorf("no pipeline in pipelines/ writes to var.%s any more; update outputVars", name)
+		}
+		var values []string
+		for _, w := range in.workloads() {
+			c := w.pipeContainer(t)
+			v, ok := in.env(t, c)["PIPE_VAR_"+name]
+			if !ok {
+				t.Errorf("%s: PIPE_VAR_%s is not set: the pipeline would write into its read-only ConfigMap folder", w.name, name)
+				continue
+			}
+			values = append(values, v)
+			u, err := url.Parse(v)
+			switch {
+			case err != nil:
+				t.Errorf("%s: PIPE_VAR_%s = %q: %v", w.name, name, v, err)
+			case u.Scheme == "":
+				if !strings.HasPrefix(v, "/") {
+					t.Errorf("%s: PIPE_VAR_%s = %q is relative to the read-only ConfigMap folder", w.name, name, v)
+					continue
+				}
+				writablePVC(t, in, w, c, "PIPE_VAR_"+name, v)
+			case u.Scheme != scheme && !(scheme == "file" && u.Scheme == "file"):
+				t.Errorf("%s: PIPE_VAR_%s = %q, want a %s:// URL like the store (the credentials reach that)", w.name, name, v, scheme)
+			case u.Host == "":
+				t.Errorf("%s: PIPE_VAR_%s = %q names no bucket", w.name, name, v)
+			}
+		}
+		if len(values) == 2 && values[0] != values[1] {
+			t.Errorf("server and nightly job set PIPE_VAR_%s differently: %q, %q", name, values[0], values[1])
+		}
 	}
 }
 

@@ -413,6 +413,20 @@ func TestPrometheusRule(t *testing.T) {
 	if !strings.Contains(alerts["PipeNoRecentSuccess"], "26 * 3600") {
 		t.Errorf("PipeNoRecentSuccess should fire after 26 hours: %q", alerts["PipeNoRecentSuccess"])
 	}
+	// pipe_last_success_timestamp_seconds exists only after a success:
+	// a pipeline that never succeeded needs an alert of its own, or no
+	// alert would ever say that nothing succeeds.
+	never, ok := alerts["PipeNeverSucceeded"]
+	if !ok || !strings.Contains(never, "unless on (pipeline) pipe_last_success_timestamp_seconds") {
+		t.Errorf("no alert for a pipeline that never succeeded (PipeNeverSucceeded: %q)", never)
+	}
+	for _, g := range r.Spec.Groups {
+		for _, rule := range g.Rules {
+			if rule.Alert == "PipeNeverSucceeded" && rule.For != "26h" {
+				t.Errorf("PipeNeverSucceeded fires after %q, want 26h like PipeNoRecentSuccess", rule.For)
+			}
+		}
+	}
 }
 
 // checkDocLink checks that a link into docs/deployment.md names a heading

@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,10 +22,15 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/serve"
+	"github.com/pipe-ml/pipe/steps/dataset/synth"
 )
 
 // waitLimit only keeps a broken test from hanging; nothing is timed.
@@ -365,4 +372,260 @@ func TestServeProbesMatchTheDeployment(t *testing.T) {
 	if code := p.exit(); code != 0 {
 		t.Errorf("exit %d", code)
 	}
+}
+
+// TestCronJobCommandAppliesTheConfigMap renders the dev overlay and runs
+// the CronJob's container as its pod would see it, on this machine: the
+// pipelines ConfigMap laid out as kubelet mounts it (files behind a
+// ..data symlink), the data, state and /tmp volumes as folders, the
+// environment from the rendered pipe-env ConfigMap and the container's
+// env, every path in the arguments and the environment moved under one
+// folder that stands for the pod's root. The data is generated Parquet
+// in the shape the pipeline reads. The command must be a valid pipe
+// apply: exit 0, a run recorded with the trigger schedule, a model
+// version published, and nothing written outside the read-write volumes
+// (the pipeline folder, the data and the read-only root stay as they
+// were).
+func TestCronJobCommandAppliesTheConfigMap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a whole apply of the shipped pipeline; skipped with -short")
+	}
+	repo := filepath.Join("..", "..")
+	opts := krusty.MakeDefaultOptions()
+	rendered, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), filepath.Join(repo, "deploy", "overlays", "dev"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cronJob *batchv1.CronJob
+	configMaps := map[string]*corev1.ConfigMap{}
+	for _, res := range rendered.Resources() {
+		b, err := res.AsYAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch res.GetKind() {
+		case "CronJob":
+			cronJob = &batchv1.CronJob{}
+			if err := yaml.UnmarshalStrict(b, cronJob); err != nil {
+				t.Fatal(err)
+			}
+		case "ConfigMap":
+			var cm corev1.ConfigMap
+			if err := yaml.UnmarshalStrict(b, &cm); err != nil {
+				t.Fatal(err)
+			}
+			configMaps[cm.Name] = &cm
+		}
+	}
+	if cronJob == nil {
+		t.Fatal("the dev overlay renders no CronJob")
+	}
+	pod := cronJob.Spec.JobTemplate.Spec.Template.Spec
+	if len(pod.Containers) != 1 {
+		t.Fatalf("the CronJob's pod has %d containers, want 1", len(pod.Containers))
+	}
+	ct := pod.Containers[0]
+	if len(ct.Command) != 0 {
+		t.Fatalf("the CronJob overrides the image's entrypoint with %q", ct.Command)
+	}
+
+	// The pod's file system under root: one folder per volume mount.
+	root := t.TempDir()
+	volumes := map[string]corev1.Volume{}
+	for _, v := range pod.Volumes {
+		volumes[v.Name] = v
+	}
+	var mounts []string // mount paths, longest first
+	var dataDir, pipelinesDir string
+	for _, m := range ct.VolumeMounts {
+		host := filepath.Join(root, m.MountPath)
+		if err := os.MkdirAll(host, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		mounts = append(mounts, m.MountPath)
+		v := volumes[m.Name]
+		switch {
+		case v.ConfigMap != nil:
+			cm, ok := configMaps[v.ConfigMap.Name]
+			if !ok {
+				t.Fatalf("volume %s names ConfigMap %s, which the overlay does not render", m.Name, v.ConfigMap.Name)
+			}
+			mountConfigMap(t, host, cm.Data)
+			pipelinesDir = host
+		case v.PersistentVolumeClaim != nil && m.ReadOnly:
+			dataDir = host
+		}
+	}
+	slices.SortFunc(mounts, func(a, b string) int { return len(b) - len(a) })
+	if pipelinesDir == "" || dataDir == "" {
+		t.Fatalf("the CronJob mounts no pipelines ConfigMap or no read-only data volume: %+v", ct.VolumeMounts)
+	}
+	// moved rewrites a path (or a file:// URL) of the pod to this machine.
+	moved := func(s string) string {
+		for _, m := range mounts {
+			for _, prefix := range []string{"", "file://"} {
+				if rest, ok := strings.CutPrefix(s, prefix+m); ok && (rest == "" || strings.HasPrefix(rest, "/") || strings.HasPrefix(rest, "?")) {
+					return prefix + filepath.Join(root, m) + rest
+				}
+			}
+		}
+		return s
+	}
+
+	env := map[string]string{}
+	for _, from := range ct.EnvFrom {
+		if from.ConfigMapRef == nil {
+			t.Fatalf("envFrom %+v is not a ConfigMap", from)
+		}
+		cm, ok := configMaps[from.ConfigMapRef.Name]
+		if !ok {
+			t.Fatalf("envFrom names ConfigMap %s, which the overlay does not render", from.ConfigMapRef.Name)
+		}
+		for k, v := range cm.Data {
+			env[from.Prefix+k] = v
+		}
+	}
+	for _, e := range ct.Env {
+		if e.ValueFrom != nil {
+			t.Fatalf("env %s comes from %+v, which this test cannot give", e.Name, e.ValueFrom)
+		}
+		env[e.Name] = e.Value
+	}
+	if env["PIPE_TRIGGER"] != "schedule" {
+		t.Errorf("the CronJob's PIPE_TRIGGER is %q, want schedule", env["PIPE_TRIGGER"])
+	}
+	home := filepath.Join(root, "home", "nonroot") // on the read-only root
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmdEnv := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + filepath.Join(root, "tmp")}
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		cmdEnv = append(cmdEnv, k+"="+moved(env[k]))
+	}
+	var args []string
+	for _, a := range ct.Args {
+		args = append(args, moved(a))
+	}
+
+	// Data where PIPE_VAR_data_dir points, in the shape the pipeline
+	// reads: wide emb_ columns, string labels, id and text. Clear classes,
+	// so that the publish gate (f1 >= 0.85) passes on 300 test rows.
+	g := synth.Generate(synth.Config{N: 1500, Seed: 11, Separation: 3, LabelNoise: 0.005})
+	if err := synth.WriteFile(filepath.Join(dataDir, "corpus.parquet"), g.Dataset, synth.FileOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := listTree(t, root)
+
+	cmd := exec.Command(pipeBin, args...)
+	cmd.Dir = moved(firstNonEmpty(ct.WorkingDir, "/var/lib/pipe")) // the image's WORKDIR
+	cmd.Env = cmdEnv
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("pipe %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(ct.Args, " "), err, stdout.String(), stderr.String())
+	}
+
+	// Only the read-write volumes changed.
+	after := listTree(t, root)
+	for _, path := range slices.Sorted(maps.Keys(after)) {
+		if before[path] == after[path] {
+			continue
+		}
+		writable := false
+		for _, m := range ct.VolumeMounts {
+			if !m.ReadOnly && (path == m.MountPath || strings.HasPrefix(path, m.MountPath+"/")) {
+				writable = true
+			}
+		}
+		if !writable {
+			t.Errorf("the apply wrote %s, outside the pod's read-write volumes", path)
+		}
+	}
+
+	db, err := registry.Open(context.Background(), filepath.Join(moved(env["PIPE_STATE_DIR"]), "registry.db"), &registry.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	runs, err := db.Runs(context.Background(), registry.RunFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Status != registry.RunSucceeded || runs[0].Trigger != registry.TriggerSchedule {
+		t.Fatalf("runs: %+v", runs)
+	}
+	models, err := db.Models(context.Background())
+	if err != nil || len(models) != 1 {
+		t.Fatalf("models %+v: %v", models, err)
+	}
+	if _, err := os.Stat(filepath.Join(moved(env["PIPE_VAR_models"]), "v1", "model.json")); err != nil {
+		t.Errorf("no model published where PIPE_VAR_models says: %v", err)
+	}
+	if _, err := os.Stat(moved(env["PIPE_VAR_predictions"])); err != nil {
+		t.Errorf("no predictions where PIPE_VAR_predictions says: %v", err)
+	}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// mountConfigMap lays data out in dir as kubelet's AtomicWriter mounts a
+// ConfigMap: the files in a timestamped folder, ..data a symlink to it,
+// and each file a symlink through ..data.
+func mountConfigMap(t *testing.T, dir string, data map[string]string) {
+	t.Helper()
+	ts := "..2026_11_26_02_00_00.000000001"
+	if err := os.Mkdir(filepath.Join(dir, ts), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range data {
+		if err := os.WriteFile(filepath.Join(dir, ts, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join("..data", name), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(ts, filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// listTree maps every path under root (as the pod sees it, from /) to a
+// description of what is there: its size and modification time, or the
+// target of a symlink.
+func listTree(t *testing.T, root string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		path := "/" + filepath.ToSlash(rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.Type()&os.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			out[path] = "-> " + target
+		case d.IsDir():
+			out[path] = "dir"
+		default:
+			out[path] = fmt.Sprintf("%d %s", info.Size(), info.ModTime().UTC().Format(time.RFC3339Nano))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
