@@ -90,10 +90,15 @@ func writeDOT(w io.Writer, p *pipeline.Pipeline) error {
 	}
 	edgesOut(p, func(from, to config.StepAddr, e *graph.Edge) {
 		var attrs []string
-		if len(e.Outputs) > 0 {
+		switch {
+		case len(e.Outputs) > 0:
 			attrs = append(attrs, "label = "+strconv.Quote(strings.Join(e.Outputs, ", ")))
-		} else {
+		case !e.Data:
 			attrs = append(attrs, "style = \"dashed\"")
+		}
+		if len(attrs) == 0 {
+			fmt.Fprintf(&b, "  %s -> %s;\n", strconv.Quote(from.String()), strconv.Quote(to.String()))
+			return
 		}
 		fmt.Fprintf(&b, "  %s -> %s [%s];\n", strconv.Quote(from.String()), strconv.Quote(to.String()), strings.Join(attrs, ", "))
 	})
@@ -111,9 +116,12 @@ func writeMermaid(w io.Writer, p *pipeline.Pipeline) error {
 		fmt.Fprintf(&b, "  %s[\"%s\"]\n", ids[addr], addr)
 	}
 	edgesOut(p, func(from, to config.StepAddr, e *graph.Edge) {
-		if len(e.Outputs) > 0 {
+		switch {
+		case len(e.Outputs) > 0:
 			fmt.Fprintf(&b, "  %s -->|%s| %s\n", ids[from], strings.Join(e.Outputs, ", "), ids[to])
-		} else {
+		case e.Data:
+			fmt.Fprintf(&b, "  %s --> %s\n", ids[from], ids[to])
+		default:
 			fmt.Fprintf(&b, "  %s -.-> %s\n", ids[from], ids[to])
 		}
 	})

@@ -2,7 +2,7 @@ package config
 
 import (
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // Pipeline is the pipeline block: the pipeline's name and description.
@@ -31,7 +31,7 @@ func (c *Config) decodePipeline(block *hcl.Block) hcl.Diagnostics {
 	content, cd := block.Body.Content(pipelineSchema)
 	diags = append(diags, cd...)
 	if attr, ok := content.Attributes["description"]; ok {
-		diags = append(diags, gohcl.DecodeExpression(attr.Expr, nil, &p.Description)...)
+		diags = append(diags, decodeLiteral(attr, cty.String, func(v cty.Value) { p.Description = v.AsString() })...)
 	}
 	c.Pipeline = p
 	return diags

@@ -5,7 +5,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
-	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -70,13 +69,13 @@ func (c *Config) decodeVariable(block *hcl.Block) hcl.Diagnostics {
 	diags = append(diags, cd...)
 
 	if a, ok := content.Attributes["description"]; ok {
-		diags = append(diags, gohcl.DecodeExpression(a.Expr, nil, &v.Description)...)
+		diags = append(diags, decodeLiteral(a, cty.String, func(val cty.Value) { v.Description = val.AsString() })...)
 	}
 	if a, ok := content.Attributes["sensitive"]; ok {
-		diags = append(diags, gohcl.DecodeExpression(a.Expr, nil, &v.Sensitive)...)
+		diags = append(diags, decodeLiteral(a, cty.Bool, func(val cty.Value) { v.Sensitive = val.True() })...)
 	}
 	if a, ok := content.Attributes["nullable"]; ok {
-		diags = append(diags, gohcl.DecodeExpression(a.Expr, nil, &v.Nullable)...)
+		diags = append(diags, decodeLiteral(a, cty.Bool, func(val cty.Value) { v.Nullable = val.True() })...)
 	}
 	if a, ok := content.Attributes["type"]; ok {
 		ty, defaults, td := typeexpr.TypeConstraintWithDefaults(a.Expr)

@@ -39,10 +39,13 @@ type VarInputs struct {
 	Values map[string]cty.Value
 }
 
-// rawValue is a value given as text (-var, environment), parsed according
-// to the variable's type.
+// given is a value given from outside the pipeline. A value given as text
+// (-var, the environment) is raw until it wins: it is parsed according to
+// the variable's type only then, so that a bad value that a later source
+// overrides is no error, as in Terraform.
 type given struct {
 	value  cty.Value
+	raw    *string    // text to parse, when value is not set yet
 	source string     // for messages: "-var", "PIPE_VAR_x", "file.vars.hcl"
 	rng    *hcl.Range // where in a var file, or nil
 }
@@ -66,15 +69,10 @@ func Variables(cfg *config.Config, in VarInputs, allowMissing bool) (vals map[st
 			continue
 		}
 		name = strings.TrimPrefix(name, EnvPrefix)
-		v, ok := cfg.Variables[name]
-		if !ok {
+		if _, ok := cfg.Variables[name]; !ok {
 			continue // as Terraform: the environment may hold values for other pipelines
 		}
-		val, d := parseRaw(v, raw, EnvPrefix+name)
-		diags = append(diags, d...)
-		if !d.HasErrors() {
-			values[name] = given{value: val, source: "the environment variable " + EnvPrefix + name}
-		}
+		values[name] = given{raw: &raw, source: EnvPrefix + name}
 	}
 
 	// Command line, in order.
@@ -99,8 +97,7 @@ func Variables(cfg *config.Config, in VarInputs, allowMissing bool) (vals map[st
 			})
 			continue
 		}
-		v, ok := cfg.Variables[name]
-		if !ok {
+		if _, ok := cfg.Variables[name]; !ok {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Value for undeclared variable",
@@ -108,11 +105,7 @@ func Variables(cfg *config.Config, in VarInputs, allowMissing bool) (vals map[st
 			})
 			continue
 		}
-		val, d := parseRaw(v, raw, "-var")
-		diags = append(diags, d...)
-		if !d.HasErrors() {
-			values[name] = given{value: val, source: "-var"}
-		}
+		values[name] = given{raw: &raw, source: "-var"}
 	}
 
 	for _, name := range sortedNames(in.Values) {
@@ -142,6 +135,15 @@ func Variables(cfg *config.Config, in VarInputs, allowMissing bool) (vals map[st
 			}
 			vals[name] = mark(v, v.Default)
 			continue
+		}
+		if g.raw != nil {
+			val, d := parseRaw(v, *g.raw, g.source)
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				vals[name] = mark(v, cty.UnknownVal(v.Type))
+				continue
+			}
+			g.value = val
 		}
 		val, d := convertGiven(v, g)
 		diags = append(diags, d...)
@@ -323,11 +325,19 @@ func validate(cfg *config.Config, vals map[string]cty.Value) hcl.Diagnostics {
 				continue
 			}
 			msg, md := rule.ErrorMessage.Value(ctx)
+			diags = append(diags, md...)
 			detail := "The value does not satisfy this validation rule."
 			if !md.HasErrors() {
 				if m, err := convert.Convert(msg, cty.String); err == nil && m.IsKnown() && !m.IsNull() {
 					um, _ := m.Unmark()
 					detail = um.AsString()
+				} else {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Invalid validation error message",
+						Detail:   "error_message must be a string, e.g. error_message = \"C must be positive.\"",
+						Subject:  rule.ErrorMessage.Range().Ptr(),
+					})
 				}
 			}
 			if !v.Sensitive {

@@ -28,6 +28,9 @@ type Graph struct {
 type Edge struct {
 	// Outputs are the dependency's outputs the dependent uses, sorted.
 	Outputs []string
+	// Data is true when the dependent uses the dependency's outputs
+	// (named in Outputs, or all of them through KIND.NAME).
+	Data bool
 	// DependsOn is true when a depends_on entry asks for the order.
 	DependsOn bool
 	// Range is where the first reference (or depends_on entry) is written.
@@ -84,6 +87,7 @@ func Build(cfg *config.Config, kinds *steps.Registry) (*Graph, hcl.Diagnostics) 
 				}
 				g.Refs[addr] = append(g.Refs[addr], ref)
 				e := g.edge(addr, ref.Step, ref.Range)
+				e.Data = true
 				if ref.Output != "" && !slices.Contains(e.Outputs, ref.Output) {
 					e.Outputs = append(e.Outputs, ref.Output)
 					slices.Sort(e.Outputs)
@@ -91,6 +95,15 @@ func Build(cfg *config.Config, kinds *steps.Registry) (*Graph, hcl.Diagnostics) 
 			}
 		}
 		for _, dep := range step.DependsOn {
+			if _, ok := kinds.Lookup(dep.Addr.Kind); !ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid depends_on reference",
+					Detail:   fmt.Sprintf("depends_on lists steps by address, KIND.NAME, and %q is not a step kind (%s).", dep.Addr.Kind, strings.Join(kinds.Names(), ", ")),
+					Subject:  dep.Range.Ptr(),
+				})
+				continue
+			}
 			if _, ok := cfg.Steps[dep.Addr]; !ok {
 				diags = append(diags, undeclaredStep(cfg, dep.Addr, dep.Range))
 				continue
@@ -252,8 +265,11 @@ func (g *Graph) cycleDiagnostics() hcl.Diagnostics {
 			e := g.Edge(from, to)
 			path = append(path, from.String())
 			how := "depends_on " + to.String()
-			if len(e.Outputs) > 0 {
+			switch {
+			case len(e.Outputs) > 0:
 				how = "uses " + to.String() + "." + e.Outputs[0]
+			case e.Data:
+				how = "uses " + to.String()
 			}
 			links = append(links, fmt.Sprintf("%s %s (%s)", from, how, e.Range.String()))
 		}

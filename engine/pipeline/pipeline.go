@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"maps"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -60,7 +61,11 @@ func LoadSources(dir string, files []config.Source, opts Options) (*Pipeline, hc
 	return p, append(diags, more...)
 }
 
-// check runs every phase after decoding.
+// check runs every phase after decoding. Every phase runs whatever the
+// earlier ones found, so that all problems are reported at once; a
+// problem an earlier phase reported is not reported again by a later one
+// that trips over it (an undeclared variable is one error, not also an
+// "Unsupported attribute" when an expression using it is evaluated).
 func check(cfg *config.Config, opts Options) (*Pipeline, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	p := &Pipeline{Config: cfg, Kinds: opts.Kinds, Sources: maps.Clone(cfg.Sources)}
@@ -68,30 +73,84 @@ func check(cfg *config.Config, opts Options) (*Pipeline, hcl.Diagnostics) {
 	g, gd := graph.Build(cfg, opts.Kinds)
 	diags = append(diags, gd...)
 	p.Graph = g
+	fd := checkFunctions(cfg)
+	diags = append(diags, withoutReported(fd, errorRanges(gd))...)
+	reported := errorRanges(diags)
 
 	vars, varSources, vd := eval.Variables(cfg, opts.Vars, opts.AllowMissingVars)
-	diags = append(diags, vd...)
+	diags = append(diags, withoutReported(vd, reported)...)
 	maps.Copy(p.Sources, varSources)
 	p.Vars = vars
 
 	locals, ld := eval.Locals(cfg, opts.Kinds, vars)
-	diags = append(diags, ld...)
+	diags = append(diags, withoutReported(ld, reported)...)
 	p.Locals = locals
 
 	settings, sd := eval.EvalSettings(cfg, p.Scope(nil))
-	diags = append(diags, sd...)
+	diags = append(diags, withoutReported(sd, reported)...)
 	p.Settings = settings
 
-	if !gd.HasErrors() && !vd.HasErrors() && !ld.HasErrors() {
-		// With everything upstream unknown, evaluating each step checks
-		// types, required attributes and the kinds' own rules.
-		scope := p.Scope(nil)
-		for _, addr := range cfg.StepAddrs() {
-			_, d := eval.Step(cfg.Steps[addr], scope)
-			diags = append(diags, d...)
-		}
+	// With everything upstream unknown, evaluating each step checks
+	// types, required attributes and the kinds' own rules. An attribute
+	// whose references are already reported as wrong is left unknown, so
+	// that the step's other attributes are still checked.
+	scope := p.Scope(nil)
+	for _, addr := range cfg.StepAddrs() {
+		_, d := eval.Step(masked(cfg.Steps[addr], reported), scope)
+		diags = append(diags, withoutReported(d, reported)...)
 	}
 	return p, diags
+}
+
+// errorRanges returns the ranges of the errors in diags.
+func errorRanges(diags hcl.Diagnostics) []hcl.Range {
+	var out []hcl.Range
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError && d.Subject != nil {
+			out = append(out, *d.Subject)
+		}
+	}
+	return out
+}
+
+// withoutReported drops the diagnostics whose subject overlaps a range
+// already reported as an error.
+func withoutReported(diags hcl.Diagnostics, reported []hcl.Range) hcl.Diagnostics {
+	if len(reported) == 0 {
+		return diags
+	}
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		if d.Subject != nil && slices.ContainsFunc(reported, d.Subject.Overlaps) {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// masked returns step with every attribute whose expression holds a
+// reported error replaced by an unknown value of any type.
+func masked(step *config.Step, reported []hcl.Range) *config.Step {
+	var out *config.Step
+	for name, a := range step.Attributes {
+		rng := a.Expr.Range()
+		if !slices.ContainsFunc(reported, rng.Overlaps) {
+			continue
+		}
+		if out == nil {
+			c := *step
+			c.Attributes = maps.Clone(step.Attributes)
+			out = &c
+		}
+		m := *a
+		m.Expr = hcl.StaticExpr(cty.DynamicVal, rng)
+		out.Attributes[name] = &m
+	}
+	if out == nil {
+		return step
+	}
+	return out
 }
 
 // Scope returns an evaluation scope holding the pipeline's variables and

@@ -122,6 +122,9 @@ variable "n" {
   type    = number
   default = 1
 }
+variable "m" {
+  type = number
+}
 variable "l" {
   type    = list(string)
   default = []
@@ -137,11 +140,15 @@ variable "o" {
 		Path:  dir,
 		Kinds: testkinds.Registry(nil),
 		Vars: eval.VarInputs{
-			Env: []string{"PIPE_VAR_a=env", "PIPE_VAR_b=env", "PIPE_VAR_n=7", "PIPE_VAR_other=ignored", "HOME=/root"},
+			// A bad value that a later source overrides is no error, as
+			// in Terraform: only the value that wins is parsed.
+			Env: []string{"PIPE_VAR_a=env", "PIPE_VAR_b=env", "PIPE_VAR_n=7", "PIPE_VAR_m=not a number", "PIPE_VAR_other=ignored", "HOME=/root"},
 			Args: []eval.VarArg{
 				{File: filepath.Join(dir, "one.vars.hcl")},
 				{Assign: "b=flag"},
+				{Assign: "m=[oops"},
 				{File: filepath.Join(dir, "two.vars.json")},
+				{Assign: "m=4"},
 			},
 		},
 	})
@@ -153,6 +160,7 @@ variable "o" {
 		"b": cty.StringVal("flag"),
 		"c": cty.StringVal("file2"),
 		"n": cty.NumberIntVal(7),
+		"m": cty.NumberIntVal(4),
 		"l": cty.ListVal([]cty.Value{cty.StringVal("p"), cty.StringVal("q")}),
 		"o": cty.ObjectVal(map[string]cty.Value{"x": cty.NumberIntVal(3), "y": cty.StringVal("why")}),
 	}

@@ -21,3 +21,8 @@ transform "f" {
   input = source.a.data
   mode  = uper("x") # ERROR: Call to unknown function
 }
+
+transform "g" {
+  input = source.a.data
+  mode  = try(lowr("X"), "upper") # ERROR: Call to unknown function
+}

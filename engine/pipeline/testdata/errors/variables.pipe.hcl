@@ -24,3 +24,23 @@ locals {
   a = local.b # ERROR: Cycle between local values
   b = local.a
 }
+
+variable "d" {
+  type    = number
+  default = 1
+  validation {
+    condition     = var.d > 0
+    error_message = "d is ${formatt("%d", var.d)}" # ERROR: Call to unknown function
+  }
+}
+
+variable "e" {
+  type      = number
+  default   = 1
+  sensitive = "maybe" # ERROR: Invalid value for sensitive
+}
+
+variable "f" {
+  default     = 1
+  description = var.c # ERROR: Variables not allowed
+}
