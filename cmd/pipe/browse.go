@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -169,4 +170,21 @@ func shortDigest(d string) string {
 		return d[:len("sha256:")+12]
 	}
 	return d
+}
+
+// count says how many of a thing there are: "1 version", "3 versions".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// kindLabel names a step kind and its version once: "publish/1" for a
+// version string that starts with the kind's name, else "train 1".
+func kindLabel(kind, version string) string {
+	if strings.HasPrefix(version, kind+"/") {
+		return version
+	}
+	return kind + " " + version
 }

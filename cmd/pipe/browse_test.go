@@ -231,3 +231,21 @@ func TestLineage(t *testing.T) {
 	pipe(t, dir, nil, "lineage", "-format=svg", "clf@1").expect(t, 1)
 	pipe(t, dir, nil, "lineage").expect(t, 1)
 }
+
+// A model with one version says so in the singular.
+func TestWriteModelCountsVersions(t *testing.T) {
+	for n, want := range map[int]string{1: "Model m: 1 version, ", 2: "Model m: 2 versions, "} {
+		d := &registry.ModelDetail{Name: "m"}
+		for v := 1; v <= n; v++ {
+			d.Versions = append(d.Versions, registry.ModelVersion{Model: "m", Version: v})
+		}
+		var b strings.Builder
+		writeModel(&b, d)
+		if !strings.HasPrefix(b.String(), want) {
+			t.Errorf("%d versions: %q", n, b.String())
+		}
+	}
+	if got := kindLabel("publish", "publish/1") + ", " + kindLabel("train", "1"); got != "publish/1, train 1" {
+		t.Errorf("kindLabel: %s", got)
+	}
+}

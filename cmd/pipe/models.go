@@ -168,7 +168,7 @@ func showModel(ctx context.Context, c *cli, reg *openedRegistry, name string, as
 
 // writeModel prints a model's versions with their metrics side by side.
 func writeModel(w io.Writer, d *registry.ModelDetail) {
-	fmt.Fprintf(w, "Model %s: %d versions, first published %s UTC\n", d.Name, len(d.Versions), formatWhen(d.Created))
+	fmt.Fprintf(w, "Model %s: %s, first published %s UTC\n", d.Name, count(len(d.Versions), "version"), formatWhen(d.Created))
 	if len(d.Aliases) > 0 {
 		var parts []string
 		for _, a := range d.Aliases {

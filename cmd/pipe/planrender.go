@@ -100,9 +100,13 @@ func renderMarkdown(w io.Writer, d *plan.Document) {
 	}
 }
 
-// mdEscape keeps a table cell a table cell.
-func mdEscape(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	s = strings.ReplaceAll(s, "\n", " ")
-	return strings.ReplaceAll(s, "<", "&lt;")
-}
+// mdEscaper keeps a table cell a table cell, and text text: a value such
+// as data/*.txt → data/*_a*.txt would otherwise turn into emphasis, a
+// link or a tag. Markdown (CommonMark, GitHub's too) takes a backslash
+// before any ASCII punctuation as that character.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "~", `\~`, "|", `\|`,
+	"&", "&amp;", "<", "&lt;", ">", "&gt;", "\r\n", " ", "\n", " ",
+)
+
+func mdEscape(s string) string { return mdEscaper.Replace(s) }

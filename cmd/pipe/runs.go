@@ -203,7 +203,7 @@ func writeRun(w io.Writer, d *registry.RunDetail) {
 		if e.Status == registry.ExecCached || e.Status == registry.ExecSkipped {
 			dur = "-"
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Step, e.Kind+" "+e.KindVersion, e.Status, dur, refNames(e.Used), refNames(e.Produced))
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Step, kindLabel(e.Kind, e.KindVersion), e.Status, dur, refNames(e.Used), refNames(e.Produced))
 	}
 	tw.Flush()
 	for _, e := range d.Executions {
