@@ -3,14 +3,22 @@ package apply
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pipe-ml/pipe/engine/cache"
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/filehash"
 	"github.com/pipe-ml/pipe/engine/pipeline"
@@ -18,6 +26,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/engine/testkinds"
+	"github.com/pipe-ml/pipe/steps"
 )
 
 // fixture is a pipeline folder with its own store, state and counters.
@@ -309,6 +318,7 @@ func TestCancelLeavesNothingHalfDone(t *testing.T) {
 	if res.Status() != registry.RunCancelled {
 		t.Errorf("status %s", res.Status())
 	}
+	f.checkStore()
 	// What finished is cached; the rest runs next time. (sleep is not
 	// part of the key.)
 	f.edit(`sleep = "30s"`, `sleep = "0s"`)
@@ -342,4 +352,171 @@ func TestRegistryRecordsExecutions(t *testing.T) {
 	if cached != 6 {
 		t.Errorf("second run recorded %d cached executions, want 6", cached)
 	}
+}
+
+// checkStore checks that the store holds nothing partial: every object
+// hashes to its name, every cache entry names only objects that are
+// there, and no temporary file is left.
+func (f *fixture) checkStore() {
+	f.t.Helper()
+	root := filepath.Join(f.dir, ".pipe", "store")
+	objects := map[string]bool{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		switch {
+		case strings.HasPrefix(rel, "objects/sha256/"):
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			sum := sha256.Sum256(b)
+			name := strings.ReplaceAll(strings.TrimPrefix(rel, "objects/sha256/"), "/", "")
+			if hex.EncodeToString(sum[:]) != name {
+				f.t.Errorf("object %s does not hash to its name", rel)
+			}
+			objects["sha256:"+name] = true
+		case strings.HasPrefix(rel, "cache/") && strings.HasSuffix(rel, ".json"),
+			strings.HasPrefix(rel, "refs/") && strings.HasSuffix(rel, ".json"),
+			strings.HasPrefix(rel, "quarantine/"):
+		default:
+			f.t.Errorf("unexpected file in the store: %s", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(root, "cache", "*.json"))
+	for _, e := range entries {
+		key := strings.TrimSuffix(filepath.Base(e), ".json")
+		entry, miss, err := cache.Lookup(context.Background(), f.store, key)
+		if err != nil || miss != nil || entry == nil {
+			f.t.Errorf("cache entry %s: %v %v", key, miss, err)
+			continue
+		}
+		for _, d := range entry.Artifacts {
+			if !objects[d] {
+				f.t.Errorf("cache entry %s names %s, which is not in the store", key, d)
+			}
+		}
+	}
+}
+
+// A step killed by Ctrl-C while it writes an artifact leaves no object
+// behind, whole or partial.
+func TestCancelMidWriteLeavesNoObject(t *testing.T) {
+	f := newFixture(t, strings.Replace(basePipeline, "factor = 2", "factor = 2\n  sleep = \"30s\"", 1))
+	pl := f.plan(nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	writing := make(chan struct{})
+	var once sync.Once
+	kinds := testkinds.Registry(f.counter)
+	slow := &slowWriter{Kind: mustKind(t, kinds, "source"), started: func() { once.Do(func() { close(writing) }) }}
+	for _, s := range pl.Steps {
+		if s.Addr.Kind == "source" {
+			s.Kind = slow
+		}
+	}
+	go func() {
+		<-writing
+		cancel()
+	}()
+	res, err := Apply(ctx, Options{Plan: pl, Store: f.store, Files: f.files, Parallelism: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status() != registry.RunCancelled {
+		t.Errorf("status %s", res.Status())
+	}
+	f.checkStore()
+	objs, _ := filepath.Glob(filepath.Join(f.dir, ".pipe", "store", "objects", "sha256", "*", "*"))
+	if len(objs) != 0 {
+		t.Errorf("objects of cancelled steps: %v", objs)
+	}
+}
+
+// slowWriter is a kind that writes half an artifact and then waits for
+// its context to end.
+type slowWriter struct {
+	steps.Kind
+	started func()
+}
+
+func (k *slowWriter) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Outputs, error) {
+	_, err := env.PutArtifact(ctx, "text/plain", func(w io.Writer) error {
+		if _, err := w.Write(bytes.Repeat([]byte("half "), 1<<16)); err != nil {
+			return err
+		}
+		k.started()
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	return nil, err
+}
+
+func mustKind(t *testing.T, r *steps.Registry, name string) steps.Kind {
+	t.Helper()
+	k, ok := r.Lookup(name)
+	if !ok {
+		t.Fatalf("no kind %s", name)
+	}
+	return k
+}
+
+// An artifact whose bytes no longer match their digest is never used: the
+// step reading it fails with a message about the store, the bad object
+// is set aside, and the next apply runs the step that made it again.
+func TestCorruptArtifactIsNeverData(t *testing.T) {
+	f := newFixture(t, basePipeline)
+	f.apply(4, nil, nil)
+	pl := f.plan(nil, nil)
+	corpus := pl.Step(config.StepAddr{Kind: "source", Name: "corpus"})
+	a, err := steps.ArtifactFromValue(corpus.Outputs.GetAttr("data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hexDigest := strings.TrimPrefix(a.Digest, "sha256:")
+	obj := filepath.Join(f.dir, ".pipe", "store", "objects", "sha256", hexDigest[:2], hexDigest[2:])
+	b, err := os.ReadFile(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[0] ^= 0xff // same size, other bytes
+	if err := os.WriteFile(obj, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ran, res := f.apply(4, nil, []string{"transform.shout"})
+	expectRan(t, ran)
+	// (transform.whisper's output has the same bytes as its input, so it
+	// may find its own entry's artifact gone too, and fail alike.)
+	var diag *hcl.Diagnostic
+	for _, d := range res.Diagnostics {
+		if d.Severity == hcl.DiagError && strings.HasPrefix(d.Detail, "transform.shout: ") {
+			diag = d
+		}
+	}
+	if diag == nil || diag.Summary != "Corrupt artifact in the store" || diag.Subject == nil || diag.Subject.Start.Line != 12 {
+		for _, d := range res.Diagnostics {
+			t.Logf("%d: %s: %s", d.Severity, d.Summary, d.Detail)
+		}
+		t.Fatal("no diagnostic for the corrupt artifact")
+	}
+
+	// The entry of source.corpus names an object that is gone (to
+	// quarantine): it runs again and writes it back; transform.shout's
+	// own entry is still good.
+	ran, res = f.apply(4, nil, nil)
+	if !slices.Contains(ran, "source.corpus") || slices.Contains(ran, "transform.shout") {
+		t.Errorf("second apply ran %v", ran)
+	}
+	if res.Status() != registry.RunSucceeded {
+		t.Fatalf("second apply: %s %v", res.Status(), res.Diagnostics)
+	}
+	f.checkStore()
 }

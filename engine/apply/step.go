@@ -124,7 +124,10 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 		}
 		diag := plan.StepDiagnostic(cfgStep, fmt.Sprintf("Step %s failed", ps.Addr), runErr)
 		var storeErr *store.OpError
-		if errors.As(runErr, &storeErr) {
+		switch {
+		case errors.Is(runErr, store.ErrNotFound) && ctx.Err() == nil:
+			diag = missingArtifact(cfgStep, runErr)
+		case errors.As(runErr, &storeErr):
 			diag = plan.StoreDiagnostic(cfgStep, runErr)
 		}
 		return fail(status, runErr, diag)
@@ -208,4 +211,21 @@ func (a *applier) warnDiag(step *config.Step, summary, detail string) {
 		Detail:   strings.TrimSpace(step.Addr.String() + ": " + detail),
 		Subject:  step.DeclRange.Ptr(),
 	})
+}
+
+// missingArtifact reports a step that read an artifact the store does not
+// hold (deleted, or written by hand) or holds corrupt (moved to
+// quarantine by the read). Either way the data was not used.
+func missingArtifact(step *config.Step, err error) *hcl.Diagnostic {
+	summary := "Artifact missing from the store"
+	if errors.Is(err, store.ErrCorrupt) {
+		summary = "Corrupt artifact in the store"
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail: fmt.Sprintf("%s: %s. Apply again: the step that made the artifact finds its cache entry unusable and runs again. An artifact written by hand must be the output of a step instead.",
+			step.Addr, strings.TrimSpace(err.Error())),
+		Subject: step.DeclRange.Ptr(),
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -51,6 +52,11 @@ func Step(step *config.Step, scope *lang.Scope) (cty.Value, hcl.Diagnostics) {
 			attrs[a.Name] = cty.UnknownVal(a.Type)
 			continue
 		}
+		if bad := badArtifacts(step, a, written.Expr, conv); len(bad) > 0 {
+			diags = append(diags, bad...)
+			attrs[a.Name] = cty.UnknownVal(a.Type)
+			continue
+		}
 		if conv.IsNull() && a.Required {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -91,6 +97,32 @@ func typeMismatch(step *config.Step, a steps.Attribute, expr hcl.Expression, val
 		Detail:   detail,
 		Subject:  subject.Ptr(),
 	}
+}
+
+// badArtifacts reports the artifact values in val (the value of attribute
+// a) that are not well formed: an artifact written by hand rather than
+// taken from a step's output, with a digest that is not one.
+func badArtifacts(step *config.Step, a steps.Attribute, expr hcl.Expression, val cty.Value) hcl.Diagnostics {
+	unmarked, _ := val.UnmarkDeep()
+	var diags hcl.Diagnostics
+	cty.Walk(unmarked, func(path cty.Path, v cty.Value) (bool, error) {
+		if !v.Type().Equals(steps.ArtifactType) {
+			return true, nil
+		}
+		if v.IsWhollyKnown() && !v.IsNull() {
+			if _, err := steps.ArtifactFromValue(v); err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid artifact",
+					Detail: fmt.Sprintf("%s.%s: %s. Artifacts are the outputs of other steps; refer to one, e.g. load.corpus.train.",
+						step.Addr, steps.FormatPath(append(cty.GetAttrPath(a.Name), path...)), strings.TrimPrefix(err.Error(), "steps: ")),
+					Subject: RangeOfPath(expr, path).Ptr(),
+				})
+			}
+		}
+		return false, nil
+	})
+	return diags
 }
 
 var conversionStep = regexp.MustCompile(`^(?:element (\d+)|attribute "([^"]+)"|element "([^"]+)"): `)

@@ -26,3 +26,14 @@ transform "g" {
   input = source.a.data
   mode  = try(lowr("X"), "upper") # ERROR: Call to unknown function
 }
+
+transform "h" {
+  input = { digest = "md5:abc", media_type = "text/plain", size = 1 } # ERROR: Invalid artifact
+}
+
+combine "i" {
+  inputs = [
+    source.a.data,
+    { digest = "sha256:00", media_type = "text/plain", size = -1 }, # ERROR: Invalid artifact
+  ]
+}
