@@ -117,7 +117,11 @@ func (cmd *applyCmd) Run(ctx context.Context, c *cli, args []string) error {
 		if err != nil {
 			return err
 		}
-		w, err = c.openWorkspace(ctx, saved.Saved.Path, &wf, saved.Saved.VariableValues())
+		var at string
+		if at, err = saved.Saved.PipelinePath(); err != nil {
+			return err
+		}
+		w, err = c.openWorkspace(ctx, at, &wf, saved.Saved.VariableValues())
 	} else {
 		w, err = c.openWorkspace(ctx, path, &wf, nil)
 	}

@@ -97,11 +97,11 @@ func TestValidPipeline(t *testing.T) {
 		t.Errorf("order %s", got)
 	}
 	e := p.Graph.Edge(addr(t, "combine.both"), addr(t, "source.corpus"))
-	if e == nil || !e.DependsOn || len(e.Outputs) != 0 {
+	if e == nil || !e.DependsOn || e.Data || len(e.Outputs) != 0 {
 		t.Errorf("depends_on edge: %+v", e)
 	}
 	e = p.Graph.Edge(addr(t, "combine.both"), addr(t, "transform.shout"))
-	if e == nil || !slices.Equal(e.Outputs, []string{"out", "score"}) {
+	if e == nil || !e.Data || !slices.Equal(e.Outputs, []string{"out", "score"}) {
 		t.Errorf("data edge: %+v", e)
 	}
 	if p.Settings.Store != "file://.pipe/store" {

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/engine/cachekey"
+	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/lang"
 )
 
@@ -87,6 +89,8 @@ type Saved struct {
 	Created time.Time `json:"created"`
 	// Path is the pipeline folder or file, as given to plan.
 	Path string `json:"path"`
+	// AbsPath is Path made absolute where plan ran.
+	AbsPath string `json:"abs_path,omitempty"`
 	// Store is the store URL the plan looked in.
 	Store string `json:"store"`
 	// Sources are the digests of the pipeline's files, by name.
@@ -153,8 +157,9 @@ func (p *Plan) Save(path, pipeVersion, pipelinePath, storeURL string, now time.T
 	saved := &Saved{
 		Created:   now.UTC(),
 		Path:      pipelinePath,
+		AbsPath:   absOrEmpty(pipelinePath),
 		Store:     storeURL,
-		Sources:   SourceDigests(p.Pipeline.Config.Sources, p.Pipeline.Config.Files),
+		Sources:   SourceDigests(p.Pipeline.Config),
 		Variables: map[string]cachekey.Value{},
 	}
 	for name, v := range p.Pipeline.Vars {
@@ -180,14 +185,59 @@ func (p *Plan) Save(path, pipeVersion, pipelinePath, storeURL string, now time.T
 	return nil
 }
 
-// SourceDigests returns the SHA-256 of each pipeline file, by name.
-func SourceDigests(sources map[string][]byte, files []string) map[string]string {
+func absOrEmpty(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	return abs
+}
+
+// PipelinePath returns where to load the pipeline a saved plan was made
+// for: the folder plan read, when it is still there (the same machine,
+// whatever the current folder), else Path relative to the current folder
+// (another checkout of the same repository, as in CI). Either way the
+// plan is checked against what it finds before anything runs.
+func (s *Saved) PipelinePath() (string, error) {
+	if s.AbsPath != "" {
+		if _, err := os.Stat(s.AbsPath); err == nil {
+			return s.AbsPath, nil
+		}
+	}
+	if _, err := os.Stat(s.Path); err != nil {
+		where := s.Path
+		if s.AbsPath != "" {
+			where = s.AbsPath
+		}
+		return "", fmt.Errorf("plan: the saved plan is for the pipeline at %s, which is not there, and %s is not found from the current folder. Run pipe apply from the folder where pipe plan ran", where, s.Path)
+	}
+	return s.Path, nil
+}
+
+// SourceDigests returns the SHA-256 of each file of a pipeline, by its
+// name relative to the pipeline's folder (slash-separated), so that they
+// do not depend on where pipe ran from.
+func SourceDigests(cfg *config.Config) map[string]string {
 	out := map[string]string{}
-	for _, name := range files {
-		sum := sha256.Sum256(sources[name])
-		out[name] = "sha256:" + hex.EncodeToString(sum[:])
+	for _, name := range cfg.Files {
+		sum := sha256.Sum256(cfg.Sources[name])
+		out[RelName(cfg.Dir, name)] = "sha256:" + hex.EncodeToString(sum[:])
 	}
 	return out
+}
+
+// RelName names a file relative to the folder dir, with slashes; a name
+// that cannot be made relative stays as it is.
+func RelName(dir, name string) string {
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return filepath.ToSlash(name)
+	}
+	rel, err := filepath.Rel(dir, abs)
+	if err != nil {
+		return filepath.ToSlash(name)
+	}
+	return filepath.ToSlash(rel)
 }
 
 // ReadFile reads a saved plan. It reports ok false (and no error) when

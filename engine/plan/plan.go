@@ -14,6 +14,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/cachekey"
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/engine/lang"
 	"github.com/pipe-ml/pipe/engine/pipeline"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/steps"
@@ -125,12 +126,17 @@ func Make(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics) {
 	p := opts.Pipeline
 	plan := &Plan{Pipeline: p, Targets: opts.Targets, Replace: opts.Replace}
 	var diags hcl.Diagnostics
+	all := addrStrings(p.Config.StepAddrs())
 	for _, a := range append(slices.Clone(opts.Targets), opts.Replace...) {
 		if _, ok := p.Config.Steps[a]; !ok {
+			detail := fmt.Sprintf("%s is not a step of this pipeline.", a)
+			if s := lang.Suggest(a.String(), all); s != "" {
+				detail += fmt.Sprintf(" Did you mean %s?", s)
+			}
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "No such step",
-				Detail:   fmt.Sprintf("%s is not a step of this pipeline. Steps: %s.", a, strings.Join(addrStrings(p.Config.StepAddrs()), ", ")),
+				Detail:   detail + fmt.Sprintf(" Steps: %s.", strings.Join(all, ", ")),
 			})
 		}
 	}
@@ -138,6 +144,15 @@ func Make(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics) {
 		return nil, diags
 	}
 	scope := InScope(p, opts.Targets)
+	for _, a := range opts.Replace {
+		if !scope[a] {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Step to replace is not targeted",
+				Detail:   fmt.Sprintf("-replace=%s has no effect: %s is neither a -target nor needed by one. Add -target=%s to run it.", a, a, a),
+			})
+		}
+	}
 	known := map[config.StepAddr]cty.Value{}
 	for _, addr := range p.Graph.Order() {
 		if !scope[addr] {
@@ -146,12 +161,18 @@ func Make(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics) {
 		ps, d := planStep(ctx, opts, p.Config.Steps[addr], known, plan)
 		diags = append(diags, d...)
 		if ps == nil {
-			return nil, diags
+			// Go on with the other steps, so that every problem is
+			// reported at once; the steps after this one see its
+			// outputs as unknown and report nothing about them.
+			ps = &Step{Addr: addr, Kind: p.Config.Steps[addr].Kind, Action: Run}
 		}
 		plan.Steps = append(plan.Steps, ps)
 		if ps.Action == Cached {
 			known[addr] = ps.Outputs
 		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
 	}
 	return plan, diags
 }
@@ -198,9 +219,14 @@ func planStep(ctx context.Context, opts Options, step *config.Step, known map[co
 
 	if !cfg.IsWhollyKnown() {
 		ps.KnownAfterApply = true
+		// The steps whose outputs it reads and that run (a depends_on
+		// alone does not make a key unknown).
 		var up []string
 		for _, dep := range p.Graph.DependsOn(step.Addr.String()) {
 			a, _ := config.ParseStepAddr(dep)
+			if e := p.Graph.Edge(step.Addr, a); e == nil || !e.Data {
+				continue
+			}
 			if s := plan.Step(a); s != nil && s.Action == Run {
 				up = append(up, dep)
 			}

@@ -2,8 +2,10 @@ package plan_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -194,5 +196,115 @@ func TestSavedPlanStale(t *testing.T) {
 	// Not a plan at all.
 	if _, ok, _ := ReadFile(filepath.Join(e.dir, "main.pipe.hcl")); ok {
 		t.Error("a pipeline file read as a plan")
+	}
+}
+
+func TestEveryStepProblemReported(t *testing.T) {
+	e := newEnv(t)
+	os.WriteFile(filepath.Join(e.dir, "main.pipe.hcl"), []byte(`
+pipeline "p" {}
+source "in" {
+  path = "data/*.txt"
+}
+source "gone" {
+  path = "missing/*.txt"
+}
+source "also_gone" {
+  path = "nowhere/*.txt"
+}
+transform "t" {
+  input      = source.gone.data
+  depends_on = [source.in]
+}
+`), 0o644)
+	p, diags := pipeline.Load(pipeline.Options{Path: e.dir, Kinds: e.kinds})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	_, diags = Make(context.Background(), Options{Pipeline: p, Store: e.store, Files: e.files})
+	var got []string
+	for _, d := range diags {
+		got = append(got, fmt.Sprintf("%d %s", d.Subject.Start.Line, d.Summary))
+	}
+	slices.Sort(got)
+	if want := []string{"10 No input files", "7 No input files"}; !slices.Equal(got, want) {
+		t.Errorf("diagnostics %v, want %v", got, want)
+	}
+
+	// A depends_on does not make a key unknown, and is not named as what
+	// the key waits on.
+	os.WriteFile(filepath.Join(e.dir, "main.pipe.hcl"), []byte(`
+pipeline "p" {}
+source "in" {
+  path = "data/*.txt"
+}
+source "more" {
+  path = "data/*.txt"
+}
+transform "t" {
+  input      = source.in.data
+  depends_on = [source.more]
+}
+`), 0o644)
+	pl := e.make()
+	if got := reasons(pl.Step(transform)); !strings.Contains(got, "upstream: its inputs are known after source.in runs") {
+		t.Errorf("upstream reason: %s", got)
+	}
+}
+
+func TestTargetsAndReplaceChecked(t *testing.T) {
+	e := newEnv(t)
+	p, _ := pipeline.Load(pipeline.Options{Path: e.dir, Kinds: e.kinds})
+	_, diags := Make(context.Background(), Options{Pipeline: p, Store: e.store, Files: e.files,
+		Targets: []config.StepAddr{{Kind: "transform", Name: "tt"}}})
+	if len(diags) != 1 || diags[0].Summary != "No such step" || !strings.Contains(diags[0].Detail, "Did you mean transform.t?") {
+		t.Errorf("unknown target: %v", diags)
+	}
+	pl, diags := Make(context.Background(), Options{Pipeline: p, Store: e.store, Files: e.files,
+		Targets: []config.StepAddr{source}, Replace: []config.StepAddr{transform}})
+	if diags.HasErrors() || len(diags) != 1 || diags[0].Summary != "Step to replace is not targeted" {
+		t.Errorf("replace outside the targets: %v", diags)
+	}
+	if pl == nil || len(pl.Steps) != 1 {
+		t.Errorf("plan of the target: %+v", pl)
+	}
+}
+
+func TestSavedPlanPipelinePath(t *testing.T) {
+	e := newEnv(t)
+	file := filepath.Join(t.TempDir(), "p.plan")
+	// As given on the command line, relative to where plan ran.
+	t.Chdir(filepath.Dir(e.dir))
+	if err := e.make().Save(file, "test", filepath.Base(e.dir), e.store.URL(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	doc, _, err := ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// From any folder on this machine, the folder plan read.
+	t.Chdir(t.TempDir())
+	if got, err := doc.Saved.PipelinePath(); err != nil || got != e.dir {
+		t.Errorf("PipelinePath = %q, %v; want %s", got, err, e.dir)
+	}
+	// Pipeline files are compared by their names in the pipeline folder,
+	// whatever path loads it.
+	p, diags := pipeline.Load(pipeline.Options{Path: e.dir, Kinds: e.kinds})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	fresh, _ := Make(context.Background(), Options{Pipeline: p, Store: e.store, Files: e.files})
+	if problems := Stale(doc, fresh); len(problems) != 0 {
+		t.Errorf("the same pipeline loaded by its absolute path is stale: %v", problems)
+	}
+	// Elsewhere (another checkout), the path as given, relative to the
+	// current folder.
+	doc.Saved.AbsPath = filepath.Join(t.TempDir(), "gone")
+	if _, err := doc.Saved.PipelinePath(); err == nil || !strings.Contains(err.Error(), "Run pipe apply from the folder where pipe plan ran") {
+		t.Errorf("no pipeline anywhere: %v", err)
+	}
+	os.Mkdir(filepath.Base(e.dir), 0o755)
+	if got, err := doc.Saved.PipelinePath(); err != nil || got != filepath.Base(e.dir) {
+		t.Errorf("PipelinePath = %q, %v; want the relative path", got, err)
 	}
 }

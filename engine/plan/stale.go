@@ -13,7 +13,7 @@ import (
 // and applying it runs exactly what it says.
 func Stale(saved *Document, fresh *Plan) []string {
 	var problems []string
-	now := SourceDigests(fresh.Pipeline.Config.Sources, fresh.Pipeline.Config.Files)
+	now := SourceDigests(fresh.Pipeline.Config)
 	for _, name := range sortedKeys(saved.Saved.Sources) {
 		switch d, ok := now[name]; {
 		case !ok:

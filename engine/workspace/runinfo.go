@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -69,9 +68,9 @@ func (w *Workspace) RunRecord(ctx context.Context, trigger, pipeVersion string, 
 // and its variables' values (sensitive ones hashed).
 func (w *Workspace) ConfigDigest() string {
 	h := sha256.New()
-	src := plan.SourceDigests(w.Pipeline.Config.Sources, w.Pipeline.Config.Files)
+	src := plan.SourceDigests(w.Pipeline.Config)
 	for _, name := range sortedKeys(src) {
-		fmt.Fprintf(h, "file %s %s\n", relName(w.Pipeline.Config.Dir, name), src[name])
+		fmt.Fprintf(h, "file %s %s\n", name, src[name])
 	}
 	for _, name := range sortedKeys(w.Pipeline.Vars) {
 		enc, err := cachekey.Encode(w.Pipeline.Vars[name])
@@ -81,17 +80,6 @@ func (w *Workspace) ConfigDigest() string {
 		fmt.Fprintf(h, "var %s %s %s %s\n", name, enc.Type, enc.Value, enc.SensitiveSHA256)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
-
-// relName names a pipeline file relative to the pipeline folder, so the
-// digest does not depend on where pipe was run from.
-func relName(dir, name string) string {
-	if abs, err := filepath.Abs(name); err == nil {
-		if rel, err := filepath.Rel(dir, abs); err == nil {
-			return filepath.ToSlash(rel)
-		}
-	}
-	return name
 }
 
 func sortedKeys[V any](m map[string]V) []string {
