@@ -54,6 +54,13 @@
 // 1e-12); the order of Data.Rows does not matter at all. Across CPU
 // architectures math.Exp and math.Log1p may differ in the last bit.
 //
+// A pass of one fit is bound by memory: bringing a row in costs more than
+// its arithmetic. Fits that run at once on sets of the same matrix (the
+// folds and candidates of a search) can share their passes through a
+// [Batch]: one sweep reads each row once for every fit whose set holds
+// it, and each fit's chunks are summed exactly as they would be alone, so
+// sharing never changes a result.
+//
 // Memory: besides X, a fit allocates O(d) per 256-row chunk and O(n) for a
 // subset's sorted rows: about 2 MB for 100k × 584. For l1 and elasticnet
 // add the Hessian sample's active columns packed as float32 (at most

@@ -30,6 +30,10 @@ type Settings struct {
 	Scaling *Scaling
 	// Progress, if not nil, is called after every iteration.
 	Progress func(Progress)
+	// Batch, if not nil, runs the fit's passes over the data together
+	// with those of the other fits running at once in the same Batch,
+	// whose matrix must be data's X. It never changes the result.
+	Batch *Batch
 }
 
 // Progress describes one iteration, for [Settings.Progress].
@@ -185,11 +189,10 @@ func Fit(ctx context.Context, data *Data, params Params, s *Settings) (*Result, 
 		return nil, fmt.Errorf("logreg: class_weight %s gives a class zero weight: training needs weight on both classes", params.ClassWeight)
 	}
 
-	workers := s.Parallelism
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	if s.Batch != nil && !s.Batch.holds(data) {
+		return nil, errors.New("logreg: Settings.Batch is over another matrix than the data's")
 	}
-	e := newEvaluator(data, cw, workers)
+	e := newEvaluator(data, cw, workersOr(s.Parallelism))
 	res := &Result{ClassWeights: cw}
 	if params.Standardize {
 		if sc := s.Scaling; sc != nil {
@@ -218,7 +221,14 @@ func Fit(ctx context.Context, data *Data, params Params, s *Settings) (*Result, 
 	if p.lambda1 > 0 {
 		solve = p.solveNewton
 	}
+	if s.Batch != nil {
+		e.batch = s.Batch
+		s.Batch.join()
+	}
 	sol, err := solve(ctx, theta0, params.Tol, params.MaxIter, s.Progress)
+	if s.Batch != nil {
+		s.Batch.leave()
+	}
 	switch {
 	case errors.Is(err, errNotFinite):
 		return nil, data.nonFinite()
@@ -239,6 +249,15 @@ func Fit(ctx context.Context, data *Data, params Params, s *Settings) (*Result, 
 	res.Objective = params.objective(res.Coef, sol.loss)
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// workersOr returns parallelism, or runtime.GOMAXPROCS(0) when it is not
+// positive.
+func workersOr(parallelism int) int {
+	if parallelism <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return parallelism
 }
 
 // objective returns the objective of p at coefficients w with data term

@@ -35,6 +35,10 @@ type evaluator struct {
 	std  []float64
 
 	workers int
+	// batch, when not nil, runs the passes (see [Batch]); blockChunk is
+	// set by it.
+	batch      *Batch
+	blockChunk []int32
 
 	// Per-chunk partial sums and the folded coefficients, reused by every
 	// pass.
@@ -81,7 +85,11 @@ func (e *evaluator) row(p int) int {
 // lossGrad returns L(w, b) and stores ∂L/∂w in gw, returning ∂L/∂b too.
 func (e *evaluator) lossGrad(w []float64, b float64, gw []float64) (loss, gb float64) {
 	_, bEff := e.fold(w, b)
-	e.parallel(func(c int) { e.lossGradChunk(c, bEff) })
+	if e.batch != nil {
+		e.batch.pass(e, bEff)
+	} else {
+		e.parallel(func(c int) { e.lossGradChunk(c, bEff) })
+	}
 
 	clear(gw)
 	for c := range e.chunks {

@@ -10,8 +10,9 @@ import (
 	"runtime/metrics"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 
 	"github.com/pipe-ml/pipe/steps/logreg"
 )
@@ -36,8 +37,9 @@ type Problem struct {
 // Settings tune how a cross-validation runs, not what it finds. A nil
 // *Settings means the defaults.
 type Settings struct {
-	// Parallelism is how many goroutines may be busy at once; 0 means
-	// runtime.GOMAXPROCS(0). It never changes the result.
+	// Parallelism is how many goroutines a shared pass over the data
+	// uses, and the cores the fits' other work is divided between; 0
+	// means runtime.GOMAXPROCS(0). It never changes the result.
 	Parallelism int
 	// ColdStart fits every candidate from zero coefficients instead of
 	// warm-starting it from the candidate before it on its C path (see
@@ -115,15 +117,19 @@ type FoldFit struct {
 // the optimum only a little from a smaller one's). Paths are fixed by the
 // candidates alone, so they never depend on timing or Parallelism.
 //
-// Parallelism: the paths of all folds are independent tasks, run longest
-// first on up to Settings.Parallelism goroutines, each fit with a share of
-// them (all of them once fewer paths remain). Folds share Problem.Data's
-// features through logreg.Data.Rows: nothing is copied, and each running
-// fit holds only its own O(d) state (and, for l1 and elasticnet, its
-// Hessian sample). The number of fits run at once is bounded to keep
-// their state within an eighth of the feature matrix, and a garbage
-// collection runs whenever the fits have allocated half that much since
-// the last, so that memory stays within about 1.2 times the matrix.
+// Parallelism: the paths of all folds are independent tasks, started
+// longest first, all at once as far as the memory bound allows. Folds
+// share Problem.Data's features through logreg.Data.Rows: nothing is
+// copied, and each running fit holds only its own O(d) state (and, for l1
+// and elasticnet, its Hessian sample). The fits running at once share
+// their passes over the matrix through a logreg.Batch: one sweep on
+// Settings.Parallelism goroutines reads each row once for all of them,
+// which is what makes a search cheaper than its fits one by one (a pass
+// is bound by memory, not arithmetic). Their other work (Hessian samples,
+// scoring) is spread over the same number of cores. The tasks started at
+// once keep their state within an eighth of the feature matrix, and a
+// garbage collection runs whenever the fits have allocated half that much
+// since the last, so that memory stays within about 1.2 times the matrix.
 //
 // Every fit, and therefore the result, is the same whatever the
 // Parallelism. Fit errors name the trial and fold.
@@ -156,18 +162,22 @@ func CrossValidate(ctx context.Context, p *Problem, s *Settings) (*Result, error
 	}
 
 	type task struct {
-		fold int
-		path []int // distinct candidates, in fitting order
-		cost float64
+		fold   int
+		path   []int // distinct candidates, in fitting order
+		cost   float64
+		memory int64 // the state of one of its fits, in bytes
 	}
+	budget := memoryBudget(p.Data)
 	var tasks []task
 	for f := range k {
 		for _, path := range paths {
 			t := task{fold: f, path: path}
 			for _, u := range path {
 				t.cost += fitCost(distinct[u])
+				t.memory = max(t.memory, fitMemory(p.Data, distinct[u]))
 			}
 			t.cost *= float64(folds[f].train.Len())
+			t.memory = min(t.memory, budget)
 			tasks = append(tasks, t)
 		}
 	}
@@ -175,8 +185,16 @@ func CrossValidate(ctx context.Context, p *Problem, s *Settings) (*Result, error
 	// not change any result.
 	slices.SortStableFunc(tasks, func(a, b task) int { return cmp.Compare(b.cost, a.cost) })
 
-	workers := min(par, len(tasks), maxConcurrentFits(p.Data, distinct))
-	gc := newCollector(memoryBudget(p.Data) / 2)
+	// Tasks start in that order as long as their fits' state fits in the
+	// memory budget, all of them at once when it allows: their fits share
+	// each pass over the matrix through the batch, so the more run at
+	// once, the fewer reads of the matrix.
+	batch, err := logreg.NewBatch(p.Data, par)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	mem := semaphore.NewWeighted(budget)
+	gc := newCollector(budget / 2)
 	fits := make([][]FoldFit, len(distinct))
 	for u := range fits {
 		fits[u] = make([]FoldFit, k)
@@ -187,49 +205,48 @@ func CrossValidate(ctx context.Context, p *Problem, s *Settings) (*Result, error
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		next, running atomic.Int64
-		mu            sync.Mutex // guards done, failures and Progress
-		done          int
-		failures      []taskError
-		wg            sync.WaitGroup
+		mu       sync.Mutex // guards done, failures and Progress
+		done     int
+		failures []taskError
+		wg       sync.WaitGroup
 	)
-	for range workers {
+	for _, t := range tasks {
+		// Acquire in task order, so that the longest start first.
+		if err := mem.Acquire(ctx, t.memory); err != nil {
+			break
+		}
 		wg.Go(func() {
-			for {
-				ti := int(next.Add(1) - 1)
-				if ti >= len(tasks) || ctx.Err() != nil {
+			defer mem.Release(t.memory)
+			fd := &folds[t.fold]
+			var init *logreg.Result
+			prev := -1
+			for _, u := range t.path {
+				if ctx.Err() != nil {
 					return
 				}
-				t := tasks[ti]
-				running.Add(1)
-				fd := &folds[t.fold]
-				var init *logreg.Result
-				prev := -1
-				for _, u := range t.path {
-					fitPar := max(1, par/int(running.Load()))
-					ff, res, err := fitAndScore(ctx, p.Metric, fd, distinct[u], init, fitPar)
-					if err != nil {
-						mu.Lock()
-						failures = append(failures, taskError{trial: firstOf(of, u), fold: t.fold, params: distinct[u], err: err})
-						mu.Unlock()
-						cancel()
-						break
-					}
-					ff.WarmStart = -1
-					if prev >= 0 {
-						ff.WarmStart = firstOf(of, prev)
-					}
-					fits[u][t.fold] = ff
-					init, prev = res, u
-					gc.afterFit()
+				// A fit's own work (a Hessian sample) runs while the
+				// others wait for its next pass: it may use every core.
+				ff, res, err := fitAndScore(ctx, p.Metric, fd, distinct[u], init, par, batch)
+				if err != nil {
 					mu.Lock()
-					done++
-					if s.Progress != nil {
-						s.Progress(done, total)
-					}
+					failures = append(failures, taskError{trial: firstOf(of, u), fold: t.fold, params: distinct[u], err: err})
 					mu.Unlock()
+					cancel()
+					return
 				}
-				running.Add(-1)
+				ff.WarmStart = -1
+				if prev >= 0 {
+					ff.WarmStart = firstOf(of, prev)
+				}
+				fits[u][t.fold] = ff
+				init, prev = res, u
+				gc.afterFit()
+				mu.Lock()
+				done++
+				if s.Progress != nil {
+					s.Progress(done, total)
+				}
+				mu.Unlock()
 			}
 		})
 	}
@@ -309,9 +326,9 @@ func (p *Problem) newFold(f int) foldData {
 
 // fitAndScore fits params on the fold's training rows, from init's
 // solution when init is not nil, and scores the fit on the held-out rows.
-func fitAndScore(ctx context.Context, m Metric, fd *foldData, params logreg.Params, init *logreg.Result, par int) (FoldFit, *logreg.Result, error) {
+func fitAndScore(ctx context.Context, m Metric, fd *foldData, params logreg.Params, init *logreg.Result, par int, batch *logreg.Batch) (FoldFit, *logreg.Result, error) {
 	start := time.Now()
-	settings := &logreg.Settings{Parallelism: par}
+	settings := &logreg.Settings{Parallelism: par, Batch: batch}
 	if init != nil {
 		// The same rows: the standardisation, if any, is the same too.
 		settings.InitCoef, settings.InitIntercept = init.Coef, init.Intercept
@@ -428,21 +445,17 @@ func fitCost(p logreg.Params) float64 {
 	return c
 }
 
-// maxConcurrentFits bounds the fits run at once so that their state stays
-// within the memory budget (and at least one runs): per
-// fit, a partial gradient per 256-row chunk, and for l1 and elasticnet a
-// Hessian sample of max(4096, 8·(d+1)) rows and a (d+1)² Gram cache (see
+// fitMemory is the state of one fit of params on d's rows, in bytes: a
+// partial gradient per 256-row chunk, and for l1 and elasticnet a Hessian
+// sample of max(4096, 8·(d+1)) rows and a (d+1)² Gram cache (see
 // steps/logreg's package comment).
-func maxConcurrentFits(d *logreg.Data, distinct []logreg.Params) int {
+func fitMemory(d *logreg.Data, params logreg.Params) int64 {
 	dim := float64(d.D + 1)
-	perFit := 8 * dim * math.Ceil(float64(d.N)/256)
-	for _, c := range distinct {
-		if c.Penalty == logreg.L1 || c.Penalty == logreg.ElasticNet {
-			perFit += 4*dim*max(4096, 8*dim) + 8*dim*dim
-			break
-		}
+	m := 8 * dim * math.Ceil(float64(d.N)/256)
+	if params.Penalty == logreg.L1 || params.Penalty == logreg.ElasticNet {
+		m += 4*dim*max(4096, 8*dim) + 8*dim*dim
 	}
-	return max(1, int(float64(memoryBudget(d))/perFit))
+	return int64(m)
 }
 
 // memoryBudget is how much memory the search may use besides the data:

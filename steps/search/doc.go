@@ -81,8 +81,10 @@
 // views of the data (logreg.Data.Rows). On each fold, trials that differ
 // only in C are fitted in increasing order of C, each warm-started from
 // the one before, which saves passes over the data and does not change
-// the answer beyond the fits' tolerance. The paths of all folds run in
-// parallel. Every fit, and so every output, is the same whatever the
+// the answer beyond the fits' tolerance. The paths of all folds run at
+// once, as far as memory allows, and their fits share each pass over the
+// matrix (logreg.Batch): a search reads the data once per step of its
+// fits, not once per fit and step. Every fit, and so every output, is the same whatever the
 // parallelism, and the same inputs always give the same trials artifact,
 // byte for byte.
 //

@@ -1,0 +1,151 @@
+package logreg
+
+import (
+	"errors"
+	"sync"
+	"unsafe"
+)
+
+// A Batch shares passes over one feature matrix between the fits that run
+// at once on sets of its rows, such as the folds and candidates of a
+// cross-validation.
+//
+// A pass of one fit is bound by reading the matrix from memory: the
+// margins and gradient of a row cost far less than bringing the row in.
+// Fits that join a Batch (through [Settings.Batch]) hand their passes to
+// it instead of running them; once every fit in the batch is waiting for
+// one, a single sweep over the matrix computes all of them, each row read
+// from memory once for every fit whose set holds it. A fit's pass is
+// computed chunk by chunk exactly as on its own (each of its 256-row
+// chunks summed in order by one goroutine, the chunk sums added in chunk
+// order), so its result is the same bits whichever fits share its passes,
+// and the same as without a Batch.
+//
+// A Batch is safe for concurrent use by the fits that join it. While a
+// sweep runs, the fits in it wait; the fit that completed the batch runs
+// the sweep on Parallelism goroutines.
+type Batch struct {
+	x       []float32
+	d       int
+	blocks  int // blocks of chunkRows rows of X
+	workers int
+
+	mu      sync.Mutex
+	members int             // fits in the batch
+	waiting []*batchRequest // passes asked for since the last sweep
+}
+
+// batchRequest is one fit's pass, waiting for a sweep.
+type batchRequest struct {
+	e    *evaluator
+	bEff float64
+	done chan struct{}
+}
+
+// NewBatch returns a Batch for fits on sets of data's rows. Parallelism
+// is the number of goroutines a sweep uses; 0 means runtime.GOMAXPROCS(0).
+func NewBatch(data *Data, parallelism int) (*Batch, error) {
+	if data == nil {
+		return nil, errors.New("logreg: no data for the batch")
+	}
+	if err := data.checkShape(); err != nil {
+		return nil, err
+	}
+	return &Batch{
+		x:       data.X,
+		d:       data.D,
+		blocks:  (data.N + chunkRows - 1) / chunkRows,
+		workers: workersOr(parallelism),
+	}, nil
+}
+
+// holds reports whether data's features are the batch's matrix.
+func (b *Batch) holds(data *Data) bool {
+	return data.D == b.d && len(data.X) == len(b.x) &&
+		(len(b.x) == 0 || unsafe.SliceData(data.X) == unsafe.SliceData(b.x))
+}
+
+// join adds a fit to the batch: sweeps wait for its passes from now on.
+func (b *Batch) join() {
+	b.mu.Lock()
+	b.members++
+	b.mu.Unlock()
+}
+
+// leave removes a fit from the batch; if the fits left are all waiting,
+// it runs their sweep.
+func (b *Batch) leave() {
+	b.mu.Lock()
+	b.members--
+	reqs := b.takeIfComplete()
+	b.mu.Unlock()
+	if reqs != nil {
+		b.sweep(reqs, nil)
+	}
+}
+
+// pass computes e's chunk sums for the folded intercept bEff (e.wEff
+// holds the folded coefficients), sharing a sweep with the other fits.
+func (b *Batch) pass(e *evaluator, bEff float64) {
+	req := &batchRequest{e: e, bEff: bEff, done: make(chan struct{})}
+	b.mu.Lock()
+	b.waiting = append(b.waiting, req)
+	reqs := b.takeIfComplete()
+	b.mu.Unlock()
+	if reqs == nil {
+		<-req.done
+		return
+	}
+	b.sweep(reqs, req)
+}
+
+// takeIfComplete returns the waiting requests and empties the queue when
+// every member is waiting; the caller holds b.mu.
+func (b *Batch) takeIfComplete() []*batchRequest {
+	if len(b.waiting) == 0 || len(b.waiting) < b.members {
+		return nil
+	}
+	reqs := b.waiting
+	b.waiting = nil
+	return reqs
+}
+
+// sweep runs the passes of reqs in one sweep over the matrix and wakes
+// every request but own, whose goroutine is the caller.
+func (b *Batch) sweep(reqs []*batchRequest, own *batchRequest) {
+	for _, r := range reqs {
+		r.e.chunkBlocks(b.blocks)
+	}
+	parallelFor(b.workers, b.blocks, func(blk int) {
+		for _, r := range reqs {
+			for c := r.e.blockChunk[blk]; c < r.e.blockChunk[blk+1]; c++ {
+				r.e.lossGradChunk(int(c), r.bEff)
+			}
+		}
+	})
+	for _, r := range reqs {
+		if r != own {
+			close(r.done)
+		}
+	}
+}
+
+// chunkBlocks sets e.blockChunk, once: the chunks of e whose first row
+// lies in block blk of X (rows blk·chunkRows up to the next block) are
+// blockChunk[blk] up to blockChunk[blk+1]. A chunk is swept with the
+// block where it starts, so each is summed by one goroutine, in order.
+func (e *evaluator) chunkBlocks(blocks int) {
+	if e.blockChunk != nil {
+		return
+	}
+	bc := make([]int32, blocks+1)
+	c := 0
+	for blk := range blocks {
+		bc[blk] = int32(c)
+		for c < e.chunks && e.row(c*chunkRows) < (blk+1)*chunkRows {
+			c++
+		}
+	}
+	bc[blocks] = int32(e.chunks)
+	e.blockChunk = bc
+}
