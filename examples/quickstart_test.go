@@ -43,14 +43,18 @@ func TestQuickstart(t *testing.T) {
 		t.Errorf("holdout f1 %q", r.stdout)
 	}
 	r = run(t, dir, nil, "models", "show", "privacy-intent").want(t, 0)
-	if !strings.Contains(r.stdout, "champion") {
+	if !strings.Contains(r.stdout, "champion") || !strings.HasPrefix(r.stdout, "Model privacy-intent: 1 version, ") {
 		t.Errorf("models show:\n%s", r.stdout)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "models", "privacy-intent", "v1", "model.json")); err != nil {
 		t.Errorf("published model: %v", err)
 	}
 	r = run(t, dir, nil, "lineage", "privacy-intent@champion").want(t, 0)
-	if !strings.Contains(r.stdout, "data/corpus.parquet") {
+	if !strings.Contains(r.stdout, "used path: data/corpus.parquet sha256:") {
 		t.Errorf("lineage does not reach the input file:\n%s", r.stdout)
+	}
+	// The search that chose the params: the params, and its trials table.
+	if !regexp.MustCompile(`input search\.lr\.best from: search\.lr \(search/1\) ran[^\n]*\n[^\n]*config: [^\n]*\n[^\n]*outputs: \{"best":\{"C":[^\n]*\n[^\n]*produced trials: sha256:[0-9a-f]{12} \(trials, `).MatchString(r.stdout) {
+		t.Errorf("lineage does not show the search's chosen params and trials:\n%s", r.stdout)
 	}
 }
