@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -167,4 +169,104 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+func TestPlanAndApplyFlags(t *testing.T) {
+	dir := copyDir(t, "testdata/pipelines/ok")
+
+	// -detailed-exitcode: 1 on error, whatever would run.
+	pipe(t, "testdata/pipelines", nil, "plan", "-detailed-exitcode", "broken").expect(t, 1)
+	r := pipe(t, dir, nil, "plan", "-target=transform.shuot").expect(t, 1)
+	if !strings.Contains(r.stderr, "Did you mean transform.shout?") {
+		t.Errorf("unknown target:\n%s", r.stderr)
+	}
+	r = pipe(t, dir, nil, "plan", "-replace=shout").expect(t, 1)
+	if !strings.Contains(r.stderr, `-replace=shout: "shout" is not a step address`) || !strings.Contains(r.stderr, "Try: ") {
+		t.Errorf("bad address:\n%s", r.stderr)
+	}
+
+	// apply -json: one JSON document per line, the plan first and the
+	// summary last, a started and a finished event for every step.
+	r = pipe(t, dir, nil, "apply", "-json", "-parallelism=2").expect(t, 0)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	var types []string
+	started, finished := map[string]bool{}, map[string]string{}
+	for _, l := range lines {
+		var e struct{ Type, Step, Status string }
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("not NDJSON: %v\n%s", err, r.stdout)
+		}
+		types = append(types, e.Type)
+		switch e.Type {
+		case "step_started":
+			started[e.Step] = true
+		case "step_finished":
+			finished[e.Step] = e.Status
+		}
+	}
+	if types[0] != "plan" || types[len(types)-1] != "summary" || len(started) != 4 || len(finished) != 4 || finished["combine.both"] != "ran" {
+		t.Errorf("apply -json events %v, started %v, finished %v", types, started, finished)
+	}
+
+	// Failures in -json are diagnostics events with the step's location.
+	editFile(t, filepath.Join(dir, "main.pipe.hcl"), "factor = var.factor", "factor = var.factor\n  fail   = true")
+	r = pipe(t, dir, nil, "apply", "-json").expect(t, 1)
+	if !strings.Contains(r.stdout, `"type":"diagnostic"`) || !strings.Contains(r.stdout, `"summary":"Step transform.shout failed"`) || !strings.Contains(r.stdout, `"status":"failed"`) {
+		t.Errorf("apply -json failure:\n%s", r.stdout)
+	}
+}
+
+// pipe output reads what ran: it needs no value for a required variable.
+func TestOutputNeedsNoVariables(t *testing.T) {
+	dir := copyDir(t, "testdata/pipelines/ok")
+	os.WriteFile(filepath.Join(dir, "vars.pipe.hcl"), []byte("variable \"run_name\" {\n  type = string\n}\n"), 0o644)
+	pipe(t, dir, nil, "apply").expect(t, 1)
+	pipe(t, dir, nil, "apply", "-var", "run_name=x").expect(t, 0)
+	r := pipe(t, dir, nil, "output", "source.corpus.lines").expect(t, 0)
+	if r.stdout != "3\n" {
+		t.Errorf("output: %q", r.stdout)
+	}
+}
+
+// A saved plan applies from another folder, and the state can live away
+// from a read-only pipeline folder (a ConfigMap mount).
+func TestSavedPlanElsewhereAndStateDir(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "pipelines")
+	os.Rename(copyDir(t, "testdata/pipelines/ok"), dir)
+	state := filepath.Join(t.TempDir(), "state")
+	env := []string{"PIPE_STATE_DIR=" + state}
+	before := listFiles(t, dir)
+
+	pipe(t, root, env, "plan", "-out=nightly.plan", "pipelines").expect(t, 0)
+	// From the pipeline folder itself (as with -chdir), the plan still
+	// finds its pipeline.
+	r := pipe(t, dir, env, "apply", "-no-color", filepath.Join(root, "nightly.plan")).expect(t, 0)
+	if !strings.Contains(r.stdout, "Apply complete: 4 ran, 0 cached") {
+		t.Errorf("apply of the saved plan:\n%s", r.stdout)
+	}
+	if after := listFiles(t, dir); !slices.Equal(before, after) {
+		t.Errorf("pipe wrote into the pipeline folder with PIPE_STATE_DIR set:\n%v\n%v", before, after)
+	}
+	for _, p := range []string{"store", "registry.db"} {
+		if _, err := os.Stat(filepath.Join(state, p)); err != nil {
+			t.Errorf("state folder: %v", err)
+		}
+	}
+	r = pipe(t, dir, env, "plan", "-detailed-exitcode").expect(t, 0)
+	if !strings.Contains(r.stdout, "Plan: 0 to run, 4 cached.") {
+		t.Errorf("plan after apply:\n%s", r.stdout)
+	}
+}
+
+func listFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
 }

@@ -54,7 +54,9 @@ type outputJSON struct {
 func (cmd *outputCmd) Run(ctx context.Context, c *cli, args []string) error {
 	fs := flag.NewFlagSet("output", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "")
-	var wf workspaceFlags
+	// The outputs of what ran do not depend on variables: a required
+	// one needs no value here (unless the store's location uses it).
+	wf := workspaceFlags{allowMissingVars: true}
 	wf.register(fs)
 	args, err := c.parseFlags(fs, cmd.Usage(), args)
 	if err != nil {

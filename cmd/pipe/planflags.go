@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -24,6 +25,9 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 type workspaceFlags struct {
 	vars                      varFlags
 	store, stateDir, registry string
+	// allowMissingVars leaves required variables without a value unknown,
+	// for commands that only read what ran (output).
+	allowMissingVars bool
 }
 
 func (f *workspaceFlags) register(fs *flag.FlagSet) {
@@ -53,21 +57,21 @@ func (f *stepFlags) register(fs *flag.FlagSet) {
 }
 
 func (f *stepFlags) addrs() (targets, replace []config.StepAddr, err error) {
-	parse := func(list []string) ([]config.StepAddr, error) {
+	parse := func(flag string, list []string) ([]config.StepAddr, error) {
 		var out []config.StepAddr
 		for _, s := range list {
 			a, err := config.ParseStepAddr(s)
 			if err != nil {
-				return nil, err
+				return nil, withHint(fmt.Errorf("-%s=%s: %q is not a step address", flag, s, s), "name a step as KIND.NAME, e.g. -%s=train.model; pipe graph lists them", flag)
 			}
 			out = append(out, a)
 		}
 		return out, nil
 	}
-	if targets, err = parse(f.targets); err != nil {
+	if targets, err = parse("target", f.targets); err != nil {
 		return nil, nil, err
 	}
-	replace, err = parse(f.replace)
+	replace, err = parse("replace", f.replace)
 	return targets, replace, err
 }
 
@@ -88,6 +92,8 @@ func (c *cli) openWorkspace(ctx context.Context, path string, f *workspaceFlags,
 		StateDir: f.stateDir,
 		Registry: f.registry,
 		Env:      c.env,
+
+		AllowMissingVars: f.allowMissingVars,
 	})
 	c.printLoadDiagnostics(w, diags)
 	if diags.HasErrors() {

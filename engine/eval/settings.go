@@ -15,6 +15,10 @@ import (
 type Settings struct {
 	Store    string
 	Registry string
+	// Unknown holds the settings that use a variable without a value
+	// (pipe validate leaves required variables unknown), with where they
+	// are written. engine/workspace refuses to guess their value.
+	Unknown map[string]hcl.Range
 }
 
 // EvalSettings evaluates the settings block, if any.
@@ -34,7 +38,14 @@ func EvalSettings(cfg *config.Config, scope *lang.Scope) (Settings, hcl.Diagnost
 			return ""
 		}
 		v, _ = v.Unmark()
-		if !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+		if !v.IsKnown() {
+			if s.Unknown == nil {
+				s.Unknown = map[string]hcl.Range{}
+			}
+			s.Unknown[name] = expr.Range()
+			return ""
+		}
+		if v.IsNull() || v.Type() != cty.String {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid setting",

@@ -97,11 +97,21 @@ func Load(opts Options) (*Workspace, hcl.Diagnostics) {
 	default:
 		w.StateDir = filepath.Join(dir, DefaultStateDir)
 	}
+	unknown := func(name string) hcl.Diagnostics {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Setting not known",
+			Detail:   fmt.Sprintf("settings.%s uses a variable that has no value. Give it one with -var, -var-file or PIPE_VAR_NAME.", name),
+			Subject:  p.Settings.Unknown[name].Ptr(),
+		}}
+	}
 	switch {
 	case opts.Store != "":
 		w.StoreURL = absURL(opts.Store, abs)
 	case Getenv(opts.Env, EnvStore) != "":
 		w.StoreURL = absURL(Getenv(opts.Env, EnvStore), abs)
+	case p.Settings.Unknown["store"] != (hcl.Range{}):
+		return w, append(diags, unknown("store")...)
 	case p.Settings.Store != "":
 		w.StoreURL = absURL(p.Settings.Store, func(s string) string { return resolveIn(dir, s) })
 	default:
@@ -112,6 +122,8 @@ func Load(opts Options) (*Workspace, hcl.Diagnostics) {
 		w.RegistryPath = abs(opts.Registry)
 	case Getenv(opts.Env, EnvRegistry) != "":
 		w.RegistryPath = abs(Getenv(opts.Env, EnvRegistry))
+	case !moved && p.Settings.Unknown["registry"] != (hcl.Range{}):
+		return w, append(diags, unknown("registry")...)
 	case moved || p.Settings.Registry == "":
 		w.RegistryPath = filepath.Join(w.StateDir, "registry.db")
 	default:

@@ -1,0 +1,99 @@
+package workspace
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/engine/testkinds"
+)
+
+func TestLocations(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	write := func(dir, src string) string {
+		t.Helper()
+		p := filepath.Join(root, dir)
+		os.MkdirAll(p, 0o755)
+		if err := os.WriteFile(filepath.Join(p, "main.pipe.hcl"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	plain := write("plain", `source "a" { path = "x" }`)
+	set := write("set", `
+settings {
+  store    = "stores/${var.bucket}"
+  registry = "db/reg.db"
+}
+variable "bucket" {
+  default = "main"
+}
+source "a" { path = "x" }
+`)
+	for _, c := range []struct {
+		name                     string
+		path                     string
+		opts                     Options
+		store, state, registryAt string
+	}{
+		{name: "defaults beside the pipeline", path: "plain",
+			store: "file://" + plain + "/.pipe/store", state: plain + "/.pipe", registryAt: plain + "/.pipe/registry.db"},
+		{name: "settings, relative to the pipeline folder", path: "set",
+			store: "file://" + set + "/stores/main", state: set + "/.pipe", registryAt: set + "/db/reg.db"},
+		{name: "a variable in settings", path: "set", opts: Options{Env: []string{"PIPE_VAR_bucket=other"}},
+			store: "file://" + set + "/stores/other", state: set + "/.pipe", registryAt: set + "/db/reg.db"},
+		{name: "PIPE_STATE_DIR moves all local state, the registry included", path: "plain", opts: Options{Env: []string{"PIPE_STATE_DIR=/var/pipe"}},
+			store: "file:///var/pipe/store", state: "/var/pipe", registryAt: "/var/pipe/registry.db"},
+		{name: "PIPE_STATE_DIR leaves a store in settings where it is", path: "set", opts: Options{Env: []string{"PIPE_STATE_DIR=/var/pipe"}},
+			store: "file://" + set + "/stores/main", state: "/var/pipe", registryAt: "/var/pipe/registry.db"},
+		{name: "environment over settings", path: "set", opts: Options{Env: []string{"PIPE_STORE=gs://b/p", "PIPE_REGISTRY=r.db"}},
+			store: "gs://b/p", state: set + "/.pipe", registryAt: root + "/r.db"},
+		{name: "flags over environment, relative to the working directory", path: "set",
+			opts:  Options{Store: "s", StateDir: "st", Registry: "x.db", Env: []string{"PIPE_STORE=gs://b/p", "PIPE_STATE_DIR=/var/pipe", "PIPE_REGISTRY=r.db"}},
+			store: "file://" + root + "/s", state: root + "/st", registryAt: root + "/x.db"},
+		{name: "a store URL passes as it is", path: "plain", opts: Options{Store: "mem://"},
+			store: "mem://", state: plain + "/.pipe", registryAt: plain + "/.pipe/registry.db"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.opts.Path, c.opts.Kinds = c.path, testkinds.Registry(nil)
+			c.opts.Vars = eval.VarInputs{Env: c.opts.Env}
+			w, diags := Load(c.opts)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if w.StoreURL != c.store || w.StateDir != c.state || w.RegistryPath != c.registryAt {
+				t.Errorf("store %s, state %s, registry %s\nwant  %s, %s, %s", w.StoreURL, w.StateDir, w.RegistryPath, c.store, c.state, c.registryAt)
+			}
+		})
+	}
+}
+
+// A setting that uses a variable without a value (pipe output and pipe
+// validate leave required variables unknown) is not guessed.
+func TestUnknownSetting(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.pipe.hcl"), []byte(`
+settings {
+  store = "gs://${var.bucket}/pipe"
+}
+variable "bucket" {
+  type = string
+}
+source "a" { path = "x" }
+`), 0o644)
+	_, diags := Load(Options{Path: dir, Kinds: testkinds.Registry(nil), AllowMissingVars: true})
+	if len(diags) != 1 || diags[0].Summary != "Setting not known" || diags[0].Subject == nil || diags[0].Subject.Start.Line != 3 || !strings.Contains(diags[0].Detail, "-var") {
+		t.Errorf("diagnostics: %v", diags)
+	}
+	w, diags := Load(Options{Path: dir, Kinds: testkinds.Registry(nil), AllowMissingVars: true, Store: "mem://"})
+	if diags.HasErrors() || w.StoreURL != "mem://" {
+		t.Errorf("-store given: %v %v", w.StoreURL, diags)
+	}
+	w, diags = Load(Options{Path: dir, Kinds: testkinds.Registry(nil), Vars: eval.VarInputs{Args: []eval.VarArg{{Assign: "bucket=b"}}}})
+	if diags.HasErrors() || w.StoreURL != "gs://b/pipe" {
+		t.Errorf("with the variable: %v %v", w.StoreURL, diags)
+	}
+}
