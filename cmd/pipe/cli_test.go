@@ -181,6 +181,19 @@ func TestFmt(t *testing.T) {
 	root := filepath.Dir(filepath.Dir(sub))
 	pipe(t, root, nil, "fmt", "-check").expect(t, 0)
 	pipe(t, root, nil, "fmt", "-check", "-recursive").expect(t, 3)
+
+	// A JSON pipeline named explicitly is refused with a reason, not
+	// parsed as native syntax; in a folder it is left alone.
+	os.WriteFile(filepath.Join(root, "j.pipe.json"), []byte(`{"locals": {"a": 1}}`), 0o644)
+	r = pipe(t, root, nil, "fmt", "j.pipe.json").expect(t, 1)
+	if !strings.Contains(r.stderr, "j.pipe.json is JSON") {
+		t.Errorf("fmt of a JSON file:\n%s", r.stderr)
+	}
+	pipe(t, root, nil, "fmt", "-check", ".").expect(t, 0)
+	r = pipe(t, root, nil, "fmt", "missing.pipe.hcl").expect(t, 1)
+	if !strings.Contains(r.stderr, "missing.pipe.hcl") || !strings.Contains(r.stderr, "Try:") {
+		t.Errorf("fmt of a missing file:\n%s", r.stderr)
+	}
 }
 
 func TestGraph(t *testing.T) {

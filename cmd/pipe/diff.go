@@ -63,42 +63,71 @@ type diffOp struct {
 	ai, bi int // line indexes in a and b where the op applies
 }
 
+// maxDiffCells bounds the longest-common-subsequence table (8 bytes a
+// cell): beyond it, the changed middle of a file is shown as removed and
+// added whole rather than spending gigabytes on a huge file.
+const maxDiffCells = 1 << 22
+
 func diffLines(a, b []string) []diffOp {
-	n, m := len(a), len(b)
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
+	// The lines both share at the start and the end are equal context;
+	// only the middle needs the table.
+	pre := 0
+	for pre < len(a) && pre < len(b) && a[pre] == b[pre] {
+		pre++
 	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+	suf := 0
+	for suf < len(a)-pre && suf < len(b)-pre && a[len(a)-1-suf] == b[len(b)-1-suf] {
+		suf++
+	}
+	if pre == len(a) && pre == len(b) {
+		return nil
+	}
+	var ops []diffOp
+	for k := 0; k < pre; k++ {
+		ops = append(ops, diffOp{' ', a[k], k, k})
+	}
+	x, y := a[pre:len(a)-suf], b[pre:len(b)-suf]
+	n, m := len(x), len(y)
+	if int64(n+1)*int64(m+1) > maxDiffCells {
+		for k, line := range x {
+			ops = append(ops, diffOp{'-', line, pre + k, pre})
+		}
+		for k, line := range y {
+			ops = append(ops, diffOp{'+', line, pre + n, pre + k})
+		}
+	} else {
+		lcs := make([][]int, n+1)
+		for i := range lcs {
+			lcs[i] = make([]int, m+1)
+		}
+		for i := n - 1; i >= 0; i-- {
+			for j := m - 1; j >= 0; j-- {
+				if x[i] == y[j] {
+					lcs[i][j] = lcs[i+1][j+1] + 1
+				} else {
+					lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+				}
+			}
+		}
+		i, j := 0, 0
+		for i < n || j < m {
+			switch {
+			case i < n && j < m && x[i] == y[j]:
+				ops = append(ops, diffOp{' ', x[i], pre + i, pre + j})
+				i++
+				j++
+			case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
+				ops = append(ops, diffOp{'-', x[i], pre + i, pre + j})
+				i++
+			default:
+				ops = append(ops, diffOp{'+', y[j], pre + i, pre + j})
+				j++
 			}
 		}
 	}
-	var ops []diffOp
-	changed := false
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && a[i] == b[j]:
-			ops = append(ops, diffOp{' ', a[i], i, j})
-			i++
-			j++
-		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
-			ops = append(ops, diffOp{'-', a[i], i, j})
-			i++
-			changed = true
-		default:
-			ops = append(ops, diffOp{'+', b[j], i, j})
-			j++
-			changed = true
-		}
-	}
-	if !changed {
-		return nil
+	for k := 0; k < suf; k++ {
+		ai, bi := len(a)-suf+k, len(b)-suf+k
+		ops = append(ops, diffOp{' ', a[ai], ai, bi})
 	}
 	return ops
 }

@@ -104,7 +104,7 @@ func (cmd *fmtCmd) Run(ctx context.Context, c *cli, args []string) error {
 		}
 		files, err := fmtFiles(arg, o.recursive)
 		if err != nil {
-			return withHint(err, "give files or folders that exist")
+			return withHint(err, "give *.pipe.hcl files or folders that exist")
 		}
 		for _, name := range files {
 			src, err := os.ReadFile(name)
@@ -157,6 +157,9 @@ func fmtFiles(path string, recursive bool) ([]string, error) {
 		return nil, err
 	}
 	if !info.IsDir() {
+		if strings.HasSuffix(path, ".json") {
+			return nil, fmt.Errorf("%s is JSON: pipe fmt formats the native syntax of *.pipe.hcl files and variable files", path)
+		}
 		return []string{path}, nil
 	}
 	var files []string
