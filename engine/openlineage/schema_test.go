@@ -71,6 +71,9 @@ func checkRunEvent(raw []byte) []string {
 			}
 			checkURI(where+".facets."+name+"._producer", fm["_producer"])
 			checkURI(where+".facets."+name+"._schemaURL", fm["_schemaURL"])
+			for _, p := range checkFacet(name, fm) {
+				bad("%s.facets.%s: %s", where, name, p)
+			}
 		}
 	}
 	if run, ok := ev["run"].(map[string]any); !ok {
@@ -118,6 +121,108 @@ func checkRunEvent(raw []byte) []string {
 	return probs
 }
 
+// standardFacets are the OpenLineage facets pipe sends, by the name they
+// go under: the definition their _schemaURL must point at, and the
+// properties that definition requires, as JSON paths with their types.
+var standardFacets = map[string]struct {
+	def      string
+	required map[string]string
+}{
+	"parent":       {"ParentRunFacet", map[string]string{"run.runId": "uuid", "job.namespace": "string", "job.name": "string"}},
+	"errorMessage": {"ErrorMessageRunFacet", map[string]string{"message": "string", "programmingLanguage": "string"}},
+	"jobType":      {"JobTypeJobFacet", map[string]string{"processingType": "string", "integration": "string"}},
+	"version":      {"DatasetVersionDatasetFacet", map[string]string{"datasetVersion": "string"}},
+}
+
+// checkFacet checks one facet against its definition: a standard facet
+// against the properties its OpenLineage schema requires, one of pipe's
+// against the schema in schemas/ its _schemaURL names (required
+// properties, and the JSON type of every property it declares).
+func checkFacet(name string, f map[string]any) []string {
+	var probs []string
+	url, _ := f["_schemaURL"].(string)
+	if std, ok := standardFacets[name]; ok {
+		if !strings.HasPrefix(url, "https://openlineage.io/spec/facets/") || !strings.HasSuffix(url, "#/$defs/"+std.def) {
+			probs = append(probs, fmt.Sprintf("_schemaURL %q is not OpenLineage's %s", url, std.def))
+		}
+		for path, typ := range std.required {
+			var v any = f
+			for _, k := range strings.Split(path, ".") {
+				m, _ := v.(map[string]any)
+				v = m[k]
+			}
+			switch s, ok := v.(string); {
+			case !ok || s == "":
+				probs = append(probs, fmt.Sprintf("required %s is not a non-empty string", path))
+			case typ == "uuid" && !uuidRE.MatchString(s):
+				probs = append(probs, fmt.Sprintf("%s %q is not a uuid", path, s))
+			}
+		}
+		return probs
+	}
+	file, def, ok := strings.Cut(strings.TrimPrefix(url, pipeSchemaURLBase), "#/$defs/")
+	if !strings.HasPrefix(url, pipeSchemaURLBase) || !ok {
+		return []string{fmt.Sprintf("_schemaURL %q is neither an OpenLineage facet pipe knows nor one of pipe's", url)}
+	}
+	b, err := os.ReadFile(filepath.Join("schemas", file))
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var doc struct {
+		Defs map[string]struct {
+			AllOf []struct {
+				Properties map[string]struct {
+					Type string `json:"type"`
+				} `json:"properties"`
+				Required []string `json:"required"`
+			} `json:"allOf"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return []string{file + ": " + err.Error()}
+	}
+	d, ok := doc.Defs[def]
+	if !ok {
+		return []string{fmt.Sprintf("%s has no definition %s", file, def)}
+	}
+	for _, part := range d.AllOf {
+		for _, req := range part.Required {
+			if _, ok := f[req]; !ok {
+				probs = append(probs, "required "+req+" is missing")
+			}
+		}
+		for prop, p := range part.Properties {
+			v, ok := f[prop]
+			if !ok || v == nil {
+				continue
+			}
+			if got := jsonType(v); got != p.Type && !(p.Type == "number" && got == "integer") && p.Type != "" {
+				probs = append(probs, fmt.Sprintf("%s is a JSON %s, the schema says %s", prop, got, p.Type))
+			}
+		}
+	}
+	return probs
+}
+
+func jsonType(v any) string {
+	switch x := v.(type) {
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case float64:
+		if x == float64(int64(x)) {
+			return "integer"
+		}
+		return "number"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return "null"
+}
+
 func TestCheckRunEventCatchesMistakes(t *testing.T) {
 	good := `{"eventType":"START","eventTime":"2025-03-01T02:00:00.000Z","run":{"runId":"2ed6657d-e927-568b-95e1-2665a8aea6a2"},
 		"job":{"namespace":"pipe","name":"p.train.model"},"inputs":[{"namespace":"file","name":"/d/a.csv"}],"outputs":[],
@@ -133,6 +238,14 @@ func TestCheckRunEventCatchesMistakes(t *testing.T) {
 		{`"producer":"https://github.com/pipe-ml/pipe"`, `"producer":"pipe"`},
 		{`"name":"/d/a.csv"`, `"name":""`},
 		{`"runId":"2ed6657d-e927-568b-95e1-2665a8aea6a2"}`, `"runId":"2ed6657d-e927-568b-95e1-2665a8aea6a2","facets":{"x":{"_producer":"p"}}}`},
+		// Facets: a parent without its job, an error without its message,
+		// one of pipe's facets without a required property or with a
+		// property of the wrong type.
+		{`"runId":"2ed6657d-e927-568b-95e1-2665a8aea6a2"}`, `"runId":"2ed6657d-e927-568b-95e1-2665a8aea6a2","facets":{"parent":{"_producer":"https://p","_schemaURL":"` + parentSchemaURL + `","run":{"runId":"2ed6657d-e927-568b-95e1-2665a8aea6a2"}}}}`},
+		{`"runId":"2ed6657d-e927-568b-95e1-2665a8aea6a2"}`, `"runId":"2ed6657d-e927-568b-95e1-2665a8aea6a2","facets":{"errorMessage":{"_producer":"https://p","_schemaURL":"` + errorSchemaURL + `","programmingLanguage":"go"}}}`},
+		{`"runId":"2ed6657d-e927-568b-95e1-2665a8aea6a2"}`, `"runId":"2ed6657d-e927-568b-95e1-2665a8aea6a2","facets":{"pipe_execution":{"_producer":"https://p","_schemaURL":"` + pipeSchemaURL("PipeExecutionRunFacet.json", "PipeExecutionRunFacet") + `","step":"a.b","kind":"a"}}}`},
+		{`"runId":"2ed6657d-e927-568b-95e1-2665a8aea6a2"}`, `"runId":"2ed6657d-e927-568b-95e1-2665a8aea6a2","facets":{"pipe_execution":{"_producer":"https://p","_schemaURL":"` + pipeSchemaURL("PipeExecutionRunFacet.json", "PipeExecutionRunFacet") + `","step":"a.b","kind":"a","status":"ran","executionId":"7"}}}`},
+		{`"name":"/d/a.csv"}`, `"name":"/d/a.csv","facets":{"version":{"_producer":"https://p","_schemaURL":"` + versionSchemaURL + `"}}}`},
 	} {
 		broken := strings.Replace(good, c.old, c.new, 1)
 		if p := checkRunEvent([]byte(broken)); len(p) == 0 {
