@@ -78,6 +78,17 @@ fuzz:
 		done; \
 	done
 
+# make bench's data and Python; BENCH_ROWS=20000 for a quicker run,
+# BENCH_ONLY=train,search,load to pick cases.
+BENCH_ROWS   ?= 100000
+BENCH_DIM    ?= 584
+BENCH_ONLY   ?= train,search,load
+BENCH_PYTHON ?= /usr/bin/python3
+
+## bench: pipe beside scikit-learn and pandas on the same generated data, one table (minutes; installs nothing).
+bench:
+	$(GO) run ./steps/internal/benchtable -go "$(GO)" -rows $(BENCH_ROWS) -dim $(BENCH_DIM) -only $(BENCH_ONLY) -python "$(BENCH_PYTHON)"
+
 ## image: the container image (see docs/deployment.md; IMAGE=... to name it).
 image:
 	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) .
