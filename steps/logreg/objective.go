@@ -137,12 +137,12 @@ func (e *evaluator) lossGradChunk(c int, bEff float64) {
 		i := e.row(p)
 		return i, e.x[i*d : (i+1)*d : (i+1)*d]
 	}
-	loss, resid := 0.0, 0.0
+	sl := softplusSum{product: [2]float64{1, 1}}
+	resid := 0.0
 	i, xi := rowX(lo)
 	z := dot(xi, e.wEff) + bEff
 	for p := lo; p < hi; p++ {
-		l, r := e.rowLoss(i, z)
-		loss += l
+		r := e.rowLoss(&sl, i, z)
 		resid += r
 		if p+1 == hi {
 			axpy(r, xi, g)
@@ -152,44 +152,66 @@ func (e *evaluator) lossGradChunk(c int, bEff float64) {
 		z = dotAxpy(xn, e.wEff, r, xi, g) + bEff
 		i, xi = next, xn
 	}
-	e.partLoss[c] = loss
+	e.partLoss[c] = sl.value(e.cw)
 	e.partResid[c] = resid
 }
 
-// rowLoss returns sᵢ·ℓ(yᵢ, z) and rᵢ = sᵢ·(σ(z) − yᵢ) for row i with
-// margin z.
-func (e *evaluator) rowLoss(i int, z float64) (loss, resid float64) {
-	y := e.y[i]
-	s := e.cw[int(y)]
-	if e.sw != nil {
-		s *= e.sw[i]
-	}
-	l, dl := logLoss(z, y)
-	return s * l, s * dl
+// softplusSum accumulates the loss of a chunk's rows. The loss of a row
+// is ℓ = max(t, 0) + log(1 + e^−|t|) with t the margin of the other
+// class (see rowLoss); without sample weights, rows of one class share a
+// weight, so the logarithms of a class's rows are summed as one logarithm
+// of the product of the (1 + e^−|t|) ∈ (1, 2], which cannot overflow in a
+// chunk (at most 2^chunkRows) and is as accurate as adding up the rows'
+// logarithms (a rounding per row either way), at one logarithm per chunk
+// instead of one per row. With sample weights each row's logarithm is
+// added weighted.
+type softplusSum struct {
+	linear   [2]float64 // per class: Σ max(t, 0)
+	product  [2]float64 // per class: Π (1 + e^−|t|); start at 1
+	weighted float64    // with sample weights: Σ sᵢ·ℓᵢ
 }
 
-// logLoss returns ℓ(y, z) = log(1 + eᶻ) − y·z and its derivative
-// σ(z) − y, for y ∈ {0, 1}, without overflow or cancellation: with t the
-// margin of the other class (z for y = 0, −z for y = 1), ℓ = log(1 + eᵗ)
-// and the derivative is ±σ(t).
-func logLoss(z, y float64) (loss, deriv float64) {
+// value returns the chunk's loss for class weights cw.
+func (s *softplusSum) value(cw [2]float64) float64 {
+	l0 := s.linear[0] + math.Log(s.product[0])
+	l1 := s.linear[1] + math.Log(s.product[1])
+	return s.weighted + cw[0]*l0 + cw[1]*l1
+}
+
+// rowLoss adds sᵢ·ℓ(yᵢ, z) for row i with margin z to sl and returns
+// rᵢ = sᵢ·(σ(z) − yᵢ), without overflow or cancellation: with t the
+// margin of the other class (z for y = 0, −z for y = 1),
+// ℓ = log(1 + eᵗ) = max(t, 0) + log(1 + e^−|t|) and the derivative is
+// ±σ(t).
+func (e *evaluator) rowLoss(sl *softplusSum, i int, z float64) float64 {
+	y := e.y[i]
+	k := int(y)
 	t := z
-	if y != 0 {
+	if k != 0 {
 		t = -z
 	}
-	e := math.Exp(-math.Abs(t))
+	ex := math.Exp(-math.Abs(t))
+	onePlus := 1 + ex
 	var sig float64
 	if t >= 0 {
-		loss = t + math.Log1p(e)
-		sig = 1 / (1 + e)
+		sig = 1 / onePlus
 	} else {
-		loss = math.Log1p(e)
-		sig = e / (1 + e)
+		sig = ex / onePlus
 	}
-	if y != 0 {
-		return loss, -sig
+	s := e.cw[k]
+	if e.sw != nil {
+		s *= e.sw[i]
+		sl.weighted += s * (max(t, 0) + math.Log1p(ex))
+	} else {
+		if t > 0 {
+			sl.linear[k] += t
+		}
+		sl.product[k] *= onePlus
 	}
-	return loss, sig
+	if k != 0 {
+		return -s * sig
+	}
+	return s * sig
 }
 
 // parallel runs f for every chunk on up to e.workers goroutines.
