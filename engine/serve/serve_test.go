@@ -17,6 +17,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/runner"
+	"github.com/pipe-ml/pipe/engine/store/gcstest"
 	"github.com/pipe-ml/pipe/engine/testkinds"
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
@@ -506,4 +507,51 @@ transform "broken" {
 		!strings.Contains(m, `pipe_step_duration_seconds_count{kind="transform",pipeline="demo",result="failed"} 2`) {
 		t.Errorf("/metrics:\n%s", grep(m, `"demo"`))
 	}
+}
+
+// TestReadinessNamesTheFailedCheck: /readyz fails, naming the check, when
+// the store (the GCS emulator, stopped) or the registry (its folder cannot
+// be made) does not answer, while the others pass.
+func TestReadinessNamesTheFailedCheck(t *testing.T) {
+	t.Run("store", func(t *testing.T) {
+		gcs := gcstest.Start(t)
+		f := start(t, writePipeline(t, validPipeline), func(o *Options) {
+			o.Workspace.Store = gcs.URL()
+			o.Watch = false
+		}, nil)
+		if code, body, _ := f.get("/readyz"); code != 200 || !strings.Contains(body, "store: ok") {
+			t.Fatalf("/readyz with the emulator up: %d\n%s", code, body)
+		}
+		gcs.Stop()
+		code, body, _ := f.get("/readyz")
+		if code != 503 || !strings.Contains(body, "store: failed: ") || !strings.Contains(body, gcs.URL()) ||
+			!strings.Contains(body, "pipeline: ok") || !strings.Contains(body, "registry: ok") {
+			t.Errorf("/readyz with the emulator down: %d\n%s", code, body)
+		}
+		var rd Readiness
+		f.getJSON("/readyz?format=json", 503, &rd)
+		if rd.Ready || len(rd.Checks) != 3 || rd.Checks[1].Name != "store" || rd.Checks[1].OK || rd.Checks[1].Error == "" {
+			t.Errorf("/readyz JSON: %+v", rd)
+		}
+		gcs.Restart()
+		if code, body, _ := f.get("/readyz"); code != 200 {
+			t.Errorf("/readyz with the emulator back: %d\n%s", code, body)
+		}
+	})
+	t.Run("registry", func(t *testing.T) {
+		blocker := filepath.Join(t.TempDir(), "a-file")
+		write(t, blocker, "not a folder\n")
+		f := start(t, writePipeline(t, validPipeline), func(o *Options) {
+			o.Workspace.Registry = filepath.Join(blocker, "registry.db")
+			o.Watch = false
+		}, nil)
+		code, body, _ := f.get("/readyz")
+		if code != 503 || !strings.Contains(body, "registry: failed: serve: creating the registry's folder") ||
+			!strings.Contains(body, "pipeline: ok") || !strings.Contains(body, "store: ok") {
+			t.Errorf("/readyz with no registry: %d\n%s", code, body)
+		}
+		if code, _, _ := f.get("/healthz"); code != 200 {
+			t.Errorf("/healthz: %d; serve is alive without its registry", code)
+		}
+	})
 }
