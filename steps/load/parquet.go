@@ -457,12 +457,23 @@ func (pq *parquetFile) featureName(j int) string {
 
 // scan reads a column in batches of up to batch rows and calls fn with
 // each chunk and the row (0-based, in the file) of its first value.
-func (pq *parquetFile) scan(ctx context.Context, field int, batch int64, fn func(a arrow.Array, row0 int)) error {
+//
+// An error, or a panic inside the Parquet reader, is returned naming the
+// column and the row the failed batch starts at (counted from 1).
+func (pq *parquetFile) scan(ctx context.Context, field int, batch int64, fn func(a arrow.Array, row0 int)) (err error) {
+	row := 0
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+		if err != nil && ctx.Err() == nil {
+			err = fmt.Errorf("column %s, in the rows from %d on: %w", pq.names[field], row+1, err)
+		}
+	}()
 	cr, err := pq.fr.GetColumn(ctx, field)
 	if err != nil {
 		return err
 	}
-	row := 0
 	for row < pq.rows {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -478,7 +489,7 @@ func (pq *parquetFile) scan(ctx context.Context, field int, batch int64, fn func
 		}
 		ch.Release()
 		if got == 0 {
-			return fmt.Errorf("column %s ended after %d of %d rows", pq.names[field], row, pq.rows)
+			return fmt.Errorf("it ended after %d of the %d rows the footer promises", row, pq.rows)
 		}
 		row += got
 	}

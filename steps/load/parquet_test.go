@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -151,4 +152,18 @@ func TestCorruptParquet(t *testing.T) {
 		try(c)
 	}
 	try([]byte("PAR1 this is not parquet PAR1"))
+
+	// A damaged page (the footer intact): the message says which column
+	// and from which row, not only which file.
+	named := false
+	for i := 4; i < 64 && !named; i++ {
+		c := bytes.Clone(good)
+		c[i] ^= 0xff
+		os.WriteFile(filepath.Join(dir, "c.parquet"), c, 0o644)
+		_, err := run(t, newTestEnv(t, 1), dir, attrs)
+		named = err != nil && regexp.MustCompile(`c\.parquet: not a readable Parquet file \(column \w+, in the rows from \d+ on: `).MatchString(err.Error())
+	}
+	if !named {
+		t.Error("no damaged page among the first 64 bytes gave a message naming its column and rows")
+	}
 }
