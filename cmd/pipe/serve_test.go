@@ -280,17 +280,61 @@ transform "slow" {
 }
 
 // TestServeProbesMatchTheDeployment runs serve with the arguments of the
-// Deployment in deploy/base and checks that what its probes and the
+// Deployment each overlay renders and checks that what its probes and the
 // ServiceMonitor ask for is served, on the port its -addr names.
 func TestServeProbesMatchTheDeployment(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "deploy", "base", "deployment.yaml"))
-	if err != nil {
-		t.Skipf("no Deployment to check against: %v", err)
+	for _, overlay := range []string{"dev", "prod"} {
+		t.Run(overlay, func(t *testing.T) {
+			d, _, _ := renderOverlay(t, overlay)
+			if d == nil {
+				t.Fatalf("the %s overlay renders no Deployment", overlay)
+			}
+			checkServeProbes(t, d)
+		})
 	}
-	var d appsv1.Deployment
-	if err := yaml.Unmarshal(b, &d); err != nil {
+}
+
+// renderOverlay renders deploy/overlays/NAME with Kustomize's library and
+// returns its Deployment, its CronJob and its ConfigMaps by name, each
+// decoded strictly.
+func renderOverlay(t *testing.T, name string) (*appsv1.Deployment, *batchv1.CronJob, map[string]*corev1.ConfigMap) {
+	t.Helper()
+	rendered, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), filepath.Join("..", "..", "deploy", "overlays", name))
+	if err != nil {
 		t.Fatal(err)
 	}
+	var deployment *appsv1.Deployment
+	var cronJob *batchv1.CronJob
+	configMaps := map[string]*corev1.ConfigMap{}
+	for _, res := range rendered.Resources() {
+		b, err := res.AsYAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var obj any
+		switch res.GetKind() {
+		case "Deployment":
+			deployment = &appsv1.Deployment{}
+			obj = deployment
+		case "CronJob":
+			cronJob = &batchv1.CronJob{}
+			obj = cronJob
+		case "ConfigMap":
+			obj = &corev1.ConfigMap{}
+		default:
+			continue
+		}
+		if err := yaml.UnmarshalStrict(b, obj); err != nil {
+			t.Fatalf("%s %s: %v", res.GetKind(), res.GetName(), err)
+		}
+		if cm, ok := obj.(*corev1.ConfigMap); ok {
+			configMaps[cm.Name] = cm
+		}
+	}
+	return deployment, cronJob, configMaps
+}
+
+func checkServeProbes(t *testing.T, d *appsv1.Deployment) {
 	containers := d.Spec.Template.Spec.Containers
 	if len(containers) == 0 {
 		t.Fatal("the Deployment has no container")
@@ -354,6 +398,14 @@ func TestServeProbesMatchTheDeployment(t *testing.T) {
 	if len(probes) < 2 {
 		t.Fatalf("the Deployment has probes %v, want liveness and readiness", probes)
 	}
+	for name, pr := range map[string]*corev1.Probe{"liveness": ct.LivenessProbe, "readiness": ct.ReadinessProbe, "startup": ct.StartupProbe} {
+		if pr == nil || pr.HTTPGet == nil {
+			continue
+		}
+		if p := pr.HTTPGet.Port; p.String() != "http" && p.IntValue() != port {
+			t.Errorf("the %s probe asks port %s, serve listens on %d (the port named http)", name, p.String(), port)
+		}
+	}
 	for name, path := range probes {
 		if code, body := p.get(path); code != 200 {
 			t.Errorf("%s probe GET %s: %d\n%s", name, path, code, body)
@@ -390,33 +442,7 @@ func TestCronJobCommandAppliesTheConfigMap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a whole apply of the shipped pipeline; skipped with -short")
 	}
-	repo := filepath.Join("..", "..")
-	opts := krusty.MakeDefaultOptions()
-	rendered, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), filepath.Join(repo, "deploy", "overlays", "dev"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cronJob *batchv1.CronJob
-	configMaps := map[string]*corev1.ConfigMap{}
-	for _, res := range rendered.Resources() {
-		b, err := res.AsYAML()
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch res.GetKind() {
-		case "CronJob":
-			cronJob = &batchv1.CronJob{}
-			if err := yaml.UnmarshalStrict(b, cronJob); err != nil {
-				t.Fatal(err)
-			}
-		case "ConfigMap":
-			var cm corev1.ConfigMap
-			if err := yaml.UnmarshalStrict(b, &cm); err != nil {
-				t.Fatal(err)
-			}
-			configMaps[cm.Name] = &cm
-		}
-	}
+	_, cronJob, configMaps := renderOverlay(t, "dev")
 	if cronJob == nil {
 		t.Fatal("the dev overlay renders no CronJob")
 	}
