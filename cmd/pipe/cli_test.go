@@ -258,3 +258,28 @@ func TestVersion(t *testing.T) {
 		t.Errorf("stamped version: %v %q", err, out)
 	}
 }
+
+// HCL's parsers recurse: without a bound, a file nested a few hundred
+// thousand levels deep ran the Go runtime out of stack, which prints a
+// stack trace.
+func TestDeepNestingIsADiagnostic(t *testing.T) {
+	dir := t.TempDir()
+	deep := "locals {\n  a = " + strings.Repeat("!", 200000) + "true\n}\n"
+	os.WriteFile(filepath.Join(dir, "main.pipe.hcl"), []byte(deep), 0o644)
+	os.WriteFile(filepath.Join(dir, "deep.vars.json"), []byte(`{"x": `+strings.Repeat("[", 200000)+"}"), 0o644)
+	for _, args := range [][]string{{"validate"}, {"fmt", "-check"}, {"graph"}, {"plan"}} {
+		r := pipe(t, dir, nil, args...).expect(t, 1)
+		if !strings.Contains(r.stderr, "Too deeply nested") || !strings.Contains(r.stderr, "main.pipe.hcl line 2") || len(r.stderr) > 2000 {
+			t.Errorf("%v: %d bytes of stderr:\n%.2000s", args, len(r.stderr), r.stderr)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "main.pipe.hcl"), []byte("variable \"x\" {\n  type = list(number)\n  default = []\n}\n"), 0o644)
+	r := pipe(t, dir, nil, "validate", "-var-file=deep.vars.json").expect(t, 1)
+	if !strings.Contains(r.stderr, "Too deeply nested") {
+		t.Errorf("deep -var-file:\n%.2000s", r.stderr)
+	}
+	r = pipe(t, dir, nil, "validate", "-var", "x="+strings.Repeat("[", 100000)).expect(t, 1)
+	if !strings.Contains(r.stderr, "Too deeply nested") || len(r.stderr) > 2000 {
+		t.Errorf("deep -var:\n%.2000s", r.stderr)
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/pipe-ml/pipe/engine/config"
 )
 
 type fmtCmd struct {
@@ -144,6 +146,9 @@ func (cmd *fmtCmd) Run(ctx context.Context, c *cli, args []string) error {
 // formatSource returns src in canonical form, refusing (with the syntax
 // errors) what does not parse.
 func formatSource(name string, src []byte) ([]byte, hcl.Diagnostics) {
+	if diags := config.CheckNesting(name, src); diags.HasErrors() {
+		return nil, diags
+	}
 	if _, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos); diags.HasErrors() {
 		return nil, diags
 	}

@@ -152,8 +152,12 @@ func Parse(dir string, files []Source, kinds *steps.Registry) (*Config, hcl.Diag
 }
 
 // ParseSource parses one file's bytes as native HCL or, for names ending in
-// .json, as HCL's JSON form.
+// .json, as HCL's JSON form. A file nested deeper than MaxNesting is not
+// parsed: its diagnostic is returned with a nil file.
 func ParseSource(parser *hclparse.Parser, name string, src []byte) (*hcl.File, hcl.Diagnostics) {
+	if diags := CheckNesting(name, src); diags.HasErrors() {
+		return nil, diags
+	}
 	if strings.HasSuffix(name, ".json") {
 		return parser.ParseJSON(src, name)
 	}

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -100,5 +102,30 @@ func TestMissingSource(t *testing.T) {
 	Text(&b, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "S", Detail: "D", Subject: &rng}}, Sources{"gone.hcl": []byte("x\n")}, false)
 	if want := "Error: S\n\n  on gone.hcl line 99:\n\nD\n\n"; b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}
+
+func TestLongLine(t *testing.T) {
+	// A long generated line is cut around the range, on rune boundaries.
+	line := `locals { a = "` + strings.Repeat("é", 300) + `" + nope + "` + strings.Repeat("x", 300) + `" }`
+	from := strings.Index(line, "nope")
+	rng := hcl.Range{Filename: "g.pipe.hcl", Start: hcl.Pos{Line: 1, Column: 1, Byte: from}, End: hcl.Pos{Line: 1, Column: 1, Byte: from + 4}}
+	var b bytes.Buffer
+	Text(&b, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "S", Detail: "D", Subject: &rng}}, Sources{"g.pipe.hcl": []byte(line + "\n")}, false)
+	lines := strings.Split(b.String(), "\n")
+	code, marks := lines[3], lines[4]
+	if !strings.HasPrefix(code, "  1: …") || !strings.HasSuffix(code, "…") || len(code) > 200 || !utf8.ValidString(code) {
+		t.Errorf("long line shown as %q", code)
+	}
+	if i := strings.Index(marks, "^^^^"); i < 0 || []rune(code)[utf8.RuneCountInString(marks[:i])] != 'n' {
+		t.Errorf("the marks do not sit under the range:\n%s\n%s", code, marks)
+	}
+
+	// A highlight longer than the window is cut too.
+	rng.End.Byte = len(line)
+	b.Reset()
+	Text(&b, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "S", Subject: &rng}}, Sources{"g.pipe.hcl": []byte(line)}, false)
+	if code := strings.Split(b.String(), "\n")[3]; len(code) > 200 {
+		t.Errorf("long highlight shown as %q", code)
 	}
 }

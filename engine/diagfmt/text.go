@@ -10,6 +10,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/pipe-ml/pipe/engine/config"
 )
 
 // Sources maps file names, as diagnostics name them, to their bytes.
@@ -84,6 +86,7 @@ func writeSnippet(w *bufio.Writer, rng hcl.Range, src Sources, color bool) {
 	if to == from && to < len(line) {
 		to++ // point at something even for an empty range
 	}
+	line, from, to = window(line, from, to)
 	prefix := fmt.Sprintf("  %d: ", rng.Start.Line)
 	if color {
 		fmt.Fprintf(w, "%s%s%s%s%s%s\n", prefix, line[:from], ansiUnderline, line[from:to], ansiReset, line[to:])
@@ -113,6 +116,9 @@ func ContextString(rng hcl.Range, src Sources) string {
 	if !ok || strings.HasSuffix(rng.Filename, ".json") {
 		return ""
 	}
+	if config.CheckNesting(rng.Filename, b).HasErrors() {
+		return "" // the parser would run out of stack
+	}
 	f, diags := hclsyntax.ParseConfig(b, rng.Filename, hcl.InitialPos)
 	if diags.HasErrors() && f == nil {
 		return ""
@@ -135,6 +141,41 @@ func ContextString(rng hcl.Range, src Sources) string {
 		}
 	}
 	return ""
+}
+
+// Long lines (a generated file, a minified expression) are cut around the
+// range: maxLine bytes at most, maxHighlight of them highlighted.
+const (
+	maxLine      = 160
+	maxHighlight = 80
+	lineContext  = (maxLine - maxHighlight) / 2
+)
+
+// window returns the part of line to show around the range [from, to),
+// with "…" where it was cut, and the range's offsets in it.
+func window(line string, from, to int) (string, int, int) {
+	if len(line) <= maxLine {
+		return line, from, to
+	}
+	to = runeStart(line, min(to, from+maxHighlight))
+	start := runeStart(line, max(0, from-lineContext))
+	end := runeStart(line, min(len(line), to+lineContext))
+	pre, suf := "", ""
+	if start > 0 {
+		pre = "…"
+	}
+	if end < len(line) {
+		suf = "…"
+	}
+	return pre + line[start:end] + suf, from - start + len(pre), to - start + len(pre)
+}
+
+// runeStart moves i back to the start of the rune it is in.
+func runeStart(s string, i int) int {
+	for i > 0 && i < len(s) && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return i
 }
 
 // sourceLine returns line n (1-based) of src without its newline, and the

@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -168,10 +169,22 @@ func parseRaw(v *config.Variable, raw, source string) (cty.Value, hcl.Diagnostic
 		return cty.StringVal(raw), nil
 	}
 	shown := fmt.Sprintf("%q", raw)
+	if len(raw) > 60 {
+		cut := 60
+		for cut > 0 && !utf8.RuneStart(raw[cut]) {
+			cut--
+		}
+		shown = fmt.Sprintf("%q… (%d bytes)", raw[:cut], len(raw))
+	}
 	if v.Sensitive {
 		shown = lang.Redacted
 	}
-	expr, diags := hclsyntax.ParseExpression([]byte(raw), fmt.Sprintf("<value for var.%s>", v.Name), hcl.InitialPos)
+	name := fmt.Sprintf("<value for var.%s>", v.Name)
+	diags := config.CheckExpressionNesting(name, []byte(raw))
+	var expr hclsyntax.Expression
+	if !diags.HasErrors() {
+		expr, diags = hclsyntax.ParseExpression([]byte(raw), name, hcl.InitialPos)
+	}
 	if diags.HasErrors() {
 		return cty.NilVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
