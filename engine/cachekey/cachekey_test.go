@@ -2,6 +2,7 @@ package cachekey
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -137,6 +138,36 @@ func TestDiff(t *testing.T) {
 	}
 	if len(Diff(old, old)) != 0 {
 		t.Error("a preimage differs from itself")
+	}
+
+	// A sensitive value that changed says so without showing either; a
+	// type change shows the types.
+	combine := func(params cty.Value) *Preimage {
+		p, err := New(kind(t, "combine"), cty.ObjectVal(map[string]cty.Value{
+			"inputs": cty.ListVal([]cty.Value{artifact.Value()}),
+			"params": params,
+		}), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, c := range []struct {
+		old, cur cty.Value
+		want     string
+	}{
+		{cty.StringVal("hunter2").Mark(lang.Sensitive), cty.StringVal("swordfish").Mark(lang.Sensitive), "params: (sensitive value) → (another sensitive value)"},
+		{cty.StringVal("a"), cty.StringVal("b").Mark(lang.Sensitive), "params: \"a\" → (sensitive value)"},
+		{cty.NumberIntVal(1), cty.StringVal("1"), `params: 1 → "1"`},
+		{cty.ListVal([]cty.Value{cty.StringVal("a")}), cty.SetVal([]cty.Value{cty.StringVal("a")}), `params: ["a"] (["list","string"]) → ["a"] (["set","string"])`},
+	} {
+		changes := Diff(combine(c.old), combine(c.cur))
+		if len(changes) != 1 || changes[0].String() != c.want {
+			t.Errorf("changes %v, want %s", changes, c.want)
+		}
+		if strings.Contains(fmt.Sprint(changes), "hunter2") || strings.Contains(fmt.Sprint(changes), "swordfish") {
+			t.Errorf("a sensitive value shows: %v", changes)
+		}
 	}
 }
 

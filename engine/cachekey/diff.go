@@ -83,10 +83,15 @@ func Diff(old, cur *Preimage) []Change {
 		if hasNew {
 			c.New = n.Display()
 		}
-		if c.Old == c.New {
-			// Same display, different encoding (a type changed).
+		switch {
+		case c.Old != c.New:
+		case hadOld && hasNew && string(o.Type) != string(n.Type):
+			// Same display, different encoding: the type changed.
 			c.Old += " (" + string(o.Type) + ")"
 			c.New += " (" + string(n.Type) + ")"
+		case n.SensitiveSHA256 != "":
+			// Both redacted: say that it changed, not what to.
+			c.New = "(another sensitive value)"
 		}
 		changes = append(changes, c)
 	}
