@@ -160,6 +160,11 @@ func Make(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics) {
 		}
 		ps, d := planStep(ctx, opts, p.Config.Steps[addr], known, plan)
 		diags = append(diags, d...)
+		if ps == nil && storeFailed(d) {
+			// The store is down or unreachable for every step alike:
+			// one report, not one per step after its retries.
+			return nil, diags
+		}
 		if ps == nil {
 			// Go on with the other steps, so that every problem is
 			// reported at once; the steps after this one see its
@@ -385,11 +390,23 @@ func StepDiagnostic(step *config.Step, summary string, err error) *hcl.Diagnosti
 	}
 }
 
+// storeUnavailable is the summary of StoreDiagnostic.
+const storeUnavailable = "Store unavailable"
+
+func storeFailed(diags hcl.Diagnostics) bool {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError && d.Summary == storeUnavailable {
+			return true
+		}
+	}
+	return false
+}
+
 // StoreDiagnostic reports a store failure while handling step.
 func StoreDiagnostic(step *config.Step, err error) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
-		Summary:  "Store unavailable",
+		Summary:  storeUnavailable,
 		Detail:   fmt.Sprintf("%s: %s. Check the store URL (settings.store, -store, PIPE_STORE) and your credentials; a later run resumes from the cache.", step.Addr, err),
 		Subject:  step.DeclRange.Ptr(),
 	}

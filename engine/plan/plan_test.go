@@ -308,3 +308,18 @@ func TestSavedPlanPipelinePath(t *testing.T) {
 		t.Errorf("PipelinePath = %q, %v; want the relative path", got, err)
 	}
 }
+
+// A store that fails is one diagnostic, not one per step.
+func TestStoreFailureReportedOnce(t *testing.T) {
+	e := newEnv(t)
+	refs := filepath.Join(e.dir, ".pipe", "store", "refs")
+	os.RemoveAll(refs)
+	if err := os.WriteFile(refs, []byte("not a folder"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := pipeline.Load(pipeline.Options{Path: e.dir, Kinds: e.kinds})
+	_, diags := Make(context.Background(), Options{Pipeline: p, Store: e.store, Files: e.files})
+	if len(diags) != 1 || diags[0].Summary != "Store unavailable" || !strings.HasPrefix(diags[0].Detail, "source.in: store: ") {
+		t.Errorf("diagnostics: %v", diags)
+	}
+}
