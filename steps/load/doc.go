@@ -130,7 +130,9 @@
 //     source seeded (seed, 0x5b11e7), drawing bounded integers by
 //     Lemire's multiply-shift; the first round(test × count) go to test.
 //   - With group = COLUMN: rows with equal values in COLUMN form a group,
-//     numbered in order of first appearance. With stratify, groups are
+//     numbered in order of first appearance; a row whose value is empty
+//     (a missing text) shares nothing and is a group of its own, so that
+//     rows without a text are not all moved to one side together. With stratify, groups are
 //     divided by their majority label (ties count as positive). Within
 //     each stratum the groups are shuffled the same way, then taken in
 //     turn into test whenever that brings the stratum's test rows closer to

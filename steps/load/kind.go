@@ -20,7 +20,10 @@ func (Kind) Name() string { return "load" }
 
 // Version changes whenever the same files and configuration could give
 // different datasets.
-func (Kind) Version() string { return "load/1" }
+//
+// load/2: rows with an empty split.group value are groups of one (they
+// were one group).
+func (Kind) Version() string { return "load/2" }
 
 var featuresType = cty.ObjectWithOptionalAttrs(map[string]cty.Type{
 	"prefix": cty.String,

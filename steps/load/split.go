@@ -63,9 +63,11 @@ func splitRows(y []uint8, groups []string, s *splitConfig) []bool {
 	var size, pos []int
 	for i, g := range groups {
 		k, ok := id[g]
-		if !ok {
+		if !ok || g == "" { // an empty value (a missing text) is a group of one
 			k = len(size)
-			id[g] = k
+			if g != "" {
+				id[g] = k
+			}
 			size = append(size, 0)
 			pos = append(pos, 0)
 		}

@@ -62,6 +62,46 @@ func TestGroupSplit(t *testing.T) {
 	}
 }
 
+// TestGroupSplitEmptyValues: rows with an empty group value (texts
+// missing) are not one group that lands whole on one side.
+func TestGroupSplitEmptyValues(t *testing.T) {
+	y := make([]uint8, 1000)
+	groups := make([]string, 1000)
+	for i := range y {
+		y[i] = uint8(i % 3 / 2)
+		if i%2 == 0 {
+			groups[i] = strconv.Itoa(i / 4) // pairs of rows share a text
+		}
+	}
+	for _, stratify := range []bool{false, true} {
+		test := splitRows(y, groups, &splitConfig{test: 0.2, seed: 1, stratify: stratify, group: "text"})
+		var emptyTest, emptyAll, n int
+		side := map[string]bool{}
+		for i, in := range test {
+			if in {
+				n++
+			}
+			if groups[i] == "" {
+				emptyAll++
+				if in {
+					emptyTest++
+				}
+				continue
+			}
+			if s, ok := side[groups[i]]; ok && s != in {
+				t.Fatalf("group %q on both sides", groups[i])
+			}
+			side[groups[i]] = in
+		}
+		if frac := float64(emptyTest) / float64(emptyAll); frac < 0.1 || frac > 0.3 {
+			t.Errorf("stratify %v: %d of %d rows without a group value went to test, want about 20%%", stratify, emptyTest, emptyAll)
+		}
+		if n != 200 {
+			t.Errorf("stratify %v: %d test rows, want 200", stratify, n)
+		}
+	}
+}
+
 func TestRunSplit(t *testing.T) {
 	g := synth.Generate(synth.Config{N: 1000, Dim: 8, Rank: 2, Seed: 6, Duplicates: 0.1})
 	dir := t.TempDir()
