@@ -152,7 +152,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	}
 	name, rest := args[0], args[1:]
 	if name == "help" {
-		if len(rest) == 0 {
+		if len(rest) == 0 || rest[0] == "help" {
 			fmt.Fprint(c.stdout, c.usage())
 			return exitOK
 		}

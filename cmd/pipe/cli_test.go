@@ -216,7 +216,13 @@ func TestHelpAndErrors(t *testing.T) {
 			t.Errorf("help does not list %s", cmd)
 		}
 	}
-	for _, args := range [][]string{{"validate", "-h"}, {"help", "fmt"}, {"graph", "--help"}} {
+	if r := pipe(t, ".", nil, "help", "help").expect(t, 0); !strings.Contains(r.stdout, "Commands:") {
+		t.Errorf("help help:\n%s", r.stdout)
+	}
+	for _, args := range [][]string{
+		{"validate", "-h"}, {"help", "fmt"}, {"graph", "--help"}, {"plan", "-help"}, {"apply", "-h"},
+		{"output", "-h"}, {"force-unlock", "-h"}, {"version", "-h"}, {"help", "show"},
+	} {
 		r := pipe(t, ".", nil, args...).expect(t, 0)
 		if !strings.HasPrefix(r.stdout, "Usage: pipe ") || !strings.Contains(r.stdout, "Examples:") {
 			t.Errorf("%v: usage missing or without examples:\n%s", args, r.stdout)
