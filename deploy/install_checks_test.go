@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
@@ -358,6 +359,22 @@ func checkServer(t *testing.T, in *install) {
 	}
 	if g := w.pod.TerminationGracePeriodSeconds; g == nil || *g < 120 {
 		t.Errorf("Deployment terminationGracePeriodSeconds = %v, want at least 120 so an apply can finish", g)
+	} else {
+		// serve cancels a running apply after -grace (default 0) and then
+		// records it: that must happen before kubelet's SIGKILL.
+		grace := time.Duration(0)
+		for _, a := range c.Args {
+			if v, ok := strings.CutPrefix(a, "-grace="); ok {
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					t.Errorf("serve's %s: %v", a, err)
+				}
+				grace = d
+			}
+		}
+		if limit := time.Duration(*g)*time.Second - time.Minute; grace > limit {
+			t.Errorf("serve's -grace=%s leaves less than a minute of terminationGracePeriodSeconds (%d) to cancel and record the apply", grace, *g)
+		}
 	}
 	if d.Spec.Selector == nil || !labelsMatch(d.Spec.Selector.MatchLabels, w.meta) {
 		t.Errorf("Deployment selector %v does not select its pod labels %v", d.Spec.Selector, w.meta)
