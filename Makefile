@@ -89,9 +89,9 @@ BENCH_PYTHON ?= /usr/bin/python3
 bench:
 	$(GO) run ./steps/internal/benchtable -go "$(GO)" -rows $(BENCH_ROWS) -dim $(BENCH_DIM) -only $(BENCH_ONLY) -python "$(BENCH_PYTHON)"
 
-## image: the container image (see docs/deployment.md; IMAGE=... to name it).
+## image: the container image (see docs/deployment.md; IMAGE=... to name it). BuildKit: a client with buildx, or Debian's docker.io.
 image:
-	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) .
+	DOCKER_BUILDKIT=1 docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) .
 
 ## push: push the image to REGISTRY.
 push: image
