@@ -23,7 +23,9 @@ import (
 //
 // A Batch is safe for concurrent use by the fits that join it. While a
 // sweep runs, the fits in it wait; the fit that completed the batch runs
-// the sweep on Parallelism goroutines.
+// the sweep on Parallelism goroutines. A fit busy with work that needs no
+// pass (the Newton solver's Hessian sample) steps out of the batch
+// meanwhile, so that the others' sweeps do not wait for it.
 type Batch struct {
 	x       []float32
 	d       int
@@ -127,6 +129,21 @@ func (b *Batch) sweep(reqs []*batchRequest, own *batchRequest) {
 		if r != own {
 			close(r.done)
 		}
+	}
+}
+
+// away tells e's batch, if any, that the fit will ask for no pass until
+// back: sweeps go on without it meanwhile.
+func (e *evaluator) away() {
+	if e.batch != nil {
+		e.batch.leave()
+	}
+}
+
+// back ends away.
+func (e *evaluator) back() {
+	if e.batch != nil {
+		e.batch.join()
 	}
 }
 

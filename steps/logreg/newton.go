@@ -88,12 +88,16 @@ func (p *problem) solveNewton(ctx context.Context, theta0 []float64, tol float64
 			return nil, err
 		}
 
+		// The work on the sample needs no pass: fits sharing passes with
+		// this one need not wait for it meanwhile.
+		p.e.away()
 		if iter == 0 || backtracked || float64(iter) >= 1.5*float64(lastBuild) {
 			sk.build(cur.theta, builds)
 			builds++
 			lastBuild = iter
 		}
 		sk.minimize(delta, cur.theta, cur.g, p.lambda1, sol.gradNorm)
+		p.e.back()
 		l1Now, l1Next := 0.0, 0.0
 		for j := range p.d {
 			l1Now += math.Abs(cur.theta[j])
