@@ -12,6 +12,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/apply"
 	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/eval"
 	"github.com/pipe-ml/pipe/engine/filehash"
 	"github.com/pipe-ml/pipe/engine/pipeline"
 	. "github.com/pipe-ml/pipe/engine/plan"
@@ -321,5 +322,51 @@ func TestStoreFailureReportedOnce(t *testing.T) {
 	_, diags := Make(context.Background(), Options{Pipeline: p, Store: e.store, Files: e.files})
 	if len(diags) != 1 || diags[0].Summary != "Store unavailable" || !strings.HasPrefix(diags[0].Detail, "source.in: store: ") {
 		t.Errorf("diagnostics: %v", diags)
+	}
+}
+
+// A saved plan keeps its variables' values, except sensitive ones (only
+// their hashes): given another value when applying, the plan is stale.
+func TestSavedPlanSensitiveVariable(t *testing.T) {
+	e := newEnv(t)
+	os.WriteFile(filepath.Join(e.dir, "vars.pipe.hcl"), []byte(`
+variable "token" {
+  type      = string
+  sensitive = true
+}
+combine "c" {
+  inputs = [source.in.data]
+  params = { token = var.token }
+}
+`), 0o644)
+	load := func(token string) *Plan {
+		p, diags := pipeline.Load(pipeline.Options{Path: e.dir, Kinds: e.kinds, Vars: eval.VarInputs{Args: []eval.VarArg{{Assign: "token=" + token}}}})
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		pl, diags := Make(context.Background(), Options{Pipeline: p, Store: e.store, Files: e.files})
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		return pl
+	}
+	file := filepath.Join(t.TempDir(), "p.plan")
+	if err := load("hunter2").Save(file, "test", e.dir, e.store.URL(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(file)
+	if strings.Contains(string(b), "hunter2") {
+		t.Error("the saved plan holds a sensitive value")
+	}
+	doc, _, _ := ReadFile(file)
+	if _, ok := doc.Saved.VariableValues()["token"]; ok {
+		t.Error("a sensitive value came back from the saved plan")
+	}
+	if problems := Stale(doc, load("hunter2")); len(problems) != 0 {
+		t.Errorf("same value: %v", problems)
+	}
+	problems := Stale(doc, load("swordfish"))
+	if len(problems) == 0 || !strings.Contains(problems[0], "sensitive variable token has another value than when planned") || strings.Contains(fmt.Sprint(problems), "swordfish") {
+		t.Errorf("another value: %v", problems)
 	}
 }
