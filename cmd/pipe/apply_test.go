@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -130,7 +132,8 @@ func TestApplyLockAndCancel(t *testing.T) {
 
 	// A second apply fails at once, naming the holder.
 	r := pipe(t, dir, nil, "apply").expect(t, 1)
-	if !strings.Contains(r.stderr, "is locked by") || !strings.Contains(r.stderr, "pid") || !strings.Contains(r.stderr, "pipe force-unlock") {
+	host, _ := os.Hostname()
+	if !strings.Contains(r.stderr, "is locked by") || !strings.Contains(r.stderr, fmt.Sprintf("host %s, pid %d, since ", host, slow.Process.Pid)) || !strings.Contains(r.stderr, "pipe force-unlock") {
 		t.Errorf("lock message:\n%s", r.stderr)
 	}
 	pipe(t, dir, nil, "force-unlock", "not-the-id").expect(t, 1)
@@ -269,4 +272,39 @@ func listFiles(t *testing.T, dir string) []string {
 		return nil
 	})
 	return out
+}
+
+// The lock of an apply killed outright can be removed by its ID.
+func TestForceUnlock(t *testing.T) {
+	dir := copyDir(t, "testdata/pipelines/ok")
+	editFile(t, filepath.Join(dir, "main.pipe.hcl"), "factor = var.factor", "factor = var.factor\n  sleep  = \"20s\"")
+	slow := exec.Command(pipeBin, "apply", "-no-color")
+	slow.Dir = dir
+	var out lockedBuffer
+	slow.Stdout, slow.Stderr = &out, &out
+	if err := slow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), "transform.shout: running") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the slow apply did not start:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r := pipe(t, dir, nil, "apply").expect(t, 1)
+	id := regexp.MustCompile(`pipe force-unlock ([0-9a-f-]+)`).FindStringSubmatch(r.stderr)
+	if id == nil {
+		t.Fatalf("no lock ID in:\n%s", r.stderr)
+	}
+	slow.Process.Kill()
+	slow.Wait()
+	r = pipe(t, dir, nil, "force-unlock", id[1]).expect(t, 0)
+	if !strings.HasPrefix(r.stdout, "Removed the lock held by "+id[1]) {
+		t.Errorf("force-unlock: %q", r.stdout)
+	}
+	r = pipe(t, dir, nil, "force-unlock", id[1]).expect(t, 1)
+	if !strings.Contains(r.stderr, "is not locked") {
+		t.Errorf("second force-unlock:\n%s", r.stderr)
+	}
 }
