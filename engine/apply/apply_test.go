@@ -520,3 +520,49 @@ func TestCorruptArtifactIsNeverData(t *testing.T) {
 	}
 	f.checkStore()
 }
+
+// A value of the wrong type that only shows once the step before has run
+// fails the step at the attribute, and skips what follows.
+func TestWrongTypeBetweenSteps(t *testing.T) {
+	f := newFixture(t, strings.Replace(basePipeline, "factor = 2", `factor = source.corpus.lines > 0 ? "many" : 1`, 1))
+	res, err := Apply(context.Background(), Options{Plan: f.plan(nil, nil), Store: f.store, Files: f.files, Parallelism: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := map[string]string{}
+	for _, s := range res.Steps {
+		status[s.Addr.String()] = s.Status
+	}
+	if status["transform.shout"] != Failed || status["combine.both"] != Skipped || status["transform.whisper"] != Ran || f.counter.Get("transform") != 2 {
+		t.Errorf("statuses %v, %d transforms ran", status, f.counter.Get("transform"))
+	}
+	if len(res.Diagnostics) != 1 {
+		t.Fatalf("diagnostics: %v", res.Diagnostics)
+	}
+	d := res.Diagnostics[0]
+	if d.Summary != "Incorrect attribute value type" || d.Subject == nil || d.Subject.Start.Line != 14 || !strings.Contains(d.Detail, `"factor"`) {
+		t.Errorf("diagnostic %q %q at %v", d.Summary, d.Detail, d.Subject)
+	}
+}
+
+// A corrupt cache entry is a warning and a miss: the step runs again and
+// rewrites it.
+func TestCorruptEntryRunsAgain(t *testing.T) {
+	f := newFixture(t, basePipeline)
+	f.apply(4, nil, nil)
+	key := f.plan(nil, nil).Step(config.StepAddr{Kind: "transform", Name: "side"}).Key
+	entry := filepath.Join(f.dir, ".pipe", "store", "cache", key+".json")
+	b, err := os.ReadFile(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(entry, b[:len(b)/2], 0o644)
+	ran, res := f.apply(4, nil, nil)
+	expectRan(t, ran, "transform.side")
+	if res.Status() != registry.RunSucceeded || len(res.Diagnostics) != 1 || res.Diagnostics[0].Summary != "Unusable cache entry" || res.Diagnostics[0].Severity != hcl.DiagWarning {
+		t.Errorf("%s %v", res.Status(), res.Diagnostics)
+	}
+	ran, _ = f.apply(4, nil, nil)
+	expectRan(t, ran)
+	f.checkStore()
+}
