@@ -2,6 +2,8 @@ package cache
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -175,17 +177,25 @@ type Ref struct {
 	Updated time.Time `json:"updated"`
 }
 
-// refName is the store ref for a step of a pipeline. Pipeline names are
-// labels a user chose; anything outside the ref alphabet becomes '_'.
+// refName is the store ref for a step of a pipeline. Pipeline and step
+// names are labels a user chose (a pipeline's may be its folder's name);
+// anything outside the ref alphabet becomes '_', and a name that needed
+// that gets a hash of itself appended, so that two names differing only
+// there (données, donnèes) do not share a ref.
 func refName(pipeline, step string) string {
 	clean := func(s string) string {
-		return strings.Map(func(r rune) rune {
+		c := strings.Map(func(r rune) rune {
 			switch {
 			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
 				return r
 			}
 			return '_'
 		}, s)
+		if c != s {
+			sum := sha256.Sum256([]byte(s))
+			c += "-" + hex.EncodeToString(sum[:6])
+		}
+		return c
 	}
 	p := clean(pipeline)
 	if p == "" || p == "." || p == ".." {
