@@ -16,6 +16,11 @@
 // where KIND is any step kind in the steps.Registry passed to Load. The
 // attributes a step takes come from its kind's schema.
 //
+// Every file is checked for nesting (MaxNesting levels of brackets,
+// braces, templates and unary operators) before HCL's recursive parsers
+// see it, so that no file can run pipe out of stack; CheckNesting is for
+// every other place that parses what a user wrote.
+//
 // Evaluation (variables, locals, step attributes) is engine/eval's job; the
 // reference syntax and the functions are engine/lang's; the dependency
 // graph is engine/graph's.
