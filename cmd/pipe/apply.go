@@ -178,6 +178,17 @@ func (cmd *applyCmd) Run(ctx context.Context, c *cli, args []string) error {
 			c.printLoadDiagnostics(w, out.Diagnostics)
 		}
 	}
+	if err != nil && !errors.Is(err, runner.ErrInvalid) && *asJSON {
+		// A program reading the events learns why there are none; the
+		// message goes to stderr as well.
+		if prog == nil {
+			prog = newProgress(c.stdout, true, false, false, nil)
+		}
+		prog.json(struct {
+			Type    string `json:"type"`
+			Message string `json:"message"`
+		}{"error", strings.TrimPrefix(err.Error(), "lock: ")})
+	}
 	var held *lock.HeldError
 	var stale *runner.StaleError
 	switch {

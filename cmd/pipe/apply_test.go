@@ -130,8 +130,14 @@ func TestApplyLockAndCancel(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	// A second apply fails at once, naming the holder.
-	r := pipe(t, dir, nil, "apply").expect(t, 1)
+	// A second apply fails at once, naming the holder; with -json, as an
+	// event too.
+	r := pipe(t, dir, nil, "apply", "-json").expect(t, 1)
+	var ev struct{ Type, Message string }
+	if err := json.Unmarshal([]byte(r.stdout), &ev); err != nil || ev.Type != "error" || !strings.Contains(ev.Message, "is locked by") {
+		t.Errorf("apply -json of a held lock: %v %q", err, r.stdout)
+	}
+	r = pipe(t, dir, nil, "apply").expect(t, 1)
 	host, _ := os.Hostname()
 	if !strings.Contains(r.stderr, "is locked by") || !strings.Contains(r.stderr, fmt.Sprintf("host %s, pid %d, since ", host, slow.Process.Pid)) || !strings.Contains(r.stderr, "pipe force-unlock") {
 		t.Errorf("lock message:\n%s", r.stderr)
