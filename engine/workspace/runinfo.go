@@ -92,7 +92,10 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // gitInfo fills the commit, dirty flag and branch when dir is in a Git
-// checkout and git is installed; otherwise it leaves them empty.
+// checkout and git is installed; otherwise it leaves them empty. The
+// checkout is dirty when a tracked file under dir has changed; untracked
+// files do not count, so pipe's own state folder (.pipe/) and the files
+// a run writes never mark a clean checkout dirty.
 func gitInfo(ctx context.Context, dir string, r *registry.Run) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -107,7 +110,7 @@ func gitInfo(ctx context.Context, dir string, r *registry.Run) {
 		return
 	}
 	r.GitCommit = commit
-	if status, ok := git("status", "--porcelain", "--", "."); ok {
+	if status, ok := git("status", "--porcelain", "--untracked-files=no", "--", "."); ok {
 		dirty := status != ""
 		r.GitDirty = &dirty
 	}
