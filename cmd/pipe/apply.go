@@ -134,7 +134,7 @@ func (cmd *applyCmd) Run(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 
-	live := c.color(c.stdout) && !c.inCI()
+	live := c.color(c.stdout) && !workspace.InCI(c.env)
 	var prog *progress
 	out, err := runner.Apply(ctx, runner.Options{
 		Workspace: w, Trigger: trigger, PipeVersion: currentBuild().Version, Env: c.env,

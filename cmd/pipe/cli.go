@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/pipe-ml/pipe/engine/diagfmt"
+	"github.com/pipe-ml/pipe/engine/workspace"
 	"github.com/pipe-ml/pipe/steps"
 )
 
@@ -68,16 +69,11 @@ func (c *cli) getenv(name string) string {
 // color reports whether output to w may be coloured: only on a terminal,
 // and not when -no-color, NO_COLOR or a CI environment says otherwise.
 func (c *cli) color(w io.Writer) bool {
-	if c.noColor || c.getenv("NO_COLOR") != "" || c.inCI() || c.getenv("TERM") == "dumb" {
+	if c.noColor || c.getenv("NO_COLOR") != "" || workspace.InCI(c.env) || c.getenv("TERM") == "dumb" {
 		return false
 	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// inCI reports whether the CLI runs in a CI job.
-func (c *cli) inCI() bool {
-	return c.getenv("CI") == "true" || c.getenv("GITHUB_ACTIONS") == "true"
 }
 
 const globalUsage = `Usage: pipe [global options] <command> [options] [args]

@@ -50,6 +50,8 @@ func TestColourOnlyOnATerminal(t *testing.T) {
 		{nil, []string{"-no-color", "validate", "broken"}},
 		{[]string{"NO_COLOR=1"}, []string{"validate", "broken"}},
 		{[]string{"CI=true"}, []string{"validate", "broken"}},
+		{[]string{"GITHUB_ACTIONS=true"}, []string{"validate", "broken"}},
+		{[]string{"GITLAB_CI=true"}, []string{"validate", "broken"}},
 	} {
 		got := onTerminal(t, c.env, c.args...)
 		if !strings.Contains(got, "Error: Reference to unknown output") || strings.Contains(got, "\x1b[") {

@@ -21,7 +21,9 @@ import (
 // Triggers a run may have.
 var Triggers = []string{registry.TriggerManual, registry.TriggerCI, registry.TriggerSchedule, registry.TriggerWatch}
 
-// InCI reports whether env is a CI job's.
+// InCI reports whether env is a CI job's: CI, GITHUB_ACTIONS or
+// GITLAB_CI is "true". It is the one definition of CI: it sets a run's
+// trigger, and the CLI uses it to turn off colour and the live line.
 func InCI(env []string) bool {
 	return Getenv(env, "CI") == "true" || Getenv(env, "GITHUB_ACTIONS") == "true" || Getenv(env, "GITLAB_CI") == "true"
 }
