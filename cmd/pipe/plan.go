@@ -92,9 +92,14 @@ func (cmd *planCmd) Run(ctx context.Context, c *cli, args []string) error {
 		if err := pl.Save(*out, currentBuild().Version, path, w.StoreURL, time.Now()); err != nil {
 			return err
 		}
-		if !*asJSON {
-			fmt.Fprintf(c.stdout, "\nSaved the plan to %s. Run it with: pipe apply %s\n", *out, *out)
+		// For people the note follows the plan, as terraform's does; a
+		// JSON document or a pull-request comment on stdout must stay
+		// only that, so there it goes to stderr.
+		note := c.stdout
+		if *asJSON || *asMarkdown {
+			note = c.stderr
 		}
+		fmt.Fprintf(note, "\nSaved the plan to %s. Run it with: pipe apply %s\n", *out, *out)
 	}
 	if *detailed && doc.Summary.Run > 0 {
 		return &exitErr{code: exitChanges}
