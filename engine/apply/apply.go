@@ -16,6 +16,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/dag"
 	"github.com/pipe-ml/pipe/engine/plan"
+	"github.com/pipe-ml/pipe/engine/redact"
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/stepenv"
 	"github.com/pipe-ml/pipe/engine/store"
@@ -61,7 +62,9 @@ type StepResult struct {
 	Key      string
 	Duration time.Duration
 	Warnings []string
-	// Err is why a step failed, or what skipped it.
+	// Err is why a step failed, or what skipped it, with the values of
+	// sensitive variables redacted (engine/redact); it unwraps to the
+	// step's own error.
 	Err error
 	// ExecutionID in the registry, or 0.
 	ExecutionID int64
@@ -115,6 +118,9 @@ type applier struct {
 	opts Options
 	env  *stepenv.Env
 	now  func() time.Time
+	// secrets redacts the values of sensitive variables from the errors
+	// and warnings the apply records and reports.
+	secrets *redact.Redactor
 
 	mu      sync.Mutex
 	outputs map[config.StepAddr]cty.Value
@@ -144,6 +150,7 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 		outputs: map[config.StepAddr]cty.Value{},
 		results: map[config.StepAddr]*StepResult{},
 		execIDs: map[config.StepAddr]int64{},
+		secrets: redact.ForVariables(opts.Plan.Pipeline.Config, opts.Plan.Pipeline.Vars),
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -179,6 +186,7 @@ func Apply(ctx context.Context, opts Options) (*Result, error) {
 			if w.Cause != "" {
 				r.Err = fmt.Errorf("skipped because %s did not finish", w.Cause)
 			}
+			r.Err = a.secrets.Error(r.Err)
 			a.recordUnvisited(ctx, s, r)
 			opts.Events(Event{Type: StepFinished, Time: a.now(), Step: s.Addr.String(), Kind: s.Kind.Name(), Status: r.Status, Error: errString(r.Err), ExecutionID: r.ExecutionID})
 		}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -21,6 +23,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/cache"
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/filehash"
+	"github.com/pipe-ml/pipe/engine/lang"
 	"github.com/pipe-ml/pipe/engine/pipeline"
 	"github.com/pipe-ml/pipe/engine/plan"
 	"github.com/pipe-ml/pipe/engine/registry"
@@ -565,4 +568,96 @@ func TestCorruptEntryRunsAgain(t *testing.T) {
 	ran, _ = f.apply(4, nil, nil)
 	expectRan(t, ran)
 	f.checkStore()
+}
+
+// A step whose error quotes a sensitive variable's value has it redacted
+// in what the apply records (the registry's execution row), reports (the
+// step_finished event, the result) and explains (the diagnostic); the
+// steps after it are still skipped, and the error keeps its chain.
+func TestSensitiveValueInAStepError(t *testing.T) {
+	const secret = "98765.4321"
+	f := newFixture(t, basePipeline+`
+variable "token" {
+  type      = number
+  default   = `+secret+`
+  sensitive = true
+}
+
+transform "quiet" {
+  input  = source.corpus.data
+  factor = var.token
+}
+
+combine "after" {
+  inputs = [transform.quiet.out]
+}
+`)
+	pl := f.plan(nil, nil)
+	runID, err := f.reg.BeginRun(context.Background(), registry.Run{Pipeline: "t", Trigger: registry.TriggerManual, PipeVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []Event
+	var mu sync.Mutex
+	res, err := Apply(context.Background(), Options{
+		Plan: pl, Store: f.store, Files: f.files, Registry: f.reg, RunID: runID, Parallelism: 2,
+		Events: func(e Event) { mu.Lock(); events = append(events, e); mu.Unlock() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "factor must be a whole number, not " + lang.Redacted
+	var quiet *StepResult
+	for _, s := range res.Steps {
+		if s.Addr.String() == "transform.quiet" {
+			quiet = s
+		}
+		if s.Addr.String() == "combine.after" && s.Status != Skipped {
+			t.Errorf("combine.after: %s, want skipped", s.Status)
+		}
+	}
+	if quiet == nil || quiet.Status != Failed || !strings.Contains(quiet.Err.Error(), want) {
+		t.Fatalf("transform.quiet: %+v, want failed with %q", quiet, want)
+	}
+	var attrErr *steps.AttrError
+	if !errors.As(quiet.Err, &attrErr) {
+		t.Errorf("the redacted error lost its chain: %T", quiet.Err)
+	}
+	var texts []string
+	for _, d := range res.Diagnostics {
+		texts = append(texts, d.Summary, d.Detail)
+	}
+	if joined := strings.Join(texts, "\n"); !strings.Contains(joined, want) || strings.Contains(joined, secret) {
+		t.Errorf("diagnostics:\n%s", joined)
+	}
+	found := false
+	for _, e := range events {
+		b, _ := json.Marshal(e)
+		if strings.Contains(string(b), secret) {
+			t.Errorf("event shows the sensitive value: %s", b)
+		}
+		if e.Type == StepFinished && e.Step == "transform.quiet" && strings.Contains(e.Error, want) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no step_finished event for transform.quiet with the redacted error: %+v", events)
+	}
+
+	detail, err := f.reg.Run(context.Background(), runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found = false
+	for _, e := range detail.Executions {
+		if strings.Contains(e.Error, secret) {
+			t.Errorf("registry: %s records the sensitive value: %s", e.Step, e.Error)
+		}
+		if e.Step == "transform.quiet" && strings.Contains(e.Error, want) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("registry: no redacted error for transform.quiet: %+v", detail.Executions)
+	}
 }

@@ -13,7 +13,10 @@
 // the store never shows a partial object.
 //
 // Every execution, cached or not, is recorded in the registry when one is
-// given, and reported as an Event for progress output.
+// given, and reported as an Event for progress output. Errors and
+// warnings are recorded and reported with the values of sensitive
+// variables redacted (engine/redact), since a step's error may quote an
+// attribute's value.
 //
 // engine/plan makes the plans; engine/workspace opens what an apply needs.
 package apply

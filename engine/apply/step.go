@@ -31,7 +31,10 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 	r := &StepResult{Addr: ps.Addr}
 	a.opts.Events(Event{Type: StepStarted, Time: started, Step: ps.Addr.String(), Kind: ps.Kind.Name()})
 
+	// A step's error may quote an attribute's value, and so a sensitive
+	// variable's: it is redacted before it is recorded or reported.
 	fail := func(status string, err error, diag *hcl.Diagnostic) error {
+		err, diag = a.secrets.Error(err), a.secrets.Diagnostic(diag)
 		r.Status, r.Err, r.Duration = status, err, a.now().Sub(started)
 		a.finish(ctx, ps, r, diag)
 		return err
@@ -79,7 +82,7 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 		if entry != nil {
 			out, err := entry.OutputValues()
 			if err == nil {
-				r.Status, r.Outputs, r.Warnings = Cached, out, entry.Warnings
+				r.Status, r.Outputs, r.Warnings = Cached, out, a.redactAll(entry.Warnings)
 				return a.succeed(ctx, ps, cfgStep, r, execID, started)
 			}
 		}
@@ -95,6 +98,7 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 			if detail != "" {
 				w += ": " + detail
 			}
+			w = a.secrets.String(w)
 			warnMu.Lock()
 			warnings = append(warnings, w)
 			warnMu.Unlock()
@@ -202,13 +206,26 @@ func (a *applier) finish(ctx context.Context, ps *plan.Step, r *StepResult, diag
 	}
 }
 
+// redactAll returns texts with the values of sensitive variables
+// redacted (warnings a cache entry recorded before pipe redacted them).
+func (a *applier) redactAll(texts []string) []string {
+	if a.secrets == nil || len(texts) == 0 {
+		return texts
+	}
+	out := make([]string, len(texts))
+	for i, s := range texts {
+		out[i] = a.secrets.String(s)
+	}
+	return out
+}
+
 func (a *applier) warnDiag(step *config.Step, summary, detail string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.diags = append(a.diags, &hcl.Diagnostic{
 		Severity: hcl.DiagWarning,
 		Summary:  summary,
-		Detail:   strings.TrimSpace(step.Addr.String() + ": " + detail),
+		Detail:   a.secrets.String(strings.TrimSpace(step.Addr.String() + ": " + detail)),
 		Subject:  step.DeclRange.Ptr(),
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/apply"
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/plan"
+	"github.com/pipe-ml/pipe/engine/redact"
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
@@ -120,7 +121,9 @@ func Apply(ctx context.Context, opts Options) (*Outcome, error) {
 	pl, diags := plan.Make(ctx, plan.Options{
 		Pipeline: w.Pipeline, Store: w.Store, Files: w.Files, Targets: opts.Targets, Replace: opts.Replace,
 	})
-	out.Plan, out.Diagnostics = pl, diags
+	// Planning can quote a sensitive variable's value (a step kind that
+	// checks an attribute); apply redacts its own diagnostics.
+	out.Plan, out.Diagnostics = pl, redact.ForVariables(w.Pipeline.Config, w.Pipeline.Vars).Diagnostics(diags)
 	if diags.HasErrors() {
 		return out, ErrInvalid
 	}

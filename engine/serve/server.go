@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/pipe-ml/pipe/engine/redact"
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
 
@@ -107,7 +108,7 @@ type Server struct {
 
 	// secrets redacts the values of the sensitive variables of the last
 	// load that decoded a configuration; nil when there are none.
-	secrets atomic.Pointer[redactor]
+	secrets atomic.Pointer[redact.Redactor]
 }
 
 // clock is time, replaceable in tests.
