@@ -85,7 +85,7 @@ BENCH_DIM    ?= 584
 BENCH_ONLY   ?= train,search,load
 BENCH_PYTHON ?= /usr/bin/python3
 
-## bench: pipe beside scikit-learn and pandas on the same generated data, one table (minutes; installs nothing).
+## bench: pipe beside scikit-learn and pandas on the same generated data, one table (tens of minutes; installs nothing).
 bench:
 	$(GO) run ./steps/internal/benchtable -go "$(GO)" -rows $(BENCH_ROWS) -dim $(BENCH_DIM) -only $(BENCH_ONLY) -python "$(BENCH_PYTHON)"
 

@@ -3,7 +3,7 @@
 // prints one table, with the goals of the tracker's issues 4 (load) and 5
 // (search and train) and whether each was met.
 //
-//	go run ./steps/internal/benchtable                  # 100k × 584, minutes
+//	go run ./steps/internal/benchtable                  # 100k × 584, tens of minutes
 //	go run ./steps/internal/benchtable -rows 20000      # a quick run
 //	go run ./steps/internal/benchtable -from .bench/results-100000-584 -markdown
 //

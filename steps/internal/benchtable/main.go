@@ -37,7 +37,7 @@ and prints one table with the goals of issues 4 and 5. Run it from the
 repository (make bench does). It installs nothing.
 
 Examples:
-  benchtable                          the issues' 100000 × 584 (minutes)
+  benchtable                          the issues' 100000 × 584 (tens of minutes)
   benchtable -rows 20000              a quicker run
   benchtable -only train,load         skip the searches
   benchtable -from .bench/results-100000-584 -markdown

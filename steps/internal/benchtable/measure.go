@@ -59,7 +59,7 @@ func (m *measurement) measure(ctx context.Context) error {
 		return err
 	}
 	run := Run{Rows: m.rows, Dim: m.dim, Cases: m.cases, Python: m.python, Started: time.Now(), Machine: thisMachine()}
-	m.logf("%d × %d, cases %s; the full 100000 × 584 run takes several minutes, scikit-learn's searches about four of them",
+	m.logf("%d × %d, cases %s; the full 100000 × 584 takes tens of minutes on 2 cores, most of them in scikit-learn's searches",
 		m.rows, m.dim, strings.Join(m.cases, ", "))
 
 	if m.python != "" {
