@@ -30,6 +30,16 @@ type Settings struct {
 	Scaling *Scaling
 	// Progress, if not nil, is called after every iteration.
 	Progress func(Progress)
+	// Curvature, if not nil, is Result.Curvature of an earlier fit on the
+	// same rows with the same class weights, sample weights, scaling and
+	// fit_intercept, such as the fit for the previous C on a path: an l2
+	// or unpenalised fit then starts L-BFGS with its curvature pairs
+	// (corrected for the change of C, exactly) instead of learning them
+	// again. With InitCoef it saves iterations; it changes only where,
+	// within its tolerance, the fit stops. Fits by the Newton solver (l1,
+	// elasticnet) ignore it. The caller answers for the rows being the
+	// same; Fit checks what it can and refuses a mismatch.
+	Curvature *Curvature
 	// Batch, if not nil, runs the fit's passes over the data together
 	// with those of the other fits running at once in the same Batch,
 	// whose matrix must be data's X. It never changes the result.
@@ -115,6 +125,9 @@ type Result struct {
 	ClassWeights [2]float64
 	// Scaling is the standardisation used, or nil without Standardize.
 	Scaling *Scaling
+	// Curvature is what the L-BFGS solver learnt of the objective's
+	// curvature (nil for the Newton solver), for [Settings.Curvature].
+	Curvature *Curvature
 	// Duration is the wall time of the fit.
 	Duration time.Duration
 }
@@ -217,6 +230,12 @@ func Fit(ctx context.Context, data *Data, params Params, s *Settings) (*Result, 
 		theta0[p.d] = s.InitIntercept
 	}
 
+	if c := s.Curvature; c != nil && p.lambda1 == 0 {
+		if c.n != e.n || c.cw != cw || c.fitB != p.fitB || c.hist.dim() != p.dim() {
+			return nil, errors.New("logreg: Settings.Curvature is of a fit on other rows, class weights or intercept")
+		}
+		p.seed = c
+	}
 	solve := p.solveLBFGS
 	if p.lambda1 > 0 {
 		solve = p.solveNewton
@@ -240,6 +259,7 @@ func Fit(ctx context.Context, data *Data, params Params, s *Settings) (*Result, 
 	if p.fitB {
 		res.Intercept = sol.theta[p.d]
 	}
+	res.Curvature = sol.curvature
 	res.GradNorm = sol.gradNorm
 	res.Iterations = sol.iterations
 	res.Evaluations = sol.evaluations
@@ -249,6 +269,17 @@ func Fit(ctx context.Context, data *Data, params Params, s *Settings) (*Result, 
 	res.Objective = params.objective(res.Coef, sol.loss)
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// Curvature is the L-BFGS solver's estimate of the curvature of a fit's
+// objective: its last correction pairs. It is opaque; see
+// [Settings.Curvature].
+type Curvature struct {
+	hist    *history
+	lambda2 float64
+	cw      [2]float64
+	n       int
+	fitB    bool
 }
 
 // workersOr returns parallelism, or runtime.GOMAXPROCS(0) when it is not

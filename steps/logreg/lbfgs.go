@@ -30,6 +30,9 @@ func (p *problem) solveLBFGS(ctx context.Context, theta0 []float64, tol float64,
 	v := make([]float64, n)   // gradient at cur
 	dir := make([]float64, n) // search direction
 	hist := newHistory(n, memory)
+	if p.seed != nil {
+		hist.seed(p.seed, p.lambda2-p.seed.lambda2, p.d)
+	}
 	sol := &solution{}
 
 	p.pseudoGradient(v, cur.theta, cur.g)
@@ -106,6 +109,7 @@ func (p *problem) solveLBFGS(ctx context.Context, theta0 []float64, tol float64,
 	sol.loss = cur.loss
 	sol.iterations = iter
 	sol.evaluations = evals
+	sol.curvature = &Curvature{hist: hist, lambda2: p.lambda2, cw: p.e.cw, n: p.e.n, fitB: p.fitB}
 	return sol, nil
 }
 
@@ -170,6 +174,7 @@ func newHistory(n, m int) *history {
 }
 
 func (h *history) len() int { return h.count }
+func (h *history) dim() int { return len(h.scratchS) }
 func (h *history) reset()   { h.first, h.count = 0, 0 }
 
 // push adds the pair (θ₁ − θ₀, g₁ − g₀), unless its curvature s·y is not
@@ -177,6 +182,11 @@ func (h *history) reset()   { h.first, h.count = 0, 0 }
 func (h *history) push(theta1, theta0, g1, g0 []float64) {
 	floats.SubTo(h.scratchS, theta1, theta0)
 	floats.SubTo(h.scratchY, g1, g0)
+	h.pushScratch()
+}
+
+// pushScratch adds the pair in scratchS and scratchY, as push does.
+func (h *history) pushScratch() {
 	sy := floats.Dot(h.scratchS, h.scratchY)
 	yy := floats.Dot(h.scratchY, h.scratchY)
 	if !(sy > 2.2e-16*yy) {
@@ -191,6 +201,23 @@ func (h *history) push(theta1, theta0, g1, g0 []float64) {
 		h.count++
 	} else {
 		h.first = (h.first + 1) % m
+	}
+}
+
+// seed starts h with the pairs of an earlier fit of the same data term L
+// whose λ₂ was smaller by dLambda2: the pairs of F = L + λ₂/2·‖w‖² are
+// exactly those of L plus λ₂·s on the coefficients, so yₖ + dLambda2·sₖ
+// (on the first d components) are this F's pairs. A pair whose
+// curvature is then not safely positive is left out.
+func (h *history) seed(c *Curvature, dLambda2 float64, d int) {
+	src := c.hist
+	m := len(src.s)
+	for i := range src.count {
+		k := (src.first + i) % m
+		copy(h.scratchS, src.s[k])
+		copy(h.scratchY, src.y[k])
+		floats.AddScaled(h.scratchY[:d], dLambda2, h.scratchS[:d])
+		h.pushScratch()
 	}
 }
 

@@ -59,6 +59,9 @@ type problem struct {
 	fitB    bool // θ has an intercept after the d coefficients
 	lambda2 float64
 	lambda1 float64
+	// seed, when not nil, holds the curvature pairs of an earlier fit of
+	// the same data term, to start L-BFGS with (see Settings.Curvature).
+	seed *Curvature
 }
 
 // dim returns the length of θ.
@@ -148,6 +151,7 @@ type solution struct {
 	iterations  int
 	evaluations int
 	status      Status
+	curvature   *Curvature // L-BFGS only
 }
 
 // errNotFinite is returned when an evaluation is not finite.

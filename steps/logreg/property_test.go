@@ -400,3 +400,53 @@ func TestSubsetOfSubset(t *testing.T) {
 		t.Fatal("row 5 of a 5-row subset: no error")
 	}
 }
+
+// TestCurvatureAlongPath fits an l2 path of C values, each from the
+// previous solution, with and without the previous fit's curvature
+// pairs: the pairs reach the same optimum in fewer passes.
+func TestCurvatureAlongPath(t *testing.T) {
+	data := propertyData(t)
+	params := DefaultParams()
+	params.Tol = 1e-6
+	var plain, seeded *Result
+	plainPasses, seededPasses := 0, 0
+	for _, c := range []float64{0.1, 1, 10, 100} {
+		params.C = c
+		sp, ss := &Settings{}, &Settings{}
+		if plain != nil {
+			sp.InitCoef, sp.InitIntercept = plain.Coef, plain.Intercept
+			ss.InitCoef, ss.InitIntercept, ss.Curvature = seeded.Coef, seeded.Intercept, seeded.Curvature
+		}
+		plain, seeded = mustFit(t, data, params, sp), mustFit(t, data, params, ss)
+		if !scalar.EqualWithinAbsOrRel(seeded.Objective, plain.Objective, 0, 1e-8) {
+			t.Errorf("C=%v: objective %.12g with the previous curvature, %.12g without", c, seeded.Objective, plain.Objective)
+		}
+		if c > 0.1 {
+			plainPasses += plain.Evaluations
+			seededPasses += seeded.Evaluations
+		}
+	}
+	t.Logf("%d passes with the previous curvature, %d without", seededPasses, plainPasses)
+	if seededPasses >= plainPasses {
+		t.Errorf("the previous curvature took %d passes, without it %d", seededPasses, plainPasses)
+	}
+}
+
+// TestCurvatureMismatch refuses the curvature of a fit on other rows or
+// with other class weights.
+func TestCurvatureMismatch(t *testing.T) {
+	data := propertyData(t)
+	res := mustFit(t, data, DefaultParams(), nil)
+	half, err := data.Subset([]int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Fit(context.Background(), half, DefaultParams(), &Settings{Curvature: res.Curvature}); err == nil {
+		t.Error("the curvature of a fit on other rows was accepted")
+	}
+	balanced := DefaultParams()
+	balanced.ClassWeight = ClassWeight{Kind: Balanced}
+	if _, err := Fit(context.Background(), data, balanced, &Settings{Curvature: res.Curvature}); err == nil {
+		t.Error("the curvature of a fit with other class weights was accepted")
+	}
+}

@@ -114,7 +114,9 @@ type FoldFit struct {
 // Warm starts: on each fold, candidates that differ only in C form a path,
 // fitted in increasing order of C, each starting from the solution for the
 // C before it (scikit-learn's regularisation path trick; a larger C moves
-// the optimum only a little from a smaller one's). Paths are fixed by the
+// the optimum only a little from a smaller one's) and, for l2, with its
+// L-BFGS curvature pairs (logreg.Settings.Curvature: the data term is the
+// same along a path, so they carry over exactly). Paths are fixed by the
 // candidates alone, so they never depend on timing or Parallelism.
 //
 // Parallelism: the paths of all folds are independent tasks, started
@@ -333,6 +335,7 @@ func fitAndScore(ctx context.Context, m Metric, fd *foldData, params logreg.Para
 		// The same rows: the standardisation, if any, is the same too.
 		settings.InitCoef, settings.InitIntercept = init.Coef, init.Intercept
 		settings.Scaling = init.Scaling
+		settings.Curvature = init.Curvature
 	}
 	res, err := logreg.Fit(ctx, fd.train, params, settings)
 	if err != nil {
