@@ -1,7 +1,6 @@
 package evaluate
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,8 +11,8 @@ import (
 
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/dataset"
-	"github.com/pipe-ml/pipe/steps/logreg"
 	"github.com/pipe-ml/pipe/steps/metrics"
+	"github.com/pipe-ml/pipe/steps/scoring"
 )
 
 // Run scores the model on the data and stores the plot and the report.
@@ -23,26 +22,12 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 		return nil, errs[0]
 	}
 	threshold, maxF1, _ := parseThreshold(in.Attr("threshold"))
-	modelArt, err := in.Artifact("model")
+	sc, err := scoring.Score(ctx, env, in, "evaluate",
+		"Evaluate the model on data loaded with the same features as its training data.")
 	if err != nil {
 		return nil, err
 	}
-	dataArt, err := in.Artifact("data")
-	if err != nil {
-		return nil, err
-	}
-	m, err := readModel(ctx, env, modelArt)
-	if err != nil {
-		return nil, err
-	}
-	ds, err := dataset.Open(ctx, env, dataArt)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate: reading the data: %w", err)
-	}
-	scores, err := predict(m, ds)
-	if err != nil {
-		return nil, err
-	}
+	m, ds, scores := sc.Model, sc.Data, sc.Prob
 	r, err := metrics.Evaluate(metrics.Data{Labels: ds.LabelsFloat64(), Scores: scores, Weights: ds.W},
 		&metrics.Settings{Threshold: threshold, MaxF1: maxF1, CurveStep: CurveStep})
 	if err != nil {
@@ -53,7 +38,7 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: storing the plot: %w", err)
 	}
-	rep := newReport(r, m, modelArt.Digest, ds, dataArt.Digest, ArtifactInfo{Digest: plot.Digest, MediaType: plot.MediaType})
+	rep := newReport(r, m, sc.ModelArtifact.Digest, ds, sc.DataArtifact.Digest, ArtifactInfo{Digest: plot.Digest, MediaType: plot.MediaType})
 	if err := rep.finite(); err != nil {
 		return nil, err
 	}
@@ -87,42 +72,6 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 		"report":    report.Value(),
 		"plot":      plot.Value(),
 	}, nil
-}
-
-// readModel reads and decodes a model artifact.
-func readModel(ctx context.Context, env steps.Env, a steps.Artifact) (*logreg.Model, error) {
-	b, err := env.ReadArtifact(ctx, a)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate: reading the model: %w", err)
-	}
-	m, err := logreg.DecodeModel(bytes.NewReader(b))
-	if err != nil {
-		return nil, steps.Errorf(steps.AttrPath("model"), "Unreadable model",
-			"%s. Give a train step's model output.", strings.TrimPrefix(err.Error(), "logreg: "))
-	}
-	return m, nil
-}
-
-// predict returns the model's probabilities for the rows of ds, refusing
-// data of another width than the model's.
-func predict(m *logreg.Model, ds *dataset.Dataset) ([]float64, error) {
-	if ds.Dim != m.Features.Dim {
-		return nil, steps.Errorf(steps.AttrPath("data"), "Feature width mismatch",
-			"The model expects %d features per row (%s) but the data has %d (%s). Evaluate the model on data loaded with the same features as its training data.",
-			m.Features.Dim, describe(m.Features.Source, m.Features.Dim), ds.Dim, describe(ds.Meta.Features, ds.Dim))
-	}
-	p, err := m.PredictProba(ds.X, ds.N, ds.Dim)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate: %w", err)
-	}
-	return p, nil
-}
-
-func describe(source string, dim int) string {
-	if source != "" {
-		return source
-	}
-	return fmt.Sprintf("dim %d", dim)
 }
 
 // dataError explains why the data cannot be scored.

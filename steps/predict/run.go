@@ -1,7 +1,6 @@
 package predict
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,8 +12,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/pipe-ml/pipe/steps"
-	"github.com/pipe-ml/pipe/steps/dataset"
-	"github.com/pipe-ml/pipe/steps/logreg"
+	"github.com/pipe-ml/pipe/steps/scoring"
 )
 
 // Run predicts every row of the data and writes the file. See the package
@@ -25,26 +23,12 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	}
 	d, _ := parseDest(in.String("to"))
 	threshold := in.Float("threshold", 0.5)
-	modelArt, err := in.Artifact("model")
+	sc, err := scoring.Score(ctx, env, in, "predict",
+		"Predict on data loaded with the same features as the model's training data.")
 	if err != nil {
 		return nil, err
 	}
-	dataArt, err := in.Artifact("data")
-	if err != nil {
-		return nil, err
-	}
-	m, err := readModel(ctx, env, modelArt)
-	if err != nil {
-		return nil, err
-	}
-	ds, err := dataset.Open(ctx, env, dataArt)
-	if err != nil {
-		return nil, fmt.Errorf("predict: reading the data: %w", err)
-	}
-	p, err := probabilities(m, ds)
-	if err != nil {
-		return nil, err
-	}
+	ds, p := sc.Data, sc.Prob
 	rows := &predictions{ids: ds.IDs, prob: p, threshold: threshold}
 
 	mediaType, encode := steps.MediaCSV, rows.writeCSV
@@ -113,40 +97,4 @@ func destURI(d *dest, dir string) string {
 	}
 	p = filepath.Join(p, d.name)
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String()
-}
-
-// readModel reads and decodes a model artifact.
-func readModel(ctx context.Context, env steps.Env, a steps.Artifact) (*logreg.Model, error) {
-	b, err := env.ReadArtifact(ctx, a)
-	if err != nil {
-		return nil, fmt.Errorf("predict: reading the model: %w", err)
-	}
-	m, err := logreg.DecodeModel(bytes.NewReader(b))
-	if err != nil {
-		return nil, steps.Errorf(steps.AttrPath("model"), "Unreadable model",
-			"%s. Give a train step's model output.", strings.TrimPrefix(err.Error(), "logreg: "))
-	}
-	return m, nil
-}
-
-// probabilities returns the model's probabilities for the rows of ds,
-// refusing data of another width than the model's.
-func probabilities(m *logreg.Model, ds *dataset.Dataset) ([]float64, error) {
-	if ds.Dim != m.Features.Dim {
-		return nil, steps.Errorf(steps.AttrPath("data"), "Feature width mismatch",
-			"The model expects %d features per row (%s) but the data has %d (%s). Predict on data loaded with the same features as the model's training data.",
-			m.Features.Dim, describe(m.Features.Source, m.Features.Dim), ds.Dim, describe(ds.Meta.Features, ds.Dim))
-	}
-	p, err := m.PredictProba(ds.X, ds.N, ds.Dim)
-	if err != nil {
-		return nil, fmt.Errorf("predict: %w", err)
-	}
-	return p, nil
-}
-
-func describe(source string, dim int) string {
-	if source != "" {
-		return source
-	}
-	return fmt.Sprintf("dim %d", dim)
 }
