@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	_ "embed"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/internal/rss"
 	"github.com/pipe-ml/pipe/steps/load"
 )
 
@@ -247,7 +247,7 @@ func measureLoad(file, layout string, dim int, w io.Writer) error {
 	}
 	secs := time.Since(start).Seconds()
 	n, _ := out["rows"].AsBigFloat().Int64()
-	return json.NewEncoder(w).Encode(result{Reader: "load", File: file, Rows: int(n), Seconds: secs, PeakRSS: peakRSS()})
+	return json.NewEncoder(w).Encode(result{Reader: "load", File: file, Rows: int(n), Seconds: secs, PeakRSS: rss.Peak()})
 }
 
 func configValue(attrs map[string]cty.Value) (cty.Value, error) {
@@ -269,21 +269,6 @@ func configValue(attrs map[string]cty.Value) (cty.Value, error) {
 		obj[a.Name] = v
 	}
 	return cty.ObjectVal(obj), nil
-}
-
-// peakRSS reads the process's peak resident set size (VmHWM).
-func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		if rest, ok := bytes.CutPrefix(line, []byte("VmHWM:")); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(string(rest)), " kB"), 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
 }
 
 // discardEnv hashes artifacts and keeps nothing: the cost of writing the

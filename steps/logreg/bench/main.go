@@ -9,11 +9,11 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/internal/rss"
 	"github.com/pipe-ml/pipe/steps/logreg"
 	"github.com/pipe-ml/pipe/steps/logreg/internal/npz"
 )
@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	x, y := g.X, g.LabelsFloat64()
 	g = nil // drop ids and texts: only features and labels are measured
 	debug.FreeOSMemory()
-	resetPeakRSS()
+	rss.Reset()
 	if *path != "" {
 		err := npz.Write(*path, []string{"X", "y"}, map[string]npz.Array{
 			"X": {Shape: []int{*n, *d}, F32: x},
@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	data := &logreg.Data{X: x, N: *n, D: *d, Y: y}
-	baseRSS := peakRSS()
+	baseRSS := rss.Peak()
 	rep := report{
 		Impl:         "pipe steps/logreg (" + runtime.Version() + ")",
 		N:            *n,
@@ -136,7 +136,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	rep.PeakHeapBytes = ms.HeapSys
-	rep.PeakRSSBytes = peakRSS()
+	rep.PeakRSSBytes = rss.Peak()
 	rep.BaseRSSBytes = baseRSS
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
@@ -145,31 +145,4 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 func round3(d time.Duration) float64 {
 	return float64(d.Milliseconds()) / 1000
-}
-
-// resetPeakRSS resets the kernel's high-water mark of this process's
-// resident memory (Linux), so that peakRSS measures the fits, not the
-// data generation.
-func resetPeakRSS() {
-	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-}
-
-// peakRSS reads VmHWM from /proc/self/status (Linux), or returns 0.
-func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			f := strings.Fields(v)
-			if len(f) == 2 && f[1] == "kB" {
-				kb, err := strconv.ParseInt(f[0], 10, 64)
-				if err == nil {
-					return kb * 1024
-				}
-			}
-		}
-	}
-	return 0
 }

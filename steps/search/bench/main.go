@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/internal/rss"
 	"github.com/pipe-ml/pipe/steps/logreg"
 	"github.com/pipe-ml/pipe/steps/search"
 )
@@ -164,7 +164,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		Note:         "measured on a shared machine: timings are noisy",
 	}
 	debug.FreeOSMemory() // return the generator's garbage before measuring
-	resetPeakRSS()
+	rss.Reset()
 	for _, name := range strings.Split(*only, ",") {
 		c, ok := cands[name]
 		if !ok {
@@ -200,7 +200,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		rep.Searches[name] = sr
 		fmt.Fprintf(os.Stderr, "search bench: %s: %.1f s (%.1f s CPU), best f1 %.4f\n", name, sr.Seconds, sr.CPUSeconds, sr.BestScore)
 	}
-	rep.PeakRSSBytes = peakRSS()
+	rep.PeakRSSBytes = rss.Peak()
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
@@ -224,31 +224,4 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// resetPeakRSS resets the kernel's peak resident set size of this process
-// (Linux: writing 5 to /proc/self/clear_refs), so that peakRSS measures
-// the searches and not the data generation.
-func resetPeakRSS() {
-	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-}
-
-// peakRSS reads VmHWM from /proc/self/status (Linux), or returns 0.
-func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			f := strings.Fields(v)
-			if len(f) == 2 && f[1] == "kB" {
-				kb, err := strconv.ParseInt(f[0], 10, 64)
-				if err == nil {
-					return kb * 1024
-				}
-			}
-		}
-	}
-	return 0
 }
