@@ -168,7 +168,7 @@ func (cmd *applyCmd) Run(ctx context.Context, c *cli, args []string) error {
 			if prog == nil {
 				prog = newProgress(c.stdout, true, false, false, nil)
 			}
-			for _, d := range diagfmt.JSON(sortDiagnostics(out.Diagnostics), diagfmt.Sources(w.Pipeline.Sources)) {
+			for _, d := range diagfmt.JSON(diagfmt.Sort(out.Diagnostics), diagfmt.Sources(w.Pipeline.Sources)) {
 				prog.json(struct {
 					Type string `json:"type"`
 					diagfmt.JSONDiagnostic

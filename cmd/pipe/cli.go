@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -243,28 +242,7 @@ func (c *cli) printDiagnostics(diags hcl.Diagnostics, sources map[string][]byte)
 	if len(diags) == 0 {
 		return
 	}
-	diagfmt.Text(c.stderr, sortDiagnostics(diags), diagfmt.Sources(sources), c.color(c.stderr))
-}
-
-// sortDiagnostics orders diagnostics by file and position (errors without
-// a location first), keeping the order of equal ones.
-func sortDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
-	out := slices.Clone(diags)
-	slices.SortStableFunc(out, func(a, b *hcl.Diagnostic) int {
-		switch {
-		case a.Subject == nil && b.Subject == nil:
-			return 0
-		case a.Subject == nil:
-			return -1
-		case b.Subject == nil:
-			return 1
-		}
-		if c := strings.Compare(a.Subject.Filename, b.Subject.Filename); c != 0 {
-			return c
-		}
-		return a.Subject.Start.Byte - b.Subject.Start.Byte
-	})
-	return out
+	diagfmt.Text(c.stderr, diagfmt.Sort(diags), diagfmt.Sources(sources), c.color(c.stderr))
 }
 
 const (

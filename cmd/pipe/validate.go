@@ -67,7 +67,7 @@ func (cmd *validateCmd) Run(ctx context.Context, c *cli, args []string) error {
 	if p != nil {
 		sources = p.Sources
 	}
-	diags = sortDiagnostics(diags)
+	diags = diagfmt.Sort(diags)
 	if *asJSON {
 		doc := validateJSON{FormatVersion: "1.0", Valid: !diags.HasErrors(), Diagnostics: diagfmt.JSON(diags, sources)}
 		for _, d := range diags {

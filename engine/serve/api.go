@@ -113,7 +113,7 @@ func (s *Server) status() Status {
 	if l != nil {
 		st.Pipeline, st.Valid, st.LoadedAt = l.name, l.valid, l.at
 		if len(l.diags) > 0 {
-			st.Diagnostics = diagfmt.JSON(sortDiagnostics(s.redact(l.diags, l)), pipelineSources(l))
+			st.Diagnostics = diagfmt.JSON(diagfmt.Sort(s.redact(l.diags, l)), pipelineSources(l))
 		}
 	}
 	if w != nil {

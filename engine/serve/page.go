@@ -91,7 +91,7 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if l != nil && !l.valid {
 		var b bytes.Buffer
-		diagfmt.Text(&b, sortDiagnostics(s.redact(l.diags, l)), pipelineSources(l), false)
+		diagfmt.Text(&b, diagfmt.Sort(s.redact(l.diags, l)), pipelineSources(l), false)
 		d.Diagnostics = b.String()
 	}
 	err := s.withRegistry(ctx, func(db *registry.DB) error {

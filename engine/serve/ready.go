@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pipe-ml/pipe/engine/diagfmt"
 	"github.com/pipe-ml/pipe/engine/registry"
@@ -52,7 +49,7 @@ func (s *Server) readiness(ctx context.Context) Readiness {
 	case l == nil:
 		pc.Error = "the pipeline has not been read yet"
 	case !l.valid:
-		diags := sortDiagnostics(s.redact(l.diags, l))
+		diags := diagfmt.Sort(s.redact(l.diags, l))
 		src := pipelineSources(l)
 		pc.Error = fmt.Sprintf("the pipeline does not load (%s); nothing runs until it is fixed", countErrors(l.diags))
 		pc.Diagnostics = diagfmt.JSON(diags, src)
@@ -137,25 +134,4 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 // Accept header naming application/json.
 func wantsJSON(r *http.Request) bool {
 	return r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json")
-}
-
-// sortDiagnostics orders diagnostics by file and position, errors
-// without a location first, as the CLI prints them.
-func sortDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
-	out := slices.Clone(diags)
-	slices.SortStableFunc(out, func(a, b *hcl.Diagnostic) int {
-		switch {
-		case a.Subject == nil && b.Subject == nil:
-			return 0
-		case a.Subject == nil:
-			return -1
-		case b.Subject == nil:
-			return 1
-		}
-		if c := strings.Compare(a.Subject.Filename, b.Subject.Filename); c != 0 {
-			return c
-		}
-		return a.Subject.Start.Byte - b.Subject.Start.Byte
-	})
-	return out
 }
