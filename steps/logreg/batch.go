@@ -2,6 +2,7 @@ package logreg
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"unsafe"
 )
@@ -19,7 +20,9 @@ import (
 // computed chunk by chunk exactly as on its own (each of its 256-row
 // chunks summed in order by one goroutine, the chunk sums added in chunk
 // order), so its result is the same bits whichever fits share its passes,
-// and the same as without a Batch.
+// and the same as without a Batch. Two fits on the same rows (two
+// candidates on one fold) are swept together, each row converted once for
+// both.
 //
 // A Batch is safe for concurrent use by the fits that join it. While a
 // sweep runs, the fits in it wait; the fit that completed the batch runs
@@ -118,10 +121,16 @@ func (b *Batch) sweep(reqs []*batchRequest, own *batchRequest) {
 	for _, r := range reqs {
 		r.e.chunkBlocks(b.blocks)
 	}
+	units := pairUp(reqs)
 	parallelFor(b.workers, b.blocks, func(blk int) {
-		for _, r := range reqs {
-			for c := r.e.blockChunk[blk]; c < r.e.blockChunk[blk+1]; c++ {
-				r.e.lossGradChunk(int(c), r.bEff)
+		for _, u := range units {
+			a := u[0].e
+			for c := a.blockChunk[blk]; c < a.blockChunk[blk+1]; c++ {
+				if u[1] == nil {
+					a.lossGradChunk(int(c), u[0].bEff)
+				} else {
+					lossGradChunkPair(int(c), a, u[0].bEff, u[1].e, u[1].bEff)
+				}
 			}
 		}
 	})
@@ -130,6 +139,40 @@ func (b *Batch) sweep(reqs []*batchRequest, own *batchRequest) {
 			close(r.done)
 		}
 	}
+}
+
+// pairUp groups the requests of a sweep into units of one, or of two
+// whose fits run on the same rows: a pair's chunks are swept together
+// (lossGradChunkPair), each row converted once for both.
+func pairUp(reqs []*batchRequest) [][2]*batchRequest {
+	units := make([][2]*batchRequest, 0, len(reqs))
+	taken := make([]bool, len(reqs))
+	for i, r := range reqs {
+		if taken[i] {
+			continue
+		}
+		u := [2]*batchRequest{r, nil}
+		for j := i + 1; j < len(reqs); j++ {
+			if !taken[j] && sameRows(r.e, reqs[j].e) {
+				u[1], taken[j] = reqs[j], true
+				break
+			}
+		}
+		units = append(units, u)
+	}
+	return units
+}
+
+// sameRows reports whether a and b run on the same rows of the batch's
+// matrix.
+func sameRows(a, b *evaluator) bool {
+	if a.n != b.n || (a.rows == nil) != (b.rows == nil) {
+		return false
+	}
+	if a.rows == nil || unsafe.SliceData(a.rows) == unsafe.SliceData(b.rows) {
+		return true
+	}
+	return a.rows[0] == b.rows[0] && a.rows[a.n-1] == b.rows[b.n-1] && slices.Equal(a.rows, b.rows)
 }
 
 // away tells e's batch, if any, that the fit will ask for no pass until

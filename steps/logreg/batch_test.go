@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
+
+	"github.com/pipe-ml/pipe/steps/dataset/synth"
 )
 
 // TestBatchSameBits fits several candidates on several folds at once,
@@ -128,5 +131,68 @@ func TestBatchOtherMatrix(t *testing.T) {
 	}
 	if _, err := Fit(context.Background(), &other, DefaultParams(), &Settings{Batch: batch}); err == nil {
 		t.Fatal("a fit on another matrix was accepted")
+	}
+}
+
+// TestChunkPairSameBits sweeps the chunks of two evaluators on the same
+// rows together and checks each gets the bits it gets alone: one with
+// class weights, the other with sample weights, on a set of rows whose
+// last chunk is not a whole number of four-row groups.
+func TestChunkPairSameBits(t *testing.T) {
+	data := synthData(synth.Config{N: 1500, Dim: 37, Seed: 5})
+	data.Weight = make([]float64, data.N)
+	for i := range data.Weight {
+		data.Weight[i] = 0.5 + float64(i%7)/4
+	}
+	var rows []int32
+	for i := range data.N {
+		if i%5 != 2 {
+			rows = append(rows, int32(i))
+		}
+	}
+	rows = rows[:len(rows)-3] // 1197 rows: the last chunk ends with one row
+	fold, err := data.Subset(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unweighted := *fold
+	unweighted.Weight = nil
+	w := func(seed float64) []float64 {
+		w := make([]float64, data.D)
+		for j := range w {
+			w[j] = math.Sin(seed*float64(j+1)) * 0.3
+		}
+		return w
+	}
+	newPair := func() (a, b *evaluator) {
+		a = newEvaluator(&unweighted, [2]float64{0.7, 2.1}, 1)
+		b = newEvaluator(fold, [2]float64{1, 1}, 1)
+		a.fold(w(1), 0.2)
+		b.fold(w(2), -0.4)
+		return a, b
+	}
+	alone, alone2 := newPair()
+	paired, paired2 := newPair()
+	if !sameRows(paired, paired2) {
+		t.Fatal("evaluators on the same rows: sameRows is false")
+	}
+	for c := range alone.chunks {
+		alone.lossGradChunk(c, 0.2)
+		alone2.lossGradChunk(c, -0.4)
+		lossGradChunkPair(c, paired, 0.2, paired2, -0.4)
+	}
+	for _, e := range [][2]*evaluator{{alone, paired}, {alone2, paired2}} {
+		want, got := e[0], e[1]
+		for _, part := range [][2][]float64{{want.partGrad, got.partGrad}, {want.partLoss, got.partLoss}, {want.partResid, got.partResid}} {
+			for k := range part[0] {
+				if math.Float64bits(part[0][k]) != math.Float64bits(part[1][k]) {
+					t.Fatalf("partial sum %d: %v paired, %v alone", k, part[1][k], part[0][k])
+				}
+			}
+		}
+	}
+	other := newEvaluator(data, [2]float64{1, 1}, 1)
+	if sameRows(paired, other) {
+		t.Error("a fold and all rows: sameRows is true")
 	}
 }

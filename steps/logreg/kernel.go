@@ -20,6 +20,13 @@ import "math"
 // axpy(a, x, y) sets yⱼ = fma(a, xⱼ, yⱼ) for every j: one rounding per
 // element, so the order of elements does not matter.
 //
+// The blocked kernels give exactly the bits of those two, and only save
+// work: dot2 takes the dots of two rows with one w (sharing its loads),
+// dot1x2 of one row with two w (converting the row once); axpy4 adds four
+// rows to y in turn, each yⱼ taking its four fused multiply-adds in row
+// order (y loaded and stored once, not four times), and axpy4x2 does so
+// for two y at once.
+//
 // gram4x8(a, b, stride, m, out) adds a 4×8 block of AᵀB to out, for
 // float32 panels whose rows lie stride apart, in float64: each entry continues its own
 // chain of fused multiply-adds over the rows in order, so an entry does
@@ -72,5 +79,12 @@ func gram4x8Generic(a, b []float32, stride, m int, out *[32]float64) {
 				out[r*8+c] = math.FMA(x, float64(rb[c]), out[r*8+c])
 			}
 		}
+	}
+}
+
+// axpy4Generic is axpy4 in portable Go.
+func axpy4Generic(r *[4]float64, x *[4][]float32, g []float64) {
+	for k := range 4 {
+		axpyGeneric(r[k], x[k], g)
 	}
 }

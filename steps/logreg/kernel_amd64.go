@@ -66,3 +66,62 @@ func axpy(a float64, x []float32, y []float64) {
 	}
 	axpyGeneric(a, x, y)
 }
+
+//go:noescape
+func dot2AVX2(x0, x1 *float32, w *float64, n int) (z0, z1 float64)
+
+//go:noescape
+func axpy4AVX2(r *[4]float64, x0, x1, x2, x3 *float32, y *float64, n int)
+
+// dot2 returns dot(x0, w) and dot(x1, w), bit for bit, in one sweep. It
+// needs len(x1) == len(x0) and len(w) >= len(x0).
+func dot2(x0, x1 []float32, w []float64) (z0, z1 float64) {
+	n := len(x0)
+	if useAVX2 && n > 0 {
+		_, _ = x1[:n], w[:n]
+		return dot2AVX2(&x0[0], &x1[0], &w[0], n)
+	}
+	return dotGeneric(x0, w), dotGeneric(x1, w)
+}
+
+// axpy4 does axpy(r[k], x[k], g) for k = 0..3 in turn, bit for bit, in
+// one sweep. The rows need the same length; g at least as long.
+func axpy4(r *[4]float64, x *[4][]float32, g []float64) {
+	n := len(x[0])
+	if useAVX2 && n > 0 {
+		_, _, _, _ = x[1][:n], x[2][:n], x[3][:n], g[:n]
+		axpy4AVX2(r, &x[0][0], &x[1][0], &x[2][0], &x[3][0], &g[0], n)
+		return
+	}
+	axpy4Generic(r, x, g)
+}
+
+//go:noescape
+func dot1x2AVX2(x *float32, wa, wb *float64, n int) (za, zb float64)
+
+//go:noescape
+func axpy4x2AVX2(ra, rb *[4]float64, x0, x1, x2, x3 *float32, ya, yb *float64, n int)
+
+// dot1x2 returns dot(x, wa) and dot(x, wb), bit for bit, in one sweep.
+// It needs wa and wb at least as long as x.
+func dot1x2(x []float32, wa, wb []float64) (za, zb float64) {
+	n := len(x)
+	if useAVX2 && n > 0 {
+		_, _ = wa[:n], wb[:n]
+		return dot1x2AVX2(&x[0], &wa[0], &wb[0], n)
+	}
+	return dotGeneric(x, wa), dotGeneric(x, wb)
+}
+
+// axpy4x2 does axpy4(ra, x, ya) and axpy4(rb, x, yb), bit for bit, in one
+// sweep. The rows need the same length; ya and yb at least as long.
+func axpy4x2(ra, rb *[4]float64, x *[4][]float32, ya, yb []float64) {
+	n := len(x[0])
+	if useAVX2 && n > 0 {
+		_, _, _, _, _ = x[1][:n], x[2][:n], x[3][:n], ya[:n], yb[:n]
+		axpy4x2AVX2(ra, rb, &x[0][0], &x[1][0], &x[2][0], &x[3][0], &ya[0], &yb[0], n)
+		return
+	}
+	axpy4Generic(ra, x, ya)
+	axpy4Generic(rb, x, yb)
+}

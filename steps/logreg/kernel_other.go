@@ -27,3 +27,22 @@ func gram4x8(a, b []float32, stride, m int, out *[32]float64) {
 	}
 	gram4x8Generic(a, b, stride, m, out)
 }
+
+// dot2 returns dot(x0, w) and dot(x1, w).
+func dot2(x0, x1 []float32, w []float64) (z0, z1 float64) {
+	return dotGeneric(x0, w), dotGeneric(x1, w)
+}
+
+// axpy4 does axpy(r[k], x[k], g) for k = 0..3 in turn.
+func axpy4(r *[4]float64, x *[4][]float32, g []float64) { axpy4Generic(r, x, g) }
+
+// dot1x2 returns dot(x, wa) and dot(x, wb).
+func dot1x2(x []float32, wa, wb []float64) (za, zb float64) {
+	return dotGeneric(x, wa), dotGeneric(x, wb)
+}
+
+// axpy4x2 does axpy4(ra, x, ya) and axpy4(rb, x, yb).
+func axpy4x2(ra, rb *[4]float64, x *[4][]float32, ya, yb []float64) {
+	axpy4Generic(ra, x, ya)
+	axpy4Generic(rb, x, yb)
+}

@@ -1,8 +1,10 @@
 package logreg
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -63,6 +65,7 @@ func TestKernelsMatchGeneric(t *testing.T) {
 				t.Fatalf("n=%d: axpy wrote past len(x) at %d", n, j)
 			}
 		}
+		checkBlockedKernels(t, rng, n)
 	}
 	for _, m := range []int{1, 2, 7, 100} {
 		stride := 24
@@ -97,4 +100,57 @@ func TestKernelsMatchGeneric(t *testing.T) {
 		}
 	}
 	t.Logf("assembly kernels in use: %v", useAVX2)
+}
+
+// checkBlockedKernels checks that the kernels that work on several rows
+// or several coefficient vectors at once (dot2, dot1x2, axpy4, axpy4x2)
+// give exactly the bits of the one-row kernels, and write nothing past
+// the rows' length.
+func checkBlockedKernels(t *testing.T, rng *rand.Rand, n int) {
+	t.Helper()
+	var xs [4][]float32
+	for k := range xs {
+		xs[k] = make([]float32, n)
+		for j := range xs[k] {
+			xs[k][j] = float32(rng.NormFloat64())
+		}
+	}
+	vec := func() []float64 {
+		v := make([]float64, n+3)
+		for j := range v {
+			v[j] = rng.NormFloat64() * 1e3
+		}
+		return v
+	}
+	same := func(what string, got, want float64) {
+		t.Helper()
+		if math.Float64bits(got) != math.Float64bits(want) {
+			t.Errorf("n=%d: %s = %v, one row at a time %v", n, what, got, want)
+		}
+	}
+	wa, wb := vec(), vec()
+	z0, z1 := dot2(xs[0], xs[1], wa)
+	same("dot2's first", z0, dotGeneric(xs[0], wa))
+	same("dot2's second", z1, dotGeneric(xs[1], wa))
+	za, zb := dot1x2(xs[2], wa, wb)
+	same("dot1x2's first", za, dotGeneric(xs[2], wa))
+	same("dot1x2's second", zb, dotGeneric(xs[2], wb))
+
+	ra := [4]float64{rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()}
+	rb := [4]float64{rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()}
+	ya, yb := vec(), vec()
+	wantA, wantB := slices.Clone(ya), slices.Clone(yb)
+	for k := range 4 {
+		axpyGeneric(ra[k], xs[k], wantA)
+		axpyGeneric(rb[k], xs[k], wantB)
+	}
+	gotA := slices.Clone(ya)
+	axpy4(&ra, &xs, gotA)
+	gotA2, gotB2 := slices.Clone(ya), slices.Clone(yb)
+	axpy4x2(&ra, &rb, &xs, gotA2, gotB2)
+	for j := range wantA {
+		same(fmt.Sprintf("axpy4[%d]", j), gotA[j], wantA[j])
+		same(fmt.Sprintf("axpy4x2's first[%d]", j), gotA2[j], wantA[j])
+		same(fmt.Sprintf("axpy4x2's second[%d]", j), gotB2[j], wantB[j])
+	}
 }

@@ -20,6 +20,6 @@
 // Flags: -n and -d set the shape, -seed the data, -cv-seed the folds and
 // draws, -plan where to write the plan, -plan-only stops after writing
 // it, -only runs one search, -parallelism sets the goroutines (0: all
-// cores). Timings on a shared 2-core machine are noisy: the JSON has
+// cores), -cpuprofile writes a CPU profile of the first search. Timings on a shared 2-core machine are noisy: the JSON has
 // wall and CPU seconds.
 package main

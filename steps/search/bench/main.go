@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -88,6 +89,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	planOnly := fs.Bool("plan-only", false, "write the plan and stop")
 	only := fs.String("only", "grid,random", "comma-separated searches to run")
 	par := fs.Int("parallelism", 0, "goroutines (0: GOMAXPROCS)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the searches to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -172,6 +174,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		p := &search.Problem{Data: data, Folds: f, Candidates: c, Metric: search.F1}
 		runtime.GC()
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
+			*cpuProfile = "" // one profile, of the first search
+		}
 		cpu0 := cpuTime()
 		start := time.Now()
 		res, err := search.CrossValidate(ctx, p, &search.Settings{Parallelism: workers})
