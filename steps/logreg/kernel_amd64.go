@@ -125,3 +125,17 @@ func axpy4x2(ra, rb *[4]float64, x *[4][]float32, ya, yb []float64) {
 	axpy4Generic(ra, x, ya)
 	axpy4Generic(rb, x, yb)
 }
+
+//go:noescape
+func expNeg4AVX2(x *[4]float64)
+
+// expNeg4 sets x[k] = expNeg(x[k]) for k = 0..3, bit for bit.
+func expNeg4(x *[4]float64) {
+	if useAVX2 {
+		expNeg4AVX2(x)
+		return
+	}
+	for k := range x {
+		x[k] = expNeg(x[k])
+	}
+}

@@ -803,3 +803,79 @@ a42_scalar_loop:
 a42_done:
 	VZEROUPPER
 	RET
+
+// The constants of expNeg4AVX2, in the order of expNegGeneric's.
+DATA expconst<>+0(SB)/8, $0x3ff71547652b82fe // log2e
+DATA expconst<>+8(SB)/8, $0x3fe62e42fefa39ef // ln2hi
+DATA expconst<>+16(SB)/8, $0x3c7abc9e3b39803f // ln2lo
+DATA expconst<>+24(SB)/8, $0x3de6124613a86d09 // c13
+DATA expconst<>+32(SB)/8, $0x3e21eed8eff8d898 // c12
+DATA expconst<>+40(SB)/8, $0x3e5ae64567f544e4 // c11
+DATA expconst<>+48(SB)/8, $0x3e927e4fb7789f5c // c10
+DATA expconst<>+56(SB)/8, $0x3ec71de3a556c734 // c9
+DATA expconst<>+64(SB)/8, $0x3efa01a01a01a01a // c8
+DATA expconst<>+72(SB)/8, $0x3f2a01a01a01a01a // c7
+DATA expconst<>+80(SB)/8, $0x3f56c16c16c16c17 // c6
+DATA expconst<>+88(SB)/8, $0x3f81111111111111 // c5
+DATA expconst<>+96(SB)/8, $0x3fa5555555555555 // c4
+DATA expconst<>+104(SB)/8, $0x3fc5555555555555 // c3
+DATA expconst<>+112(SB)/8, $0x3fe0000000000000 // c2
+DATA expconst<>+120(SB)/8, $0x3ff0000000000000 // c1
+DATA expconst<>+128(SB)/8, $0x3ff0000000000000 // c0
+DATA expconst<>+136(SB)/8, $0xc086200000000000 // min
+DATA expconst<>+144(SB)/8, $1023
+GLOBL expconst<>(SB), RODATA|NOPTR, $152
+
+// func expNeg4AVX2(x *[4]float64)
+// Sets x[k] = expNeg(x[k]) with exactly expNegGeneric's arithmetic, four
+// at a time.
+TEXT ·expNeg4AVX2(SB), NOSPLIT, $0-8
+	MOVQ x+0(FP), SI
+	VMOVUPD (SI), Y0
+	VBROADCASTSD expconst<>+0(SB), Y1
+	VMULPD Y1, Y0, Y1
+	VROUNDPD $0, Y1, Y1
+	VMOVAPD Y0, Y2
+	VBROADCASTSD expconst<>+8(SB), Y4
+	VFNMADD231PD Y4, Y1, Y2
+	VBROADCASTSD expconst<>+16(SB), Y4
+	VFNMADD231PD Y4, Y1, Y2
+	VBROADCASTSD expconst<>+24(SB), Y3
+	VBROADCASTSD expconst<>+32(SB), Y4
+	VFMADD213PD Y4, Y2, Y3
+	VBROADCASTSD expconst<>+40(SB), Y4
+	VFMADD213PD Y4, Y2, Y3
+	VBROADCASTSD expconst<>+48(SB), Y4
+	VFMADD213PD Y4, Y2, Y3
+	VBROADCASTSD expconst<>+56(SB), Y4
+	VFMADD213PD Y4, Y2, Y3
+	VBROADCASTSD expconst<>+64(SB), Y4
+	VFMADD213PD Y4, Y2, Y3
+	VBROADCASTSD expconst<>+72(SB), Y4
+	VFMADD213PD Y4, Y2, Y3
+	VBROADCASTSD expconst<>+80(SB), Y4
+	VFMADD213PD Y4, Y2, Y3
+	VBROADCASTSD expconst<>+88(SB), Y4
+	VFMADD213PD Y4, Y2, Y3
+	VBROADCASTSD expconst<>+96(SB), Y4
+	VFMADD213PD Y4, Y2, Y3
+	VBROADCASTSD expconst<>+104(SB), Y4
+	VFMADD213PD Y4, Y2, Y3
+	VBROADCASTSD expconst<>+112(SB), Y4
+	VFMADD213PD Y4, Y2, Y3
+	VBROADCASTSD expconst<>+120(SB), Y4
+	VFMADD213PD Y4, Y2, Y3
+	VBROADCASTSD expconst<>+128(SB), Y4
+	VFMADD213PD Y4, Y2, Y3
+	VCVTPD2DQY Y1, X5
+	VPMOVSXDQ X5, Y5
+	VPBROADCASTQ expconst<>+144(SB), Y6
+	VPADDQ Y6, Y5, Y5
+	VPSLLQ $52, Y5, Y5
+	VMULPD Y5, Y3, Y3
+	VBROADCASTSD expconst<>+136(SB), Y4
+	VCMPPD $5, Y4, Y0, Y7
+	VANDPD Y7, Y3, Y3
+	VMOVUPD Y3, (SI)
+	VZEROUPPER
+	RET

@@ -46,3 +46,10 @@ func axpy4x2(ra, rb *[4]float64, x *[4][]float32, ya, yb []float64) {
 	axpy4Generic(ra, x, ya)
 	axpy4Generic(rb, x, yb)
 }
+
+// expNeg4 sets x[k] = expNeg(x[k]) for k = 0..3.
+func expNeg4(x *[4]float64) {
+	for k := range x {
+		x[k] = expNeg(x[k])
+	}
+}

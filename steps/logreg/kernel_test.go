@@ -154,3 +154,47 @@ func checkBlockedKernels(t *testing.T, rng *rand.Rand, n int) {
 		same(fmt.Sprintf("axpy4x2's second[%d]", j), gotB2[j], wantB[j])
 	}
 }
+
+// TestExpNeg checks expNeg against math.Exp (within 2 ulp, 0 below −708)
+// and the four-at-a-time kernel against expNeg, bit for bit, over the
+// range the loss uses and its edges.
+func TestExpNeg(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	xs := []float64{0, math.Copysign(0, -1), -1e-300, -0x1p-60, -0.5 * math.Ln2, -math.Ln2, -1, -20, -37.5,
+		-700, -707.99, -708, -708.0000001, -745, -1e10, math.Inf(-1), 1, 300, 709}
+	for range 20000 {
+		xs = append(xs, -math.Abs(rng.NormFloat64())*3, -rng.Float64()*710, -math.Exp(rng.Float64()*10-30))
+	}
+	for len(xs)%4 != 0 {
+		xs = append(xs, -rng.Float64())
+	}
+	for i := 0; i < len(xs); i += 4 {
+		quad := [4]float64(xs[i : i+4])
+		expNeg4(&quad)
+		for k, x := range xs[i : i+4] {
+			got := expNeg(x)
+			if math.Float64bits(quad[k]) != math.Float64bits(got) {
+				t.Errorf("expNeg4(%v) = %v, expNeg %v", x, quad[k], got)
+			}
+			want := math.Exp(x)
+			if x < -708 {
+				want = 0
+			}
+			if ulps := math.Abs(got-want) / ulp(want); ulps > 2 {
+				t.Errorf("expNeg(%v) = %v, math.Exp %v: %.1f ulp apart", x, got, want, ulps)
+			}
+		}
+	}
+	nan := [4]float64{math.NaN(), -1, math.NaN(), 0}
+	expNeg4(&nan)
+	if !math.IsNaN(nan[0]) || !math.IsNaN(nan[2]) || !math.IsNaN(expNeg(math.NaN())) {
+		t.Errorf("expNeg of NaN: %v, %v", nan, expNeg(math.NaN()))
+	}
+}
+
+// ulp returns the spacing of float64 values at |v| (the smallest
+// subnormal at 0).
+func ulp(v float64) float64 {
+	v = math.Abs(v)
+	return math.Nextafter(v, math.Inf(1)) - v
+}

@@ -151,7 +151,10 @@ func (e *evaluator) lossGradChunk(c int, bEff float64) {
 		z[0], z[1] = dot2(xs[0], xs[1], e.wEff)
 		z[2], z[3] = dot2(xs[2], xs[3], e.wEff)
 		for k := range 4 {
-			r[k] = e.rowLoss(&sl, idx[k], z[k]+bEff)
+			z[k] += bEff
+		}
+		e.rowLoss4(&sl, &idx, &z, &r)
+		for k := range 4 {
 			resid += r[k]
 		}
 		axpy4(&r, &xs, g)
@@ -215,6 +218,7 @@ func lossGradChunkPair(c int, a *evaluator, ba float64, b *evaluator, bb float64
 	var (
 		idx    [4]int
 		xs     [4][]float32
+		za, zb [4]float64
 		ra, rb [4]float64
 	)
 	p := lo
@@ -224,9 +228,13 @@ func lossGradChunkPair(c int, a *evaluator, ba float64, b *evaluator, bb float64
 			idx[k], xs[k] = i, a.x[i*d:(i+1)*d:(i+1)*d]
 		}
 		for k := range 4 {
-			za, zb := dot1x2(xs[k], a.wEff, b.wEff)
-			ra[k] = a.rowLoss(&sa, idx[k], za+ba)
-			rb[k] = b.rowLoss(&sb, idx[k], zb+bb)
+			za[k], zb[k] = dot1x2(xs[k], a.wEff, b.wEff)
+			za[k] += ba
+			zb[k] += bb
+		}
+		a.rowLoss4(&sa, &idx, &za, &ra)
+		b.rowLoss4(&sb, &idx, &zb, &rb)
+		for k := range 4 {
 			residA += ra[k]
 			residB += rb[k]
 		}
@@ -235,11 +243,11 @@ func lossGradChunkPair(c int, a *evaluator, ba float64, b *evaluator, bb float64
 	for ; p < hi; p++ {
 		i := a.row(p)
 		xi := a.x[i*d : (i+1)*d : (i+1)*d]
-		za, zb := dot1x2(xi, a.wEff, b.wEff)
-		r := a.rowLoss(&sa, i, za+ba)
+		z0, z1 := dot1x2(xi, a.wEff, b.wEff)
+		r := a.rowLoss(&sa, i, z0+ba)
 		residA += r
 		axpy(r, xi, ga)
-		r = b.rowLoss(&sb, i, zb+bb)
+		r = b.rowLoss(&sb, i, z1+bb)
 		residB += r
 		axpy(r, xi, gb)
 	}
@@ -275,13 +283,35 @@ func (s *softplusSum) value(cw [2]float64) float64 {
 // ℓ = log(1 + eᵗ) = max(t, 0) + log(1 + e^−|t|) and the derivative is
 // ±σ(t).
 func (e *evaluator) rowLoss(sl *softplusSum, i int, z float64) float64 {
-	y := e.y[i]
-	k := int(y)
-	t := z
-	if k != 0 {
-		t = -z
+	t := e.otherMargin(i, z)
+	return e.rowLossExp(sl, i, t, expNeg(-math.Abs(t)))
+}
+
+// rowLoss4 is rowLoss for four rows in turn, their exponentials taken
+// together (expNeg4): it sets r[k] for row idx[k] with margin z[k].
+func (e *evaluator) rowLoss4(sl *softplusSum, idx *[4]int, z, r *[4]float64) {
+	var t, ex [4]float64
+	for k := range 4 {
+		t[k] = e.otherMargin(idx[k], z[k])
+		ex[k] = -math.Abs(t[k])
 	}
-	ex := math.Exp(-math.Abs(t))
+	expNeg4(&ex)
+	for k := range 4 {
+		r[k] = e.rowLossExp(sl, idx[k], t[k], ex[k])
+	}
+}
+
+// otherMargin returns t, the margin of the class row i is not in.
+func (e *evaluator) otherMargin(i int, z float64) float64 {
+	if e.y[i] != 0 {
+		return -z
+	}
+	return z
+}
+
+// rowLossExp is rowLoss given t and ex = e^−|t|.
+func (e *evaluator) rowLossExp(sl *softplusSum, i int, t, ex float64) float64 {
+	k := int(e.y[i])
 	onePlus := 1 + ex
 	var sig float64
 	if t >= 0 {
