@@ -30,6 +30,9 @@ func (p *problem) solveLBFGS(ctx context.Context, theta0 []float64, tol float64,
 	v := make([]float64, n)   // gradient at cur
 	dir := make([]float64, n) // search direction
 	hist := newHistory(n, memory)
+	if p.fitB {
+		hist.interceptScale = p.interceptScale()
+	}
 	if p.seed != nil {
 		hist.seed(p.seed, p.lambda2-p.seed.lambda2, p.d)
 	}
@@ -156,6 +159,10 @@ type history struct {
 	alpha []float64
 	first int // index of the oldest pair
 	count int
+	// interceptScale, when not 0, is the intercept's entry of the
+	// diagonal M that shapes the initial inverse Hessian (see apply),
+	// the others being 1: the last entry of θ is then the intercept.
+	interceptScale float64
 
 	scratchS, scratchY []float64
 }
@@ -221,8 +228,9 @@ func (h *history) seed(c *Curvature, dLambda2 float64, d int) {
 	}
 }
 
-// apply stores H·v in dst by the two-loop recursion, with H₀ = γI and
-// γ = s·y / y·y of the newest pair (H = I with no pairs).
+// apply stores H·v in dst by the two-loop recursion, with H₀ = γ·M and
+// γ = s·y / y·M·y of the newest pair (H = I with no pairs); M = I unless
+// interceptScale is set.
 func (h *history) apply(dst, v []float64) {
 	copy(dst, v)
 	m := len(h.s)
@@ -232,8 +240,19 @@ func (h *history) apply(dst, v []float64) {
 		floats.AddScaled(dst, -h.alpha[k], h.y[k])
 	}
 	if h.count > 0 {
+		// H₀ = γ·M, M = I but for mᵢ = interceptScale on the intercept's
+		// entry, and γ = s·y / y·M·y of the newest pair.
 		k := (h.first + h.count - 1) % m
-		floats.Scale(1/(h.rho[k]*floats.Dot(h.y[k], h.y[k])), dst)
+		y := h.y[k]
+		yMy := floats.Dot(y, y)
+		last := len(y) - 1
+		if h.interceptScale != 0 {
+			yMy += (h.interceptScale - 1) * y[last] * y[last]
+		}
+		floats.Scale(1/(h.rho[k]*yMy), dst)
+		if h.interceptScale != 0 {
+			dst[last] *= h.interceptScale
+		}
 	}
 	for i := range h.count {
 		k := (h.first + i) % m

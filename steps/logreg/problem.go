@@ -166,3 +166,49 @@ func (p *problem) evalAt(it *iterate) error {
 	}
 	return nil
 }
+
+// interceptScale returns the intercept's entry of the diagonal that
+// shapes L-BFGS's initial inverse Hessian, relative to the coefficients'
+// 1 (see history.apply): the ratio of the diagonal Hessian entries of a
+// coefficient and of the intercept,
+//
+//	(λ₂ + S·E[x̃ⱼ²]/4) / (S/4),   S = Σᵢ sᵢ,
+//
+// at σ(1−σ) = ¼, with E[x̃ⱼ²] the mean square of a feature over a fixed
+// sample of the rows (every feature pooled). Embedding features are small
+// (a unit-norm row of 584 has E[x²] = 1/584), so the intercept's
+// curvature is hundreds of times a coefficient's; the scalar H₀ = γI of
+// plain L-BFGS fits neither, and the solver spends iterations learning the
+// gap. The value only shapes the steps, never the optimum, and is the
+// same on every run.
+func (p *problem) interceptScale() float64 {
+	e := p.e
+	total := 0.0
+	for q := range e.n {
+		i := e.row(q)
+		s := e.cw[int(e.y[i])]
+		if e.sw != nil {
+			s *= e.sw[i]
+		}
+		total += s
+	}
+	const sampleRows = 2048
+	m := min(e.n, sampleRows)
+	sq := 0.0
+	for q := range m {
+		i := e.row(q * e.n / m)
+		for j, v := range e.x[i*e.d : (i+1)*e.d] {
+			x := float64(v)
+			if e.mean != nil {
+				x = (x - e.mean[j]) / e.std[j]
+			}
+			sq += x * x
+		}
+	}
+	meanSq := sq / float64(m*e.d)
+	scale := (p.lambda2 + total/4*meanSq) / (total / 4)
+	if !(scale > 0) || math.IsInf(scale, 0) {
+		return 0
+	}
+	return scale
+}
