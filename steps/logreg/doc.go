@@ -34,8 +34,10 @@
 // l2 and none: L-BFGS with a Moré-Thuente line search (gonum's
 // optimize.MoreThuente) and scipy's stopping tests, the method of
 // scikit-learn's lbfgs solver (with 10 correction pairs it follows
-// scikit-learn's iterates to 10 digits), here with 30 pairs and a tenth
-// of scipy's objective tolerance: fewer passes, to a lower objective. l1 and
+// scikit-learn's iterates to 10 digits), here with 30 pairs, a tenth of
+// scipy's objective tolerance, and an initial inverse Hessian that scales
+// the intercept apart from the small embedding coefficients: fewer
+// passes, to a lower objective. l1 and
 // elasticnet: a proximal Newton method whose Hessian comes from a sample
 // of a few thousand rows and whose inner problem is solved by an
 // active-set method with Cholesky factorisations (gonum's lapack64); see
@@ -51,15 +53,19 @@
 // and parameters give the same bits on 1 core or 64. Only the order of
 // rows in X matters: it changes rounding, so the iterates, so where the
 // fit stops within its tolerance (at tol 1e-10 the objectives agree to
-// 1e-12); the order of Data.Rows does not matter at all. Across CPU
-// architectures math.Exp and math.Log1p may differ in the last bit.
+// 1e-12); the order of Data.Rows does not matter at all. The exponential
+// is our own (expNeg, specified to the bit); across CPU architectures
+// math.Log and math.Log1p may differ in the last bit.
 //
 // A pass of one fit is bound by memory: bringing a row in costs more than
 // its arithmetic. Fits that run at once on sets of the same matrix (the
 // folds and candidates of a search) can share their passes through a
 // [Batch]: one sweep reads each row once for every fit whose set holds
 // it, and each fit's chunks are summed exactly as they would be alone, so
-// sharing never changes a result.
+// sharing never changes a result. In a shared sweep the rows come from
+// cache and the arithmetic is what costs, so there the kernels take four
+// rows at a time (the gradient loaded and stored once for four rows) and
+// two fits on the same rows together (each row converted once for both).
 //
 // Memory: besides X, a fit allocates O(d) per 256-row chunk and O(n) for a
 // subset's sorted rows: about 2 MB for 100k × 584. For l1 and elasticnet
