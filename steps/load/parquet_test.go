@@ -6,12 +6,16 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/apache/arrow/go/v15/parquet/compress"
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 	"github.com/zclconf/go-cty/cty"
 
@@ -165,5 +169,123 @@ func TestCorruptParquet(t *testing.T) {
 	}
 	if !named {
 		t.Error("no damaged page among the first 64 bytes gave a message naming its column and rows")
+	}
+}
+
+// TestParquetWideEncodings reads wide columns written every way arrow's
+// Parquet writer can write them (codecs, dictionary pages that fall back
+// to plain, data page versions, many small pages and row groups, nullable
+// float and double columns, a struct column before the features so that
+// column chunks and fields are numbered differently) and compares every
+// value with what was written.
+func TestParquetWideEncodings(t *testing.T) {
+	const n, dim = 300, 5
+	// Values repeat in some columns (so that dictionaries pay) and not in
+	// others; a few are null.
+	value := func(i, j int) float64 {
+		if j%2 == 0 {
+			return float64((i*7+j)%5) / 4
+		}
+		return float64(i*dim+j) / 3
+	}
+	isNull := func(i, j int) bool { return (i*13+j*5)%97 == 0 }
+	cases := []struct {
+		name  string
+		typ   arrow.DataType
+		props []parquet.WriterProperty
+	}{
+		{"plain uncompressed", arrow.PrimitiveTypes.Float32, []parquet.WriterProperty{parquet.WithDictionaryDefault(false)}},
+		{"dictionary snappy", arrow.PrimitiveTypes.Float32, []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Snappy)}},
+		{"dictionary fallback gzip", arrow.PrimitiveTypes.Float32, []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Gzip),
+			parquet.WithDictionaryPageSizeLimit(40), parquet.WithDataPageSize(64)}},
+		{"pages v2 zstd", arrow.PrimitiveTypes.Float32, []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Zstd),
+			parquet.WithDataPageVersion(parquet.DataPageV2), parquet.WithDataPageSize(100), parquet.WithBatchSize(16)}},
+		{"double small groups", arrow.PrimitiveTypes.Float64, []parquet.WriterProperty{parquet.WithMaxRowGroupLength(37),
+			parquet.WithDataPageSize(64), parquet.WithBatchSize(8)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			meta := arrow.StructOf(arrow.Field{Name: "a", Type: arrow.PrimitiveTypes.Int32}, arrow.Field{Name: "b", Type: arrow.PrimitiveTypes.Int32})
+			fields := []arrow.Field{{Name: "label", Type: arrow.BinaryTypes.String}, {Name: "meta", Type: meta}}
+			for j := 0; j < dim; j++ {
+				fields = append(fields, arrow.Field{Name: "emb_" + strconv.Itoa(j), Type: tc.typ, Nullable: true})
+			}
+			schema := arrow.NewSchema(fields, nil)
+			b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+			defer b.Release()
+			var want []float32
+			nulls := 0
+			for i := 0; i < n; i++ {
+				b.Field(0).(*array.StringBuilder).Append([]string{"yes", "no"}[i%3%2])
+				sb := b.Field(1).(*array.StructBuilder)
+				sb.Append(true)
+				sb.FieldBuilder(0).(*array.Int32Builder).Append(int32(i))
+				sb.FieldBuilder(1).(*array.Int32Builder).Append(int32(-i))
+				bad := false
+				for j := 0; j < dim; j++ {
+					fb := b.Field(2 + j)
+					switch {
+					case isNull(i, j):
+						fb.AppendNull()
+						bad = true
+					case tc.typ == arrow.PrimitiveTypes.Float32:
+						fb.(*array.Float32Builder).Append(float32(value(i, j)))
+					default:
+						fb.(*array.Float64Builder).Append(value(i, j))
+					}
+				}
+				if bad {
+					nulls++
+					continue
+				}
+				for j := 0; j < dim; j++ {
+					want = append(want, float32(value(i, j)))
+				}
+			}
+			rec := b.NewRecord()
+			defer rec.Release()
+			dir := t.TempDir()
+			f, err := os.Create(filepath.Join(dir, "d.parquet"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := pqarrow.NewFileWriter(schema, f, parquet.NewWriterProperties(tc.props...), pqarrow.DefaultWriterProps())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Write(rec); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if nulls == 0 {
+				t.Fatal("the test data has no nulls")
+			}
+
+			env := newTestEnv(t, 2)
+			attrs := map[string]cty.Value{
+				"path":       cty.StringVal("d.parquet"),
+				"positive":   cty.StringVal("yes"),
+				"features":   cty.ObjectVal(map[string]cty.Value{"prefix": cty.StringVal("emb_"), "dim": cty.NumberIntVal(dim)}),
+				"on_invalid": cty.StringVal("skip"),
+			}
+			out, err := run(t, env, dir, attrs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := num(out["skipped"]); got != nulls {
+				t.Errorf("skipped %d rows, want the %d with a null", got, nulls)
+			}
+			d := open(t, env, out["data"])
+			if !slices.Equal(d.X, want) {
+				for i := range min(len(d.X), len(want)) {
+					if d.X[i] != want[i] {
+						t.Fatalf("kept row %d, feature %d: got %v, want %v", i/dim, i%dim, d.X[i], want[i])
+					}
+				}
+				t.Fatalf("got %d values, want %d", len(d.X), len(want))
+			}
+		})
 	}
 }
