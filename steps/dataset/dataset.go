@@ -3,6 +3,9 @@ package dataset
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
 )
 
 // Version is the format version written to, and required in, the
@@ -117,7 +120,53 @@ func (d *Dataset) Check() error {
 }
 
 // FirstNonFinite returns the index of the first NaN or ±Inf in x, or -1.
+// A long x is searched in blocks of a fixed size by up to GOMAXPROCS
+// goroutines (Write and Read check every matrix, and a 100k × 584 one takes
+// 40 ms on one core); the answer is the same for any number of them.
 func FirstNonFinite(x []float32) int {
+	const block = 1 << 20 // values
+	blocks := (len(x) + block - 1) / block
+	par := min(runtime.GOMAXPROCS(0), blocks)
+	if par <= 1 {
+		return firstNonFinite(x)
+	}
+	// Blocks are taken in order; once one holds a non-finite value, the
+	// blocks after it need not be searched.
+	var next atomic.Int64
+	var found atomic.Int64
+	found.Store(int64(blocks))
+	firsts := make([]int, blocks)
+	var wg sync.WaitGroup
+	for range par {
+		wg.Go(func() {
+			for {
+				b := int(next.Add(1) - 1)
+				if b >= blocks || int64(b) > found.Load() {
+					return
+				}
+				lo := b * block
+				firsts[b] = firstNonFinite(x[lo:min(lo+block, len(x))])
+				if firsts[b] < 0 {
+					continue
+				}
+				firsts[b] += lo
+				for {
+					f := found.Load()
+					if int64(b) >= f || found.CompareAndSwap(f, int64(b)) {
+						break
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if f := int(found.Load()); f < blocks {
+		return firsts[f]
+	}
+	return -1
+}
+
+func firstNonFinite(x []float32) int {
 	const exp = 0x7f800000 // all exponent bits set: Inf or NaN
 	for i, v := range x {
 		if math.Float32bits(v)&exp == exp {

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
@@ -207,4 +208,37 @@ func FuzzDatasetRead(f *testing.F) {
 			t.Fatalf("Decode returned an invalid dataset: %v", err)
 		}
 	})
+}
+
+// TestFirstNonFinite checks the blockwise search of a long slice against
+// a plain loop: the first NaN or Inf wins wherever the others are, with
+// one goroutine or several.
+func TestFirstNonFinite(t *testing.T) {
+	const n = 3<<20 + 5 // more than three blocks
+	x := make([]float32, n)
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	cases := []struct {
+		name string
+		bad  map[int]float32
+		want int
+	}{
+		{"none", nil, -1},
+		{"first value", map[int]float32{0: nan}, 0},
+		{"last value", map[int]float32{n - 1: inf}, n - 1},
+		{"in two blocks", map[int]float32{3<<20 + 1: nan, 1<<20 + 7: float32(math.Inf(-1))}, 1<<20 + 7},
+		{"twice in a block", map[int]float32{2<<20 + 9: inf, 2<<20 + 3: nan}, 2<<20 + 3},
+	}
+	for _, procs := range []int{1, 3} {
+		prev := runtime.GOMAXPROCS(procs)
+		for _, tc := range cases {
+			clear(x)
+			for i, v := range tc.bad {
+				x[i] = v
+			}
+			if got := FirstNonFinite(x); got != tc.want {
+				t.Errorf("GOMAXPROCS %d, %s: got %d, want %d", procs, tc.name, got, tc.want)
+			}
+		}
+		runtime.GOMAXPROCS(prev)
+	}
 }
