@@ -98,7 +98,7 @@ func (p *problem) solveLBFGS(ctx context.Context, theta0 []float64, tol float64,
 		if progress != nil {
 			progress(Progress{Iteration: iter, Evaluations: evals, Objective: cur.obj, GradNorm: floats.Norm(v, math.Inf(1))})
 		}
-		if prev-cur.obj <= objectiveRelTol*tol*max(math.Abs(prev), math.Abs(cur.obj), 1) {
+		if prev-cur.obj <= p.objTol*max(math.Abs(prev), math.Abs(cur.obj), 1) {
 			sol.gradNorm = floats.Norm(v, math.Inf(1))
 			sol.status = FunctionConvergence
 			if sol.gradNorm <= tol {

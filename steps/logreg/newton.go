@@ -104,7 +104,7 @@ func (p *problem) solveNewton(ctx context.Context, theta0 []float64, tol float64
 			l1Next += math.Abs(cur.theta[j] + delta[j])
 		}
 		pred := floats.Dot(cur.g, delta) + p.lambda1*(l1Next-l1Now)
-		if -pred <= max(objectiveRelTol*tol, 0x1p-50)*max(math.Abs(cur.obj), 1) {
+		if -pred <= max(p.objTol, 0x1p-50)*max(math.Abs(cur.obj), 1) {
 			// The model predicts a smaller decrease than the objective
 			// test asks of a step, or none that F could resolve.
 			sol.status = FunctionConvergence

@@ -22,7 +22,8 @@ import (
 //   - objective: F_{k−1} − F_k ≤ 2.2e-6·tol·max(|F_{k−1}|, |F_k|, 1),
 //     scipy's L-BFGS-B test (scikit-learn applies it with a relative
 //     tolerance of 2.2e-9 whatever tol is), here 2.2e-10 at the default
-//     tol of 1e-4 and tighter with tol. solveNewton applies it to the
+//     tol of 1e-4 and tighter with tol (p.objTol; see
+//     Settings.ObjectiveTol). solveNewton applies it to the
 //     decrease its model predicts for the next step rather than to the
 //     one just achieved, which says little while the sampled Hessian's
 //     error limits the rate;
@@ -33,10 +34,11 @@ import (
 // tell a better point.
 
 const (
-	// objectiveRelTol·tol is the relative tolerance of the objective test
-	// above: 2.2e-10 at the default tol, a tenth of scipy's 2.2e-9
-	// (factr = 1e7), which costs a few more iterations and keeps us at or
-	// below scikit-learn's objective; tighter when tol asks for it.
+	// objectiveRelTol·tol is the default relative tolerance of the
+	// objective test above: 2.2e-10 at the default tol, a tenth of
+	// scipy's 2.2e-9 (factr = 1e7), which costs a few more iterations and
+	// keeps us at or below scikit-learn's objective; tighter when tol asks
+	// for it. Settings.ObjectiveTol replaces it.
 	objectiveRelTol = 2.2e-6
 	// maxLineSearch bounds the evaluations in one line search (scipy's
 	// maxls is 20).
@@ -59,6 +61,9 @@ type problem struct {
 	fitB    bool // θ has an intercept after the d coefficients
 	lambda2 float64
 	lambda1 float64
+	// objTol is the relative tolerance of the objective test:
+	// objectiveRelTol·tol unless Settings.ObjectiveTol says otherwise.
+	objTol float64
 	// seed, when not nil, holds the curvature pairs of an earlier fit of
 	// the same data term, to start L-BFGS with (see Settings.Curvature).
 	seed *Curvature

@@ -332,6 +332,7 @@ func TestBadInput(t *testing.T) {
 		{"zero class weight", func(_ *Data, p *Params, _ *Settings) { p.ClassWeight = ClassWeight{Kind: Explicit, Positive: 1} }, "gives a class zero weight"},
 		{"init length", func(_ *Data, _ *Params, s *Settings) { s.InitCoef = []float64{1} }, "InitCoef has 1 coefficients"},
 		{"init NaN", func(_ *Data, _ *Params, s *Settings) { s.InitIntercept = math.NaN() }, "non-finite value NaN"},
+		{"objective tol", func(_ *Data, _ *Params, s *Settings) { s.ObjectiveTol = -1e-9 }, "ObjectiveTol is -1e-09"},
 		{"scaling without standardize", func(_ *Data, _ *Params, s *Settings) {
 			s.Scaling = &Scaling{Mean: []float64{0, 0}, Scale: []float64{1, 1}}
 		}, "Standardize is false"},
@@ -449,4 +450,22 @@ func TestCurvatureMismatch(t *testing.T) {
 	if _, err := Fit(context.Background(), data, balanced, &Settings{Curvature: res.Curvature}); err == nil {
 		t.Error("the curvature of a fit with other class weights was accepted")
 	}
+}
+
+// TestObjectiveTol fits with the default objective test and with a
+// looser one (as a cross-validation asks for): the looser fit stops no
+// later, at an objective within its tolerance of the tighter one's.
+func TestObjectiveTol(t *testing.T) {
+	data := propertyData(t)
+	params := DefaultParams()
+	params.C = 10
+	tight := mustFit(t, data, params, nil)
+	loose := mustFit(t, data, params, &Settings{ObjectiveTol: 1e-5})
+	if loose.Evaluations > tight.Evaluations {
+		t.Errorf("ObjectiveTol 1e-5: %d passes, default %d", loose.Evaluations, tight.Evaluations)
+	}
+	if rel := (loose.Objective - tight.Objective) / tight.Objective; rel < 0 && -rel > 1e-12 || rel > 1e-4 {
+		t.Errorf("ObjectiveTol 1e-5: objective %.12g, default %.12g (relative %+.3g)", loose.Objective, tight.Objective, rel)
+	}
+	t.Logf("passes: %d default, %d at ObjectiveTol 1e-5", tight.Evaluations, loose.Evaluations)
 }
