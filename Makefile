@@ -79,7 +79,7 @@ fuzz:
 	done
 
 # make bench's data and Python; BENCH_ROWS=20000 for a quicker run,
-# BENCH_ONLY=train,search,load to pick cases.
+# BENCH_ONLY=train,search,load to pick cases (search is grid,random).
 BENCH_ROWS   ?= 100000
 BENCH_DIM    ?= 584
 BENCH_ONLY   ?= train,search,load

@@ -5,6 +5,7 @@
 //
 //	go run ./steps/internal/benchtable                  # 100k × 584, tens of minutes
 //	go run ./steps/internal/benchtable -rows 20000      # a quick run
+//	go run ./steps/internal/benchtable -only grid       # the grid search alone, both sides
 //	go run ./steps/internal/benchtable -from .bench/results-100000-584 -markdown
 //
 // It owns no measurement: it builds and runs the benchmark commands that

@@ -27,8 +27,9 @@ func main() {
 	}
 }
 
-// knownCases are what -only may name, in the order a run measures them.
-var knownCases = []string{"train", "search", "load"}
+// knownCases are what -only may name, in the order a run measures them;
+// "search" is both grid and random.
+var knownCases = []string{"train", "search", "grid", "random", "load"}
 
 const usage = `Usage: benchtable [flags]
 
@@ -40,6 +41,7 @@ Examples:
   benchtable                          the issues' 100000 × 584 (tens of minutes)
   benchtable -rows 20000              a quicker run
   benchtable -only train,load         skip the searches
+  benchtable -only grid               the grid search alone, both sides
   benchtable -from .bench/results-100000-584 -markdown
                                       the last full run's table again, in Markdown
 
@@ -57,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dim := fs.Int("dim", 584, "embedding width")
 	dir := fs.String("dir", ".bench", "folder for the data files, the built commands and the results")
 	resultsDir := fs.String("results", "", "folder for the commands' output (default DIR/results-ROWS-DIM)")
-	only := fs.String("only", strings.Join(knownCases, ","), "comma-separated cases to measure: train, search, load")
+	only := fs.String("only", "train,search,load", "comma-separated cases to measure: train, search (grid and random), grid, random, load")
 	python := fs.String("python", "/usr/bin/python3", `Python with scikit-learn and pandas (Debian's); "" to measure only pipe`)
 	goCmd := fs.String("go", "go", "the go command that builds the benchmark commands")
 	from := fs.String("from", "", "print the table of this results folder and measure nothing")
@@ -89,8 +91,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if !slices.Contains(knownCases, c) {
 			return fmt.Errorf("benchtable: -only: unknown case %q; use %s", c, strings.Join(knownCases, ", "))
 		}
-		if !slices.Contains(cases, c) {
-			cases = append(cases, c)
+		expanded := []string{c}
+		if c == "search" {
+			expanded = []string{"grid", "random"}
+		}
+		for _, c := range expanded {
+			if !slices.Contains(cases, c) {
+				cases = append(cases, c)
+			}
 		}
 	}
 	if *resultsDir == "" {

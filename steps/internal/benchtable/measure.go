@@ -92,16 +92,23 @@ func (m *measurement) measure(ctx context.Context) error {
 				m.python, m.script("steps/logreg/bench/sklearn_bench.py"), npz, "--no-search")
 		}
 	}
-	if has("search") {
-		m.step(ctx, stepSearch, "steps/search: grid and random searches (and their folds and trials as "+rel(m.root, plan)+")",
-			m.bin("search-bench"), "-n", n, "-d", d, "-plan", plan)
+	var searches []string
+	for _, c := range []string{"grid", "random"} {
+		if has(c) {
+			searches = append(searches, c)
+		}
+	}
+	if len(searches) > 0 {
+		only := strings.Join(searches, ",")
+		m.step(ctx, stepSearch, "steps/search: "+strings.Join(searches, " and ")+" search (and the folds and trials as "+rel(m.root, plan)+")",
+			m.bin("search-bench"), "-n", n, "-d", d, "-plan", plan, "-only", only)
 		if sklearn {
 			if !exists(npz) {
 				m.step(ctx, "", "the data as "+rel(m.root, npz)+" for scikit-learn",
 					m.bin("logreg-bench"), "-n", n, "-d", d, "-data", npz, "-write-only")
 			}
 			m.needs(ctx, stepSklearnSearch, plan, "scikit-learn: the same searches on the same folds and trials (the longest step)",
-				m.python, m.script("steps/search/bench/sklearn_search.py"), npz, plan)
+				m.python, m.script("steps/search/bench/sklearn_search.py"), npz, plan, "--only", only)
 		}
 	}
 	if has("load") {
