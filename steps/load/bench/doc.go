@@ -7,7 +7,8 @@
 // It generates 100k×584 rows with steps/dataset/synth into -dir (kept
 // and reused between runs when -dir is given), writes them as wide CSV and
 // Parquet (and, with -layouts all, the JSON-array CSV and list Parquet
-// layouts), then times, each in a fresh child process so that peak
+// layouts), reads each file once so that it is in the page cache for
+// both readers, then times, each in a fresh child process so that peak
 // memory is its own:
 //
 //   - load: the whole load step (read, validate, write the dataset
