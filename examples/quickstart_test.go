@@ -54,7 +54,7 @@ func TestQuickstart(t *testing.T) {
 		t.Errorf("lineage does not reach the input file:\n%s", r.stdout)
 	}
 	// The search that chose the params: the params, and its trials table.
-	if !regexp.MustCompile(`input search\.lr\.best from: search\.lr \(search/1\) ran[^\n]*\n[^\n]*config: [^\n]*\n[^\n]*outputs: \{"best":\{"C":[^\n]*\n[^\n]*produced trials: sha256:[0-9a-f]{12} \(trials, `).MatchString(r.stdout) {
+	if !regexp.MustCompile(`input search\.lr\.best from: search\.lr \(search/2\) ran[^\n]*\n[^\n]*config: [^\n]*\n[^\n]*outputs: \{"best":\{"C":[^\n]*\n[^\n]*produced trials: sha256:[0-9a-f]{12} \(trials, `).MatchString(r.stdout) {
 		t.Errorf("lineage does not show the search's chosen params and trials:\n%s", r.stdout)
 	}
 }

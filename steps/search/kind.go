@@ -19,7 +19,7 @@ func (Kind) Name() string { return "search" }
 
 // Version changes whenever the same data and configuration could give
 // other trials or another best.
-func (Kind) Version() string { return "search/1" }
+func (Kind) Version() string { return "search/2" }
 
 var schema = &steps.Schema{
 	Description: "Tunes logistic regression hyperparameters by grid or random search with stratified k-fold cross-validation.",
