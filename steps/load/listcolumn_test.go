@@ -3,7 +3,6 @@ package load
 import (
 	"encoding/base64"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -92,24 +91,11 @@ func (r listRows) write(t testing.TB, path string, vecType arrow.DataType, store
 	}
 	rec := b.NewRecord()
 	defer rec.Release()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	props := pqarrow.DefaultWriterProps()
 	if storeSchema {
 		props = pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())
 	}
-	w, err := pqarrow.NewFileWriter(schema, f, nil, props)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeParquet(t, path, rec, nil, props)
 }
 
 // storedType is the type an Arrow reader gives the column v of a file.

@@ -31,11 +31,18 @@ func writeRecord(t testing.TB, path string, fields []arrow.Field, fill func(b *a
 	fill(b)
 	rec := b.NewRecord()
 	defer rec.Release()
+	writeParquet(t, path, rec, nil, pqarrow.DefaultWriterProps())
+}
+
+// writeParquet writes rec as a Parquet file at path, with the given
+// writer properties (nil for the defaults).
+func writeParquet(t testing.TB, path string, rec arrow.Record, props *parquet.WriterProperties, arrowProps pqarrow.ArrowWriterProperties) {
+	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := pqarrow.NewFileWriter(schema, f, nil, pqarrow.DefaultWriterProps())
+	w, err := pqarrow.NewFileWriter(rec.Schema(), f, props, arrowProps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,20 +252,7 @@ func TestParquetWideEncodings(t *testing.T) {
 			rec := b.NewRecord()
 			defer rec.Release()
 			dir := t.TempDir()
-			f, err := os.Create(filepath.Join(dir, "d.parquet"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			w, err := pqarrow.NewFileWriter(schema, f, parquet.NewWriterProperties(tc.props...), pqarrow.DefaultWriterProps())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := w.Write(rec); err != nil {
-				t.Fatal(err)
-			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
+			writeParquet(t, filepath.Join(dir, "d.parquet"), rec, parquet.NewWriterProperties(tc.props...), pqarrow.DefaultWriterProps())
 			if nulls == 0 {
 				t.Fatal("the test data has no nulls")
 			}
