@@ -32,7 +32,7 @@ build:
 ## test: vet, formatting, and every test (unit and end to end) with the race detector.
 test: vet fmt-check
 	$(GO) test -race -count=1 -timeout 15m ./...
-	$(GO) test -count=1 -tags purego ./steps/logreg
+	$(GO) test -count=1 -tags purego ./steps/shared/logreg
 
 vet:
 	$(GO) vet ./...
@@ -87,7 +87,7 @@ BENCH_PYTHON ?= /usr/bin/python3
 
 ## bench: pipe beside scikit-learn and pandas on the same generated data, one table (tens of minutes; installs nothing).
 bench:
-	$(GO) run ./steps/internal/benchtable -go "$(GO)" -rows $(BENCH_ROWS) -dim $(BENCH_DIM) -only $(BENCH_ONLY) -python "$(BENCH_PYTHON)"
+	$(GO) run ./cmd/bench/table -go "$(GO)" -rows $(BENCH_ROWS) -dim $(BENCH_DIM) -only $(BENCH_ONLY) -python "$(BENCH_PYTHON)"
 
 ## image: the container image (see docs/deployment.md; IMAGE=... to name it). BuildKit: a client with buildx, or Debian's docker.io.
 image:

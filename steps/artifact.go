@@ -12,9 +12,9 @@ import (
 // reads an artifact checks its media type before decoding it.
 const (
 	// MediaDataset is an Arrow IPC file holding one dataset (see
-	// steps/dataset).
+	// steps/shared/dataset).
 	MediaDataset = "application/vnd.apache.arrow.file"
-	// MediaModel is a JSON logistic regression model (see steps/logreg).
+	// MediaModel is a JSON logistic regression model (see steps/shared/logreg).
 	MediaModel = "application/vnd.pipe.model.v1+json"
 	// MediaReport is a JSON evaluation report.
 	MediaReport = "application/vnd.pipe.report.v1+json"

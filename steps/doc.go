@@ -9,11 +9,20 @@
 // engine can hash those files into the cache key; kinds that check a
 // configuration beyond its types implement [Validator].
 //
-// The engine imports this package and no package below it: each built-in
-// kind lives in its own package (steps/load, steps/train, ...) and is
-// registered with one line in steps/builtin. A kind knows nothing about the
-// graph, the cache or the registry; everything it may touch outside its own
-// memory comes through [Env].
+// The engine imports this package and no package below it. The folders
+// below it are of three sorts:
+//
+//	steps/load, steps/search, steps/train,     one package per built-in kind,
+//	steps/evaluate, steps/predict,             registered with one line in
+//	steps/publish                              steps/builtin
+//	steps/shared/...                           what the kinds share: the trainer
+//	                                           (logreg), the dataset format,
+//	                                           metrics, scoring, parameters
+//	steps/steptest                             runs a kind in tests as the
+//	                                           engine does
+//
+// A kind knows nothing about the graph, the cache or the registry;
+// everything it may touch outside its own memory comes through [Env].
 //
 // Values crossing the boundary are cty values. An artifact (a dataset, a
 // model, a report) is stored by the engine, content-addressed, and travels

@@ -9,13 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/pipe-ml/pipe/steps/dataset"
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 )
 
 const usage = `Usage: pipe-gendata [flags] -out PATH
 
-Writes synthetic labelled embeddings (see steps/dataset/synth) as CSV or
+Writes synthetic labelled embeddings (see steps/shared/dataset/synth) as CSV or
 Parquet. With -split-files N > 1, PATH is a folder that receives
 part-0000.EXT ... part-(N-1).EXT, the rows divided in order.
 

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 )
 
 // badCase is one folder of testdata/bad: a broken pipeline, or a

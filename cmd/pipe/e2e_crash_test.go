@@ -21,7 +21,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/store/gcstest"
 	"github.com/pipe-ml/pipe/engine/workspace"
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 )
 
 // crashPipeline is a pipeline of the real kinds (load, train, evaluate,

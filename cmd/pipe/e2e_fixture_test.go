@@ -24,7 +24,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/store"
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 )
 
 // writeCorpus writes rows of generated embeddings (dim wide, seeded) to

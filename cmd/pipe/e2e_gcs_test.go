@@ -16,7 +16,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/store/gcstest"
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 )
 
 // openBucket opens the emulator's bucket the way pipe does (gocloud's

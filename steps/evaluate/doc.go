@@ -1,7 +1,7 @@
 // Package evaluate is the evaluate step kind: it scores a trained model
-// (steps/logreg, made by steps/train) on a dataset artifact and stores a
+// (steps/shared/logreg, made by steps/train) on a dataset artifact and stores a
 // report and a plot of the ROC and precision-recall curves. The metrics
-// themselves are steps/metrics'; publish (steps/publish) and the serve
+// themselves are steps/shared/metrics'; publish (steps/publish) and the serve
 // status page read the report.
 //
 //	evaluate "holdout" {
@@ -21,7 +21,7 @@
 // fn }, weighted when the data has weights), rows, report (artifact) and
 // plot (artifact, the PNG the report names). Every number agrees with
 // scikit-learn 1.2.1 to 1e-9 on the same probabilities, ties and sample
-// weights included (steps/metrics tests it against committed reference
+// weights included (steps/shared/metrics tests it against committed reference
 // values).
 //
 // # The report

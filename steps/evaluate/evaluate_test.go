@@ -13,10 +13,10 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/steps"
-	"github.com/pipe-ml/pipe/steps/dataset"
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
-	"github.com/pipe-ml/pipe/steps/logreg"
-	"github.com/pipe-ml/pipe/steps/metrics"
+	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/logreg"
+	"github.com/pipe-ml/pipe/steps/shared/metrics"
 	"github.com/pipe-ml/pipe/steps/steptest"
 )
 
@@ -93,7 +93,7 @@ func TestRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The same numbers as steps/metrics on the same probabilities.
+			// The same numbers as steps/shared/metrics on the same probabilities.
 			scores, err := m.PredictProba(test.X, test.N, test.Dim)
 			if err != nil {
 				t.Fatal(err)

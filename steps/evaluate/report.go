@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/pipe-ml/pipe/steps/dataset"
-	"github.com/pipe-ml/pipe/steps/logreg"
-	"github.com/pipe-ml/pipe/steps/metrics"
+	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/logreg"
+	"github.com/pipe-ml/pipe/steps/shared/metrics"
 )
 
 // ReportFormat is the value of the report's "format" key.

@@ -10,9 +10,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/steps"
-	"github.com/pipe-ml/pipe/steps/dataset"
-	"github.com/pipe-ml/pipe/steps/metrics"
-	"github.com/pipe-ml/pipe/steps/scoring"
+	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/metrics"
+	"github.com/pipe-ml/pipe/steps/shared/scoring"
 )
 
 // Run scores the model on the data and stores the plot and the report.

@@ -10,7 +10,7 @@ import (
 	arrowcsv "github.com/apache/arrow/go/v15/arrow/csv"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 )
 
 // arrowCSVSchema is the typed schema Arrow's CSV reader needs for the

@@ -15,13 +15,13 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/steps"
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 	"github.com/pipe-ml/pipe/steps/steptest"
 )
 
 // Benchmarks read 100k×584 rows (PIPE_BENCH_ROWS to change) generated
 // once per run into a temporary folder. Each reports MB/s of file read
-// (b.SetBytes) and rows/s. `go run ./steps/load/bench` puts the same
+// (b.SetBytes) and rows/s. `go run ./cmd/bench/load` puts the same
 // files beside pandas and reports peak memory.
 
 var benchFiles struct {

@@ -1,6 +1,6 @@
 // Package load is the load step kind: it reads labelled embeddings from
 // CSV and Parquet files and writes them as dataset artifacts (the format
-// is steps/dataset's; test data comes from steps/dataset/synth). It
+// is steps/shared/dataset's; test data comes from steps/shared/dataset/synth). It
 // implements steps.Kind, steps.Validator and steps.FileReader.
 //
 //	load "corpus" {
@@ -127,7 +127,7 @@
 // naming it (TestCorruptParquet, FuzzParquet).
 //
 // Measured on 100k×584 rows (234 MB of float32 features) with
-// `go run ./steps/load/bench` on a 2-core machine shared with other
+// `go run ./cmd/bench/load` on a 2-core machine shared with other
 // builds, so noisy: see the lead's report for the numbers of record.
 //
 // # Split

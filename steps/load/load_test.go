@@ -13,8 +13,8 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/pipe-ml/pipe/steps"
-	"github.com/pipe-ml/pipe/steps/dataset"
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 	"github.com/pipe-ml/pipe/steps/steptest"
 )
 

@@ -18,7 +18,7 @@ import (
 	"github.com/apache/arrow/go/v15/parquet/metadata"
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 
-	"github.com/pipe-ml/pipe/steps/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/dataset"
 )
 
 // parquetGroup is how many wide feature columns one goroutine reads

@@ -19,7 +19,7 @@ import (
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 )
 
 // writeRecord writes a one-record Parquet file built by fill.

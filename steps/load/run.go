@@ -11,7 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/steps"
-	"github.com/pipe-ml/pipe/steps/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/dataset"
 )
 
 // source is one input file: the path as the user and the cache key know

@@ -9,10 +9,10 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
 	"github.com/pipe-ml/pipe/steps/evaluate"
 	"github.com/pipe-ml/pipe/steps/load"
 	"github.com/pipe-ml/pipe/steps/predict"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 	"github.com/pipe-ml/pipe/steps/steptest"
 	"github.com/pipe-ml/pipe/steps/train"
 )

@@ -1,5 +1,5 @@
 // Package predict is the predict step kind: it applies a trained model
-// (steps/logreg, made by steps/train) to a dataset artifact and writes one
+// (steps/shared/logreg, made by steps/train) to a dataset artifact and writes one
 // prediction per row to a file, locally or in blob storage, in Parquet or
 // CSV. The model's quality is steps/evaluate's business.
 //

@@ -12,7 +12,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/pipe-ml/pipe/steps"
-	"github.com/pipe-ml/pipe/steps/scoring"
+	"github.com/pipe-ml/pipe/steps/shared/scoring"
 )
 
 // Run predicts every row of the data and writes the file. See the package

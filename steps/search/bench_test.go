@@ -7,14 +7,14 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
-	"github.com/pipe-ml/pipe/steps/logreg"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/logreg"
 	"github.com/pipe-ml/pipe/steps/steptest"
 )
 
 // The benchmarks run on the privacy-intent shape, 100k unit-norm rows of
-// 584 float32 features, about 30% positive (steps/dataset/synth with
-// seed 1, the data of steps/logreg's benchmarks and of bench/), with
+// 584 float32 features, about 30% positive (steps/shared/dataset/synth with
+// seed 1, the data of steps/shared/logreg's benchmarks and of bench/), with
 // scikit-learn's timings on the same machine for comparison:
 //
 //	go test -run - -bench 'Grid8x5|Random16x5' -benchtime 1x ./steps/search

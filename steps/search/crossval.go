@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
-	"github.com/pipe-ml/pipe/steps/logreg"
+	"github.com/pipe-ml/pipe/steps/shared/logreg"
 )
 
 // Problem is a cross-validated comparison of candidate hyperparameters:
@@ -460,7 +460,7 @@ func fitCost(p logreg.Params) float64 {
 // fitMemory is the state of one fit of params on d's rows, in bytes: a
 // partial gradient per 256-row chunk, and for l1 and elasticnet a Hessian
 // sample of max(4096, 8·(d+1)) rows and a (d+1)² Gram cache (see
-// steps/logreg's package comment).
+// steps/shared/logreg's package comment).
 func fitMemory(d *logreg.Data, params logreg.Params) int64 {
 	dim := float64(d.D + 1)
 	m := 8 * dim * math.Ceil(float64(d.N)/256)

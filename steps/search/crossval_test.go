@@ -8,8 +8,8 @@ import (
 
 	"gonum.org/v1/gonum/floats/scalar"
 
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
-	"github.com/pipe-ml/pipe/steps/logreg"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/logreg"
 )
 
 // smallProblem is a quick cross-validation on generated embeddings.

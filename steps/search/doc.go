@@ -23,10 +23,10 @@
 //	}
 //
 // It owns the space, the folds, the schedule of fits and the trials
-// table. steps/logreg fits the models, steps/lrconfig spells and checks
+// table. steps/shared/logreg fits the models, steps/shared/lrconfig spells and checks
 // the parameters (their names, values and defaults are lrconfig's, so a
-// space key is exactly a params key), steps/metrics computes the scores,
-// and steps/dataset reads the data. The engine's language defines
+// space key is exactly a params key), steps/shared/metrics computes the scores,
+// and steps/shared/dataset reads the data. The engine's language defines
 // uniform and loguniform; this package recognises their value's shape
 // (see distribution) and imports nothing of the engine.
 //

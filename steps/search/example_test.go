@@ -6,9 +6,9 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
-	"github.com/pipe-ml/pipe/steps/logreg"
 	"github.com/pipe-ml/pipe/steps/search"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/logreg"
 )
 
 // The trials of a grid: keys in sorted order, the last varying fastest.

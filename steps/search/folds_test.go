@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 )
 
 func TestStratifiedKFold(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/pipe-ml/pipe/steps/metrics"
+	"github.com/pipe-ml/pipe/steps/shared/metrics"
 )
 
 // Metric is the score a search ranks its trials by, measured on each
@@ -19,7 +19,7 @@ type Metric string
 // the rows by their margin (as scikit-learn's scorers use
 // decision_function), LogLoss scores the predicted probability σ(w·x + b).
 // PRAUC is the average precision (scikit-learn's average_precision_score).
-// Each is computed by steps/metrics, which matches scikit-learn 1.2.1.
+// Each is computed by steps/shared/metrics, which matches scikit-learn 1.2.1.
 const (
 	F1       Metric = "f1"
 	Accuracy Metric = "accuracy"

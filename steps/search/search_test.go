@@ -13,10 +13,10 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/pipe-ml/pipe/steps"
-	"github.com/pipe-ml/pipe/steps/dataset"
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
-	"github.com/pipe-ml/pipe/steps/logreg"
-	"github.com/pipe-ml/pipe/steps/lrconfig"
+	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/logreg"
+	"github.com/pipe-ml/pipe/steps/shared/lrconfig"
 	"github.com/pipe-ml/pipe/steps/steptest"
 	"github.com/pipe-ml/pipe/steps/train"
 )

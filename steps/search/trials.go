@@ -7,7 +7,7 @@ import (
 
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
-	"github.com/pipe-ml/pipe/steps/lrconfig"
+	"github.com/pipe-ml/pipe/steps/shared/lrconfig"
 )
 
 // TrialsFormat identifies the JSON encoding of the trials artifact

@@ -6,7 +6,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/pipe-ml/pipe/steps/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/dataset"
 	"github.com/pipe-ml/pipe/steps/steptest"
 )
 

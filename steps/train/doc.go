@@ -1,5 +1,5 @@
 // Package train is the train step kind: it fits binary logistic
-// regression (steps/logreg) to a dataset artifact and stores the model.
+// regression (steps/shared/logreg) to a dataset artifact and stores the model.
 //
 //	train "model" {
 //	  data   = load.corpus.train            # a dataset artifact
@@ -7,7 +7,7 @@
 //	  seed   = 7                            # optional; see below
 //	}
 //
-// params is decoded by steps/lrconfig (its documentation lists the keys,
+// params is decoded by steps/shared/lrconfig (its documentation lists the keys,
 // their defaults and the class_weight forms); any subset may be given.
 // parallelism (optional, not part of the cache key) bounds the goroutines
 // of a pass over the data; the model is the same bits for any value.
@@ -33,7 +33,7 @@
 //
 // # Seed
 //
-// Both solvers of steps/logreg are deterministic and draw no random
+// Both solvers of steps/shared/logreg are deterministic and draw no random
 // numbers (the l1 and elasticnet solver samples evenly spaced rows for
 // its Hessian, at offsets fixed by the iteration number), so seed does
 // not change the model today. It is accepted, and keyed, so that a
@@ -42,7 +42,7 @@
 //
 // # Bad data
 //
-// The dataset format (steps/dataset) already guarantees finite features
+// The dataset format (steps/shared/dataset) already guarantees finite features
 // and 0/1 labels. On top of that, train refuses data with a single class
 // (or a class of zero total weight), data whose features are all zero
 // (the model could only learn the base rate, which is nearly always a

@@ -6,7 +6,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/steps"
-	"github.com/pipe-ml/pipe/steps/lrconfig"
+	"github.com/pipe-ml/pipe/steps/shared/lrconfig"
 )
 
 // Kind is the train step kind. The zero value is ready to use.

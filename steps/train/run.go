@@ -8,9 +8,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/steps"
-	"github.com/pipe-ml/pipe/steps/dataset"
-	"github.com/pipe-ml/pipe/steps/logreg"
-	"github.com/pipe-ml/pipe/steps/lrconfig"
+	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/logreg"
+	"github.com/pipe-ml/pipe/steps/shared/lrconfig"
 )
 
 // Run reads the dataset, fits the model and stores it. See the package

@@ -12,9 +12,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/steps"
-	"github.com/pipe-ml/pipe/steps/dataset"
-	"github.com/pipe-ml/pipe/steps/dataset/synth"
-	"github.com/pipe-ml/pipe/steps/logreg"
+	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
+	"github.com/pipe-ml/pipe/steps/shared/logreg"
 	"github.com/pipe-ml/pipe/steps/steptest"
 )
 

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// measurement is one run of the benchmark commands, in sequence.
+type measurement struct {
+	goCmd   string
+	python  string // "" skips the Python side
+	dir     string // data files and built commands
+	results string // one file per step
+	rows    int
+	dim     int
+	cases   []string
+	log     io.Writer // progress, and the commands' own stderr
+
+	root string  // the repository
+	py   *Python // what the probe found; nil without a usable Python
+}
+
+// The commands measure builds from the repository, by the name of the
+// binary in DIR/bin.
+var commands = map[string]string{
+	"logreg-bench": "./cmd/bench/train",
+	"search-bench": "./cmd/bench/search",
+	"load-bench":   "./cmd/bench/load",
+}
+
+// measure runs every step of the cases asked for and leaves their output
+// in m.results, with run.json last. It returns an error only when it
+// cannot go on at all (no repository, a command that does not build, an
+// interrupt); a step that fails is recorded as STEP.error and the run goes
+// on.
+func (m *measurement) measure(ctx context.Context) error {
+	var err error
+	if m.root, err = m.repository(ctx); err != nil {
+		return err
+	}
+	for _, p := range []*string{&m.dir, &m.results} {
+		if *p, err = filepath.Abs(*p); err != nil {
+			return fmt.Errorf("benchtable: %w", err)
+		}
+	}
+	if err := m.clear(); err != nil {
+		return err
+	}
+	run := Run{Rows: m.rows, Dim: m.dim, Cases: m.cases, Python: m.python, Started: time.Now(), Machine: thisMachine()}
+	m.logf("%d × %d, cases %s; the full 100000 × 584 takes tens of minutes on 2 cores, most of them in scikit-learn's searches",
+		m.rows, m.dim, strings.Join(m.cases, ", "))
+
+	if m.python != "" {
+		// A Python that does not run is not a failure of the run: the
+		// table then says how to get one.
+		out, ok := m.step(ctx, "", "which Python modules "+m.python+" has", m.python, "-c", probeScript)
+		var py Python
+		if ok && json.Unmarshal(out, &py) == nil {
+			m.py = &py
+			if err := writeFile(filepath.Join(m.results, stepPython+".json"), out); err != nil {
+				return err
+			}
+		}
+	}
+	if err := m.build(ctx); err != nil {
+		return err
+	}
+
+	npz := filepath.Join(m.dir, fmt.Sprintf("bench-%d-%d.npz", m.rows, m.dim))
+	plan := filepath.Join(m.dir, fmt.Sprintf("search-plan-%d-%d.json", m.rows, m.dim))
+	n, d := strconv.Itoa(m.rows), strconv.Itoa(m.dim)
+	has := func(c string) bool { return slices.Contains(m.cases, c) }
+	sklearn := m.py != nil && m.py.Sklearn != ""
+
+	if has("train") {
+		m.step(ctx, stepFits, "steps/shared/logreg: l2 and l1 fits (and the data as "+rel(m.root, npz)+")",
+			m.bin("logreg-bench"), "-n", n, "-d", d, "-data", npz)
+		if sklearn {
+			m.needs(ctx, stepSklearnFits, npz, "scikit-learn: l2 (lbfgs) and l1 (saga) fits on the same rows",
+				m.python, m.script("cmd/bench/train/sklearn_bench.py"), npz, "--no-search")
+		}
+	}
+	var searches []string
+	for _, c := range []string{"grid", "random"} {
+		if has(c) {
+			searches = append(searches, c)
+		}
+	}
+	if len(searches) > 0 {
+		only := strings.Join(searches, ",")
+		m.step(ctx, stepSearch, "steps/search: "+strings.Join(searches, " and ")+" search (and the folds and trials as "+rel(m.root, plan)+")",
+			m.bin("search-bench"), "-n", n, "-d", d, "-plan", plan, "-only", only)
+		if sklearn {
+			if !exists(npz) {
+				m.step(ctx, "", "the data as "+rel(m.root, npz)+" for scikit-learn",
+					m.bin("logreg-bench"), "-n", n, "-d", d, "-data", npz, "-write-only")
+			}
+			m.needs(ctx, stepSklearnSearch, plan, "scikit-learn: the same searches on the same folds and trials (the longest step)",
+				m.python, m.script("cmd/bench/search/sklearn_search.py"), npz, plan, "--only", only)
+		}
+	}
+	if has("load") {
+		py := ""
+		if m.py != nil {
+			py = m.python
+		}
+		out, ok := m.step(ctx, stepLoad, "steps/load: CSV and Parquet beside pandas (files written once, kept in "+rel(m.root, m.dir)+")",
+			m.bin("load-bench"), "-rows", n, "-dim", d, "-dir", m.dir, "-python", py, "-json")
+		if ok {
+			m.disk(ctx, out)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	run.Seconds = time.Since(run.Started).Seconds()
+	run.Machine.LoadEnd = loadAverage()
+	b, err := json.MarshalIndent(run, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(m.results, fileRun), append(b, '\n'))
+}
+
+// repository finds the root of the module this runs in.
+func (m *measurement) repository(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, m.goCmd, "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("benchtable: %s env GOMOD: %w", m.goCmd, err)
+	}
+	mod := strings.TrimSpace(string(out))
+	root := filepath.Dir(mod)
+	if mod == "" || mod == os.DevNull || !exists(filepath.Join(root, "steps", "logreg", "bench")) {
+		return "", errors.New("benchtable: not inside pipe's repository. Try: cd to the checkout and run make bench")
+	}
+	return root, nil
+}
+
+// clear removes the previous run's results and the data files that a
+// step of this run writes, so that nothing in the table comes from an
+// earlier run. The CSV and Parquet files of the load step are kept: they
+// are written from the same seed and reused.
+func (m *measurement) clear() error {
+	if err := os.MkdirAll(m.results, 0o755); err != nil {
+		return fmt.Errorf("benchtable: %w", err)
+	}
+	stale := []string{filepath.Join(m.results, fileRun),
+		filepath.Join(m.dir, fmt.Sprintf("bench-%d-%d.npz", m.rows, m.dim)),
+		filepath.Join(m.dir, fmt.Sprintf("search-plan-%d-%d.json", m.rows, m.dim))}
+	for _, s := range allSteps {
+		stale = append(stale, filepath.Join(m.results, s+".json"), filepath.Join(m.results, s+".error"))
+	}
+	for _, p := range stale {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("benchtable: %w", err)
+		}
+	}
+	return nil
+}
+
+// build compiles the benchmark commands into DIR/bin.
+func (m *measurement) build(ctx context.Context) error {
+	m.logf("building the benchmark commands into %s", rel(m.root, filepath.Join(m.dir, "bin")))
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		cmd := exec.CommandContext(ctx, m.goCmd, "build", "-o", m.bin(name), commands[name])
+		cmd.Dir = m.root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("benchtable: building %s: %v\n%s", commands[name], err, out)
+		}
+	}
+	return nil
+}
+
+func (m *measurement) bin(name string) string { return filepath.Join(m.dir, "bin", name) }
+
+func (m *measurement) script(path string) string {
+	return filepath.Join(m.root, filepath.FromSlash(path))
+}
+
+// needs runs a step that reads input, or records that it could not run
+// because the step that writes input failed.
+func (m *measurement) needs(ctx context.Context, step, input, what string, argv ...string) {
+	if !exists(input) {
+		m.fail(step, fmt.Sprintf("not run: %s is missing, because the step that writes it failed", input))
+		return
+	}
+	m.step(ctx, step, what, argv...)
+}
+
+// step runs one command with the repository as its folder, its stderr
+// passed through as progress, and keeps what it printed as STEP.json, or
+// why it failed as STEP.error. step "" keeps nothing.
+func (m *measurement) step(ctx context.Context, step, what string, argv ...string) ([]byte, bool) {
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	m.logf("%s", what)
+	var stdout bytes.Buffer
+	stderr := &tail{max: 4 << 10}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = m.root
+	cmd.Stdout = &stdout
+	cmd.Stderr = io.MultiWriter(m.log, stderr)
+	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	if err != nil {
+		m.fail(step, fmt.Sprintf("%s: %v\n%s", strings.Join(shortArgs(m.root, argv), " "), err, stderr.String()))
+		return nil, false
+	}
+	m.logf("  done in %s", time.Since(start).Round(100*time.Millisecond))
+	out := stdout.Bytes()
+	if step == "" {
+		return out, true
+	}
+	if err := writeFile(filepath.Join(m.results, step+".json"), out); err != nil {
+		m.fail(step, err.Error())
+		return nil, false
+	}
+	return out, true
+}
+
+// disk reads the Parquet file the load step read, past the page cache.
+func (m *measurement) disk(ctx context.Context, loadOut []byte) {
+	if ctx.Err() != nil {
+		return
+	}
+	var file string
+	for _, line := range bytes.Split(loadOut, []byte("\n")) {
+		var r Read
+		if json.Unmarshal(line, &r) == nil && r.Reader == "load" && filepath.Ext(r.File) == ".parquet" {
+			file = r.File
+		}
+	}
+	if file == "" {
+		m.fail(stepDisk, "cmd/bench/load read no Parquet file")
+		return
+	}
+	m.logf("the disk: %s read %d times past the page cache", rel(m.root, file), diskReads)
+	d, err := readDisk(file)
+	if err != nil {
+		m.fail(stepDisk, err.Error())
+		return
+	}
+	b, _ := json.Marshal(d)
+	if err := writeFile(filepath.Join(m.results, stepDisk+".json"), append(b, '\n')); err != nil {
+		m.fail(stepDisk, err.Error())
+	}
+}
+
+func (m *measurement) fail(step, msg string) {
+	m.logf("  failed: %s", lastLines(msg, 3))
+	if step == "" {
+		return
+	}
+	_ = writeFile(filepath.Join(m.results, step+".error"), []byte(msg+"\n"))
+}
+
+func (m *measurement) logf(format string, args ...any) {
+	fmt.Fprintf(m.log, "bench: "+format+"\n", args...)
+}
+
+// shortArgs shows argv with paths inside the repository relative to it.
+func shortArgs(root string, argv []string) []string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		out[i] = a
+		if strings.HasPrefix(a, root+string(filepath.Separator)) {
+			out[i] = rel(root, a)
+		}
+		if strings.Contains(a, "\n") {
+			out[i] = "<script>"
+		}
+	}
+	return out
+}
+
+func rel(root, path string) string {
+	if r, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func writeFile(path string, b []byte) error {
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("benchtable: %w", err)
+	}
+	return nil
+}
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	max int
+	b   []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = append(t.b[:0:0], t.b[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string { return string(t.b) }

@@ -1,0 +1,68 @@
+package scoring
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/pipe-ml/pipe/steps"
+	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/logreg"
+)
+
+// Scored is a model's probabilities for the rows of a dataset.
+type Scored struct {
+	Model *logreg.Model
+	Data  *dataset.Dataset
+	// ModelArtifact and DataArtifact are the artifacts they were read from.
+	ModelArtifact, DataArtifact steps.Artifact
+	// Prob holds P(y = 1) for each row of Data, in order.
+	Prob []float64
+}
+
+// Score reads the artifacts of a step's model and data attributes and
+// scores the data with the model. kind prefixes errors ("evaluate"); fix
+// ends the message for data of another width than the model's, saying
+// what to do.
+func Score(ctx context.Context, env steps.Env, in *steps.Inputs, kind, fix string) (*Scored, error) {
+	modelArt, err := in.Artifact("model")
+	if err != nil {
+		return nil, err
+	}
+	dataArt, err := in.Artifact("data")
+	if err != nil {
+		return nil, err
+	}
+	b, err := env.ReadArtifact(ctx, modelArt)
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the model: %w", kind, err)
+	}
+	m, err := logreg.DecodeModel(bytes.NewReader(b))
+	if err != nil {
+		return nil, steps.Errorf(steps.AttrPath("model"), "Unreadable model",
+			"%s. Give a train step's model output.", strings.TrimPrefix(err.Error(), "logreg: "))
+	}
+	ds, err := dataset.Open(ctx, env, dataArt)
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the data: %w", kind, err)
+	}
+	if ds.Dim != m.Features.Dim {
+		return nil, steps.Errorf(steps.AttrPath("data"), "Feature width mismatch",
+			"The model expects %d features per row (%s) but the data has %d (%s). %s",
+			m.Features.Dim, describe(m.Features.Source, m.Features.Dim), ds.Dim, describe(ds.Meta.Features, ds.Dim), fix)
+	}
+	p, err := m.PredictProba(ds.X, ds.N, ds.Dim)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", kind, err)
+	}
+	return &Scored{Model: m, Data: ds, ModelArtifact: modelArt, DataArtifact: dataArt, Prob: p}, nil
+}
+
+// describe names where features came from, or their width.
+func describe(source string, dim int) string {
+	if source != "" {
+		return source
+	}
+	return fmt.Sprintf("dim %d", dim)
+}
