@@ -136,7 +136,7 @@ func (cmd *applyCmd) Run(ctx context.Context, c *cli, args []string) error {
 
 	live := c.color(c.stdout) && !workspace.InCI(c.env)
 	var prog *progress
-	out, err := runner.Apply(ctx, runner.Options{
+	out, err := runner.Run(ctx, runner.Options{
 		Workspace: w, Trigger: trigger, PipeVersion: currentBuild().Version, Env: c.env,
 		Parallelism: *parallelism, LockTimeout: *lockTimeout, Targets: targets, Replace: replace,
 		Saved: saved, SavedPath: path, Logger: c.logger(),

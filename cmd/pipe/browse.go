@@ -73,7 +73,7 @@ func (c *cli) openRegistry(ctx context.Context, path string, f *registryFlags, r
 		}
 		out.Dir = dir
 	} else {
-		w, diags := workspace.Load(workspace.Options{
+		w, diags := workspace.Resolve(workspace.Options{
 			Path: path, Kinds: c.kinds, AllowMissingVars: true,
 			StateDir: f.stateDir, Env: c.env,
 		})

@@ -34,7 +34,7 @@ type command interface {
 type cli struct {
 	stdout, stderr io.Writer
 	env            []string
-	kinds          *steps.Registry
+	kinds          *steps.Catalog
 	noColor        bool
 	commands       []command
 }

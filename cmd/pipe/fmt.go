@@ -16,7 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
-	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/nesting"
 )
 
 type fmtCmd struct {
@@ -146,7 +146,7 @@ func (cmd *fmtCmd) Run(ctx context.Context, c *cli, args []string) error {
 // formatSource returns src in canonical form, refusing (with the syntax
 // errors) what does not parse.
 func formatSource(name string, src []byte) ([]byte, hcl.Diagnostics) {
-	if diags := config.CheckNesting(name, src); diags.HasErrors() {
+	if diags := nesting.Check(name, src); diags.HasErrors() {
 		return nil, diags
 	}
 	if _, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos); diags.HasErrors() {

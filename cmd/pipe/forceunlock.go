@@ -46,7 +46,7 @@ func (cmd *forceUnlockCmd) Run(ctx context.Context, c *cli, args []string) error
 	if len(args) == 2 {
 		path = args[1]
 	}
-	w, diags := workspace.Load(workspace.Options{Path: path, Kinds: c.kinds, AllowMissingVars: true, StateDir: *stateDir, Env: c.env})
+	w, diags := workspace.Resolve(workspace.Options{Path: path, Kinds: c.kinds, AllowMissingVars: true, StateDir: *stateDir, Env: c.env})
 	if diags.HasErrors() {
 		c.printLoadDiagnostics(w, diags)
 		return errReported

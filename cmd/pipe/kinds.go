@@ -7,4 +7,4 @@ import (
 	"github.com/pipe-ml/pipe/steps/builtin"
 )
 
-func stepKinds() *steps.Registry { return builtin.Registry() }
+func stepKinds() *steps.Catalog { return builtin.Catalog() }

@@ -10,10 +10,10 @@ import (
 
 // registry adds the engine's test kinds to the built-in ones, for the
 // CLI's own tests, which build pipe with -tags pipetest.
-func stepKinds() *steps.Registry {
-	r := builtin.Registry()
-	for _, name := range testkinds.Registry(nil).Names() {
-		k, _ := testkinds.Registry(nil).Lookup(name)
+func stepKinds() *steps.Catalog {
+	r := builtin.Catalog()
+	for _, name := range testkinds.Catalog(nil).Names() {
+		k, _ := testkinds.Catalog(nil).Lookup(name)
 		r.Register(k)
 	}
 	return r

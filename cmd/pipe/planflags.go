@@ -84,7 +84,7 @@ const stepUsage = `  -target=STEP       Plan only STEP (KIND.NAME) and what it n
 // diagnostics. vals, when not nil, override variable values (a saved
 // plan's).
 func (c *cli) openWorkspace(ctx context.Context, path string, f *workspaceFlags, vals map[string]cty.Value) (*workspace.Workspace, error) {
-	w, diags := workspace.Load(workspace.Options{
+	w, diags := workspace.Resolve(workspace.Options{
 		Path:     path,
 		Kinds:    c.kinds,
 		Vars:     eval.VarInputs{Env: c.env, Args: f.vars.args, Values: vals},

@@ -129,9 +129,9 @@ type applier struct {
 	diags   hcl.Diagnostics
 }
 
-// Apply executes the plan. It returns an error only when it could not
+// Execute executes the plan. It returns an error only when it could not
 // start; step failures are in the Result.
-func Apply(ctx context.Context, opts Options) (*Result, error) {
+func Execute(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Plan == nil || opts.Store == nil || opts.Files == nil {
 		return nil, errors.New("apply: Plan, Store and Files are required")
 	}

@@ -119,7 +119,7 @@ func (f *fixture) edit(old, new string) {
 
 func (f *fixture) plan(targets, replace []string) *plan.Plan {
 	f.t.Helper()
-	p, diags := pipeline.Load(pipeline.Options{Path: f.dir, Kinds: testkinds.Registry(f.counter)})
+	p, diags := pipeline.Load(pipeline.Options{Path: f.dir, Kinds: testkinds.Catalog(f.counter)})
 	if diags.HasErrors() {
 		f.t.Fatal(diags)
 	}
@@ -151,7 +151,7 @@ func (f *fixture) apply(parallelism int, targets, replace []string) (ran []strin
 		f.t.Fatal(err)
 	}
 	before := f.counter.Total()
-	res, err = Apply(context.Background(), Options{
+	res, err = Execute(context.Background(), Options{
 		Plan: pl, Store: f.store, Files: f.files, Registry: f.reg, RunID: runID, Parallelism: parallelism,
 	})
 	if err != nil {
@@ -314,7 +314,7 @@ func TestCancelLeavesNothingHalfDone(t *testing.T) {
 		}
 		cancel()
 	}()
-	res, err := Apply(ctx, Options{Plan: pl, Store: f.store, Files: f.files, Parallelism: 1})
+	res, err := Execute(ctx, Options{Plan: pl, Store: f.store, Files: f.files, Parallelism: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,7 +418,7 @@ func TestCancelMidWriteLeavesNoObject(t *testing.T) {
 	defer cancel()
 	writing := make(chan struct{})
 	var once sync.Once
-	kinds := testkinds.Registry(f.counter)
+	kinds := testkinds.Catalog(f.counter)
 	slow := &slowWriter{Kind: mustKind(t, kinds, "source"), started: func() { once.Do(func() { close(writing) }) }}
 	for _, s := range pl.Steps {
 		if s.Addr.Kind == "source" {
@@ -429,7 +429,7 @@ func TestCancelMidWriteLeavesNoObject(t *testing.T) {
 		<-writing
 		cancel()
 	}()
-	res, err := Apply(ctx, Options{Plan: pl, Store: f.store, Files: f.files, Parallelism: 4})
+	res, err := Execute(ctx, Options{Plan: pl, Store: f.store, Files: f.files, Parallelism: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +462,7 @@ func (k *slowWriter) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (
 	return nil, err
 }
 
-func mustKind(t *testing.T, r *steps.Registry, name string) steps.Kind {
+func mustKind(t *testing.T, r *steps.Catalog, name string) steps.Kind {
 	t.Helper()
 	k, ok := r.Lookup(name)
 	if !ok {
@@ -528,7 +528,7 @@ func TestCorruptArtifactIsNeverData(t *testing.T) {
 // fails the step at the attribute, and skips what follows.
 func TestWrongTypeBetweenSteps(t *testing.T) {
 	f := newFixture(t, strings.Replace(basePipeline, "factor = 2", `factor = source.corpus.lines > 0 ? "many" : 1`, 1))
-	res, err := Apply(context.Background(), Options{Plan: f.plan(nil, nil), Store: f.store, Files: f.files, Parallelism: 4})
+	res, err := Execute(context.Background(), Options{Plan: f.plan(nil, nil), Store: f.store, Files: f.files, Parallelism: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -599,7 +599,7 @@ combine "after" {
 	}
 	var events []Event
 	var mu sync.Mutex
-	res, err := Apply(context.Background(), Options{
+	res, err := Execute(context.Background(), Options{
 		Plan: pl, Store: f.store, Files: f.files, Registry: f.reg, RunID: runID, Parallelism: 2,
 		Events: func(e Event) { mu.Lock(); events = append(events, e); mu.Unlock() },
 	})

@@ -21,7 +21,7 @@ func TestFinishedEventsDescribeTheExecution(t *testing.T) {
 	}
 	var mu sync.Mutex
 	finished := map[string]Event{}
-	_, err = Apply(context.Background(), Options{
+	_, err = Execute(context.Background(), Options{
 		Plan: pl, Store: f.store, Files: f.files, Registry: f.reg, RunID: runID, Parallelism: 2,
 		Events: func(e Event) {
 			if e.Type == StepFinished {

@@ -42,7 +42,7 @@ publish "release" {
 // applyWithPublish plans with the test kinds and publish, and applies.
 func (f *fixture) applyWithPublish() *Result {
 	f.t.Helper()
-	kinds := testkinds.Registry(f.counter)
+	kinds := testkinds.Catalog(f.counter)
 	kinds.Register(publish.Kind{})
 	p, diags := pipeline.Load(pipeline.Options{Path: f.dir, Kinds: kinds})
 	if diags.HasErrors() {
@@ -56,7 +56,7 @@ func (f *fixture) applyWithPublish() *Result {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	res, err := Apply(context.Background(), Options{Plan: pl, Store: f.store, Files: f.files, Registry: f.reg, RunID: runID, Parallelism: 2})
+	res, err := Execute(context.Background(), Options{Plan: pl, Store: f.store, Files: f.files, Registry: f.reg, RunID: runID, Parallelism: 2})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 func kind(t *testing.T, name string) steps.Kind {
 	t.Helper()
-	k, ok := testkinds.Registry(nil).Lookup(name)
+	k, ok := testkinds.Catalog(nil).Lookup(name)
 	if !ok {
 		t.Fatal(name)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
+	"github.com/pipe-ml/pipe/engine/nesting"
 	"github.com/pipe-ml/pipe/steps"
 )
 
@@ -85,10 +86,10 @@ func FindFiles(path string) (dir string, files []string, err error) {
 	return abs, files, err
 }
 
-// Load reads and decodes the pipeline at path (a folder or one file). It
+// ReadFiles reads and decodes the pipeline at path (a folder or one file). It
 // returns every problem found, not only the first; the Config is usable
 // for whatever decoded cleanly even when there are errors.
-func Load(path string, kinds *steps.Registry) (*Config, hcl.Diagnostics) {
+func ReadFiles(path string, kinds *steps.Catalog) (*Config, hcl.Diagnostics) {
 	dir, files, err := FindFiles(path)
 	if err != nil {
 		return nil, hcl.Diagnostics{{
@@ -130,7 +131,7 @@ type Source struct {
 
 // Parse parses and decodes files that make up one pipeline in folder dir.
 // It never returns a nil Config.
-func Parse(dir string, files []Source, kinds *steps.Registry) (*Config, hcl.Diagnostics) {
+func Parse(dir string, files []Source, kinds *steps.Catalog) (*Config, hcl.Diagnostics) {
 	parser := hclparse.NewParser()
 	var parsed []*hcl.File
 	var diags hcl.Diagnostics
@@ -152,10 +153,10 @@ func Parse(dir string, files []Source, kinds *steps.Registry) (*Config, hcl.Diag
 }
 
 // ParseSource parses one file's bytes as native HCL or, for names ending in
-// .json, as HCL's JSON form. A file nested deeper than MaxNesting is not
+// .json, as HCL's JSON form. A file nested deeper than nesting.Max is not
 // parsed: its diagnostic is returned with a nil file.
 func ParseSource(parser *hclparse.Parser, name string, src []byte) (*hcl.File, hcl.Diagnostics) {
-	if diags := CheckNesting(name, src); diags.HasErrors() {
+	if diags := nesting.Check(name, src); diags.HasErrors() {
 		return nil, diags
 	}
 	if strings.HasSuffix(name, ".json") {
@@ -165,7 +166,7 @@ func ParseSource(parser *hclparse.Parser, name string, src []byte) (*hcl.File, h
 }
 
 // Decode decodes parsed files that make up one pipeline in folder dir.
-func Decode(dir string, files []*hcl.File, kinds *steps.Registry) (*Config, hcl.Diagnostics) {
+func Decode(dir string, files []*hcl.File, kinds *steps.Catalog) (*Config, hcl.Diagnostics) {
 	cfg := &Config{
 		Dir:       dir,
 		Variables: map[string]*Variable{},
@@ -196,7 +197,7 @@ func Decode(dir string, files []*hcl.File, kinds *steps.Registry) (*Config, hcl.
 	return cfg, diags
 }
 
-func rootSchema(kinds *steps.Registry) *hcl.BodySchema {
+func rootSchema(kinds *steps.Catalog) *hcl.BodySchema {
 	s := &hcl.BodySchema{
 		Blocks: []hcl.BlockHeaderSchema{
 			{Type: "pipeline", LabelNames: []string{"name"}},
@@ -213,7 +214,7 @@ func rootSchema(kinds *steps.Registry) *hcl.BodySchema {
 
 // explainRootBlocks adds the list of step kinds to HCL's "Unsupported block
 // type" diagnostics at the top level, which otherwise only suggest one name.
-func explainRootBlocks(diags hcl.Diagnostics, kinds *steps.Registry) hcl.Diagnostics {
+func explainRootBlocks(diags hcl.Diagnostics, kinds *steps.Catalog) hcl.Diagnostics {
 	for _, d := range diags {
 		if d.Summary == "Unsupported block type" {
 			d.Detail += fmt.Sprintf(" The blocks of a pipeline are pipeline, settings, variable, locals and the step kinds: %s.", strings.Join(kinds.Names(), ", "))

@@ -13,12 +13,12 @@
 //	locals { NAME = EXPR ... }
 //	KIND "NAME" { ATTRIBUTES..., depends_on = [KIND.NAME, ...] }
 //
-// where KIND is any step kind in the steps.Registry passed to Load. The
+// where KIND is any step kind in the steps.Catalog passed to ReadFiles. The
 // attributes a step takes come from its kind's schema.
 //
-// Every file is checked for nesting (MaxNesting levels of brackets,
+// Every file is checked for nesting (nesting.Max levels of brackets,
 // braces, templates and unary operators) before HCL's recursive parsers
-// see it, so that no file can run pipe out of stack; CheckNesting is for
+// see it, so that no file can run pipe out of stack; engine/nesting is for
 // every other place that parses what a user wrote.
 //
 // Evaluation (variables, locals, step attributes) is engine/eval's job; the

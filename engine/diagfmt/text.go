@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
-	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/nesting"
 )
 
 // Sources maps file names, as diagnostics name them, to their bytes.
@@ -116,7 +116,7 @@ func ContextString(rng hcl.Range, src Sources) string {
 	if !ok || strings.HasSuffix(rng.Filename, ".json") {
 		return ""
 	}
-	if config.CheckNesting(rng.Filename, b).HasErrors() {
+	if nesting.Check(rng.Filename, b).HasErrors() {
 		return "" // the parser would run out of stack
 	}
 	f, diags := hclsyntax.ParseConfig(b, rng.Filename, hcl.InitialPos)

@@ -13,7 +13,7 @@ import (
 
 func TestExplain(t *testing.T) {
 	src := []byte("gate \"g\" {\n  require = (var.f1 >= 0.85 &&\n    var.secret != \"\")\n  other = true\n}\n")
-	kinds := steps.NewRegistry(gateKind{})
+	kinds := steps.NewCatalog(gateKind{})
 	cfg, diags := config.Parse("/p", []config.Source{{Name: "p.pipe.hcl", Bytes: src}}, kinds)
 	if diags.HasErrors() {
 		t.Fatal(diags)

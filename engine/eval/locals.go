@@ -16,7 +16,7 @@ import (
 // Locals evaluates the local values in the order their references
 // require (a local may use variables and other locals, not steps), and
 // reports cycles among them.
-func Locals(cfg *config.Config, kinds *steps.Registry, vars map[string]cty.Value) (map[string]cty.Value, hcl.Diagnostics) {
+func Locals(cfg *config.Config, kinds *steps.Catalog, vars map[string]cty.Value) (map[string]cty.Value, hcl.Diagnostics) {
 	g := &dag.Graph{}
 	invalid := map[string]bool{} // locals that refer to steps: engine/graph reports them
 	for name, l := range cfg.Locals {

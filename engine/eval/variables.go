@@ -15,6 +15,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/lang"
+	"github.com/pipe-ml/pipe/engine/nesting"
 )
 
 // EnvPrefix starts the names of environment variables that set pipeline
@@ -180,7 +181,7 @@ func parseRaw(v *config.Variable, raw, source string) (cty.Value, hcl.Diagnostic
 		shown = lang.Redacted
 	}
 	name := fmt.Sprintf("<value for var.%s>", v.Name)
-	diags := config.CheckExpressionNesting(name, []byte(raw))
+	diags := nesting.CheckExpression(name, []byte(raw))
 	var expr hclsyntax.Expression
 	if !diags.HasErrors() {
 		expr, diags = hclsyntax.ParseExpression([]byte(raw), name, hcl.InitialPos)

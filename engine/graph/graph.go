@@ -55,7 +55,7 @@ func (g *Graph) Order() []config.StepAddr {
 }
 
 // Build builds the graph of cfg's steps.
-func Build(cfg *config.Config, kinds *steps.Registry) (*Graph, hcl.Diagnostics) {
+func Build(cfg *config.Config, kinds *steps.Catalog) (*Graph, hcl.Diagnostics) {
 	g := &Graph{
 		Refs:  map[config.StepAddr][]*lang.Reference{},
 		Edges: map[config.StepAddr]map[config.StepAddr]*Edge{},
@@ -214,7 +214,7 @@ func unknownOutput(target *config.Step, ref *lang.Reference) *hcl.Diagnostic {
 // checkStatic checks the references of locals, settings and variable
 // validations: they are evaluated before any step runs, so they may not
 // refer to steps.
-func checkStatic(cfg *config.Config, kinds *steps.Registry) hcl.Diagnostics {
+func checkStatic(cfg *config.Config, kinds *steps.Catalog) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	check := func(expr hcl.Expression, where string) {
 		refs, rd := lang.ReferencesIn(expr, kinds)

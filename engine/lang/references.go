@@ -51,7 +51,7 @@ func (r *Reference) String() string {
 }
 
 // ReferencesIn returns the references an expression makes.
-func ReferencesIn(expr hcl.Expression, kinds *steps.Registry) ([]*Reference, hcl.Diagnostics) {
+func ReferencesIn(expr hcl.Expression, kinds *steps.Catalog) ([]*Reference, hcl.Diagnostics) {
 	if expr == nil {
 		return nil, nil
 	}
@@ -79,7 +79,7 @@ func attrName(step hcl.Traverser) (string, bool) {
 	return "", false
 }
 
-func parseReference(trav hcl.Traversal, kinds *steps.Registry) (*Reference, hcl.Diagnostics) {
+func parseReference(trav hcl.Traversal, kinds *steps.Catalog) (*Reference, hcl.Diagnostics) {
 	root := trav.RootName()
 	rng := trav.SourceRange()
 	invalid := func(summary, detail string) hcl.Diagnostics {

@@ -72,7 +72,7 @@ func applyTracked(t *testing.T, c *Client, logger *slog.Logger) (Stats, string) 
 	os.WriteFile(filepath.Join(dir, "main.pipe.hcl"), []byte(testPipeline), 0o644)
 	os.WriteFile(filepath.Join(dir, "data", "a.txt"), []byte("alpha\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "data", "b.txt"), []byte("beta\n"), 0o644)
-	w, diags := workspace.Load(workspace.Options{Path: dir, Kinds: testkinds.Registry(nil)})
+	w, diags := workspace.Resolve(workspace.Options{Path: dir, Kinds: testkinds.Catalog(nil)})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -87,7 +87,7 @@ func applyTracked(t *testing.T, c *Client, logger *slog.Logger) (Stats, string) 
 		t.Fatal(err)
 	}
 	defer reg.Close()
-	p, diags := pipeline.Load(pipeline.Options{Path: dir, Kinds: testkinds.Registry(nil)})
+	p, diags := pipeline.Load(pipeline.Options{Path: dir, Kinds: testkinds.Catalog(nil)})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -102,7 +102,7 @@ func applyTracked(t *testing.T, c *Client, logger *slog.Logger) (Stats, string) 
 	}
 	tr := NewTracker(c, TrackerOptions{Pipeline: "ol", Dir: dir, Logger: logger})
 	tr.Begin(run)
-	res, err := apply.Apply(ctx, apply.Options{Plan: pl, Store: st, Files: files, Registry: reg, RunID: run.ID, Parallelism: 2, Events: tr.Event})
+	res, err := apply.Execute(ctx, apply.Options{Plan: pl, Store: st, Files: files, Registry: reg, RunID: run.ID, Parallelism: 2, Events: tr.Event})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func FuzzLoad(f *testing.F) {
 		f.Add(b, false)
 	}
 	f.Add([]byte(`{"source": {"a": {"path": "x"}}}`), true)
-	kinds := testkinds.Registry(nil)
+	kinds := testkinds.Catalog(nil)
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, src []byte, asJSON bool) {
 		name := "fuzz.pipe.hcl"

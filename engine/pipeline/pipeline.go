@@ -19,7 +19,7 @@ type Options struct {
 	// Path is the pipeline folder or file.
 	Path string
 	// Kinds are the step kinds the pipeline may use.
-	Kinds *steps.Registry
+	Kinds *steps.Catalog
 	// Vars are the values given to variables from outside.
 	Vars eval.VarInputs
 	// AllowMissingVars treats a required variable without a value as
@@ -32,7 +32,7 @@ type Options struct {
 type Pipeline struct {
 	Config   *config.Config
 	Graph    *graph.Graph
-	Kinds    *steps.Registry
+	Kinds    *steps.Catalog
 	Vars     map[string]cty.Value
 	Locals   map[string]cty.Value
 	Settings eval.Settings
@@ -46,7 +46,7 @@ type Pipeline struct {
 // read; with errors, it holds what could be decoded, which is enough to
 // print diagnostics with snippets.
 func Load(opts Options) (*Pipeline, hcl.Diagnostics) {
-	cfg, diags := config.Load(opts.Path, opts.Kinds)
+	cfg, diags := config.ReadFiles(opts.Path, opts.Kinds)
 	if cfg == nil {
 		return nil, diags
 	}

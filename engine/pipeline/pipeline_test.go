@@ -64,7 +64,7 @@ func TestErrorFixtures(t *testing.T) {
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			want := expectedErrors(t, file)
-			_, diags := Load(Options{Path: file, Kinds: testkinds.Registry(nil)})
+			_, diags := Load(Options{Path: file, Kinds: testkinds.Catalog(nil)})
 			got := gotErrors(diags)
 			slices.Sort(want)
 			slices.Sort(got)
@@ -84,7 +84,7 @@ func TestErrorFixtures(t *testing.T) {
 }
 
 func TestValidPipeline(t *testing.T) {
-	p, diags := Load(Options{Path: "testdata/valid", Kinds: testkinds.Registry(nil)})
+	p, diags := Load(Options{Path: "testdata/valid", Kinds: testkinds.Catalog(nil)})
 	if diags.HasErrors() {
 		var b strings.Builder
 		diagfmt.Text(&b, diags, diagfmt.Sources(p.Sources), false)
@@ -138,7 +138,7 @@ variable "o" {
 	write(t, filepath.Join(dir, "two.vars.json"), `{"c": "file2", "l": ["p", "q"], "o": {"x": 3}}`)
 	p, diags := Load(Options{
 		Path:  dir,
-		Kinds: testkinds.Registry(nil),
+		Kinds: testkinds.Catalog(nil),
 		Vars: eval.VarInputs{
 			// A bad value that a later source overrides is no error, as
 			// in Terraform: only the value that wins is parsed.
@@ -194,7 +194,7 @@ variable "s" {
 `)
 	_, diags := Load(Options{
 		Path:  dir,
-		Kinds: testkinds.Registry(nil),
+		Kinds: testkinds.Catalog(nil),
 		Vars: eval.VarInputs{Args: []eval.VarArg{
 			{Assign: "n=seven"},
 			{Assign: "nope=1"},

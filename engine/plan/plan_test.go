@@ -34,7 +34,7 @@ type env struct {
 	dir   string
 	store *store.Store
 	files *filehash.Cache
-	kinds *steps.Registry
+	kinds *steps.Catalog
 }
 
 func newEnv(t *testing.T) *env {
@@ -56,7 +56,7 @@ transform "t" {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return &env{t: t, dir: dir, store: s, files: filehash.New(filepath.Join(dir, ".pipe"), &filehash.Settings{RacyWindow: time.Nanosecond}), kinds: testkinds.Registry(nil)}
+	return &env{t: t, dir: dir, store: s, files: filehash.New(filepath.Join(dir, ".pipe"), &filehash.Settings{RacyWindow: time.Nanosecond}), kinds: testkinds.Catalog(nil)}
 }
 
 func (e *env) make(replace ...config.StepAddr) *Plan {
@@ -74,7 +74,7 @@ func (e *env) make(replace ...config.StepAddr) *Plan {
 
 func (e *env) apply() {
 	e.t.Helper()
-	res, err := apply.Apply(context.Background(), apply.Options{Plan: e.make(), Store: e.store, Files: e.files})
+	res, err := apply.Execute(context.Background(), apply.Options{Plan: e.make(), Store: e.store, Files: e.files})
 	if err != nil || res.Status() != "succeeded" {
 		e.t.Fatalf("apply: %v %v", err, res.Diagnostics)
 	}
@@ -112,12 +112,12 @@ func TestReasons(t *testing.T) {
 
 	// An implementation version change.
 	k, _ := e.kinds.Lookup("transform")
-	e.kinds = steps.NewRegistry(mustLookup(e.kinds, "source"), versioned{k, "2"}, mustLookup(e.kinds, "combine"))
+	e.kinds = steps.NewCatalog(mustLookup(e.kinds, "source"), versioned{k, "2"}, mustLookup(e.kinds, "combine"))
 	pl = e.make()
 	if got := reasons(pl.Step(transform)); got != "changed: step implementation changed (version 1 → 2)" {
 		t.Errorf("version: %s", got)
 	}
-	e.kinds = testkinds.Registry(nil)
+	e.kinds = testkinds.Catalog(nil)
 
 	// An input file changes: its step runs for that reason, the next one
 	// is known after apply.
@@ -151,7 +151,7 @@ func TestReasons(t *testing.T) {
 	}
 }
 
-func mustLookup(r *steps.Registry, name string) steps.Kind {
+func mustLookup(r *steps.Catalog, name string) steps.Kind {
 	k, _ := r.Lookup(name)
 	return k
 }

@@ -73,11 +73,11 @@ func (e *StaleError) Error() string {
 		e.Path, strings.Join(e.Problems, "\n  - "), e.Path)
 }
 
-// Apply runs one apply. It returns an error when the run could not start
+// Run runs one apply. It returns an error when the run could not start
 // or record its end (a held lock, an unreachable registry, an invalid
 // pipeline, a stale plan); a run whose steps failed is an Outcome with
 // Status "failed" and no error.
-func Apply(ctx context.Context, opts Options) (*Outcome, error) {
+func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	w := opts.Workspace
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -146,7 +146,7 @@ func Apply(ctx context.Context, opts Options) (*Outcome, error) {
 		opts.OnRun(out.RunID, out.Run)
 	}
 	out.Started = time.Now()
-	res, err := apply.Apply(ctx, apply.Options{
+	res, err := apply.Execute(ctx, apply.Options{
 		Plan: pl, Store: w.Store, Files: w.Files, Registry: reg, RunID: out.RunID,
 		Parallelism: opts.Parallelism, Logger: opts.Logger, Events: opts.Events, PipeVersion: opts.PipeVersion,
 	})

@@ -180,7 +180,7 @@ func TestConfigMapSwapDuringALoad(t *testing.T) {
 		o.Watch = false
 	}, func(s *Server) {
 		s.loadWorkspace = func(o workspace.Options) (*workspace.Workspace, hcl.Diagnostics) {
-			ws, diags := workspace.Load(o)
+			ws, diags := workspace.Resolve(o)
 			if loads.Add(1) == 1 {
 				cm.publish(map[string]string{"main.pipe.hcl": v2}) // kubelet, mid-read
 			}

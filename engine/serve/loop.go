@@ -235,7 +235,7 @@ func (s *Server) handle(ctx, applyCtx context.Context, r request) (c Check) {
 		s.mu.Unlock()
 		s.met.sync(context.WithoutCancel(ctx))
 	}()
-	out, err := runner.Apply(applyCtx, runner.Options{
+	out, err := runner.Run(applyCtx, runner.Options{
 		Workspace:   ws,
 		Trigger:     r.trigger,
 		PipeVersion: s.opts.PipeVersion,

@@ -104,7 +104,7 @@ func start(t *testing.T, dir string, edit func(*Options), setup func(*Server)) *
 	opts := Options{
 		Workspace: workspace.Options{
 			Path:     dir,
-			Kinds:    testkinds.Registry(f.counter),
+			Kinds:    testkinds.Catalog(f.counter),
 			StateDir: f.state,
 			Env:      []string{"PIPE_TRIGGER=manual"},
 		},
@@ -310,14 +310,14 @@ func TestMetricsCountEveryRunInTheRegistry(t *testing.T) {
 	f.expect(OutcomeApplied)
 
 	// Another process (the CronJob) applies: everything is cached.
-	ws, diags := workspace.Load(f.srv.opts.Workspace)
+	ws, diags := workspace.Resolve(f.srv.opts.Workspace)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
 	if err := ws.OpenStore(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	out, err := runner.Apply(context.Background(), runner.Options{Workspace: ws, Trigger: "schedule", PipeVersion: "test"})
+	out, err := runner.Run(context.Background(), runner.Options{Workspace: ws, Trigger: "schedule", PipeVersion: "test"})
 	ws.Close()
 	if err != nil || out.Status != "succeeded" {
 		t.Fatalf("apply: %v %+v", err, out)

@@ -90,7 +90,7 @@ type Server struct {
 	// afterCheck, when set (by tests), is called after each trigger is
 	// handled.
 	afterCheck func(Check)
-	// loadWorkspace is workspace.Load; tests wrap it.
+	// loadWorkspace is workspace.Resolve; tests wrap it.
 	loadWorkspace func(workspace.Options) (*workspace.Workspace, hcl.Diagnostics)
 
 	mu       sync.Mutex
@@ -160,7 +160,7 @@ func New(opts Options) (*Server, error) {
 		kinds: opts.Workspace.Kinds.Names(),
 		queue: newQueue(),
 
-		loadWorkspace: workspace.Load,
+		loadWorkspace: workspace.Resolve,
 	}
 	// Everything serve and its applies log goes through the redactor.
 	s.log = slog.New(redactingHandler{inner: opts.Logger.Handler(), r: s.secrets.Load})

@@ -53,18 +53,18 @@ func (c *Counter) Total() int {
 	return t
 }
 
-// Registry returns the test kinds, counting into c (which may be nil):
+// Catalog returns the test kinds, counting into c (which may be nil):
 //
 //	source "x"    { path = "file or glob" }          → data (artifact), lines (number)
 //	transform "x" { input = ARTIFACT, factor = 2, mode = "upper"|"lower", fail = false, sleep = "10ms", parallelism = 4 }
 //	                                                 → out (artifact), score (number), info (object)
 //	combine "x"   { inputs = [ARTIFACT...], params = ANY } → out (artifact), count (number)
 //	fakemodel "x" { data = ARTIFACT, eval = ARTIFACT, quality = 0.9 } → model, report (artifacts), f1 (number)
-func Registry(c *Counter) *steps.Registry {
+func Catalog(c *Counter) *steps.Catalog {
 	if c == nil {
 		c = &Counter{}
 	}
-	return steps.NewRegistry(&Source{c}, &Transform{c}, &Combine{c}, &FakeModel{c})
+	return steps.NewCatalog(&Source{c}, &Transform{c}, &Combine{c}, &FakeModel{c})
 }
 
 // Source reads files and stores their lines, sorted by path, as one

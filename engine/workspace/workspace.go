@@ -37,7 +37,7 @@ const DefaultStateDir = ".pipe"
 type Options struct {
 	// Path is the pipeline folder or file.
 	Path  string
-	Kinds *steps.Registry
+	Kinds *steps.Catalog
 	Vars  eval.VarInputs
 	// AllowMissingVars leaves required variables without values unknown.
 	AllowMissingVars bool
@@ -70,9 +70,9 @@ func Getenv(env []string, name string) string {
 	return ""
 }
 
-// Load loads and checks the pipeline and resolves its locations. It opens
+// Resolve loads and checks the pipeline and resolves its locations. It opens
 // nothing else.
-func Load(opts Options) (*Workspace, hcl.Diagnostics) {
+func Resolve(opts Options) (*Workspace, hcl.Diagnostics) {
 	p, diags := pipeline.Load(pipeline.Options{
 		Path: opts.Path, Kinds: opts.Kinds, Vars: opts.Vars, AllowMissingVars: opts.AllowMissingVars,
 	})

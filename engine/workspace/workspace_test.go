@@ -58,9 +58,9 @@ source "a" { path = "x" }
 			store: "mem://", state: plain + "/.pipe", registryAt: plain + "/.pipe/registry.db"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			c.opts.Path, c.opts.Kinds = c.path, testkinds.Registry(nil)
+			c.opts.Path, c.opts.Kinds = c.path, testkinds.Catalog(nil)
 			c.opts.Vars = eval.VarInputs{Env: c.opts.Env}
-			w, diags := Load(c.opts)
+			w, diags := Resolve(c.opts)
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}
@@ -84,15 +84,15 @@ variable "bucket" {
 }
 source "a" { path = "x" }
 `), 0o644)
-	_, diags := Load(Options{Path: dir, Kinds: testkinds.Registry(nil), AllowMissingVars: true})
+	_, diags := Resolve(Options{Path: dir, Kinds: testkinds.Catalog(nil), AllowMissingVars: true})
 	if len(diags) != 1 || diags[0].Summary != "Setting not known" || diags[0].Subject == nil || diags[0].Subject.Start.Line != 3 || !strings.Contains(diags[0].Detail, "-var") {
 		t.Errorf("diagnostics: %v", diags)
 	}
-	w, diags := Load(Options{Path: dir, Kinds: testkinds.Registry(nil), AllowMissingVars: true, Store: "mem://"})
+	w, diags := Resolve(Options{Path: dir, Kinds: testkinds.Catalog(nil), AllowMissingVars: true, Store: "mem://"})
 	if diags.HasErrors() || w.StoreURL != "mem://" {
 		t.Errorf("-store given: %v %v", w.StoreURL, diags)
 	}
-	w, diags = Load(Options{Path: dir, Kinds: testkinds.Registry(nil), Vars: eval.VarInputs{Args: []eval.VarArg{{Assign: "bucket=b"}}}})
+	w, diags = Resolve(Options{Path: dir, Kinds: testkinds.Catalog(nil), Vars: eval.VarInputs{Args: []eval.VarArg{{Assign: "bucket=b"}}}})
 	if diags.HasErrors() || w.StoreURL != "gs://b/pipe" {
 		t.Errorf("with the variable: %v %v", w.StoreURL, diags)
 	}

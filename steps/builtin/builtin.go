@@ -10,9 +10,9 @@ import (
 	"github.com/pipe-ml/pipe/steps/train"
 )
 
-// Registry returns a registry holding every built-in step kind.
-func Registry() *steps.Registry {
-	return steps.NewRegistry(
+// Catalog returns a registry holding every built-in step kind.
+func Catalog() *steps.Catalog {
+	return steps.NewCatalog(
 		evaluate.Kind{},
 		load.Kind{},
 		predict.Kind{},

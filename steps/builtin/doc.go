@@ -1,3 +1,3 @@
 // Package builtin registers the step kinds that ship with pipe. Adding a
-// kind is one line in Registry; nothing else in the engine changes.
+// kind is one line in Catalog; nothing else in the engine changes.
 package builtin

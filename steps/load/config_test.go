@@ -123,7 +123,7 @@ func TestInputFiles(t *testing.T) {
 }
 
 func TestSchema(t *testing.T) {
-	steps.NewRegistry(Kind{}) // panics on a malformed schema
+	steps.NewCatalog(Kind{}) // panics on a malformed schema
 	if (Kind{}).Name() != "load" || (Kind{}).Version() == "" {
 		t.Fatal("name or version")
 	}

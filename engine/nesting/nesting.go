@@ -1,4 +1,4 @@
-package config
+package nesting
 
 import (
 	"fmt"
@@ -9,17 +9,17 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-// MaxNesting is how deeply brackets, braces, parentheses, templates and
+// Max is how deeply brackets, braces, parentheses, templates and
 // unary operators may nest in what a user writes. HCL's parsers are
 // recursive: a file of a few hundred thousand opening brackets would
 // exhaust the stack, and the Go runtime ends such a process with a stack
 // trace that no user should see. Real pipelines nest a few levels.
-const MaxNesting = 256
+const Max = 256
 
-// CheckNesting reports src (a pipeline or variables file, JSON when name
-// ends in .json) when it nests deeper than MaxNesting. It must pass before
+// Check reports src (a pipeline or variables file, JSON when name
+// ends in .json) when it nests deeper than Max. It must pass before
 // src is parsed.
-func CheckNesting(name string, src []byte) hcl.Diagnostics {
+func Check(name string, src []byte) hcl.Diagnostics {
 	if strings.HasSuffix(name, ".json") {
 		return checkJSONNesting(name, src)
 	}
@@ -27,9 +27,9 @@ func CheckNesting(name string, src []byte) hcl.Diagnostics {
 	return checkTokenNesting(tokens)
 }
 
-// CheckExpressionNesting is CheckNesting for one expression in native
+// CheckExpression is Check for one expression in native
 // syntax (a -var value).
-func CheckExpressionNesting(name string, src []byte) hcl.Diagnostics {
+func CheckExpression(name string, src []byte) hcl.Diagnostics {
 	tokens, _ := hclsyntax.LexExpression(src, name, hcl.InitialPos)
 	return checkTokenNesting(tokens)
 }
@@ -53,7 +53,7 @@ func checkTokenNesting(tokens hclsyntax.Tokens) hcl.Diagnostics {
 		} else {
 			unary = 0
 		}
-		if depth+unary > MaxNesting {
+		if depth+unary > Max {
 			return tooDeep(tok.Range)
 		}
 	}
@@ -83,7 +83,7 @@ func checkJSONNesting(name string, src []byte) hcl.Diagnostics {
 			inString = true
 		case c == '[' || c == '{':
 			depth++
-			if depth > MaxNesting {
+			if depth > Max {
 				end := hcl.Pos{Line: pos.Line, Column: pos.Column + 1, Byte: pos.Byte + 1}
 				return tooDeep(hcl.Range{Filename: name, Start: pos, End: end})
 			}
@@ -107,7 +107,7 @@ func tooDeep(rng hcl.Range) hcl.Diagnostics {
 		Severity: hcl.DiagError,
 		Summary:  "Too deeply nested",
 		Detail: fmt.Sprintf("Brackets, braces, templates or unary operators nest more than %d levels deep here; pipe reads no further. Write the value in simpler parts, for example in locals.",
-			MaxNesting),
+			Max),
 		Subject: rng.Ptr(),
 	}}
 }

@@ -9,16 +9,16 @@ import (
 // types and the roots of its own references.
 var ReservedNames = []string{"pipeline", "settings", "variable", "locals", "var", "local", "path", "self", "terraform", "depends_on"}
 
-// Registry maps block types to step kinds. The zero value is empty and
-// ready to use. A Registry is not safe for concurrent registration; build
+// Catalog maps block types to step kinds. The zero value is empty and
+// ready to use. A Catalog is not safe for concurrent registration; build
 // it once at start-up, then share it.
-type Registry struct {
+type Catalog struct {
 	kinds map[string]Kind
 }
 
-// NewRegistry returns a registry holding kinds.
-func NewRegistry(kinds ...Kind) *Registry {
-	r := &Registry{}
+// NewCatalog returns a registry holding kinds.
+func NewCatalog(kinds ...Kind) *Catalog {
+	r := &Catalog{}
 	for _, k := range kinds {
 		r.Register(k)
 	}
@@ -28,7 +28,7 @@ func NewRegistry(kinds ...Kind) *Registry {
 // Register adds a kind. It panics when the name is taken or reserved, or
 // when the schema declares an attribute or output twice: those are
 // programming errors found by any test that builds the registry.
-func (r *Registry) Register(k Kind) {
+func (r *Catalog) Register(k Kind) {
 	name := k.Name()
 	if slices.Contains(ReservedNames, name) {
 		panic(fmt.Sprintf("steps: kind name %q is reserved", name))
@@ -58,13 +58,13 @@ func (r *Registry) Register(k Kind) {
 }
 
 // Lookup returns the kind for a block type.
-func (r *Registry) Lookup(name string) (Kind, bool) {
+func (r *Catalog) Lookup(name string) (Kind, bool) {
 	k, ok := r.kinds[name]
 	return k, ok
 }
 
 // Names returns the registered block types, sorted.
-func (r *Registry) Names() []string {
+func (r *Catalog) Names() []string {
 	names := make([]string, 0, len(r.kinds))
 	for n := range r.kinds {
 		names = append(names, n)
