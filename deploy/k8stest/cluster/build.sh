@@ -60,13 +60,26 @@ build_k8s kube-proxy k8s.io/kubernetes/cmd/kube-proxy
 build_k8s kubectl k8s.io/kubernetes/cmd/kubectl
 build_k8s kubelet k8s.io/kubernetes/cmd/kubelet
 
-install_tool() { # name module/path@version
-  [ -x "$bin/$1" ] && return 0
-  echo "  building $1"
-  GOBIN="$bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "$2"
+# etcd's and cri-tools' go.mod files carry replace directives, so `go
+# install pkg@version` refuses them: each is built from a scratch module of
+# its own, with the same replacements pointed at the released modules.
+build_from() { # name module version package [replace...]
+  local name=$1 module=$2 version=$3 pkg=$4; shift 4
+  [ -x "$bin/$name" ] && return 0
+  echo "  building $name"
+  local dir="$cache/mod-$name"
+  mkdir -p "$dir"
+  printf 'module pipe.test/%s\n\ngo 1.26\n\nrequire %s %s\n' "$name" "$module" "$version" > "$dir/go.mod"
+  for r in "$@"; do echo "replace $r" >> "$dir/go.mod"; done
+  printf 'package main\n\nimport _ "%s"\n' "$pkg" > "$dir/tools.go"
+  (cd "$dir" && GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || true)
+  (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$bin/$name.tmp" "$pkg") && mv "$bin/$name.tmp" "$bin/$name"
 }
-install_tool etcd "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
-[ -x "$bin/server" ] && mv "$bin/server" "$bin/etcd"
-install_tool crictl "sigs.k8s.io/cri-tools/cmd/crictl@$CRITOOLS_VERSION"
+build_from etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3 \
+  "go.etcd.io/etcd/api/v3 => go.etcd.io/etcd/api/v3 $ETCD_VERSION" \
+  "go.etcd.io/etcd/client/pkg/v3 => go.etcd.io/etcd/client/pkg/v3 $ETCD_VERSION" \
+  "go.etcd.io/etcd/client/v3 => go.etcd.io/etcd/client/v3 $ETCD_VERSION" \
+  "go.etcd.io/etcd/pkg/v3 => go.etcd.io/etcd/pkg/v3 $ETCD_VERSION"
+build_from crictl sigs.k8s.io/cri-tools "$CRITOOLS_VERSION" sigs.k8s.io/cri-tools/cmd/crictl
 
 echo "k8s binaries: built in $((SECONDS - start)) s"
