@@ -46,7 +46,7 @@ func UnknownFunctions(expr hcl.Expression) hcl.Diagnostics {
 		} else if strings.Contains(call.Name, "::") {
 			detail += " pipe has no provider functions."
 		} else {
-			detail += " pipe has HCL's standard functions (as Terraform has them), the file functions and uniform and loguniform; see the README."
+			detail += " pipe has HCL's standard functions (as Terraform has them), the file functions and uniform and loguniform; see docs/guide.md."
 		}
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

@@ -8,7 +8,9 @@
 //     only the contract, package steps;
 //   - no function in non-test code is longer than MaxFuncLines lines,
 //     except a numeric kernel whose length is its clarity, which says so
-//     in its doc comment with a line starting "Numeric kernel:" and why.
+//     in its doc comment with a line starting "Numeric kernel:" and why;
+//   - every relative link and #anchor in README.md, ARCHITECTURE.md and
+//     docs/*.md resolves.
 //
 // It is a test and not a linter so that `make test` and CI enforce it
 // with nothing to install.
