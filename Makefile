@@ -85,9 +85,9 @@ BENCH_DIM    ?= 584
 BENCH_ONLY   ?= train,search,load
 BENCH_PYTHON ?= /usr/bin/python3
 
-## bench: pipe beside scikit-learn and pandas on the same generated data, one table (tens of minutes; installs nothing).
+## bench: pipe beside scikit-learn and pandas on the same generated data, one table, written into docs/benchmarks.md (tens of minutes; installs nothing).
 bench:
-	$(GO) run ./cmd/bench/table -go "$(GO)" -rows $(BENCH_ROWS) -dim $(BENCH_DIM) -only $(BENCH_ONLY) -python "$(BENCH_PYTHON)"
+	$(GO) run ./cmd/bench/table -go "$(GO)" -rows $(BENCH_ROWS) -dim $(BENCH_DIM) -only $(BENCH_ONLY) -python "$(BENCH_PYTHON)" -write docs/benchmarks.md
 
 ## image: the container image (see docs/deployment.md; IMAGE=... to name it). BuildKit: a client with buildx, or Debian's docker.io.
 image:

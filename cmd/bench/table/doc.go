@@ -7,6 +7,7 @@
 //	go run ./cmd/bench/table -rows 20000      # a quick run
 //	go run ./cmd/bench/table -only grid       # the grid search alone, both sides
 //	go run ./cmd/bench/table -from .bench/results-100000-584 -markdown
+//	go run ./cmd/bench/table -write docs/benchmarks.md   # make bench
 //
 // It owns no measurement: it builds and runs the benchmark commands that
 // the step packages own, in sequence, one at a time, and parses the JSON
@@ -34,8 +35,13 @@
 // Each command's output is kept under -results (one file per command,
 // NAME.json, or NAME.error when it failed, beside run.json with the
 // machine), and -from renders the table again from such a folder without
-// measuring anything. The exit status is 1 when a command failed, 0
-// otherwise, whether or not the goals were met: the table says which were.
+// measuring anything. -write PAGE also puts the table, in Markdown, into
+// a page between a line starting "<!-- BEGIN bench" and the line
+// "<!-- END bench -->", keeping the hand-written text around them (make
+// bench writes docs/benchmarks.md); a run in which a command failed, or a
+// page without its markers, leaves the page as it was. The exit status is
+// 1 when a command failed, 0 otherwise, whether or not the goals were met:
+// the table says which were.
 //
 // Timings are wall-clock seconds on whatever machine runs this; on a shared
 // machine they are noisy, and the table's footer records the machine and its

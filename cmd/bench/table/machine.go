@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -74,4 +75,14 @@ func loadAverage() string {
 		return f[0]
 	}
 	return ""
+}
+
+// sourceCommit is the commit of the checkout this runs in, "-dirty" when
+// it has changes, or "" outside a Git checkout.
+func sourceCommit() string {
+	out, err := exec.Command("git", "describe", "--always", "--dirty").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }

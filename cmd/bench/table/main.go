@@ -44,6 +44,9 @@ Examples:
   benchtable -only grid               the grid search alone, both sides
   benchtable -from .bench/results-100000-584 -markdown
                                       the last full run's table again, in Markdown
+  benchtable -write docs/benchmarks.md
+                                      measure, then put the table into the page
+                                      between its bench markers (make bench does)
 
 Flags:
 `
@@ -64,6 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	goCmd := fs.String("go", "go", "the go command that builds the benchmark commands")
 	from := fs.String("from", "", "print the table of this results folder and measure nothing")
 	markdown := fs.Bool("markdown", false, "print the table in Markdown")
+	page := fs.String("write", "", "also write the table, in Markdown, into this page between its bench markers (only when no command failed)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -79,27 +83,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return write(stdout, buildTable(res))
+		if err := write(stdout, buildTable(res)); err != nil {
+			return err
+		}
+		return publish(*page, res, stderr)
 	}
 
 	if *rows < 10 || *dim < 1 {
 		return fmt.Errorf("benchtable: -rows %d -dim %d: want at least 10 rows (5 folds of both classes) and 1 column", *rows, *dim)
 	}
-	var cases []string
-	for _, c := range strings.Split(*only, ",") {
-		c = strings.TrimSpace(c)
-		if !slices.Contains(knownCases, c) {
-			return fmt.Errorf("benchtable: -only: unknown case %q; use %s", c, strings.Join(knownCases, ", "))
-		}
-		expanded := []string{c}
-		if c == "search" {
-			expanded = []string{"grid", "random"}
-		}
-		for _, c := range expanded {
-			if !slices.Contains(cases, c) {
-				cases = append(cases, c)
-			}
-		}
+	cases, err := parseCases(*only)
+	if err != nil {
+		return err
+	}
+	if err := checkPage(*page); err != nil {
+		return err // before tens of minutes of measuring, not after
 	}
 	if *resultsDir == "" {
 		*resultsDir = filepath.Join(*dir, fmt.Sprintf("results-%d-%d", *rows, *dim))
@@ -121,8 +119,50 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "\nThe commands' output is in %s; `go run ./cmd/bench/table -from %s -markdown` prints this table again.\n",
 		m.results, m.results)
+	if err := publish(*page, res, stderr); err != nil {
+		return err
+	}
 	if n := len(res.Failed); n > 0 {
 		return fmt.Errorf("benchtable: %d of the benchmark commands failed; the table's notes say which and why", n)
 	}
+	return nil
+}
+
+// parseCases expands -only into the cases to measure, in the order given,
+// each once.
+func parseCases(only string) ([]string, error) {
+	var cases []string
+	for _, c := range strings.Split(only, ",") {
+		c = strings.TrimSpace(c)
+		if !slices.Contains(knownCases, c) {
+			return nil, fmt.Errorf("benchtable: -only: unknown case %q; use %s", c, strings.Join(knownCases, ", "))
+		}
+		expanded := []string{c}
+		if c == "search" {
+			expanded = []string{"grid", "random"}
+		}
+		for _, c := range expanded {
+			if !slices.Contains(cases, c) {
+				cases = append(cases, c)
+			}
+		}
+	}
+	return cases, nil
+}
+
+// publish writes the table of res into the Markdown page (-write), unless
+// page is empty or a benchmark command failed: a page keeps its last
+// complete table rather than get one with holes.
+func publish(page string, res *Results, stderr io.Writer) error {
+	if page == "" {
+		return nil
+	}
+	if n := len(res.Failed); n > 0 {
+		return fmt.Errorf("benchtable: -write: %s is left as it was: %d of the benchmark commands failed, and the table's notes say which and why", page, n)
+	}
+	if err := writePage(page, buildTable(res)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "The table is in %s: review it with git diff before committing.\n", page)
 	return nil
 }

@@ -58,7 +58,7 @@ func (m *measurement) measure(ctx context.Context) error {
 	if err := m.clear(); err != nil {
 		return err
 	}
-	run := Run{Rows: m.rows, Dim: m.dim, Cases: m.cases, Python: m.python, Started: time.Now(), Machine: thisMachine()}
+	run := Run{Rows: m.rows, Dim: m.dim, Cases: m.cases, Python: m.python, Started: time.Now(), Commit: sourceCommit(), Machine: thisMachine()}
 	m.logf("%d × %d, cases %s; the full 100000 × 584 takes tens of minutes on 2 cores, most of them in scikit-learn's searches",
 		m.rows, m.dim, strings.Join(m.cases, ", "))
 

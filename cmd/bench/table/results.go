@@ -37,7 +37,10 @@ type Run struct {
 	Python  string    `json:"python"`
 	Started time.Time `json:"started"`
 	Seconds float64   `json:"seconds"`
-	Machine Machine   `json:"machine"`
+	// Commit is the source measured, as git describe --always --dirty
+	// gives it; empty outside a Git checkout.
+	Commit  string  `json:"commit,omitempty"`
+	Machine Machine `json:"machine"`
 }
 
 // Machine describes the computer the numbers were taken on.

@@ -425,6 +425,9 @@ func machineNote(res *Results) string {
 	if !res.Run.Started.IsZero() {
 		s += fmt.Sprintf(", started %s", res.Run.Started.UTC().Format("2006-01-02 15:04 UTC"))
 	}
+	if res.Run.Commit != "" {
+		s += ", at commit " + res.Run.Commit
+	}
 	return s + "."
 }
 
