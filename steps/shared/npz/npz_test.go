@@ -30,10 +30,10 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// TestReadsNumPy reads a file numpy wrote (testdata of the parent package,
-// made by np.savez).
+// TestReadsNumPy reads a file numpy wrote (testdata of the trainer,
+// steps/shared/logreg, made by np.savez).
 func TestReadsNumPy(t *testing.T) {
-	out, err := Read(filepath.Join("..", "..", "testdata", "weighted.npz"))
+	out, err := Read(filepath.Join("..", "logreg", "testdata", "weighted.npz"))
 	if err != nil {
 		t.Fatal(err)
 	}
