@@ -143,7 +143,7 @@ func (m *measurement) repository(ctx context.Context) (string, error) {
 	}
 	mod := strings.TrimSpace(string(out))
 	root := filepath.Dir(mod)
-	if mod == "" || mod == os.DevNull || !exists(filepath.Join(root, "steps", "logreg", "bench")) {
+	if mod == "" || mod == os.DevNull || !exists(filepath.Join(root, "cmd", "bench", "train")) {
 		return "", errors.New("benchtable: not inside pipe's repository. Try: cd to the checkout and run make bench")
 	}
 	return root, nil

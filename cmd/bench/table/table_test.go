@@ -174,10 +174,17 @@ func TestMeasure(t *testing.T) {
 		t.Skip("no go command on PATH")
 	}
 	dir := t.TempDir()
+	page := filepath.Join(t.TempDir(), "benchmarks.md")
+	if err := os.WriteFile(page, []byte(pageBefore+pageAfter), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var stdout, stderr bytes.Buffer
-	err = run(context.Background(), []string{"-rows", "60", "-dim", "8", "-dir", dir, "-python", "", "-go", goCmd}, &stdout, &stderr)
+	err = run(context.Background(), []string{"-rows", "60", "-dim", "8", "-dir", dir, "-python", "", "-go", goCmd, "-write", page}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if b, _ := os.ReadFile(page); !strings.Contains(string(b), "| train l2 |") || !strings.Contains(string(b), "at commit ") {
+		t.Errorf("the page after a measuring run with -write has no table naming its commit:\n%s", b)
 	}
 	res, err := readResults(filepath.Join(dir, "results-60-8"))
 	if err != nil {
