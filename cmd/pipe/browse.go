@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
@@ -26,11 +27,11 @@ func (f *registryFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.registry, "registry", "", "")
 }
 
-const registryUsage = `  -state-dir=DIR     Folder for local state. Default: PIPE_STATE_DIR, or
-                     .pipe beside the pipeline.
-  -registry=FILE     SQLite lineage registry. Default: PIPE_REGISTRY, or
-                     registry.db in the state folder (or settings.registry).
-`
+func (f *registryFlags) args() arguments.Registry {
+	return arguments.Registry{StateDir: f.stateDir, File: f.registry}
+}
+
+const registryUsage = arguments.RegistryHelp
 
 // openedRegistry is a registry opened for a command, and the pipeline it
 // belongs to.
@@ -49,12 +50,12 @@ type openedRegistry struct {
 // is then not read, so a registry can be browsed without its pipeline),
 // else where the workspace puts it. A registry that does not exist yet is
 // an error that says to apply first; a read-only one is never created.
-func (c *cli) openRegistry(ctx context.Context, path string, f *registryFlags, readOnly bool) (*openedRegistry, error) {
+func (c *cli) openRegistry(ctx context.Context, path string, f arguments.Registry, readOnly bool) (*openedRegistry, error) {
 	var (
 		regPath string
 		out     = &openedRegistry{}
 	)
-	explicit := f.registry
+	explicit := f.File
 	if explicit == "" {
 		explicit = c.getenv(workspace.EnvRegistry)
 	}
@@ -75,7 +76,7 @@ func (c *cli) openRegistry(ctx context.Context, path string, f *registryFlags, r
 	} else {
 		w, diags := workspace.Resolve(workspace.Options{
 			Path: path, Kinds: c.kinds, AllowMissingVars: true,
-			StateDir: f.stateDir, Env: c.env,
+			StateDir: f.StateDir, Env: c.env,
 		})
 		c.printLoadDiagnostics(w, diags)
 		if diags.HasErrors() {

@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"golang.org/x/term"
 
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 	"github.com/pipe-ml/pipe/engine/diagfmt"
 	"github.com/pipe-ml/pipe/engine/workspace"
 	"github.com/pipe-ml/pipe/steps"
@@ -138,7 +140,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	}
 	if chdir != "" {
 		if err := os.Chdir(chdir); err != nil {
-			return exitCode(c.stderr, withHint(fmt.Errorf("-chdir: %w", err), "give a folder that exists"))
+			return exitCode(c.stdout, c.stderr, "", withHint(fmt.Errorf("-chdir: %w", err), "give a folder that exists"))
 		}
 	}
 	if len(args) == 0 {
@@ -155,7 +157,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	}
 	for _, cmd := range c.commands {
 		if cmd.Name() == name {
-			return exitCode(c.stderr, cmd.Run(ctx, c, rest))
+			return exitCode(c.stdout, c.stderr, cmd.Usage(), cmd.Run(ctx, c, rest))
 		}
 	}
 	names := make([]string, len(c.commands))
@@ -235,6 +237,15 @@ func onePath(args []string, usage string) (string, error) {
 		return args[0], nil
 	}
 	return "", &exitErr{code: exitError, msg: fmt.Sprintf("too many arguments: %s\n\n%s", strings.Join(args, " "), usage)}
+}
+
+// view is where a command prints, with its -no-color.
+func (c *cli) view(a arguments.View) *views.View {
+	if a.NoColor {
+		c.noColor = true
+	}
+	out, err := c.color(c.stdout), c.color(c.stderr)
+	return &views.View{Stdout: c.stdout, Stderr: c.stderr, ColorOut: out, ColorErr: err, Live: out && !workspace.InCI(c.env)}
 }
 
 // printDiagnostics writes diagnostics to stderr for a person.

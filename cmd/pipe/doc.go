@@ -2,8 +2,26 @@
 // learning training: pipelines are HCL files, steps are cached by content
 // hash, and every run goes into a lineage registry.
 //
-// Each subcommand lives in its own file (validate.go, plan.go, ...) as a
-// type with a flag set, a hand-written usage text and a Run method that
-// writes through the writers it is given. Only main calls os.Exit; errors
-// map to exit codes in exitcode.go.
+// # Where things are
+//
+// Each command is in three parts, as in Terraform's command layer, and
+// each part is a file named after the command:
+//
+//   - NAME.go (here): the command's name, its hand-written usage with
+//     examples, and a short Run that parses the arguments, does the work
+//     through the engine, and hands the results to a view.
+//   - internal/arguments/NAME.go: its flags and arguments, parsed and
+//     checked into a typed value (arguments.Lineage), opening nothing.
+//   - internal/views/NAME.go: what it prints, one type per output format
+//     (human text, -json, -markdown, DOT), chosen once from the parsed
+//     arguments (views.NewLineage(a.ViewType, ...)).
+//
+// A new flag is a field in arguments and a line of usage; a new output
+// format is one more view. Commands not yet moved to this layout (issue
+// 18) still parse their flags in Run with cli.parseFlags.
+//
+// cli.go dispatches to the commands; exitcode.go is the only place
+// errors become exit codes, and main.go the only place that exits.
+// Commands print only through the writers the CLI was given, so the
+// tests run the real binary and read what it wrote.
 package main

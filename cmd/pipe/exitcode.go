@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
 )
 
 // Exit codes. They follow Terraform's where Terraform has one.
@@ -44,9 +46,26 @@ func withHint(err error, format string, args ...any) error {
 
 // exitCode prints err, if it has anything left to say, and returns the
 // code the process exits with. It is the only place errors become codes.
-func exitCode(stderr io.Writer, err error) int {
+// usage is the command's: a request for help prints it to stdout, a
+// command line the command cannot run to stderr after the error.
+func exitCode(stdout, stderr io.Writer, usage string, err error) int {
 	if err == nil {
 		return exitOK
+	}
+	if errors.Is(err, arguments.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	var ae *arguments.Error
+	if errors.As(err, &ae) {
+		fmt.Fprintf(stderr, "Error: %s\n", ae.Msg)
+		if ae.Try != "" {
+			fmt.Fprintf(stderr, "Try: %s\n", ae.Try)
+		}
+		if ae.Usage {
+			fmt.Fprintf(stderr, "\n%s", usage)
+		}
+		return exitError
 	}
 	var ee *exitErr
 	if errors.As(err, &ee) {

@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"flag"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 	"github.com/pipe-ml/pipe/engine/registry"
 )
 
@@ -47,7 +46,7 @@ Options:
   -format=FORMAT     tree (default), json or dot (Graphviz).
   -json              Same as -format=json.
   -depth=N           Stop N steps away from REF (default 0: no limit).
-` + registryUsage + `
+` + arguments.RegistryHelp + `
 Examples:
   pipe lineage privacy-intent@champion
   pipe lineage -downstream data/corpus.parquet
@@ -56,58 +55,42 @@ Examples:
 `
 }
 
-func (cmd *lineageCmd) Run(ctx context.Context, c *cli, args []string) error {
-	fs := flag.NewFlagSet("lineage", flag.ContinueOnError)
-	downstream := fs.Bool("downstream", false, "")
-	format := fs.String("format", "tree", "")
-	asJSON := fs.Bool("json", false, "")
-	depth := fs.Int("depth", 0, "")
-	var rf registryFlags
-	rf.register(fs)
-	args, err := c.parseFlags(fs, cmd.Usage(), args)
+func (*lineageCmd) Run(ctx context.Context, c *cli, args []string) error {
+	a, err := arguments.ParseLineage(args)
 	if err != nil {
 		return err
 	}
-	path, rest, err := pathAndArgs(args, 1, cmd.Usage())
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		*format = "json"
-	}
-	write, ok := map[string]func(io.Writer, *registry.Graph) error{
-		"tree": registry.WriteTree,
-		"json": registry.WriteJSON,
-		"dot":  registry.WriteDOT,
-	}[*format]
-	if !ok {
-		return withHint(fmt.Errorf("unknown -format %q", *format), "-format=tree, -format=json or -format=dot")
-	}
-	if *depth < 0 {
-		return withHint(fmt.Errorf("-depth must be 0 or more, not %d", *depth), "-depth=3, or leave it out for the whole graph")
-	}
-	reg, err := c.openRegistry(ctx, path, &rf, true)
+	reg, err := c.openRegistry(ctx, a.Path, a.Registry, true)
 	if err != nil {
 		return err
 	}
 	defer reg.Close()
+	g, err := lineage(ctx, reg, a)
+	if err != nil {
+		return err
+	}
+	return views.NewLineage(a.ViewType, c.view(a.View)).Graph(g)
+}
 
+// lineage asks the registry for the lineage of a.Ref, trying each way of
+// reading the reference (lineageRefs) until one matches.
+func lineage(ctx context.Context, reg *openedRegistry, a *arguments.Lineage) (*registry.Graph, error) {
 	query := reg.Upstream
-	if *downstream {
+	if a.Downstream {
 		query = reg.Downstream
 	}
-	opts := &registry.LineageOptions{MaxDepth: *depth}
+	opts := &registry.LineageOptions{MaxDepth: a.Depth}
 	var firstErr error
-	for _, ref := range lineageRefs(rest[0], reg.Dir) {
+	for _, ref := range lineageRefs(a.Ref, reg.Dir) {
 		g, err := query(ctx, ref, opts)
 		if err == nil {
-			return write(c.stdout, g)
+			return g, nil
 		}
 		if firstErr == nil {
 			firstErr = err
 		}
 	}
-	return withHint(registryError(firstErr), "pipe models lists the models, pipe runs show ID the files a run read")
+	return nil, withHint(registryError(firstErr), "pipe models lists the models, pipe runs show ID the files a run read")
 }
 
 // lineageRefs returns what to ask the registry for REF, in order. A model

@@ -85,7 +85,7 @@ func (cmd *modelsCmd) Run(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	readOnly := sub != "promote" && sub != "rollback"
-	reg, err := c.openRegistry(ctx, path, &rf, readOnly)
+	reg, err := c.openRegistry(ctx, path, rf.args(), readOnly)
 	if err != nil {
 		return err
 	}

@@ -72,7 +72,7 @@ func (cmd *runsCmd) Run(ctx context.Context, c *cli, args []string) error {
 	if *limit < 0 {
 		return withHint(fmt.Errorf("-limit must be 0 or more, not %d", *limit), "-limit=20")
 	}
-	reg, err := c.openRegistry(ctx, path, &rf, true)
+	reg, err := c.openRegistry(ctx, path, rf.args(), true)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (cmd *runsCmd) show(ctx context.Context, c *cli, args []string) error {
 	if err != nil || id <= 0 {
 		return withHint(fmt.Errorf("%q is not a run ID", rest[0]), "pipe runs lists the runs and their IDs")
 	}
-	reg, err := c.openRegistry(ctx, path, &rf, true)
+	reg, err := c.openRegistry(ctx, path, rf.args(), true)
 	if err != nil {
 		return err
 	}

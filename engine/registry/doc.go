@@ -5,8 +5,10 @@
 //
 // It answers two questions: "what produced this model?" ([DB.Upstream]) and
 // "what was built from this file?" ([DB.Downstream]), and it backs the
-// browsing commands (pipe runs, pipe models). Lineage graphs render as an
-// indented tree, JSON or Graphviz DOT ([WriteTree], [WriteJSON], [WriteDOT]).
+// browsing commands (pipe runs, pipe models). A lineage answer is a
+// [Graph] of nodes and edges, whose JSON encoding pipe lineage -json
+// prints; drawing it as a tree or in Graphviz DOT is the CLI's job
+// (cmd/pipe/internal/views).
 //
 // The package owns the schema and every query; it does not decide when to
 // record anything. The engine opens the registry and, for each apply:
@@ -23,8 +25,8 @@
 //   - [DB.EndRun] at the end.
 //
 // The publish step calls [DB.CreateModelVersion] and [DB.PromoteIf] or
-// [DB.SetAlias]; the CLI (cmd/pipe) calls the read methods, [DB.Rollback]
-// and the renderers. Only the labels of artifact kinds know anything about
+// [DB.SetAlias]; the CLI (cmd/pipe) calls the read methods and
+// [DB.Rollback]. Only the labels of artifact kinds know anything about
 // machine learning.
 //
 // # Storage

@@ -14,7 +14,7 @@ import (
 )
 
 // What the engine records for one apply of a two-step pipeline, and what
-// `pipe lineage NAME@champion` then prints.
+// `pipe lineage NAME@champion` then finds.
 func Example() {
 	dir, _ := os.MkdirTemp("", "registry-example-")
 	defer os.RemoveAll(dir)
@@ -59,24 +59,31 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	registry.WriteTree(os.Stdout, g)
+	// The answer is a graph, which pipe lineage draws as a tree: each
+	// node and edge (artifacts' digests cut short here).
+	short := func(id string) string {
+		if d, ok := strings.CutPrefix(id, "artifact:"); ok {
+			return "artifact:" + d[:len("sha256:")+12]
+		}
+		return id
+	}
+	for _, n := range g.Nodes {
+		fmt.Println(n.Type, short(n.ID))
+	}
+	for _, e := range g.Edges {
+		fmt.Println(short(e.From), "-"+string(e.Type), e.Name+"->", short(e.To))
+	}
 	// Output:
-	// demo@1 (model version, champion)
-	// │ model: sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
-	// │ metrics: f1=0.9
-	// │ uri: gs://models/demo/v1/
-	// │ created: 2025-03-01T02:00:12.000Z
-	// └── model: sha256:eeeeeeeeeeee (model, 512 B)
-	//     │ digest: sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
-	//     └── output model of: train.model (train 1) ran, execution 2 in run 1
-	//         │ config: {"params":{"C":1}}
-	//         └── used data: sha256:dddddddddddd (dataset, 4.0 KiB)
-	//             │ digest: sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd
-	//             └── output data of: load.corpus (load 1) ran, execution 1 in run 1
-	//                 │ config: {"path":"data/train.csv"}
-	//                 └── used path: data/train.csv sha256:cccccccccccc (file, 2.0 KiB)
-	//                       digest: sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
-	//
-	// Runs:
-	//   run 1: demo, manual, succeeded, started 2025-03-01T02:00:03.000Z, git 4f1c2a9be07d, pipe 0.1.0
+	// model_version model:demo@1
+	// execution execution:1
+	// execution execution:2
+	// artifact artifact:sha256:cccccccccccc
+	// artifact artifact:sha256:dddddddddddd
+	// artifact artifact:sha256:eeeeeeeeeeee
+	// run run:1
+	// execution:1 -produced data-> artifact:sha256:dddddddddddd
+	// execution:2 -produced model-> artifact:sha256:eeeeeeeeeeee
+	// artifact:sha256:cccccccccccc -used path-> execution:1
+	// artifact:sha256:dddddddddddd -used data-> execution:2
+	// artifact:sha256:eeeeeeeeeeee -version model-> model:demo@1
 }
