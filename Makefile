@@ -10,6 +10,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # Pinned tools, installed with go install.
 STATICCHECK_VERSION    := v0.7.0
 FAKE_GCS_SERVER_VERSION := v1.56.1
+VERSITYGW_VERSION       := v1.8.0
 
 # Image and deployment.
 REGISTRY  ?= ghcr.io/pipe-ml
@@ -63,9 +64,10 @@ demo:
 	@echo "The model, its report and its lineage are in $(QUICKSTART)/models/privacy-intent/v1/;"
 	@echo "the run is in the registry: $(BIN) -chdir=$(QUICKSTART) lineage privacy-intent@champion"
 
-## tools: install the pinned tools the tests start (the GCS emulator).
+## tools: install the pinned tools the tests start (the GCS emulator, the S3 server).
 tools:
 	$(GO) install github.com/fsouza/fake-gcs-server@$(FAKE_GCS_SERVER_VERSION)
+	$(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 ## fuzz: run each fuzz target briefly (FUZZTIME each).

@@ -13,6 +13,9 @@
 //	refs/<name>.json              small mutable documents (the last cache
 //	                              key of each step, for plan's "why")
 //	quarantine/…                  objects that failed their digest check
+//	registry/…                    the registry's log: records written once
+//	                              with put-if-absent (CreateBlob), and its
+//	                              checkpoints (engine/registry/txlog)
 //
 // Cache entries and refs are JSON payloads in an envelope that carries
 // their SHA-256, so that a truncated or damaged one is detected.
@@ -39,6 +42,12 @@
 //     retries names the store, the operation, the key and the number of
 //     attempts. NotFound is never retried; a cancelled context stops at
 //     once. Errors are *OpError values prefixed "store:".
+//
+// CreateBlob is a put-if-absent write, atomic on every backend: a
+// generation precondition on GCS, If-None-Match: * on S3, a hard link of
+// a complete temporary file on local folders (fileblob's own check is
+// atomic only within one process). CheckConditionalWrites proves a store
+// honours it; some S3-compatible servers do not.
 //
 // Local folders are not fsynced: a machine that loses power may leave an
 // object short or garbled under its name. The checks above turn that into

@@ -37,7 +37,7 @@ func (s *Store) CleanTemps(ctx context.Context, minAge time.Duration) (int, erro
 	if s.loc.Scheme != "file" {
 		return removed, nil
 	}
-	for _, top := range []string{objectsPrefix, cachePrefix, refsPrefix} {
+	for _, top := range []string{objectsPrefix, cachePrefix, refsPrefix, RegistryPrefix} {
 		root := filepath.Join(s.loc.Dir, filepath.FromSlash(top))
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
