@@ -22,19 +22,29 @@ FUZZTIME ?= 10s
 
 GO_FILES = $(shell git ls-files -co --exclude-standard '*.go' 2>/dev/null)
 
-.PHONY: all build test vet fmt-check lint fuzz bench demo tools clean image push deploy render compose
+.PHONY: all help build unit test vet fmt-check lint fuzz bench demo tools clean image push deploy render compose
 
+## all: the same as build.
 all: build
+
+## help: list the targets, each with what it does.
+help:
+	@awk '/^## [a-z][a-z-]*:/ { sub(/^## /, ""); name = $$0; sub(/:.*/, "", name); sub(/^[^:]*: */, ""); printf "  %-10s %s\n", name, $$0 }' $(firstword $(MAKEFILE_LIST))
 
 ## build: a static pipe binary in bin/, version stamped.
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/pipe
+
+## unit: the fast tests alone (go test -short: no race detector, no end-to-end runs of the pipe binary).
+unit:
+	$(GO) test -short -count=1 ./...
 
 ## test: vet, formatting, and every test (unit and end to end) with the race detector.
 test: vet fmt-check
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -count=1 -tags purego ./steps/shared/logreg
 
+## vet: go vet over the module.
 vet:
 	$(GO) vet ./...
 
@@ -64,7 +74,7 @@ demo:
 	@echo "The model, its report and its lineage are in $(QUICKSTART)/models/privacy-intent/v1/;"
 	@echo "the run is in the registry: $(BIN) -chdir=$(QUICKSTART) lineage privacy-intent@champion"
 
-## tools: install the pinned tools the tests start (the GCS emulator, the S3 server).
+## tools: install the pinned tools: the GCS emulator and the S3 server the tests start, and staticcheck.
 tools:
 	$(GO) install github.com/fsouza/fake-gcs-server@$(FAKE_GCS_SERVER_VERSION)
 	$(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
@@ -111,5 +121,6 @@ render:
 compose:
 	docker compose -f deploy/compose/docker-compose.yml up --build
 
+## clean: remove bin/.
 clean:
 	rm -rf bin

@@ -135,7 +135,7 @@ func TestCIWorkflow(t *testing.T) {
 	work := t.TempDir()
 	pipeline := wf.Env["PIPELINE"]
 	os.Rename(quickstart(t), filepath.Join(work, pipeline))
-	binDir := filepath.Dir(pipeBin)
+	binDir := filepath.Dir(binary(t))
 	output := filepath.Join(work, "github_output")
 	secrets := map[string]string{"PIPE_STORE": "file://" + filepath.Join(work, "shared-store")}
 	base := append(githubEnv(t, wf.Env, secrets),
@@ -192,12 +192,12 @@ func TestCIWorkflow(t *testing.T) {
 
 	runJob("apply")
 	env := append(append([]string(nil), base...), events["apply"]...)
-	cmd := exec.Command(pipeBin, "plan", "-detailed-exitcode", pipeline)
+	cmd := exec.Command(binary(t), "plan", "-detailed-exitcode", pipeline)
 	cmd.Dir, cmd.Env = work, env
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("after the apply job the plan is not empty: %v\n%s", err, out)
 	}
-	cmd = exec.Command(pipeBin, "runs", "-json", pipeline)
+	cmd = exec.Command(binary(t), "runs", "-json", pipeline)
 	cmd.Dir, cmd.Env = work, env
 	out, err := cmd.Output()
 	if err != nil {

@@ -2,6 +2,7 @@ package examples
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,10 @@ import (
 var pipeBin string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		os.Exit(m.Run()) // make unit: no binary, so binary skips the end-to-end tests
+	}
 	dir, err := os.MkdirTemp("", "pipe-examples")
 	if err != nil {
 		panic(err)
@@ -28,6 +33,17 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// binary returns the pipe binary TestMain built. Under -short (make
+// unit) there is none, and the test, which runs pipe end to end, is
+// skipped.
+func binary(t testing.TB) string {
+	t.Helper()
+	if pipeBin == "" {
+		t.Skip("runs the pipe binary end to end; skipped with -short")
+	}
+	return pipeBin
 }
 
 // quickstart copies the quickstart pipeline into a fresh folder with its
@@ -58,7 +74,7 @@ type result struct {
 
 func run(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(pipeBin, args...)
+	cmd := exec.Command(binary(t), args...)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "NO_COLOR=1"}, env...)
 	var stdout, stderr bytes.Buffer

@@ -115,7 +115,7 @@ func TestApplyLockAndCancel(t *testing.T) {
 	dir := copyDir(t, "testdata/pipelines/ok")
 	editFile(t, filepath.Join(dir, "main.pipe.hcl"), "factor = var.factor", "factor = var.factor\n  sleep  = \"20s\"")
 
-	slow := exec.Command(pipeBin, "apply", "-no-color")
+	slow := exec.Command(binary(t), "apply", "-no-color")
 	slow.Dir = dir
 	var slowOut lockedBuffer
 	slow.Stdout, slow.Stderr = &slowOut, &slowOut
@@ -284,7 +284,7 @@ func listFiles(t *testing.T, dir string) []string {
 func TestForceUnlock(t *testing.T) {
 	dir := copyDir(t, "testdata/pipelines/ok")
 	editFile(t, filepath.Join(dir, "main.pipe.hcl"), "factor = var.factor", "factor = var.factor\n  sleep  = \"20s\"")
-	slow := exec.Command(pipeBin, "apply", "-no-color")
+	slow := exec.Command(binary(t), "apply", "-no-color")
 	slow.Dir = dir
 	var out lockedBuffer
 	slow.Stdout, slow.Stderr = &out, &out

@@ -20,6 +20,9 @@ var pipeBin string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	if testing.Short() {
+		os.Exit(m.Run()) // make unit: no binary, so binary skips the end-to-end tests
+	}
 	dir, err := os.MkdirTemp("", "pipe-cli-test")
 	if err != nil {
 		panic(err)
@@ -38,6 +41,17 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// binary returns the pipe binary TestMain built. Under -short (make
+// unit) there is none, and the test, which runs pipe end to end, is
+// skipped.
+func binary(t testing.TB) string {
+	t.Helper()
+	if pipeBin == "" {
+		t.Skip("runs the pipe binary end to end; skipped with -short")
+	}
+	return pipeBin
+}
+
 type result struct {
 	code           int
 	stdout, stderr string
@@ -46,7 +60,7 @@ type result struct {
 // pipe runs the binary in dir with args and environment additions.
 func pipe(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(pipeBin, args...)
+	cmd := exec.Command(binary(t), args...)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	var stdout, stderr bytes.Buffer

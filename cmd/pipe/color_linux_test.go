@@ -17,7 +17,7 @@ func onTerminal(t *testing.T, env []string, args ...string) string {
 	t.Helper()
 	master, tty := openPTY(t)
 	defer master.Close()
-	cmd := exec.Command(pipeBin, args...)
+	cmd := exec.Command(binary(t), args...)
 	cmd.Dir = "testdata/pipelines"
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TERM=xterm"}, env...)
 	cmd.Stdout = io.Discard

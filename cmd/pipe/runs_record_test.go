@@ -50,7 +50,7 @@ func applyOnTerminal(t *testing.T, dir string, env []string, args ...string) str
 	t.Helper()
 	ptmx, tty := openPTY(t)
 	defer ptmx.Close()
-	cmd := exec.Command(pipeBin, append([]string{"apply"}, args...)...)
+	cmd := exec.Command(binary(t), append([]string{"apply"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TERM=xterm"}, env...)
 	var stderr bytes.Buffer

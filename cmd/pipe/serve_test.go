@@ -69,7 +69,7 @@ type serveProc struct {
 // where it listens.
 func startServe(t *testing.T, dir string, env []string, args ...string) *serveProc {
 	t.Helper()
-	cmd := exec.Command(pipeBin, append([]string{"serve"}, args...)...)
+	cmd := exec.Command(binary(t), append([]string{"serve"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	p := &serveProc{t: t, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
@@ -542,7 +542,7 @@ func TestCronJobCommandAppliesTheConfigMap(t *testing.T) {
 	}
 	before := listTree(t, root)
 
-	cmd := exec.Command(pipeBin, args...)
+	cmd := exec.Command(binary(t), args...)
 	cmd.Dir = moved(firstNonEmpty(ct.WorkingDir, "/var/lib/pipe")) // the image's WORKDIR
 	cmd.Env = cmdEnv
 	var stdout, stderr bytes.Buffer
