@@ -25,6 +25,9 @@ func TestDocLinks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(m) == 0 {
+			t.Errorf("no %s at the top of the repository", pattern)
+		}
 		pages = append(pages, m...)
 	}
 	if len(pages) < 2 {
