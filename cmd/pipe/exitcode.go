@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/engine/lock"
+	"github.com/pipe-ml/pipe/engine/runner"
 )
 
 // Exit codes. They follow Terraform's where Terraform has one.
@@ -65,6 +67,21 @@ func exitCode(stdout, stderr io.Writer, usage string, err error) int {
 		if ae.Usage {
 			fmt.Fprintf(stderr, "\n%s", usage)
 		}
+		return exitError
+	}
+	var (
+		held  *lock.HeldError
+		stale *runner.StaleError
+	)
+	switch {
+	case errors.Is(err, runner.ErrInvalid):
+		// The diagnostics were printed.
+		return exitError
+	case errors.As(err, &held):
+		fmt.Fprintf(stderr, "Error: %s\n", strings.TrimPrefix(err.Error(), "lock: "))
+		return exitError
+	case errors.As(err, &stale):
+		fmt.Fprintf(stderr, "Error: %s\n", stale.Error())
 		return exitError
 	}
 	var ee *exitErr

@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
 	"github.com/pipe-ml/pipe/engine/cache"
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/lang"
@@ -87,7 +88,7 @@ func (cmd *outputCmd) Run(ctx context.Context, c *cli, args []string) error {
 			wantOutput = parts[2]
 		}
 	}
-	w, err := c.openWorkspace(ctx, path, &wf, nil)
+	w, err := c.openWorkspace(ctx, c.view(arguments.View{}), wf.options(c, path))
 	if err != nil {
 		return err
 	}

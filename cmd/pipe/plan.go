@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
-	"fmt"
 	"os"
 	"time"
 
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 	"github.com/pipe-ml/pipe/engine/plan"
 )
 
@@ -34,7 +33,7 @@ Options:
   -json               Print the plan as one JSON document (see the README
                       for its format).
   -markdown           Print the plan as Markdown, for a pull request.
-` + stepUsage + workspaceUsage + `  -no-color           Never colour the output.
+` + arguments.StepsHelp + arguments.WorkspaceHelp + `  -no-color           Never colour the output.
 
 Examples:
   pipe plan
@@ -43,65 +42,34 @@ Examples:
 `
 }
 
-func (cmd *planCmd) Run(ctx context.Context, c *cli, args []string) error {
-	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	out := fs.String("out", "", "")
-	detailed := fs.Bool("detailed-exitcode", false, "")
-	asJSON := fs.Bool("json", false, "")
-	asMarkdown := fs.Bool("markdown", false, "")
-	var wf workspaceFlags
-	wf.register(fs)
-	var sf stepFlags
-	sf.register(fs)
-	args, err := c.parseFlags(fs, cmd.Usage(), args)
+func (*planCmd) Run(ctx context.Context, c *cli, args []string) error {
+	a, err := arguments.ParsePlan(args)
 	if err != nil {
 		return err
 	}
-	path, err := onePath(args, cmd.Usage())
-	if err != nil {
-		return err
-	}
-	targets, replace, err := sf.addrs()
-	if err != nil {
-		return err
-	}
-	w, err := c.openWorkspace(ctx, path, &wf, nil)
+	v := c.view(a.View)
+	w, err := c.openWorkspace(ctx, v, c.workspaceOptions(a.Path, a.Workspace))
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	pl, diags := plan.Make(ctx, plan.Options{Pipeline: w.Pipeline, Store: w.Store, Files: w.Files, Targets: targets, Replace: replace})
-	c.printLoadDiagnostics(w, diags)
+	pl, diags := plan.Make(ctx, plan.Options{Pipeline: w.Pipeline, Store: w.Store, Files: w.Files, Targets: a.Targets, Replace: a.Replace})
+	v.Diagnostics(diags, w.Pipeline.Sources)
 	if diags.HasErrors() {
 		return errReported
 	}
 	doc := pl.Document(currentBuild().Version)
-	switch {
-	case *asJSON:
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(doc); err != nil {
+	view := views.NewPlan(a.ViewType, v)
+	if err := view.Plan(doc); err != nil {
+		return err
+	}
+	if a.Out != "" {
+		if err := pl.Save(a.Out, currentBuild().Version, a.Path, w.StoreURL, time.Now()); err != nil {
 			return err
 		}
-	case *asMarkdown:
-		renderMarkdown(c.stdout, doc)
-	default:
-		renderPlan(c.stdout, doc, c.color(c.stdout))
+		view.Saved(a.Out)
 	}
-	if *out != "" {
-		if err := pl.Save(*out, currentBuild().Version, path, w.StoreURL, time.Now()); err != nil {
-			return err
-		}
-		// For people the note follows the plan, as terraform's does; a
-		// JSON document or a pull-request comment on stdout must stay
-		// only that, so there it goes to stderr.
-		note := c.stdout
-		if *asJSON || *asMarkdown {
-			note = c.stderr
-		}
-		fmt.Fprintf(note, "\nSaved the plan to %s. Run it with: pipe apply %s\n", *out, *out)
-	}
-	if *detailed && doc.Summary.Run > 0 {
+	if a.DetailedExitCode && doc.Summary.Run > 0 {
 		return &exitErr{code: exitChanges}
 	}
 	return nil

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 	"github.com/pipe-ml/pipe/engine/plan"
 )
 
@@ -33,33 +33,17 @@ Examples:
 `
 }
 
-func (cmd *showCmd) Run(ctx context.Context, c *cli, args []string) error {
-	fs := flag.NewFlagSet("show", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "")
-	asMarkdown := fs.Bool("markdown", false, "")
-	args, err := c.parseFlags(fs, cmd.Usage(), args)
+func (*showCmd) Run(ctx context.Context, c *cli, args []string) error {
+	a, err := arguments.ParseShow(args)
 	if err != nil {
 		return err
 	}
-	if len(args) != 1 {
-		return &exitErr{code: exitError, msg: "show needs one PLANFILE\n\n" + cmd.Usage()}
-	}
-	doc, ok, err := plan.ReadFile(args[0])
+	doc, ok, err := plan.ReadFile(a.PlanFile)
 	if err != nil {
-		return withHint(err, "save a plan with pipe plan -out=%s", args[0])
+		return withHint(err, "save a plan with pipe plan -out=%s", a.PlanFile)
 	}
 	if !ok {
-		return withHint(fmt.Errorf("%s is not a saved plan", args[0]), "save one with pipe plan -out=FILE")
+		return withHint(fmt.Errorf("%s is not a saved plan", a.PlanFile), "save one with pipe plan -out=FILE")
 	}
-	switch {
-	case *asJSON:
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
-	case *asMarkdown:
-		renderMarkdown(c.stdout, doc)
-	default:
-		renderPlan(c.stdout, doc, c.color(c.stdout))
-	}
-	return nil
+	return views.NewPlan(a.ViewType, c.view(a.View)).Plan(doc)
 }

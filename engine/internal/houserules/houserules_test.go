@@ -116,7 +116,6 @@ var tooLong = []string{
 	"cmd/bench/table/measure.go:measure",
 	"cmd/bench/train/main.go:run",
 	"cmd/pipe-gendata/main.go:run",
-	"cmd/pipe/apply.go:Run",
 	"cmd/pipe/fmt.go:Run",
 	"cmd/pipe/output.go:Run",
 	"cmd/pipe/serve.go:Run",

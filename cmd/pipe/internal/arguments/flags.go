@@ -39,6 +39,16 @@ func parse(fs *flag.FlagSet, args []string, view *View) ([]string, error) {
 	}
 }
 
+// parsePath parses a command's flags and its single optional PATH
+// argument, default ".".
+func parsePath(fs *flag.FlagSet, args []string, view *View) (string, error) {
+	args, err := parse(fs, args, view)
+	if err != nil {
+		return "", err
+	}
+	return onePath(args)
+}
+
 // onePath returns the single optional PATH argument, default ".".
 func onePath(args []string) (string, error) {
 	switch len(args) {

@@ -1,0 +1,67 @@
+package views
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/engine/plan"
+)
+
+// Plan prints a plan: pipe plan, and pipe show of a saved one.
+type Plan interface {
+	Plan(d *plan.Document) error
+	// Saved says where the plan was saved and how to run it.
+	Saved(path string)
+}
+
+// NewPlan returns the plan view for vt: text for a person, the plan
+// document as JSON, or Markdown for a pull-request comment.
+func NewPlan(vt arguments.ViewType, v *View) Plan {
+	switch vt {
+	case arguments.ViewJSON:
+		return planJSON{v}
+	case arguments.ViewMarkdown:
+		return planMarkdown{v}
+	default:
+		return planHuman{v}
+	}
+}
+
+// planJSON prints the plan document; the note about a saved plan goes to
+// stderr, so that stdout stays one JSON document.
+type planJSON struct{ *View }
+
+func (v planJSON) Plan(d *plan.Document) error { return writeJSON(v.Stdout, d) }
+func (v planJSON) Saved(path string)           { savedNote(v.Stderr, path) }
+
+// savedNote says where a plan was saved and how to run it.
+func savedNote(w io.Writer, path string) {
+	fmt.Fprintf(w, "\nSaved the plan to %s. Run it with: pipe apply %s\n", path, path)
+}
+
+// summaryLine is the plan's last line: "Plan: 1 to run, 2 cached."
+func summaryLine(d *plan.Document) string {
+	return fmt.Sprintf("Plan: %d to run, %d cached.", d.Summary.Run, d.Summary.Cached)
+}
+
+// action is what happens to a step: "run (known after apply)".
+func action(s plan.DocumentStep) string {
+	a := string(s.Action)
+	if s.KnownAfterApply {
+		a += " (known after apply)"
+	}
+	return a
+}
+
+// reasonLines splits a reason into one line per change.
+func reasonLines(r plan.Reason) []string {
+	if r.Code == plan.ReasonChanged && len(r.Changes) > 0 {
+		var lines []string
+		for _, c := range r.Changes {
+			lines = append(lines, c.String())
+		}
+		return lines
+	}
+	return []string{r.Message}
+}

@@ -1,0 +1,49 @@
+package views
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/pipe-ml/pipe/engine/plan"
+)
+
+// planHuman prints a plan for a person, the saved note after it:
+//
+//	  load.corpus        cached
+//	+ train.model        run
+//	    - C: 1 → 10
+//
+//	Plan: 1 to run, 1 cached.
+type planHuman struct{ *View }
+
+func (v planHuman) Plan(d *plan.Document) error {
+	writePlan(v.Stdout, d, v.ColorOut)
+	return nil
+}
+
+func (v planHuman) Saved(path string) { savedNote(v.Stdout, path) }
+
+// writePlan writes a plan for a person; apply prints it too.
+func writePlan(w io.Writer, d *plan.Document, color bool) {
+	width := 0
+	for _, s := range d.Steps {
+		width = max(width, len(s.Address))
+	}
+	fmt.Fprintf(w, "Plan for pipeline %q:\n\n", d.Pipeline)
+	for _, s := range d.Steps {
+		if s.Action == plan.Cached {
+			fmt.Fprintf(w, "  %-*s  %s\n", width, s.Address, paint(color, ansiDim, action(s)))
+		} else {
+			fmt.Fprintf(w, "%s %-*s  %s\n", paint(color, ansiGreen, "+"), width, s.Address, paint(color, ansiGreen, action(s)))
+		}
+		for _, r := range s.Reasons {
+			for _, line := range reasonLines(r) {
+				fmt.Fprintf(w, "    - %s\n", line)
+			}
+		}
+		for _, warn := range s.Warnings {
+			fmt.Fprintf(w, "    %s %s\n", paint(color, ansiYellow, "warning:"), warn)
+		}
+	}
+	fmt.Fprintf(w, "\n%s\n", summaryLine(d))
+}
