@@ -8,23 +8,17 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// Media types of the artifacts the built-in kinds exchange. A kind that
-// reads an artifact checks its media type before decoding it.
+// Media types that engine code still names while it moves away from
+// knowing kinds (engine/serve's plot, tests of the store).
+//
+// Deprecated: a kind declares the kinds of artifact it makes and takes in
+// its schema ([Output.Media], [Attribute.Accepts]); the built-in kinds'
+// are in steps/shared/media. These go when nothing in the engine uses them.
 const (
-	// MediaDataset is an Arrow IPC file holding one dataset (see
-	// steps/shared/dataset).
 	MediaDataset = "application/vnd.apache.arrow.file"
-	// MediaModel is a JSON logistic regression model (see steps/shared/logreg).
-	MediaModel = "application/vnd.pipe.model.v1+json"
-	// MediaReport is a JSON evaluation report.
-	MediaReport = "application/vnd.pipe.report.v1+json"
-	// MediaTrials is a JSON table of search trials.
-	MediaTrials = "application/vnd.pipe.trials.v1+json"
-	// MediaParquet and MediaCSV are predictions written by predict.
-	MediaParquet = "application/vnd.apache.parquet"
-	MediaCSV     = "text/csv"
-	// MediaPNG is an image.
-	MediaPNG = "image/png"
+	MediaModel   = "application/vnd.pipe.model.v1+json"
+	MediaReport  = "application/vnd.pipe.report.v1+json"
+	MediaPNG     = "image/png"
 )
 
 // Artifact is a content-addressed object in the store: a dataset, a model,
@@ -33,7 +27,8 @@ const (
 type Artifact struct {
 	// Digest is "sha256:" followed by 64 lowercase hex digits.
 	Digest string
-	// MediaType says how to read the bytes, e.g. MediaDataset.
+	// MediaType says how to read the bytes, e.g.
+	// "application/vnd.apache.arrow.file" for a dataset (see [Media]).
 	MediaType string
 	// Size is the length in bytes.
 	Size int64

@@ -14,9 +14,11 @@ var ReservedNames = []string{"pipeline", "settings", "variable", "locals", "var"
 // it once at start-up, then share it.
 type Catalog struct {
 	kinds map[string]Kind
+	// media are the kinds of artifact the kinds declare, by media type.
+	media map[string]Media
 }
 
-// NewCatalog returns a registry holding kinds.
+// NewCatalog returns a catalog holding kinds.
 func NewCatalog(kinds ...Kind) *Catalog {
 	r := &Catalog{}
 	for _, k := range kinds {
@@ -26,8 +28,10 @@ func NewCatalog(kinds ...Kind) *Catalog {
 }
 
 // Register adds a kind. It panics when the name is taken or reserved, or
-// when the schema declares an attribute or output twice: those are
-// programming errors found by any test that builds the registry.
+// when the schema is not well formed (an attribute or output declared
+// twice, a constraint on an attribute of a type it cannot apply to, a
+// media type with two labels): those are programming errors found by any
+// test that builds the catalog.
 func (r *Catalog) Register(k Kind) {
 	name := k.Name()
 	if slices.Contains(ReservedNames, name) {
@@ -37,19 +41,14 @@ func (r *Catalog) Register(k Kind) {
 		panic(fmt.Sprintf("steps: kind %q registered twice", name))
 	}
 	s := k.Schema()
-	seen := map[string]bool{}
-	for _, a := range s.Attributes {
-		if seen[a.Name] || a.Name == "depends_on" {
-			panic(fmt.Sprintf("steps: kind %q declares attribute %q twice or uses a reserved name", name, a.Name))
-		}
-		seen[a.Name] = true
+	if err := checkSchema(s); err != nil {
+		panic(fmt.Sprintf("steps: kind %q: %v", name, err))
 	}
-	seen = map[string]bool{}
+	for _, a := range s.Attributes {
+		r.addMedia(name, attributeMedia(a))
+	}
 	for _, o := range s.Outputs {
-		if seen[o.Name] {
-			panic(fmt.Sprintf("steps: kind %q declares output %q twice", name, o.Name))
-		}
-		seen[o.Name] = true
+		r.addMedia(name, o.Media)
 	}
 	if r.kinds == nil {
 		r.kinds = map[string]Kind{}

@@ -4,10 +4,16 @@
 //
 // A kind is a Go value behind the small [Kind] interface: a block schema
 // declared once as data, a version string that is part of every cache key,
-// and a Run method that turns evaluated inputs into outputs. Kinds that read
-// files from outside the store also implement [FileReader], so that the
-// engine can hash those files into the cache key; kinds that check a
-// configuration beyond its types implement [Validator].
+// and a Run method that turns evaluated inputs into outputs. The schema
+// ([Schema]) holds each attribute's type, default, description and
+// constraints (the kinds of artifact it accepts, the numbers it takes, the
+// fields of an object), which the engine checks, and each output's type
+// and kinds of artifact ([Media]); `pipe kinds` documents kinds from it.
+// Kinds that read files from outside the store also implement
+// [FileReader], so that the engine can hash those files into the cache
+// key; kinds that check a configuration beyond what the schema can say
+// implement [Validator]. A [Catalog] holds the kinds by block type and
+// gathers their kinds of artifact.
 //
 // The engine imports this package and no package below it. The folders
 // below it are of three sorts:

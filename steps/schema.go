@@ -5,10 +5,11 @@ import (
 )
 
 // Schema declares, once and as data, what a step block takes and what the
-// step produces. The engine decodes blocks, checks references and types,
-// and documents kinds from it.
+// step produces. The engine decodes blocks, checks references, types and
+// constraints, and documents kinds from it (`pipe kinds`); see
+// [Describe].
 type Schema struct {
-	// Description is one sentence for documentation and `pipe help`.
+	// Description is one sentence for documentation and `pipe kinds`.
 	Description string
 	// Attributes are the block's attributes, in documentation order.
 	Attributes []Attribute
@@ -16,16 +17,29 @@ type Schema struct {
 	Outputs []Output
 }
 
-// Attribute is one attribute of a step block.
+// Attribute is one attribute of a step block, or one field of an object
+// attribute (see Fields).
+//
+// Besides its type, an attribute may declare constraints that the engine
+// checks on every known value, at validate and plan time and again before
+// the step runs, with a diagnostic that points at the value: Accepts (the
+// kinds of artifact it takes), Number (the numbers it takes) and, for an
+// object, the constraints of its Fields. A kind does not check them again:
+// Run only ever sees values that meet them. What no constraint can say (two
+// attributes that do not go together, a string's form) the kind checks in
+// Validate.
 type Attribute struct {
 	Name string
 	// Type is the type the value is converted to. cty.DynamicPseudoType
-	// accepts any value unchanged.
+	// accepts any value unchanged. An object attribute that declares
+	// Fields has the type ObjectType(Fields).
 	Type cty.Type
-	// Required attributes must be set.
+	// Required attributes must be set. For a field, Required means that
+	// the object must have it (the other fields are optional and null
+	// when left out).
 	Required bool
 	// Default is used when the attribute is omitted. cty.NilVal means
-	// null.
+	// null. Fields have no defaults.
 	Default cty.Value
 	// Description is one sentence for documentation.
 	Description string
@@ -40,6 +54,35 @@ type Attribute struct {
 	// Inputs.Explanations: a gate such as publish's require can then say
 	// "evaluate.holdout.f1 >= 0.85 is false (evaluate.holdout.f1 = 0.81)".
 	Explain bool
+
+	// Accepts lists the kinds of artifact an artifact attribute takes:
+	// the engine refuses any artifact in the value (the value itself, or
+	// each element of a list of artifacts) whose media type is not one of
+	// them. Empty accepts any artifact.
+	Accepts []Media
+	// Number bounds a number attribute (for a cty.DynamicPseudoType
+	// attribute, its value when that is a number). Nil accepts any number.
+	Number *Number
+	// Fields declare the fields of an object attribute, in documentation
+	// order, each with its type, description and constraints. Type must
+	// then be ObjectType(Fields).
+	Fields []Attribute
+}
+
+// Number says which numbers an attribute takes: whole ones only, between
+// bounds. A bound that is cty.NilVal is no bound; bounds are exact, so
+// cty.NumberUIntVal(math.MaxUint64) is a bound that a float64 could not
+// hold.
+//
+//	&steps.Number{Whole: true, Min: cty.NumberIntVal(2), Max: cty.NumberIntVal(255)}   // folds
+//	&steps.Number{Min: cty.Zero, Max: cty.NumberIntVal(1), MinExclusive: true, MaxExclusive: true} // a fraction in (0, 1)
+type Number struct {
+	// Whole admits whole numbers only.
+	Whole bool
+	// Min and Max are the smallest and largest numbers admitted.
+	Min, Max cty.Value
+	// MinExclusive and MaxExclusive leave the bound itself out.
+	MinExclusive, MaxExclusive bool
 }
 
 // Output is one value a step produces.
@@ -50,6 +93,13 @@ type Output struct {
 	Type cty.Type
 	// Description is one sentence for documentation.
 	Description string
+	// Media lists the kinds of artifact an artifact output may hold (more
+	// than one when the configuration chooses, as predict's Parquet or
+	// CSV file). The catalog learns every media type and its label from
+	// here: the registry labels artifacts with them, `pipe kinds`
+	// documents them, and messages about a wrong artifact name the steps
+	// that make the right one.
+	Media []Media
 }
 
 // Attribute returns the named attribute and whether it exists.
@@ -80,4 +130,18 @@ func (s *Schema) OutputType() cty.Type {
 		attrs[o.Name] = o.Type
 	}
 	return cty.Object(attrs)
+}
+
+// ObjectType is the type of an object attribute with the given fields:
+// an object with one attribute per field, those not Required optional.
+func ObjectType(fields []Attribute) cty.Type {
+	types := make(map[string]cty.Type, len(fields))
+	var optional []string
+	for _, f := range fields {
+		types[f.Name] = f.Type
+		if !f.Required {
+			optional = append(optional, f.Name)
+		}
+	}
+	return cty.ObjectWithOptionalAttrs(types, optional)
 }

@@ -188,7 +188,7 @@ func TestLineage(t *testing.T) {
 			for _, p := range n.Artifact.Paths {
 				found[p] = true
 			}
-			if n.Artifact.Kind == registry.KindModel {
+			if n.Artifact.Kind == "model" {
 				modelDigest = n.Artifact.Digest
 			}
 		case registry.NodeRun:

@@ -15,7 +15,7 @@ func (a *applier) describe(e Event, r *StepResult) Event {
 	e.Used = a.withURIs(r.used)
 	if r.Outputs != cty.NilVal && !r.Outputs.IsNull() {
 		e.Outputs = outputsJSON(r.Outputs)
-		e.Produced = a.withURIs(producedArtifacts(r.Outputs))
+		e.Produced = a.withURIs(labelled(a.opts.Plan.Pipeline.Kinds, producedArtifacts(r.Outputs)))
 	}
 	return e
 }

@@ -63,7 +63,7 @@ func (a *applier) finishExecution(ctx context.Context, ps *plan.Step, r *StepRes
 	res := registry.ExecutionResult{Status: r.Status, Ended: a.now(), Error: errString(r.Err), Warnings: r.Warnings}
 	if r.Outputs != cty.NilVal {
 		res.Outputs = outputsJSON(r.Outputs)
-		res.Produced = producedArtifacts(r.Outputs)
+		res.Produced = labelled(a.opts.Plan.Pipeline.Kinds, producedArtifacts(r.Outputs))
 		for i := range res.Produced {
 			res.Produced[i].URI = a.opts.Store.URI(res.Produced[i].Digest)
 		}
@@ -112,6 +112,18 @@ func (a *applier) dependencies(step *config.Step) []registry.Dependency {
 		deps = append(deps, registry.Dependency{ExecutionID: id, Name: ref.String()})
 	}
 	return deps
+}
+
+// labelled gives each artifact in refs that has no kind the label the step
+// kinds declare for its media type (registry.KindOther stays for a media
+// type no kind declares).
+func labelled(kinds *steps.Catalog, refs []registry.ArtifactRef) []registry.ArtifactRef {
+	for i, ref := range refs {
+		if m, ok := kinds.MediaOf(ref.MediaType); ok && ref.Kind == "" {
+			refs[i].Kind = m.Label
+		}
+	}
+	return refs
 }
 
 // usedArtifacts lists the artifacts a configuration refers to and the

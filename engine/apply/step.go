@@ -67,7 +67,7 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 	r.Key = pre.Key()
 	replace := slices.Contains(p.Replace, ps.Addr)
 
-	used := usedArtifacts(cfg, files)
+	used := labelled(p.Pipeline.Kinds, usedArtifacts(cfg, files))
 	r.used, r.config = used, configJSON(cfg)
 	execID := a.startExecution(ctx, ps, cfgStep, cfg, pre, used, started)
 

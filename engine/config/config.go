@@ -190,7 +190,7 @@ func Decode(dir string, files []*hcl.File, kinds *steps.Catalog) (*Config, hcl.D
 				diags = append(diags, cfg.decodeLocals(block)...)
 			default:
 				kind, _ := kinds.Lookup(block.Type)
-				diags = append(diags, cfg.decodeStep(block, kind)...)
+				diags = append(diags, cfg.decodeStep(block, kind, kinds)...)
 			}
 		}
 	}

@@ -13,6 +13,10 @@ import (
 type Step struct {
 	Addr StepAddr
 	Kind steps.Kind
+	// Catalog is the catalog Kind was found in: messages about a step's
+	// artifacts name the kinds that make the right one. Nil in a Step
+	// built by hand.
+	Catalog *steps.Catalog
 	// Attributes are the attributes as written, by name; depends_on is not
 	// among them.
 	Attributes hcl.Attributes
@@ -51,7 +55,7 @@ func StepSchema(kind steps.Kind) *hcl.BodySchema {
 	return body
 }
 
-func (c *Config) decodeStep(block *hcl.Block, kind steps.Kind) hcl.Diagnostics {
+func (c *Config) decodeStep(block *hcl.Block, kind steps.Kind, kinds *steps.Catalog) hcl.Diagnostics {
 	addr := StepAddr{Kind: block.Type, Name: block.Labels[0]}
 	diags := checkName("step", addr.Name, block.LabelRanges[0])
 	if prev, dup := c.Steps[addr]; dup {
@@ -76,6 +80,7 @@ func (c *Config) decodeStep(block *hcl.Block, kind steps.Kind) hcl.Diagnostics {
 	s := &Step{
 		Addr:       addr,
 		Kind:       kind,
+		Catalog:    kinds,
 		Attributes: content.Attributes,
 		DeclRange:  block.DefRange,
 		BodyRange:  hcl.RangeBetween(block.DefRange, block.Body.MissingItemRange()),

@@ -3,7 +3,8 @@
 // -var-file, in Terraform's order of precedence, then checked against
 // their types and validation rules), local values (ordered by their
 // references), settings, and each step's attributes (converted to the
-// types its kind's schema declares and checked by the kind's Validate).
+// types its kind's schema declares, checked against the schema's
+// constraints, see [Constraints], then by the kind's Validate).
 //
 // Values not known yet, the outputs of steps that have not run, are
 // cty unknowns: evaluating a step at validate or plan time with unknown

@@ -67,13 +67,30 @@ func Step(step *config.Step, scope *lang.Scope) (cty.Value, hcl.Diagnostics) {
 		}
 		attrs[a.Name] = conv
 	}
-	cfg := cty.ObjectVal(attrs)
 	if len(attrs) == 0 {
-		cfg = cty.EmptyObjectVal
+		return validateStep(step, cty.EmptyObjectVal, diags)
 	}
-	if v, ok := step.Kind.(steps.Validator); ok && !diags.HasErrors() {
-		unmarked, _ := cfg.UnmarkDeep()
-		for _, p := range v.Validate(unmarked) {
+	// The constraints the schema declares, then the kind's own checks,
+	// which see the values at fault as unknown and so say nothing more
+	// about them.
+	typeErrors := diags.HasErrors()
+	unmarked, _ := cty.ObjectVal(attrs).UnmarkDeep()
+	checked, bad := Constraints(schema, unmarked, step.Catalog)
+	for _, p := range bad {
+		diags = append(diags, AttrDiagnostic(step, p))
+		name := p.Path[0].(cty.GetAttrStep).Name
+		attrs[name] = cty.UnknownVal(attrs[name].Type())
+	}
+	if !typeErrors {
+		_, diags = validateStep(step, checked, diags)
+	}
+	return cty.ObjectVal(attrs), diags
+}
+
+// validateStep runs the kind's Validate, when it has one, on cfg (unmarked).
+func validateStep(step *config.Step, cfg cty.Value, diags hcl.Diagnostics) (cty.Value, hcl.Diagnostics) {
+	if v, ok := step.Kind.(steps.Validator); ok {
+		for _, p := range v.Validate(cfg) {
 			diags = append(diags, AttrDiagnostic(step, p))
 		}
 	}

@@ -11,37 +11,22 @@ import (
 	"github.com/pipe-ml/pipe/steps"
 )
 
-// Artifact kinds, the labels lineage output shows. They are derived from
-// the media type when an ArtifactRef does not give one.
+// Artifact kinds of the registry's own. Every other kind is the label
+// the step kinds declare for the artifact's media type (steps.Media),
+// which the recorder (engine/apply) fills in from the catalog: "dataset",
+// "model", ...
 const (
-	KindFile        = "file" // read from outside the store, e.g. data/train.csv
-	KindDataset     = "dataset"
-	KindModel       = "model"
-	KindReport      = "report"
-	KindTrials      = "trials"
-	KindPredictions = "predictions"
-	KindImage       = "image"
-	KindOther       = "other"
+	KindFile  = "file"  // read from outside the store, e.g. data/train.csv
+	KindOther = "other" // a media type no step kind declares
 )
-
-// kindByMediaType maps the built-in media types to artifact kinds.
-var kindByMediaType = map[string]string{
-	steps.MediaDataset: KindDataset,
-	steps.MediaModel:   KindModel,
-	steps.MediaReport:  KindReport,
-	steps.MediaTrials:  KindTrials,
-	steps.MediaParquet: KindPredictions,
-	steps.MediaCSV:     KindPredictions,
-	steps.MediaPNG:     KindImage,
-}
 
 // mediaTypeByExt guesses the media type of an input file that has none.
 var mediaTypeByExt = map[string]string{
-	".csv":     steps.MediaCSV,
-	".parquet": steps.MediaParquet,
-	".pq":      steps.MediaParquet,
+	".csv":     "text/csv",
+	".parquet": "application/vnd.apache.parquet",
+	".pq":      "application/vnd.apache.parquet",
 	".json":    "application/json",
-	".arrow":   steps.MediaDataset,
+	".arrow":   "application/vnd.apache.arrow.file",
 }
 
 // ArtifactRef is an artifact as an execution used or produced it.
@@ -54,8 +39,9 @@ type ArtifactRef struct {
 	Size      int64  `json:"size"`
 	// URI is where the bytes are, e.g. the store object's URL. Optional.
 	URI string `json:"uri,omitempty"`
-	// Kind labels the artifact (KindDataset, ...). Empty means: KindFile
-	// when Path is set, else derived from MediaType, else KindOther.
+	// Kind labels the artifact: the label of its media type, as the step
+	// kinds declare it ("dataset", "model", ...). Empty means KindFile
+	// when Path is set, else KindOther.
 	Kind string `json:"kind,omitempty"`
 	// Name is the input or output name the execution knew it by: "train",
 	// "model", or for a file the attribute that named it ("path").
@@ -94,13 +80,9 @@ func (r *ArtifactRef) normalize() error {
 		r.MediaType = "application/octet-stream"
 	}
 	if r.Kind == "" {
-		switch k, ok := kindByMediaType[r.MediaType]; {
-		case r.Path != "":
+		r.Kind = KindOther
+		if r.Path != "" {
 			r.Kind = KindFile
-		case ok:
-			r.Kind = k
-		default:
-			r.Kind = KindOther
 		}
 	}
 	return nil

@@ -184,21 +184,21 @@ func populate(path string) error {
 			}
 			if _, err := exec("load.corpus", "load", status, []ev{
 				{"used", file, "text/csv", KindFile, "path", fmt.Sprintf("data/p%03d.csv", p)},
-				{"produced", train, "application/vnd.apache.arrow.file", KindDataset, "train", ""},
-				{"produced", test, "application/vnd.apache.arrow.file", KindDataset, "test", ""},
+				{"produced", train, "application/vnd.apache.arrow.file", "dataset", "train", ""},
+				{"produced", test, "application/vnd.apache.arrow.file", "dataset", "test", ""},
 			}); err != nil {
 				return err
 			}
 			search, err := exec("search.lr", "search", status, []ev{
-				{"used", train, "", KindDataset, "data", ""},
-				{"produced", trials, "application/vnd.pipe.trials.v1+json", KindTrials, "trials", ""},
+				{"used", train, "", "dataset", "data", ""},
+				{"produced", trials, "application/vnd.pipe.trials.v1+json", "trials", "trials", ""},
 			})
 			if err != nil {
 				return err
 			}
 			trainExec, err := exec("train.model", "train", status, []ev{
-				{"used", train, "", KindDataset, "data", ""},
-				{"produced", model, "application/vnd.pipe.model.v1+json", KindModel, "model", ""},
+				{"used", train, "", "dataset", "data", ""},
+				{"produced", model, "application/vnd.pipe.model.v1+json", "model", "model", ""},
 			})
 			if err != nil {
 				return err
@@ -207,23 +207,23 @@ func populate(path string) error {
 				return err
 			}
 			if _, err := exec("evaluate.holdout", "evaluate", status, []ev{
-				{"used", model, "", KindModel, "model", ""},
-				{"used", test, "", KindDataset, "data", ""},
-				{"produced", report, "application/vnd.pipe.report.v1+json", KindReport, "report", ""},
+				{"used", model, "", "model", "model", ""},
+				{"used", test, "", "dataset", "data", ""},
+				{"produced", report, "application/vnd.pipe.report.v1+json", "report", "report", ""},
 			}); err != nil {
 				return err
 			}
 			pub, err := exec("publish.release", "publish", ExecRan, []ev{
-				{"used", model, "", KindModel, "model", ""},
-				{"used", report, "", KindReport, "report", ""},
+				{"used", model, "", "model", "model", ""},
+				{"used", report, "", "report", "report", ""},
 			})
 			if err != nil {
 				return err
 			}
 			if _, err := exec("predict.batch", "predict", ExecRan, []ev{
-				{"used", model, "", KindModel, "model", ""},
+				{"used", model, "", "model", "model", ""},
 				{"used", benchDigest("new", p, r), "text/csv", KindFile, "path", fmt.Sprintf("incoming/p%03d/day-%03d.csv", p, r)},
-				{"produced", benchDigest("predictions", p, r), "application/vnd.apache.parquet", KindPredictions, "predictions", ""},
+				{"produced", benchDigest("predictions", p, r), "application/vnd.apache.parquet", "predictions", "predictions", ""},
 			}); err != nil {
 				return err
 			}

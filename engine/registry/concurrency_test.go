@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-
-	"github.com/pipe-ml/pipe/steps"
 )
 
 // The two-process test re-runs this test binary as writers: TestMain sees
@@ -53,9 +51,9 @@ func writeRuns(path, name string, n int) error {
 		if err != nil {
 			return err
 		}
-		file := ArtifactRef{Digest: sharedDigest(1000 + i%5), MediaType: steps.MediaCSV, Size: 10, Kind: KindFile, Path: "data/shared.csv"}
-		data := ArtifactRef{Digest: fmt.Sprintf("sha256:%064x", 0x100000+i), MediaType: steps.MediaDataset, Size: 20, Name: "data"}
-		model := ArtifactRef{Digest: sharedDigest(i % 7), MediaType: steps.MediaModel, Size: 30, Name: "model"}
+		file := ArtifactRef{Digest: sharedDigest(1000 + i%5), MediaType: "text/csv", Size: 10, Kind: KindFile, Path: "data/shared.csv"}
+		data := ArtifactRef{Digest: fmt.Sprintf("sha256:%064x", 0x100000+i), MediaType: "application/vnd.apache.arrow.file", Size: 20, Name: "data"}
+		model := ArtifactRef{Digest: sharedDigest(i % 7), MediaType: "application/vnd.pipe.model.v1+json", Size: 30, Name: "model"}
 		load, err := db.StartExecution(ctx, Execution{RunID: run, Step: "load.x", Kind: "load", KindVersion: "1", Used: []ArtifactRef{file}})
 		if err != nil {
 			return err

@@ -36,9 +36,12 @@ func Example() {
 		GitCommit: "4f1c2a9be07d4b1e8c3a5f6d7e8f90a1b2c3d4e5", PipeVersion: "0.1.0"})
 
 	digest := func(s string) string { return "sha256:" + strings.Repeat(s, 64/len(s)) }
-	csv := registry.FileArtifact(steps.File{Path: "data/train.csv", Digest: digest("c"), Size: 2048}, steps.MediaCSV, "path")
-	data := registry.ArtifactFromStep(steps.Artifact{Digest: digest("d"), MediaType: steps.MediaDataset, Size: 4096}, "data")
-	model := registry.ArtifactFromStep(steps.Artifact{Digest: digest("e"), MediaType: steps.MediaModel, Size: 512}, "model")
+	csv := registry.FileArtifact(steps.File{Path: "data/train.csv", Digest: digest("c"), Size: 2048}, "text/csv", "path")
+	data := registry.ArtifactFromStep(steps.Artifact{Digest: digest("d"), MediaType: "application/vnd.apache.arrow.file", Size: 4096}, "data")
+	model := registry.ArtifactFromStep(steps.Artifact{Digest: digest("e"), MediaType: "application/vnd.pipe.model.v1+json", Size: 512}, "model")
+	// The labels of the kinds of artifact come from the step kinds'
+	// schemas (steps.Catalog.MediaOf); apply fills them in.
+	data.Kind, model.Kind = "dataset", "model"
 
 	// Each step: start (what it uses), then finish (what it produced).
 	load, _ := db.StartExecution(ctx, registry.Execution{RunID: run, Step: "load.corpus", Kind: "load", KindVersion: "1",

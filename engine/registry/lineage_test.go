@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pipe-ml/pipe/steps"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -66,10 +64,10 @@ func recordHistory(t testing.TB, db *DB) *pipelineHistory {
 	commit1, commit3 := "4f1c2a9be07d4b1e8c3a5f6d7e8f90a1b2c3d4e5", "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b"
 	store := "file:///srv/pipe/store/objects/sha256/"
 	stored := func(digest, media string, size int64, name string) ArtifactRef {
-		return ArtifactRef{Digest: digest, MediaType: media, Size: size, Name: name, URI: store + strings.TrimPrefix(digest, "sha256:")[:12]}
+		return ArtifactRef{Digest: digest, MediaType: media, Size: size, Kind: labelOf(media), Name: name, URI: store + strings.TrimPrefix(digest, "sha256:")[:12]}
 	}
 	file := func(digest string, size int64, path string) ArtifactRef {
-		return ArtifactRef{Digest: digest, MediaType: steps.MediaCSV, Size: size, Kind: KindFile, Name: "path", Path: path}
+		return ArtifactRef{Digest: digest, MediaType: "text/csv", Size: size, Kind: KindFile, Name: "path", Path: path}
 	}
 
 	type apply struct {
@@ -101,24 +99,24 @@ func recordHistory(t testing.TB, db *DB) *pipelineHistory {
 		}
 		exec("load.corpus", "load", `{"path":"data/corpus.csv","label":"label","split":{"test":0.2,"seed":7}}`, `{"rows":1000,"positives":310}`,
 			[]ArtifactRef{file(a.file, 58_000, "data/corpus.csv")},
-			[]ArtifactRef{stored(a.tr, steps.MediaDataset, 40_960, "train"), stored(a.te, steps.MediaDataset, 10_240, "test")}, nil)
+			[]ArtifactRef{stored(a.tr, "application/vnd.apache.arrow.file", 40_960, "train"), stored(a.te, "application/vnd.apache.arrow.file", 10_240, "test")}, nil)
 		search := exec("search.lr", "search", `{"strategy":"grid","folds":5,"metric":"f1"}`, `{"best":`+a.best+`,"best_score":0.86}`,
-			[]ArtifactRef{stored(a.tr, steps.MediaDataset, 40_960, "data")},
-			[]ArtifactRef{stored(a.trials, steps.MediaTrials, 2_048, "trials")}, nil)
+			[]ArtifactRef{stored(a.tr, "application/vnd.apache.arrow.file", 40_960, "data")},
+			[]ArtifactRef{stored(a.trials, "application/vnd.pipe.trials.v1+json", 2_048, "trials")}, nil)
 		train := exec("train.model", "train", `{"params":`+a.best+`}`, `{"converged":true,"iterations":31}`,
-			[]ArtifactRef{stored(a.tr, steps.MediaDataset, 40_960, "data")},
-			[]ArtifactRef{stored(a.model, steps.MediaModel, 4_800, "model")},
+			[]ArtifactRef{stored(a.tr, "application/vnd.apache.arrow.file", 40_960, "data")},
+			[]ArtifactRef{stored(a.model, "application/vnd.pipe.model.v1+json", 4_800, "model")},
 			[]Dependency{{ExecutionID: search, Name: "search.lr.best"}})
 		if a.trigger == TriggerCI {
 			train3 = train
 		}
 		exec("evaluate.holdout", "evaluate", `{"threshold":0.5}`, `{"f1":`+jsonFloat(a.f1)+`}`,
-			[]ArtifactRef{stored(a.model, steps.MediaModel, 4_800, "model"), stored(a.te, steps.MediaDataset, 10_240, "data")},
-			[]ArtifactRef{stored(a.report, steps.MediaReport, 1_500, "report")}, nil)
+			[]ArtifactRef{stored(a.model, "application/vnd.pipe.model.v1+json", 4_800, "model"), stored(a.te, "application/vnd.apache.arrow.file", 10_240, "data")},
+			[]ArtifactRef{stored(a.report, "application/vnd.pipe.report.v1+json", 1_500, "report")}, nil)
 		// publish always runs: it is not cacheable.
 		pub := must(db.RecordExecution(ctx, Execution{RunID: run, Step: "publish.release", Kind: "publish", KindVersion: "1", Status: ExecRan,
 			Config: json.RawMessage(`{"to":"gs://privacy-models/privacy-intent","alias":"champion"}`),
-			Used:   []ArtifactRef{stored(a.model, steps.MediaModel, 4_800, "model"), stored(a.report, steps.MediaReport, 1_500, "report")}}))
+			Used:   []ArtifactRef{stored(a.model, "application/vnd.pipe.model.v1+json", 4_800, "model"), stored(a.report, "application/vnd.pipe.report.v1+json", 1_500, "report")}}))
 		v, created, err := db.CreateModelVersion(ctx, ModelVersion{Model: "privacy-intent", ModelDigest: a.model, ReportDigest: a.report,
 			Metrics: map[string]float64{"f1": a.f1, "accuracy": 0.9}, EvalDataDigest: sha("shared holdout"),
 			URI: "gs://privacy-models/privacy-intent/v{version}/", RunID: run, ExecutionID: pub})
@@ -133,8 +131,8 @@ func recordHistory(t testing.TB, db *DB) *pipelineHistory {
 		}
 		if a.predict {
 			exec("predict.batch", "predict", `{"to":"gs://privacy-scores/daily"}`, `{}`,
-				[]ArtifactRef{stored(a.model, steps.MediaModel, 4_800, "model"), file(h.newFile, 9_000, "data/new.csv")},
-				[]ArtifactRef{stored(h.predictions, steps.MediaParquet, 3_000, "predictions")}, nil)
+				[]ArtifactRef{stored(a.model, "application/vnd.pipe.model.v1+json", 4_800, "model"), file(h.newFile, 9_000, "data/new.csv")},
+				[]ArtifactRef{stored(h.predictions, "application/vnd.apache.parquet", 3_000, "predictions")}, nil)
 		}
 		if err := db.EndRun(ctx, run, RunSucceeded, ""); err != nil {
 			t.Fatal(err)
@@ -237,7 +235,7 @@ func TestUpstreamOfChampion(t *testing.T) {
 	if search == nil || !strings.Contains(string(search.Execution.Outputs), `"best":{"C":0.8`) {
 		t.Fatalf("upstream lacks search.lr with its chosen params: %+v", search)
 	}
-	if n := g.Node("artifact:" + h.trials2); n == nil || n.Artifact.Kind != KindTrials {
+	if n := g.Node("artifact:" + h.trials2); n == nil || n.Artifact.Kind != "trials" {
 		t.Errorf("upstream lacks search.lr's trials %s", h.trials2)
 	}
 	if !hasEdge(g, Edge{From: search.ID, To: "artifact:" + h.trials2, Type: EdgeProduced, Name: "trials"}) {
@@ -432,7 +430,7 @@ func TestLineageAcrossPipelines(t *testing.T) {
 	ctx := context.Background()
 	run, _ := db.BeginRun(ctx, Run{Pipeline: "reporting", Trigger: TriggerSchedule, PipeVersion: "0.1.0", Started: time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)})
 	if _, err := db.RecordExecution(ctx, Execution{RunID: run, Step: "load.scores", Kind: "load", KindVersion: "1", Status: ExecRan,
-		Used: []ArtifactRef{{Digest: h.predictions, MediaType: steps.MediaParquet, Size: 3000, Kind: KindFile, Path: "scores/daily.parquet"}}}); err != nil {
+		Used: []ArtifactRef{{Digest: h.predictions, MediaType: "application/vnd.apache.parquet", Size: 3000, Kind: KindFile, Path: "scores/daily.parquet"}}}); err != nil {
 		t.Fatal(err)
 	}
 	g, err := db.Upstream(ctx, "scores/daily.parquet", nil)

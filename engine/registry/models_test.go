@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/pipe-ml/pipe/steps"
 )
 
 // recordModels records one run whose train execution produced a model
@@ -22,7 +21,7 @@ func recordModels(t testing.TB, db *DB, digests ...string) int64 {
 	}
 	var produced []ArtifactRef
 	for _, d := range digests {
-		produced = append(produced, ArtifactRef{Digest: d, MediaType: steps.MediaModel, Size: 10, Name: "model"})
+		produced = append(produced, ArtifactRef{Digest: d, MediaType: "application/vnd.pipe.model.v1+json", Size: 10, Name: "model"})
 	}
 	if _, err := db.RecordExecution(ctx, Execution{RunID: run, Step: "train.m", Kind: "train", KindVersion: "1", Status: ExecRan, Produced: produced}); err != nil {
 		t.Fatal(err)

@@ -188,8 +188,8 @@ func TestExecutionRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := ArtifactRef{Digest: digestOf("f1"), Size: 100, Name: "path", Path: "./data//corpus.csv"}
-	train := ArtifactRef{Digest: digestOf("d1"), MediaType: "application/vnd.apache.arrow.file", Size: 50, Name: "train", URI: "file:///store/objects/sha256/d1"}
-	test := ArtifactRef{Digest: digestOf("d2"), MediaType: "application/vnd.apache.arrow.file", Size: 20, Name: "test"}
+	train := ArtifactRef{Digest: digestOf("d1"), MediaType: "application/vnd.apache.arrow.file", Size: 50, Kind: "dataset", Name: "train", URI: "file:///store/objects/sha256/d1"}
+	test := ArtifactRef{Digest: digestOf("d2"), MediaType: "application/vnd.apache.arrow.file", Size: 20, Kind: "dataset", Name: "test"}
 	load, err := db.StartExecution(ctx, Execution{
 		RunID: run, Step: "load.corpus", Kind: "load", KindVersion: "1", CacheKey: digestOf("k1"),
 		Started: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
@@ -228,7 +228,7 @@ func TestExecutionRoundTrip(t *testing.T) {
 	wantFile := file
 	wantFile.Path, wantFile.Kind, wantFile.MediaType = "data/corpus.csv", KindFile, "text/csv" // from the extension
 	wantTrain, wantTest := train, test
-	wantTrain.Kind, wantTest.Kind = KindDataset, KindDataset
+	wantTrain.Kind, wantTest.Kind = "dataset", "dataset"
 	want := &Execution{
 		ID: load, RunID: run, Step: "load.corpus", Kind: "load", KindVersion: "1", CacheKey: digestOf("k1"),
 		Status: ExecRan, Started: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Ended: time.Date(2025, 1, 1, 0, 0, 2, 0, time.UTC),
@@ -261,7 +261,7 @@ func TestExecutionRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.URI != train.URI || len(a.Locations) != 2 || a.Kind != KindDataset {
+	if a.URI != train.URI || len(a.Locations) != 2 || a.Kind != "dataset" {
 		t.Errorf("artifact = %+v", a)
 	}
 	var n int

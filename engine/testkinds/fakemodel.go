@@ -11,11 +11,19 @@ import (
 )
 
 // FakeModel stands in for train and evaluate together: it writes a model
-// artifact (steps.MediaModel) made from its training data and a report of
-// it (steps.MediaReport, in evaluate's report.json shape) with the
-// quality it is given as every metric, measured on eval. It feeds the
-// publish step in tests.
+// artifact (of the real model's media type) made from its training data
+// and a report of it (the real report's media type, in evaluate's
+// report.json shape) with the quality it is given as every metric,
+// measured on eval. It feeds the publish step in tests.
 type FakeModel struct{ c *Counter }
+
+// The kinds of artifact of the real train and evaluate kinds, whose media
+// types and labels FakeModel's artifacts share (the engine imports no
+// kind, so it spells them out).
+var (
+	fakeModel  = steps.Media{Type: "application/vnd.pipe.model.v1+json", Label: "model", Description: "A model (fakemodel's: JSON of its quality)."}
+	fakeReport = steps.Media{Type: "application/vnd.pipe.report.v1+json", Label: "report", Description: "An evaluation report (fakemodel's)."}
+)
 
 func (*FakeModel) Name() string    { return "fakemodel" }
 func (*FakeModel) Version() string { return "1" }
@@ -28,8 +36,8 @@ func (*FakeModel) Schema() *steps.Schema {
 			{Name: "quality", Type: cty.Number, Default: cty.NumberFloatVal(0.9), Description: "f1, accuracy and roc_auc; log_loss is 1 - quality."},
 		},
 		Outputs: []steps.Output{
-			{Name: "model", Type: steps.ArtifactType},
-			{Name: "report", Type: steps.ArtifactType},
+			{Name: "model", Type: steps.ArtifactType, Media: []steps.Media{fakeModel}},
+			{Name: "report", Type: steps.ArtifactType, Media: []steps.Media{fakeReport}},
 			{Name: "f1", Type: cty.Number},
 		},
 	}
@@ -56,11 +64,11 @@ func (k *FakeModel) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (s
 			return err
 		})
 	}
-	model, err := put(steps.MediaModel, map[string]any{"format": "pipe.model/v1", "trained_on": data.Digest, "quality": q})
+	model, err := put(fakeModel.Type, map[string]any{"format": "pipe.model/v1", "trained_on": data.Digest, "quality": q})
 	if err != nil {
 		return nil, err
 	}
-	report, err := put(steps.MediaReport, map[string]any{
+	report, err := put(fakeReport.Type, map[string]any{
 		"format":    "pipe.report/v1",
 		"model":     map[string]any{"digest": model.Digest},
 		"data":      map[string]any{"digest": eval.Digest, "rows": eval.Size},

@@ -60,11 +60,12 @@ func (c *Counter) Total() int {
 //	                                                 → out (artifact), score (number), info (object)
 //	combine "x"   { inputs = [ARTIFACT...], params = ANY } → out (artifact), count (number)
 //	fakemodel "x" { data = ARTIFACT, eval = ARTIFACT, quality = 0.9 } → model, report (artifacts), f1 (number)
+//	tally "x"     { input = ARTIFACT, add = COUNTS, min_count = 1 } → counts (artifact), distinct (number)
 func Catalog(c *Counter) *steps.Catalog {
 	if c == nil {
 		c = &Counter{}
 	}
-	return steps.NewCatalog(&Source{c}, &Transform{c}, &Combine{c}, &FakeModel{c})
+	return steps.NewCatalog(&Source{c}, &Transform{c}, &Combine{c}, &FakeModel{c}, &Tally{c})
 }
 
 // Source reads files and stores their lines, sorted by path, as one

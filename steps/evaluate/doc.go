@@ -26,7 +26,7 @@
 //
 // # The report
 //
-// The report artifact (steps.MediaReport) is JSON:
+// The report artifact (media.Report) is JSON:
 //
 //	{
 //	  "format": "pipe.report/v1",

@@ -16,6 +16,7 @@ import (
 	"github.com/pipe-ml/pipe/steps/shared/dataset"
 	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 	"github.com/pipe-ml/pipe/steps/shared/logreg"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 	"github.com/pipe-ml/pipe/steps/shared/metrics"
 	"github.com/pipe-ml/pipe/steps/steptest"
 )
@@ -38,7 +39,7 @@ func synthSplit(train, test, dim int, seed uint64) (*dataset.Dataset, *dataset.D
 
 func putDataset(t testing.TB, env *steptest.Env, d *dataset.Dataset) cty.Value {
 	t.Helper()
-	return env.PutWith(steps.MediaDataset, func(w io.Writer) error { return dataset.Write(w, d) }).Value()
+	return env.PutWith(media.Dataset.Type, func(w io.Writer) error { return dataset.Write(w, d) }).Value()
 }
 
 // trainModel fits a model to ds with logreg directly.
@@ -58,7 +59,7 @@ func trainModel(t testing.TB, ds *dataset.Dataset, p logreg.Params) *logreg.Mode
 
 func putModel(t testing.TB, env *steptest.Env, m *logreg.Model) cty.Value {
 	t.Helper()
-	return env.PutWith(steps.MediaModel, m.Encode).Value()
+	return env.PutWith(media.Model.Type, m.Encode).Value()
 }
 
 func num(t *testing.T, v cty.Value) float64 {
@@ -146,7 +147,7 @@ func TestRun(t *testing.T) {
 			if rep.ThresholdRule != wantRule {
 				t.Errorf("threshold rule %q, want %q", rep.ThresholdRule, wantRule)
 			}
-			if rep.Plot.Digest != digest(out["plot"]) || rep.Plot.MediaType != steps.MediaPNG {
+			if rep.Plot.Digest != digest(out["plot"]) || rep.Plot.MediaType != media.Plot.Type {
 				t.Errorf("report plot %+v, output %#v", rep.Plot, out["plot"])
 			}
 			img, err := png.Decode(bytes.NewReader(env.Read(out["plot"])))
@@ -268,7 +269,7 @@ func TestBadInput(t *testing.T) {
 			"data", "Only one class", "The evaluation data has 300 rows of class 1 and 0 of class 0: ROC AUC"},
 		{"width", map[string]cty.Value{"model": model, "data": putDataset(t, env, narrow)},
 			"data", "Feature width mismatch", "The model expects 16 features per row (prefix emb_, dim 16) but the data has 12 (prefix emb_, dim 12)"},
-		{"not a model", map[string]cty.Value{"model": env.Put(steps.MediaModel, []byte(`{"format":"x"}`)).Value(), "data": putDataset(t, env, train)},
+		{"not a model", map[string]cty.Value{"model": env.Put(media.Model.Type, []byte(`{"format":"x"}`)).Value(), "data": putDataset(t, env, train)},
 			"model", "Unreadable model", `model format is "x"`},
 	}
 	for _, tt := range tests {

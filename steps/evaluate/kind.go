@@ -6,6 +6,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/steps"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 )
 
 // Kind is the evaluate step kind. The zero value is ready to use.
@@ -35,11 +36,11 @@ var ConfusionType = cty.Object(map[string]cty.Type{
 var schema = &steps.Schema{
 	Description: "Scores a model on a dataset: F1, accuracy, ROC AUC and more, a report with the ROC and precision-recall curves, and a plot of them.",
 	Attributes: []steps.Attribute{
-		{Name: "model", Type: steps.ArtifactType, Required: true,
+		{Name: "model", Type: steps.ArtifactType, Required: true, Accepts: []steps.Media{media.Model},
 			Description: "The model: a train step's model output."},
-		{Name: "data", Type: steps.ArtifactType, Required: true,
+		{Name: "data", Type: steps.ArtifactType, Required: true, Accepts: []steps.Media{media.Dataset},
 			Description: "The evaluation dataset, e.g. a load step's test output."},
-		{Name: "threshold", Type: cty.DynamicPseudoType, Default: cty.NumberFloatVal(0.5),
+		{Name: "threshold", Type: cty.DynamicPseudoType, Default: cty.NumberFloatVal(0.5), Number: fraction,
 			Description: `Class 1 when the probability is above it: a number between 0 and 1 (default 0.5), or "max_f1" to choose the one of maximum F1 on these data.`},
 	},
 	Outputs: []steps.Output{
@@ -53,45 +54,32 @@ var schema = &steps.Schema{
 		{Name: "threshold", Type: cty.Number, Description: "The threshold used: class 1 when the probability is above it."},
 		{Name: "confusion", Type: ConfusionType, Description: "The confusion matrix at the threshold: { tp, fp, tn, fn }."},
 		{Name: "rows", Type: cty.Number, Description: "Rows scored."},
-		{Name: "report", Type: steps.ArtifactType, Description: "Every metric, the curves and the plot's digest (JSON, pipe.report/v1)."},
-		{Name: "plot", Type: steps.ArtifactType, Description: "The ROC and precision-recall curves (PNG)."},
+		{Name: "report", Type: steps.ArtifactType, Media: []steps.Media{media.Report},
+			Description: "Every metric, the curves and the plot's digest (JSON, pipe.report/v1)."},
+		{Name: "plot", Type: steps.ArtifactType, Media: []steps.Media{media.Plot},
+			Description: "The ROC and precision-recall curves (PNG)."},
 	},
 }
 
 // Schema returns the evaluate block's attributes and outputs.
 func (Kind) Schema() *steps.Schema { return schema }
 
-// Validate checks the threshold and the artifacts' media types, skipping
-// what is not known yet.
-func (Kind) Validate(cfg cty.Value) []*steps.AttrError {
-	var errs []*steps.AttrError
-	if err := checkMedia(cfg, "model", steps.MediaModel, "a model; give a train step's model output"); err != nil {
-		errs = append(errs, err)
-	}
-	if err := checkMedia(cfg, "data", steps.MediaDataset, "a dataset; give a load step's test or data output"); err != nil {
-		errs = append(errs, err)
-	}
-	if _, _, err := parseThreshold(cfg.GetAttr("threshold")); err != nil {
-		errs = append(errs, err)
-	}
-	return errs
-}
+// fraction is a number strictly between 0 and 1.
+var fraction = &steps.Number{Min: cty.Zero, Max: cty.NumberIntVal(1), MinExclusive: true, MaxExclusive: true}
 
-// checkMedia checks the media type of the artifact attribute name, when
-// it is known.
-func checkMedia(cfg cty.Value, name, want, what string) *steps.AttrError {
-	v := cfg.GetAttr(name)
-	if !v.IsWhollyKnown() || v.IsNull() {
-		return nil
-	}
-	if mt := v.GetAttr("media_type").AsString(); mt != want {
-		return steps.Errorf(steps.AttrPath(name), "Wrong kind of artifact", "%s is a %s artifact, not %s.", name, mt, what)
+// Validate checks that the threshold is a number or "max_f1", when it is
+// known; the schema's constraints cover the rest (a number's range, the
+// artifacts' media types).
+func (Kind) Validate(cfg cty.Value) []*steps.AttrError {
+	if _, _, err := parseThreshold(cfg.GetAttr("threshold")); err != nil {
+		return []*steps.AttrError{err}
 	}
 	return nil
 }
 
-// parseThreshold reads the threshold attribute: a number in (0, 1), or
-// "max_f1" (maxF1 true). An unknown or null value gives 0.5 and no error.
+// parseThreshold reads the threshold attribute: a number, or "max_f1"
+// (maxF1 true). An unknown or null value gives 0.5 and no error. The
+// engine has checked a number's range (the schema's constraint).
 func parseThreshold(v cty.Value) (t float64, maxF1 bool, err *steps.AttrError) {
 	v, _ = v.UnmarkDeep()
 	path := steps.AttrPath("threshold")
@@ -106,12 +94,7 @@ func parseThreshold(v cty.Value) (t float64, maxF1 bool, err *steps.AttrError) {
 		}
 		return 0, true, nil
 	case cty.Number:
-		bf := v.AsBigFloat()
-		f, _ := bf.Float64()
-		if !(f > 0 && f < 1) {
-			return 0, false, steps.Errorf(path, "Invalid threshold",
-				"threshold must be between 0 and 1 (exclusive): a row is class 1 when its probability is above it; not %s.", bf.Text('g', -1))
-		}
+		f, _ := v.AsBigFloat().Float64()
 		return f, false, nil
 	}
 	return 0, false, steps.Errorf(path, "Invalid threshold",

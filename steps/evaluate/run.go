@@ -11,6 +11,7 @@ import (
 
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 	"github.com/pipe-ml/pipe/steps/shared/metrics"
 	"github.com/pipe-ml/pipe/steps/shared/scoring"
 )
@@ -34,7 +35,7 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 		return nil, dataError(err, ds)
 	}
 
-	plot, err := env.PutArtifact(ctx, steps.MediaPNG, func(w io.Writer) error { return metrics.WritePNG(w, r, nil) })
+	plot, err := env.PutArtifact(ctx, media.Plot.Type, func(w io.Writer) error { return metrics.WritePNG(w, r, nil) })
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: storing the plot: %w", err)
 	}
@@ -46,7 +47,7 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	if err != nil {
 		return nil, err
 	}
-	report, err := env.PutArtifact(ctx, steps.MediaReport, func(w io.Writer) error {
+	report, err := env.PutArtifact(ctx, media.Report.Type, func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	})

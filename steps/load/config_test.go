@@ -9,6 +9,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/pipe-ml/pipe/engine/eval"
 	"github.com/pipe-ml/pipe/steps"
 )
 
@@ -21,13 +22,13 @@ func TestValidate(t *testing.T) {
 	}{
 		{"both layouts", map[string]cty.Value{"features": cty.ObjectVal(map[string]cty.Value{"prefix": cty.StringVal("e"), "column": cty.StringVal("v"), "dim": cty.NumberIntVal(3)})}, "features", "not both"},
 		{"no layout", map[string]cty.Value{"features": cty.ObjectVal(map[string]cty.Value{"dim": cty.NumberIntVal(3)})}, "features", "Set features"},
-		{"dim zero", map[string]cty.Value{"features": cty.ObjectVal(map[string]cty.Value{"prefix": cty.StringVal("e"), "dim": cty.NumberIntVal(0)})}, "features.dim", "between 1"},
+		{"dim zero", map[string]cty.Value{"features": cty.ObjectVal(map[string]cty.Value{"prefix": cty.StringVal("e"), "dim": cty.NumberIntVal(0)})}, "features.dim", "from 1 to 1048576"},
 		{"dim fraction", map[string]cty.Value{"features": cty.ObjectVal(map[string]cty.Value{"prefix": cty.StringVal("e"), "dim": cty.NumberFloatVal(2.5)})}, "features.dim", "whole number"},
 		{"format", map[string]cty.Value{"format": cty.StringVal("xlsx")}, "format", `"csv" or "parquet"`},
 		{"positive list", map[string]cty.Value{"positive": cty.ListVal([]cty.Value{cty.StringVal("a")})}, "positive", "string, number or bool"},
 		{"negative same", map[string]cty.Value{"negative": cty.StringVal("yes")}, "negative", "two different classes"},
 		{"test 1", map[string]cty.Value{"split": cty.ObjectVal(map[string]cty.Value{"test": cty.NumberIntVal(1)})}, "split.test", "between 0 and 1"},
-		{"seed", map[string]cty.Value{"split": cty.ObjectVal(map[string]cty.Value{"test": cty.NumberFloatVal(0.2), "seed": cty.NumberIntVal(-1)})}, "split.seed", ">= 0"},
+		{"seed", map[string]cty.Value{"split": cty.ObjectVal(map[string]cty.Value{"test": cty.NumberFloatVal(0.2), "seed": cty.NumberIntVal(-1)})}, "split.seed", "whole number from 0"},
 		{"fractional seed", map[string]cty.Value{"split": cty.ObjectVal(map[string]cty.Value{"test": cty.NumberFloatVal(0.2), "seed": cty.NumberFloatVal(1.5)})}, "split.seed", "whole number"},
 		{"on_invalid", map[string]cty.Value{"on_invalid": cty.StringVal("ignore")}, "on_invalid", `"fail" or "skip"`},
 		{"max_invalid without skip", map[string]cty.Value{"max_invalid": cty.NumberIntVal(3)}, "max_invalid", `on_invalid = "skip"`},
@@ -41,7 +42,9 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			errs := Kind{}.Validate(configValue(t, small(tc.attrs)))
+			// The engine's checks of the schema's constraints, then Validate.
+			cfg, errs := eval.Constraints(schema, configValue(t, small(tc.attrs)), nil)
+			errs = append(errs, Kind{}.Validate(cfg)...)
 			if len(errs) == 0 {
 				t.Fatal("no error")
 			}

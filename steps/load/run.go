@@ -12,6 +12,7 @@ import (
 
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 )
 
 // source is one input file: the path as the user and the cache key know
@@ -205,7 +206,7 @@ func (t *table) slice(lo, hi int, meta dataset.Meta) *dataset.Dataset {
 }
 
 func put(ctx context.Context, env steps.Env, d *dataset.Dataset) (steps.Artifact, error) {
-	a, err := env.PutArtifact(ctx, steps.MediaDataset, func(w io.Writer) error { return dataset.Write(w, d) })
+	a, err := env.PutArtifact(ctx, media.Dataset.Type, func(w io.Writer) error { return dataset.Write(w, d) })
 	if err != nil {
 		return steps.Artifact{}, fmt.Errorf("load: storing the %s dataset: %w", d.Meta.Part, err)
 	}

@@ -6,9 +6,9 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/shared/dataset"
 	"github.com/pipe-ml/pipe/steps/shared/logreg"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 	"github.com/pipe-ml/pipe/steps/steptest"
 )
 
@@ -36,7 +36,7 @@ func BenchmarkRun(b *testing.B) {
 	for _, to := range []string{"out/p.parquet", "out/p.csv"} {
 		b.Run(to[len("out/p."):], func(b *testing.B) {
 			env := steptest.NewEnv(b, steptest.Parallelism(0))
-			model, data := env.PutWith(steps.MediaModel, m.Encode).Value(), putDataset(b, env, ds)
+			model, data := env.PutWith(media.Model.Type, m.Encode).Value(), putDataset(b, env, ds)
 			b.SetBytes(int64(len(ds.X)) * 4)
 			for b.Loop() {
 				if _, err := env.Run(Kind{}, map[string]cty.Value{"model": model, "data": data, "to": cty.StringVal(to)}); err != nil {

@@ -32,7 +32,7 @@
 // and floats in the shortest form that reads back to the same float64.
 // Both are deterministic: the same model and data give the same bytes.
 //
-// Outputs: predictions (artifact, steps.MediaParquet or steps.MediaCSV),
+// Outputs: predictions (artifact, media.PredictionsParquet or media.PredictionsCSV),
 // rows, positives (rows labelled 1) and uri (where the file was written,
 // as a URL: file:///abs/path/name.csv, gs://bucket/path/name.parquet).
 //

@@ -8,6 +8,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/steps"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 )
 
 // Kind is the predict step kind. The zero value is ready to use.
@@ -28,17 +29,19 @@ func (Kind) Version() string { return "predict/1" }
 var schema = &steps.Schema{
 	Description: "Applies a model to a dataset and writes each row's id, probability and label to a Parquet or CSV file.",
 	Attributes: []steps.Attribute{
-		{Name: "model", Type: steps.ArtifactType, Required: true,
+		{Name: "model", Type: steps.ArtifactType, Required: true, Accepts: []steps.Media{media.Model},
 			Description: "The model: a train step's model output."},
-		{Name: "data", Type: steps.ArtifactType, Required: true,
+		{Name: "data", Type: steps.ArtifactType, Required: true, Accepts: []steps.Media{media.Dataset},
 			Description: "The rows to predict: a load step's output."},
 		{Name: "to", Type: cty.String, Required: true,
 			Description: "The file to write, .parquet or .csv: a path relative to the pipeline's folder, or a gs://, s3://, file:// or mem:// URL."},
 		{Name: "threshold", Type: cty.Number, Default: cty.NumberFloatVal(0.5),
+			Number:      &steps.Number{Min: cty.Zero, Max: cty.NumberIntVal(1), MinExclusive: true, MaxExclusive: true},
 			Description: "label is 1 when the probability is above it; between 0 and 1, default 0.5."},
 	},
 	Outputs: []steps.Output{
-		{Name: "predictions", Type: steps.ArtifactType, Description: "The file's bytes, as an artifact."},
+		{Name: "predictions", Type: steps.ArtifactType, Media: []steps.Media{media.PredictionsParquet, media.PredictionsCSV},
+			Description: "The file's bytes, as an artifact."},
 		{Name: "rows", Type: cty.Number, Description: "Rows written."},
 		{Name: "positives", Type: cty.Number, Description: "Rows labelled 1."},
 		{Name: "uri", Type: cty.String, Description: "Where the file was written, as a URL."},
@@ -48,34 +51,15 @@ var schema = &steps.Schema{
 // Schema returns the predict block's attributes and outputs.
 func (Kind) Schema() *steps.Schema { return schema }
 
-// Validate checks to, the threshold and the artifacts' media types,
-// skipping what is not known yet.
+// Validate checks to, when it is known; the schema's constraints cover
+// the threshold and the artifacts' media types.
 func (Kind) Validate(cfg cty.Value) []*steps.AttrError {
-	var errs []*steps.AttrError
-	for _, a := range []struct{ name, want, what string }{
-		{"model", steps.MediaModel, "a model; give a train step's model output"},
-		{"data", steps.MediaDataset, "a dataset; give a load step's output"},
-	} {
-		v := cfg.GetAttr(a.name)
-		if !v.IsWhollyKnown() || v.IsNull() {
-			continue
-		}
-		if mt := v.GetAttr("media_type").AsString(); mt != a.want {
-			errs = append(errs, steps.Errorf(steps.AttrPath(a.name), "Wrong kind of artifact", "%s is a %s artifact, not %s.", a.name, mt, a.what))
-		}
-	}
 	if v := cfg.GetAttr("to"); v.IsKnown() && !v.IsNull() {
 		if _, err := parseDest(v.AsString()); err != nil {
-			errs = append(errs, err)
+			return []*steps.AttrError{err}
 		}
 	}
-	if v := cfg.GetAttr("threshold"); v.IsKnown() && !v.IsNull() {
-		if f, _ := v.AsBigFloat().Float64(); !(f > 0 && f < 1) {
-			errs = append(errs, steps.Errorf(steps.AttrPath("threshold"), "Invalid threshold",
-				"threshold must be between 0 and 1 (exclusive): label is 1 when the probability is above it; not %s.", v.AsBigFloat().Text('g', -1)))
-		}
-	}
-	return errs
+	return nil
 }
 
 // Formats of the predictions file.

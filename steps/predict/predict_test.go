@@ -23,6 +23,7 @@ import (
 	"github.com/pipe-ml/pipe/steps/shared/dataset"
 	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 	"github.com/pipe-ml/pipe/steps/shared/logreg"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 	"github.com/pipe-ml/pipe/steps/steptest"
 )
 
@@ -34,7 +35,7 @@ func synthData(n, dim int, seed uint64) *dataset.Dataset {
 
 func putDataset(t testing.TB, env *steptest.Env, d *dataset.Dataset) cty.Value {
 	t.Helper()
-	return env.PutWith(steps.MediaDataset, func(w io.Writer) error { return dataset.Write(w, d) }).Value()
+	return env.PutWith(media.Dataset.Type, func(w io.Writer) error { return dataset.Write(w, d) }).Value()
 }
 
 func trainModel(t testing.TB, ds *dataset.Dataset) *logreg.Model {
@@ -149,14 +150,14 @@ func TestLocal(t *testing.T) {
 		to, file, media string
 		read            func(*testing.T, []byte) []row
 	}{
-		{"out/predictions.csv", "out/predictions.csv", steps.MediaCSV, readCSV},
-		{"out/2026/predictions.parquet", "out/2026/predictions.parquet", steps.MediaParquet, readParquet},
-		{"preds.PQ", "preds.PQ", steps.MediaParquet, readParquet},
+		{"out/predictions.csv", "out/predictions.csv", media.PredictionsCSV.Type, readCSV},
+		{"out/2026/predictions.parquet", "out/2026/predictions.parquet", media.PredictionsParquet.Type, readParquet},
+		{"preds.PQ", "preds.PQ", media.PredictionsParquet.Type, readParquet},
 	} {
 		t.Run(tt.to, func(t *testing.T) {
 			env := steptest.NewEnv(t)
 			out, err := env.Run(Kind{}, map[string]cty.Value{
-				"model": env.PutWith(steps.MediaModel, m.Encode).Value(), "data": putDataset(t, env, ds),
+				"model": env.PutWith(media.Model.Type, m.Encode).Value(), "data": putDataset(t, env, ds),
 				"to": cty.StringVal(tt.to), "threshold": cty.NumberFloatVal(0.4),
 			})
 			if err != nil {
@@ -203,7 +204,7 @@ func TestNoIDs(t *testing.T) {
 	m := trainModel(t, ds)
 	env := steptest.NewEnv(t)
 	out, err := env.Run(Kind{}, map[string]cty.Value{
-		"model": env.PutWith(steps.MediaModel, m.Encode).Value(), "data": putDataset(t, env, ds),
+		"model": env.PutWith(media.Model.Type, m.Encode).Value(), "data": putDataset(t, env, ds),
 		"to": cty.StringVal("p.parquet"),
 	})
 	if err != nil {
@@ -228,7 +229,7 @@ func TestDeterministic(t *testing.T) {
 		for _, par := range []int{1, 4} {
 			env := steptest.NewEnv(t, steptest.Parallelism(par))
 			out, err := env.Run(Kind{}, map[string]cty.Value{
-				"model": env.PutWith(steps.MediaModel, m.Encode).Value(), "data": putDataset(t, env, ds), "to": cty.StringVal(to),
+				"model": env.PutWith(media.Model.Type, m.Encode).Value(), "data": putDataset(t, env, ds), "to": cty.StringVal(to),
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -246,7 +247,7 @@ func TestMem(t *testing.T) {
 	m := trainModel(t, ds)
 	env := steptest.NewEnv(t)
 	out, err := env.Run(Kind{}, map[string]cty.Value{
-		"model": env.PutWith(steps.MediaModel, m.Encode).Value(), "data": putDataset(t, env, ds),
+		"model": env.PutWith(media.Model.Type, m.Encode).Value(), "data": putDataset(t, env, ds),
 		"to": cty.StringVal("mem://preds/daily/p.csv"),
 	})
 	if err != nil {
@@ -279,7 +280,7 @@ func TestGCS(t *testing.T) {
 		srv.URL() + "/top.csv?anonymous=true",
 	} {
 		out, err := env.Run(Kind{}, map[string]cty.Value{
-			"model": env.PutWith(steps.MediaModel, m.Encode).Value(), "data": putDataset(t, env, ds),
+			"model": env.PutWith(media.Model.Type, m.Encode).Value(), "data": putDataset(t, env, ds),
 			"to": cty.StringVal(to),
 		})
 		if err != nil {
@@ -315,7 +316,7 @@ func TestGCS(t *testing.T) {
 func TestNothingPartial(t *testing.T) {
 	env := steptest.NewEnv(t)
 	d, _ := parseDest("out/p.csv")
-	_, err := write(t.Context(), env, d, steps.MediaCSV, func(w io.Writer) error {
+	_, err := write(t.Context(), env, d, media.PredictionsCSV.Type, func(w io.Writer) error {
 		if _, err := w.Write(bytes.Repeat([]byte("x"), 1<<20)); err != nil {
 			return err
 		}
@@ -336,7 +337,7 @@ func TestNothingPartial(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	env := steptest.NewEnv(t)
 	ds := synthData(300, 16, 6)
-	model := env.PutWith(steps.MediaModel, trainModel(t, ds).Encode).Value()
+	model := env.PutWith(media.Model.Type, trainModel(t, ds).Encode).Value()
 	_, err := env.Run(Kind{}, map[string]cty.Value{
 		"model": model, "data": putDataset(t, env, synthData(100, 10, 7)), "to": cty.StringVal("out/p.csv"),
 	})
@@ -354,7 +355,7 @@ func TestValidate(t *testing.T) {
 	env := steptest.NewEnv(t)
 	ds := synthData(50, 8, 8)
 	data := putDataset(t, env, ds)
-	model := env.PutWith(steps.MediaModel, trainModel(t, ds).Encode).Value()
+	model := env.PutWith(media.Model.Type, trainModel(t, ds).Encode).Value()
 	tests := []struct {
 		name  string
 		attrs map[string]cty.Value
@@ -368,10 +369,10 @@ func TestValidate(t *testing.T) {
 		{"folder", map[string]cty.Value{"to": cty.StringVal("gs://b/preds/")}, `to: Invalid destination: "gs://b/preds/" names a folder, not a file; add the file name, e.g. gs://b/preds/predictions.parquet.`},
 		{"bucket", map[string]cty.Value{"to": cty.StringVal("gs://b")}, `to: Invalid destination: "gs://b" names a bucket but no file; write gs://BUCKET/FOLDER/NAME.parquet (or .csv).`},
 		{"empty", map[string]cty.Value{"to": cty.StringVal(" ")}, `to: Invalid destination: to names the file to write, e.g. "out/predictions.parquet" or "gs://bucket/predictions/predictions.csv".`},
-		{"threshold", map[string]cty.Value{"to": cty.StringVal("p.csv"), "threshold": cty.NumberIntVal(1)}, "threshold: Invalid threshold: threshold must be between 0 and 1 (exclusive): label is 1 when the probability is above it; not 1."},
+		{"threshold", map[string]cty.Value{"to": cty.StringVal("p.csv"), "threshold": cty.NumberIntVal(1)}, "threshold: Invalid threshold: threshold must be a number between 0 and 1 (exclusive), not 1."},
 		{"swapped", map[string]cty.Value{"to": cty.StringVal("p.csv"), "model": data, "data": model},
-			"model: Wrong kind of artifact: model is a " + steps.MediaDataset + " artifact, not a model; give a train step's model output.\n" +
-				"data: Wrong kind of artifact: data is a " + steps.MediaModel + " artifact, not a dataset; give a load step's output."},
+			"model: Wrong kind of artifact: model is a dataset artifact (" + media.Dataset.Type + "), not a model artifact (" + media.Model.Type + ").\n" +
+				"data: Wrong kind of artifact: data is a model artifact (" + media.Model.Type + "), not a dataset artifact (" + media.Dataset.Type + ")."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

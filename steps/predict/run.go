@@ -12,6 +12,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/pipe-ml/pipe/steps"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 	"github.com/pipe-ml/pipe/steps/shared/scoring"
 )
 
@@ -31,9 +32,9 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	ds, p := sc.Data, sc.Prob
 	rows := &predictions{ids: ds.IDs, prob: p, threshold: threshold}
 
-	mediaType, encode := steps.MediaCSV, rows.writeCSV
+	mediaType, encode := media.PredictionsCSV.Type, rows.writeCSV
 	if d.format == formatParquet {
-		mediaType, encode = steps.MediaParquet, rows.writeParquet
+		mediaType, encode = media.PredictionsParquet.Type, rows.writeParquet
 	}
 	a, err := write(ctx, env, d, mediaType, encode)
 	if err != nil {

@@ -3,8 +3,8 @@
 // version in the model registry, and optionally moves an alias to it.
 //
 //	publish "release" {
-//	  model      = train.model.model        # artifact, steps.MediaModel
-//	  report     = evaluate.holdout.report  # artifact, steps.MediaReport
+//	  model      = train.model.model        # artifact, media.Model
+//	  report     = evaluate.holdout.report  # artifact, media.Report
 //	  to         = "gs://privacy-models/privacy-intent"   # or a path relative to the pipeline
 //	  name       = "privacy-intent"         # default: the last element of to
 //	  require    = evaluate.holdout.f1 >= 0.85

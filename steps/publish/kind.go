@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"math"
 	"path"
 	"regexp"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/steps"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 )
 
 // Kind is the publish step kind.
@@ -25,23 +25,28 @@ func (Kind) Name() string { return "publish" }
 // Version changes whenever publish's behaviour does.
 func (Kind) Version() string { return "publish/1" }
 
-// promoteIfType is promote_if's type: metric is required.
-var promoteIfType = cty.ObjectWithOptionalAttrs(map[string]cty.Type{
-	"metric":          cty.String,
-	"min_delta":       cty.Number,
-	"lower_is_better": cty.Bool,
-}, []string{"min_delta", "lower_is_better"})
+// promoteIfFields are promote_if's fields: metric is required.
+var promoteIfFields = []steps.Attribute{
+	{Name: "metric", Type: cty.String, Required: true,
+		Description: `The metric to compare, e.g. "f1": one of the report's metrics.`},
+	{Name: "min_delta", Type: cty.Number, Number: &steps.Number{Min: cty.Zero},
+		Description: "How much better the new version must be; default 0, any improvement."},
+	{Name: "lower_is_better", Type: cty.Bool,
+		Description: "Whether lower values are better; by default true for metrics named like losses and errors (log_loss, mse)."},
+}
 
 var schema = &steps.Schema{
 	Description: "Copies a model and its report to a new version folder, records the version in the registry and moves an alias.",
 	Attributes: []steps.Attribute{
-		{Name: "model", Type: steps.ArtifactType, Required: true, Description: "The model to publish: a train step's model output."},
-		{Name: "report", Type: steps.ArtifactType, Required: true, Description: "The model's evaluation report: an evaluate step's report output."},
+		{Name: "model", Type: steps.ArtifactType, Required: true, Accepts: []steps.Media{media.Model},
+			Description: "The model to publish: a train step's model output."},
+		{Name: "report", Type: steps.ArtifactType, Required: true, Accepts: []steps.Media{media.Report},
+			Description: "The model's evaluation report: an evaluate step's report output."},
 		{Name: "to", Type: cty.String, Required: true, Description: "Folder the versions go in: gs://BUCKET/PREFIX, s3://..., file://... or a path relative to the pipeline."},
 		{Name: "name", Type: cty.String, Description: "Model name in the registry; default the last path element of to."},
 		{Name: "require", Type: cty.Bool, Explain: true, Description: "A condition that must hold to publish, e.g. evaluate.holdout.f1 >= 0.85."},
 		{Name: "alias", Type: cty.String, Description: "Alias to point at the new version, e.g. champion."},
-		{Name: "promote_if", Type: promoteIfType, Description: "Move alias only when the version beats the alias's on this metric: { metric = \"f1\", min_delta = 0 }."},
+		{Name: "promote_if", Type: steps.ObjectType(promoteIfFields), Fields: promoteIfFields, Description: "Move alias only when the version beats the alias's on this metric: { metric = \"f1\", min_delta = 0 }."},
 	},
 	Outputs: []steps.Output{
 		{Name: "name", Type: cty.String, Description: "The model's name."},
@@ -99,11 +104,8 @@ func (Kind) Validate(cfg cty.Value) []*steps.AttrError {
 		if m := p.GetAttr("metric"); m.IsKnown() && !m.IsNull() && strings.TrimSpace(m.AsString()) == "" {
 			errs = append(errs, steps.Errorf(steps.AttrPath("promote_if", "metric"), "Empty metric", "promote_if.metric names the metric to compare, e.g. \"f1\"."))
 		}
-		if d := p.GetAttr("min_delta"); d.IsKnown() && !d.IsNull() {
-			f, _ := d.AsBigFloat().Float64()
-			if f < 0 || math.IsInf(f, 0) {
-				errs = append(errs, steps.Errorf(steps.AttrPath("promote_if", "min_delta"), "Invalid min_delta", "min_delta is how much better the new version must be: a finite number >= 0, not %s.", d.AsBigFloat().Text('g', -1)))
-			}
+		if d := p.GetAttr("min_delta"); d.IsKnown() && !d.IsNull() && d.AsBigFloat().IsInf() {
+			errs = append(errs, steps.Errorf(steps.AttrPath("promote_if", "min_delta"), "Invalid min_delta", "min_delta is how much better the new version must be: a finite number >= 0, not %s.", d.AsBigFloat().Text('g', -1)))
 		}
 	}
 	if r := cfg.GetAttr("require"); r.IsKnown() && !r.IsNull() && r.False() {

@@ -18,6 +18,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/store/gcstest"
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/publish"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 	"github.com/pipe-ml/pipe/steps/steptest"
 )
 
@@ -58,7 +59,7 @@ type candidate struct {
 func (f *fixture) candidate(seed int, f1, logLoss float64, evalData string) candidate {
 	f.t.Helper()
 	ctx := context.Background()
-	model := f.env.Put(steps.MediaModel, fmt.Appendf(nil, `{"format":"pipe.model/v1","coef":[%d,1,2],"intercept":0.5}`, seed))
+	model := f.env.Put(media.Model.Type, fmt.Appendf(nil, `{"format":"pipe.model/v1","coef":[%d,1,2],"intercept":0.5}`, seed))
 	data := f.env.Put("application/vnd.apache.arrow.file", []byte("eval data "+evalData))
 	rep := map[string]any{
 		"format":    "pipe.report/v1",
@@ -68,7 +69,7 @@ func (f *fixture) candidate(seed int, f1, logLoss float64, evalData string) cand
 		"metrics":   map[string]any{"f1": f1, "accuracy": 0.9, "log_loss": logLoss, "confusion": [][]int{{1, 2}, {3, 4}}},
 	}
 	b, _ := json.Marshal(rep)
-	report := f.env.Put(steps.MediaReport, b)
+	report := f.env.Put(media.Report.Type, b)
 	ref := func(a steps.Artifact, name string) registry.ArtifactRef { return registry.ArtifactFromStep(a, name) }
 	train, err := f.reg.RecordExecution(ctx, registry.Execution{
 		RunID: f.runID, Step: "train.model", Kind: "train", KindVersion: "1", Status: registry.ExecRan,
@@ -348,7 +349,7 @@ func TestRefusals(t *testing.T) {
 	}
 	// Artifacts of the wrong kind.
 	text := f.env.Put("text/plain", []byte("x"))
-	if _, err := f.publish(candidate{model: text, report: a.report}, map[string]cty.Value{"to": cty.StringVal("out/m")}, nil); err == nil || !strings.Contains(err.Error(), "Not a model") {
+	if _, err := f.publish(candidate{model: text, report: a.report}, map[string]cty.Value{"to": cty.StringVal("out/m")}, nil); err == nil || !strings.Contains(err.Error(), "model is an artifact of type text/plain, not a model") {
 		t.Errorf("text as model: %v", err)
 	}
 	// Without a registry.
@@ -366,7 +367,7 @@ func TestRefusals(t *testing.T) {
 		{map[string]cty.Value{"to": cty.StringVal("out"), "name": cty.StringVal("-x")}, "Invalid model name"},
 		{map[string]cty.Value{"to": cty.StringVal("out"), "alias": cty.StringVal("v2")}, "Invalid alias"},
 		{map[string]cty.Value{"to": cty.StringVal("out"), "promote_if": cty.ObjectVal(map[string]cty.Value{"metric": cty.StringVal("f1")})}, "promote_if without alias"},
-		{map[string]cty.Value{"to": cty.StringVal("out"), "alias": cty.StringVal("c"), "promote_if": cty.ObjectVal(map[string]cty.Value{"metric": cty.StringVal("f1"), "min_delta": cty.NumberIntVal(-1)})}, "Invalid min_delta"},
+		{map[string]cty.Value{"to": cty.StringVal("out"), "alias": cty.StringVal("c"), "promote_if": cty.ObjectVal(map[string]cty.Value{"metric": cty.StringVal("f1"), "min_delta": cty.NumberIntVal(-1)})}, "Invalid promote_if.min_delta"},
 		{map[string]cty.Value{"to": cty.StringVal("")}, "Empty destination"},
 	} {
 		c.attrs["model"], c.attrs["report"] = a.model.Value(), a.report.Value()

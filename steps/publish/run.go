@@ -32,12 +32,6 @@ func decode(in *steps.Inputs) (*config, error) {
 	if c.report, err = in.Artifact("report"); err != nil {
 		return nil, err
 	}
-	if c.model.MediaType != steps.MediaModel {
-		return nil, errorf("model", "Not a model", "model is a %s artifact, not a model (%s). Give the model output of a train step: model = train.NAME.model.", c.model.MediaType, steps.MediaModel)
-	}
-	if c.report.MediaType != steps.MediaReport {
-		return nil, errorf("report", "Not a report", "report is a %s artifact, not an evaluation report (%s). Give the report output of an evaluate step: report = evaluate.NAME.report.", c.report.MediaType, steps.MediaReport)
-	}
 	if c.name == "" {
 		c.name = defaultName(c.to)
 	}

@@ -2,8 +2,6 @@ package search
 
 import (
 	"fmt"
-	"math"
-	"math/big"
 	"strings"
 
 	"github.com/agext/levenshtein"
@@ -34,103 +32,96 @@ type config struct {
 // parseConfig checks cfg and returns it as a config. With partial set
 // (validate and plan time) it skips what is not known yet; otherwise cfg
 // is wholly known and the config is complete when there are no errors.
+// The engine has checked the schema's constraints (the data's media type,
+// the ranges of trials, folds, seed and parallelism).
 func parseConfig(cfg cty.Value, partial bool) (*config, []*steps.AttrError) {
-	var errs []*steps.AttrError
-	bad := func(path cty.Path, summary, format string, args ...any) {
-		errs = append(errs, steps.Errorf(path, summary, format, args...))
-	}
 	c := &config{folds: defaultFolds, metric: F1, strategy: Grid}
-	known := func(name string) (cty.Value, bool) {
-		v := cfg.GetAttr(name)
-		return v, v.IsWhollyKnown() && !v.IsNull()
+	if v := cfg.GetAttr("data"); v.IsWhollyKnown() && !v.IsNull() {
+		c.data, _ = steps.ArtifactFromValue(v)
 	}
-	whole := func(name string, lo, hi int) (int, bool) {
-		v, ok := known(name)
-		if !ok {
-			return 0, false
-		}
-		path := steps.AttrPath(name)
-		n, err := steps.IntValue(v, path)
-		if err != nil || n < lo || n > hi {
-			bad(path, fmt.Sprintf("Invalid %s", name), "%s must be a whole number from %d to %d, not %s.", name, lo, hi, v.AsBigFloat().Text('g', -1))
-			return 0, false
-		}
-		return n, true
+	strategy, errs := c.parseStrategy(cfg)
+	errs = append(errs, c.parseTrials(cfg, strategy)...)
+	if v, ok := known(cfg, "folds"); ok {
+		c.folds = wholeValue(v)
 	}
+	if v, ok := known(cfg, "metric"); ok {
+		if err := c.parseMetric(v.AsString()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if v, ok := known(cfg, "seed"); ok {
+		c.seed, _ = v.AsBigFloat().Uint64()
+	}
+	if v, ok := known(cfg, "parallelism"); ok {
+		c.parallelism = wholeValue(v)
+	}
+	s, serrs := parseSpace(cfg.GetAttr("space"), strategy, partial)
+	c.space = s
+	return c, append(errs, serrs...)
+}
 
-	if v, ok := known("data"); ok {
-		a, err := steps.ArtifactFromValue(v)
-		switch {
-		case err != nil:
-			bad(steps.AttrPath("data"), "Not an artifact", "%v", err)
-		case a.MediaType != steps.MediaDataset:
-			bad(steps.AttrPath("data"), "Not a dataset",
-				"data must be a dataset, such as load.NAME.train, not an artifact of type %s.", a.MediaType)
-		default:
-			c.data = a
-		}
-	}
+// known returns the named attribute and whether it is wholly known and
+// not null.
+func known(cfg cty.Value, name string) (cty.Value, bool) {
+	v := cfg.GetAttr(name)
+	return v, v.IsWhollyKnown() && !v.IsNull()
+}
 
-	strategyKnown := true
-	if v, ok := known("strategy"); ok {
-		switch s := v.AsString(); s {
-		case Grid, Random:
-			c.strategy = s
-		default:
-			bad(steps.AttrPath("strategy"), "Unknown strategy", `strategy must be "grid" (every combination of the listed values) or "random" (trials drawn from the space), not %q.`, s)
-			strategyKnown = false
-		}
-	} else if !cfg.GetAttr("strategy").IsKnown() {
-		strategyKnown = false
-	}
-	strategy := c.strategy
-	if !strategyKnown {
-		strategy = ""
-	}
+// wholeValue is a whole number the schema has bounded to the range of int.
+func wholeValue(v cty.Value) int {
+	n, _ := v.AsBigFloat().Int64()
+	return int(n)
+}
 
-	if n, ok := whole("trials", 1, maxTrials); ok {
-		c.trials = n
+// parseStrategy sets c.strategy and returns the strategy to check the
+// rest against: "" when it is not known yet or wrong.
+func (c *config) parseStrategy(cfg cty.Value) (string, []*steps.AttrError) {
+	v, ok := known(cfg, "strategy")
+	if !ok {
+		if !cfg.GetAttr("strategy").IsKnown() {
+			return "", nil
+		}
+		return c.strategy, nil
 	}
-	if v, ok := known("trials"); ok && strategy == Grid {
-		bad(steps.AttrPath("trials"), "trials without random search",
-			`A grid search tries every combination, so trials = %s does nothing: remove it, or set strategy = "random".`, v.AsBigFloat().Text('g', -1))
+	switch s := v.AsString(); s {
+	case Grid, Random:
+		c.strategy = s
+		return s, nil
+	default:
+		return "", []*steps.AttrError{steps.Errorf(steps.AttrPath("strategy"), "Unknown strategy",
+			`strategy must be "grid" (every combination of the listed values) or "random" (trials drawn from the space), not %q.`, s)}
+	}
+}
+
+// parseTrials sets c.trials: the number given, or for a random search
+// without one the default. A grid search takes none.
+func (c *config) parseTrials(cfg cty.Value, strategy string) []*steps.AttrError {
+	v, ok := known(cfg, "trials")
+	if ok {
+		c.trials = wholeValue(v)
+	}
+	if ok && strategy == Grid {
+		return []*steps.AttrError{steps.Errorf(steps.AttrPath("trials"), "trials without random search",
+			`A grid search tries every combination, so trials = %s does nothing: remove it, or set strategy = "random".`, v.AsBigFloat().Text('g', -1))}
 	}
 	if strategy == Random && cfg.GetAttr("trials").IsNull() {
 		c.trials = defaultTrials
 	}
+	return nil
+}
 
-	if n, ok := whole("folds", 2, maxFolds); ok {
-		c.folds = n
+// parseMetric sets c.metric, or says which metrics there are.
+func (c *config) parseMetric(name string) *steps.AttrError {
+	m := Metric(name)
+	if m.Valid() {
+		c.metric = m
+		return nil
 	}
-	if v, ok := known("metric"); ok {
-		m := Metric(v.AsString())
-		if m.Valid() {
-			c.metric = m
-		} else {
-			detail := fmt.Sprintf("metric must be one of %s, not %q.", metricNames(), string(m))
-			if s := suggestMetric(string(m)); s != "" {
-				detail += fmt.Sprintf(" Did you mean %q?", s)
-			}
-			errs = append(errs, &steps.AttrError{Path: steps.AttrPath("metric"), Summary: "Unknown metric", Detail: detail})
-		}
+	detail := fmt.Sprintf("metric must be one of %s, not %q.", metricNames(), name)
+	if s := suggestMetric(name); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
 	}
-	if v, ok := known("seed"); ok {
-		bf := v.AsBigFloat()
-		u, acc := bf.Uint64()
-		if acc != big.Exact || bf.Sign() < 0 {
-			bad(steps.AttrPath("seed"), "Invalid seed", "seed must be a whole number from 0 to %d, not %s.", uint64(math.MaxUint64), bf.Text('g', -1))
-		} else {
-			c.seed = u
-		}
-	}
-	if n, ok := whole("parallelism", 1, 1<<16); ok {
-		c.parallelism = n
-	}
-
-	s, serrs := parseSpace(cfg.GetAttr("space"), strategy, partial)
-	errs = append(errs, serrs...)
-	c.space = s
-	return c, errs
+	return &steps.AttrError{Path: steps.AttrPath("metric"), Summary: "Unknown metric", Detail: detail}
 }
 
 // suggestMetric returns the metric closest to name when it is a likely

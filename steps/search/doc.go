@@ -93,7 +93,7 @@
 // best is the best trial's parameters as lrconfig.ToValue writes them
 // (every key, canonical), best_score and best_std the mean and standard
 // deviation of its fold scores, n_trials the number of trials, and
-// trials an artifact of media type steps.MediaTrials holding
+// trials an artifact of media type media.Trials holding
 // [TrialsFile]: one row per trial with its parameters, fold scores, mean,
 // standard deviation, rank, and per fold the fit's objective,
 // iterations, passes over the data, convergence and warm start. The

@@ -13,6 +13,7 @@ import (
 	"github.com/pipe-ml/pipe/steps/shared/dataset"
 	"github.com/pipe-ml/pipe/steps/shared/logreg"
 	"github.com/pipe-ml/pipe/steps/shared/lrconfig"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 )
 
 // Run reads the dataset, splits it into stratified folds, cross-validates
@@ -86,7 +87,7 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	if err != nil {
 		return nil, err
 	}
-	trials, err := env.PutArtifact(ctx, steps.MediaTrials, table.Encode)
+	trials, err := env.PutArtifact(ctx, media.Trials.Type, table.Encode)
 	if err != nil {
 		return nil, fmt.Errorf("search: storing the trials: %w", err)
 	}

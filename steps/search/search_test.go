@@ -17,6 +17,7 @@ import (
 	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 	"github.com/pipe-ml/pipe/steps/shared/logreg"
 	"github.com/pipe-ml/pipe/steps/shared/lrconfig"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 	"github.com/pipe-ml/pipe/steps/steptest"
 	"github.com/pipe-ml/pipe/steps/train"
 )
@@ -24,7 +25,7 @@ import (
 // putDataset stores d as a dataset artifact in env.
 func putDataset(t testing.TB, env *steptest.Env, d *dataset.Dataset) cty.Value {
 	t.Helper()
-	return env.PutWith(steps.MediaDataset, func(w io.Writer) error {
+	return env.PutWith(media.Dataset.Type, func(w io.Writer) error {
 		return dataset.Write(w, d)
 	}).Value()
 }
@@ -505,8 +506,8 @@ func TestValidate(t *testing.T) {
 		{"no trials", attrs{"strategy": cty.StringVal("random"), "trials": cty.NumberIntVal(0), "space": obj(map[string]cty.Value{"C": nums(1)})}, "trials", "Invalid trials"},
 		{"negative seed", attrs{"seed": cty.NumberIntVal(-1), "space": obj(map[string]cty.Value{"C": nums(1)})}, "seed", "Invalid seed"},
 		{"parallelism", attrs{"parallelism": cty.NumberIntVal(0), "space": obj(map[string]cty.Value{"C": nums(1)})}, "parallelism", "Invalid parallelism"},
-		{"not a dataset", attrs{"data": steps.Artifact{Digest: "sha256:" + strings.Repeat("a", 64), MediaType: steps.MediaModel, Size: 1}.Value(),
-			"space": obj(map[string]cty.Value{"C": nums(1)})}, "data", "Not a dataset"},
+		{"not a dataset", attrs{"data": steps.Artifact{Digest: "sha256:" + strings.Repeat("a", 64), MediaType: media.Model.Type, Size: 1}.Value(),
+			"space": obj(map[string]cty.Value{"C": nums(1)})}, "data", "Wrong kind of artifact"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, ok := tc.attrs["data"]; !ok {

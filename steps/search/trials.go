@@ -11,7 +11,7 @@ import (
 )
 
 // TrialsFormat identifies the JSON encoding of the trials artifact
-// (media type steps.MediaTrials) and its version.
+// (media type media.Trials.Type) and its version.
 const TrialsFormat = "pipe.search.trials/v1"
 
 // TrialsFile is the trials artifact: a table with one row per trial.

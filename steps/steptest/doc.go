@@ -15,10 +15,11 @@
 // Config builds the configuration object Run receives: every attribute of
 // the schema present, given values converted to the declared type, omitted
 // (or null) ones replaced by their default or null. Run also does what the
-// engine does around a step: Validate (for kinds that implement
-// steps.Validator), InputFiles and their hashing (steps.FileReader), and
-// after Run a check that every declared output is there, conforms to its
-// type and, for artifacts, is in the store.
+// engine does around a step: the schema's constraints (engine/eval's own
+// check), Validate (for kinds that implement steps.Validator), InputFiles
+// and their hashing (steps.FileReader), and after Run a check that every
+// declared output is there, conforms to its type and, for artifacts, is in
+// the store and of a media type the output declares.
 //
 // The engine (engine/...) owns the real thing; this package only mirrors
 // it for tests and must change when it does.

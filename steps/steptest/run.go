@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/pipe-ml/pipe/engine/eval"
 	"github.com/pipe-ml/pipe/engine/filehash"
 	"github.com/pipe-ml/pipe/steps"
 )
@@ -67,15 +68,19 @@ func configValue(s *steps.Schema, attrs map[string]cty.Value) (cty.Value, error)
 	return cty.ObjectVal(obj), nil
 }
 
-// Validate returns the problems kind's Validate finds in the configuration
-// built from attrs (none for a kind without Validate).
+// Validate returns the problems the engine finds in the configuration
+// built from attrs: first those with the constraints the kind's schema
+// declares (checked by engine/eval), then those the kind's Validate finds,
+// if it has one, with the values at fault made unknown as the engine does.
+// The messages about artifacts know the kinds of artifact of kind alone.
 func Validate(t testing.TB, kind steps.Kind, attrs map[string]cty.Value) []*steps.AttrError {
 	t.Helper()
 	cfg := Config(t, kind, attrs)
+	cfg, errs := eval.Constraints(kind.Schema(), cfg, steps.NewCatalog(kind))
 	if v, ok := kind.(steps.Validator); ok {
-		return v.Validate(cfg)
+		errs = append(errs, v.Validate(cfg)...)
 	}
-	return nil
+	return errs
 }
 
 // Inputs builds what kind's Run receives for a block that sets attrs: the
@@ -119,7 +124,8 @@ func (e *Env) Inputs(kind steps.Kind, attrs map[string]cty.Value) (*steps.Inputs
 // as the Env's warnings), hashes the input files, runs the step with the
 // test's context, and checks the outputs against the schema, failing the
 // test when one is missing, undeclared, of the wrong type, not wholly
-// known, or an artifact missing from the store.
+// known, an artifact missing from the store or of a media type the output
+// does not declare.
 func (e *Env) Run(kind steps.Kind, attrs map[string]cty.Value) (steps.Outputs, error) {
 	e.t.Helper()
 	var problems []error
@@ -180,6 +186,9 @@ func (e *Env) checkOutputs(kind steps.Kind, out steps.Outputs) {
 			}
 			if size, err := e.Store().Stat(e.t.Context(), a.Digest); err != nil || size != a.Size {
 				e.t.Errorf("steptest: %s output %q: artifact %s is not in the store as described (size %d, %v)", kind.Name(), o.Name, a, size, err)
+			}
+			if len(o.Media) > 0 && !slices.ContainsFunc(o.Media, func(m steps.Media) bool { return m.Type == a.MediaType }) {
+				e.t.Errorf("steptest: %s output %q is of media type %s, which its schema does not declare", kind.Name(), o.Name, a.MediaType)
 			}
 		}
 	}

@@ -14,7 +14,7 @@
 //
 // Outputs:
 //
-//	model       the model artifact (logreg.Model JSON, steps.MediaModel):
+//	model       the model artifact (logreg.Model JSON, media.Model):
 //	            coefficients and intercept for raw features, the params,
 //	            the feature schema (dim and the load step's description of
 //	            the feature columns), the digest of the training data,

@@ -11,15 +11,13 @@ import (
 	"github.com/pipe-ml/pipe/steps/shared/dataset"
 	"github.com/pipe-ml/pipe/steps/shared/logreg"
 	"github.com/pipe-ml/pipe/steps/shared/lrconfig"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 )
 
 // Run reads the dataset, fits the model and stores it. See the package
 // documentation.
 func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Outputs, error) {
-	c, errs := parseConfig(in.Config, false)
-	if len(errs) > 0 {
-		return nil, errs[0]
-	}
+	c := parseConfig(in.Config)
 	params, err := lrconfig.Decode(c.params, steps.AttrPath("params"))
 	if err != nil {
 		return nil, err
@@ -40,7 +38,7 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	if err != nil {
 		return nil, err
 	}
-	model, err := env.PutArtifact(ctx, steps.MediaModel, m.Encode)
+	model, err := env.PutArtifact(ctx, media.Model.Type, m.Encode)
 	if err != nil {
 		return nil, fmt.Errorf("train: storing the model: %w", err)
 	}

@@ -15,13 +15,14 @@ import (
 	"github.com/pipe-ml/pipe/steps/shared/dataset"
 	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 	"github.com/pipe-ml/pipe/steps/shared/logreg"
+	"github.com/pipe-ml/pipe/steps/shared/media"
 	"github.com/pipe-ml/pipe/steps/steptest"
 )
 
 // putDataset stores d as a dataset artifact in env.
 func putDataset(t testing.TB, env *steptest.Env, d *dataset.Dataset) cty.Value {
 	t.Helper()
-	return env.PutWith(steps.MediaDataset, func(w io.Writer) error {
+	return env.PutWith(media.Dataset.Type, func(w io.Writer) error {
 		return dataset.Write(w, d)
 	}).Value()
 }
@@ -56,7 +57,7 @@ func TestRun(t *testing.T) {
 	}
 	m := readModel(t, env, out["model"])
 	a, _ := steps.ArtifactFromValue(out["model"])
-	if a.MediaType != steps.MediaModel {
+	if a.MediaType != media.Model.Type {
 		t.Errorf("model media type %s", a.MediaType)
 	}
 	dataArt, _ := steps.ArtifactFromValue(data)
@@ -216,7 +217,7 @@ func TestNonFinite(t *testing.T) {
 func TestValidate(t *testing.T) {
 	env := steptest.NewEnv(t)
 	data := putDataset(t, env, synthData(50, 8, 6))
-	model := env.Put(steps.MediaModel, []byte("{}")).Value()
+	model := env.Put(media.Model.Type, []byte("{}")).Value()
 	tests := []struct {
 		name  string
 		attrs map[string]cty.Value
@@ -228,7 +229,7 @@ func TestValidate(t *testing.T) {
 		{"bad params", map[string]cty.Value{"data": data, "params": cty.ObjectVal(map[string]cty.Value{
 			"C": cty.NumberIntVal(0), "Penalty": cty.StringVal("l1")})},
 			[]string{"params.C: Invalid C", "params.Penalty: Unknown parameter"}},
-		{"a model as data", map[string]cty.Value{"data": model}, []string{"data: Not a dataset"}},
+		{"a model as data", map[string]cty.Value{"data": model}, []string{"data: Wrong kind of artifact"}},
 		{"seed", map[string]cty.Value{"data": data, "seed": cty.NumberFloatVal(-1)}, []string{"seed: Invalid seed"}},
 		{"seed fraction", map[string]cty.Value{"data": data, "seed": cty.NumberFloatVal(1.5)}, []string{"seed: Invalid seed"}},
 		{"parallelism", map[string]cty.Value{"data": data, "parallelism": cty.NumberIntVal(0)}, []string{"parallelism: Invalid parallelism"}},

@@ -12,6 +12,11 @@ import (
 // pipe.dataset.version metadata key.
 const Version = "1"
 
+// MediaType is the media type of a dataset artifact: an Arrow IPC file.
+// steps/shared/media declares it, with its label, as the dataset artifact
+// of the step kinds.
+const MediaType = "application/vnd.apache.arrow.file"
+
 // Parts of a split, as recorded in [Meta.Part].
 const (
 	PartData  = "data"

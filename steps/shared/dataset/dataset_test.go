@@ -171,7 +171,7 @@ func TestOpen(t *testing.T) {
 	d := sample(10, 3, 7)
 	b := encode(t, d)
 	sum := sha256.Sum256(b)
-	a := steps.Artifact{Digest: "sha256:" + hex.EncodeToString(sum[:]), MediaType: steps.MediaDataset, Size: int64(len(b))}
+	a := steps.Artifact{Digest: "sha256:" + hex.EncodeToString(sum[:]), MediaType: MediaType, Size: int64(len(b))}
 	env := &memEnv{objects: map[string][]byte{a.Digest: b}}
 	got, err := Open(context.Background(), env, a)
 	if err != nil {
@@ -180,7 +180,7 @@ func TestOpen(t *testing.T) {
 	if got.N != 10 || got.Positives() != d.Positives() {
 		t.Errorf("Open: %d rows, %d positives", got.N, got.Positives())
 	}
-	a.MediaType = steps.MediaModel
+	a.MediaType = "application/vnd.pipe.model.v1+json"
 	if _, err := Open(context.Background(), env, a); err == nil || !strings.Contains(err.Error(), "not a dataset") {
 		t.Errorf("Open of a model = %v, want a media type error", err)
 	}

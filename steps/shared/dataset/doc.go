@@ -7,7 +7,7 @@
 //
 // # Format
 //
-// A dataset is one Apache Arrow IPC file (media type [steps.MediaDataset])
+// A dataset is one Apache Arrow IPC file (media type [MediaType])
 // holding exactly one record batch with these columns, in this order:
 //
 //	features  fixed_size_list<item: float32 not null>[dim] not null

@@ -43,8 +43,8 @@ func ReadFile(path string) (*Dataset, error) {
 // to a temporary file (its digest checked on the way), then read with
 // ReadFile, so that memory never holds both the file and the matrix.
 func Open(ctx context.Context, env steps.Env, a steps.Artifact) (*Dataset, error) {
-	if a.MediaType != steps.MediaDataset {
-		return nil, fmt.Errorf("dataset: artifact %s is %s, not a dataset (%s)", a.Digest, a.MediaType, steps.MediaDataset)
+	if a.MediaType != MediaType {
+		return nil, fmt.Errorf("dataset: artifact %s is %s, not a dataset (%s)", a.Digest, a.MediaType, MediaType)
 	}
 	rc, err := env.OpenArtifact(ctx, a)
 	if err != nil {

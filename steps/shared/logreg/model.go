@@ -12,8 +12,8 @@ import (
 	"strings"
 )
 
-// MediaType is the media type of an encoded [Model]; it equals
-// steps.MediaModel (this package does not import steps).
+// MediaType is the media type of an encoded [Model]. steps/shared/media
+// declares it, with its label, as the model artifact of the step kinds.
 const MediaType = "application/vnd.pipe.model.v1+json"
 
 // ModelFormat identifies the JSON encoding of a Model and its version.

@@ -7,15 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pipe-ml/pipe/steps"
 	"gonum.org/v1/gonum/floats/scalar"
 )
-
-func TestMediaTypeIsTheStepsOne(t *testing.T) {
-	if MediaType != steps.MediaModel {
-		t.Fatalf("MediaType = %q, steps.MediaModel = %q", MediaType, steps.MediaModel)
-	}
-}
 
 func fitModel(t *testing.T, data *Data, params Params) (*Result, *Model) {
 	t.Helper()
