@@ -15,6 +15,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/eval"
 	"github.com/pipe-ml/pipe/engine/serve"
+	"github.com/pipe-ml/pipe/engine/serve/trigger"
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
 
@@ -129,13 +130,13 @@ func (cmd *serveCmd) Run(ctx context.Context, c *cli, args []string) error {
 	case *grace < 0:
 		return withHint(fmt.Errorf("-grace must not be negative, not %s", *grace), "-grace=0 cancels a running apply at once")
 	}
-	var sched *serve.Schedule
+	var sched *trigger.Schedule
 	if *schedule != "" {
 		loc, err := time.LoadLocation(*scheduleTZ)
 		if err != nil {
 			return withHint(fmt.Errorf("-schedule-tz: unknown time zone %q", *scheduleTZ), "use an IANA name such as UTC or Europe/Paris")
 		}
-		if sched, err = serve.ParseSchedule(*schedule, loc); err != nil {
+		if sched, err = trigger.ParseSchedule(*schedule, loc); err != nil {
 			return withHint(errors.New(strings.TrimPrefix(err.Error(), "serve: ")), "-schedule=\"0 2 * * *\" applies at 02:00 every day")
 		}
 	}

@@ -30,6 +30,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/serve"
+	"github.com/pipe-ml/pipe/engine/serve/api"
 	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 )
 
@@ -131,11 +132,11 @@ func (p *serveProc) get(path string) (int, string) {
 }
 
 // waitFor polls /api/status until ok accepts it.
-func (p *serveProc) waitFor(what string, ok func(serve.Status) bool) serve.Status {
+func (p *serveProc) waitFor(what string, ok func(api.Status) bool) api.Status {
 	p.t.Helper()
 	deadline := time.Now().Add(waitLimit)
 	for {
-		var st serve.Status
+		var st api.Status
 		code, body := p.get("/api/status")
 		if code == 200 && json.Unmarshal([]byte(body), &st) == nil && ok(st) {
 			return st
@@ -221,7 +222,7 @@ transform "slow" {
 }
 `), 0o644)
 	p := startServe(t, dir, []string{"PIPE_STATE_DIR=" + state}, "-addr=127.0.0.1:0", "-debounce=50ms", ".")
-	p.waitFor("transform.slow running", func(st serve.Status) bool {
+	p.waitFor("transform.slow running", func(st api.Status) bool {
 		if st.Current == nil || st.Current.RunID == 0 {
 			return false
 		}
@@ -383,7 +384,7 @@ func checkServeProbes(t *testing.T, d *appsv1.Deployment) {
 		t.Logf("port %d is busy here; serving on another: %v", port, err)
 	}
 	p := startServe(t, dir, []string{"PIPE_STATE_DIR=" + t.TempDir(), "NO_COLOR=1"}, args...)
-	p.waitFor("the first check", func(st serve.Status) bool { return st.LastCheck != nil })
+	p.waitFor("the first check", func(st api.Status) bool { return st.LastCheck != nil })
 
 	probes := map[string]string{}
 	if pr := ct.LivenessProbe; pr != nil && pr.HTTPGet != nil {
@@ -411,12 +412,12 @@ func checkServeProbes(t *testing.T, d *appsv1.Deployment) {
 			t.Errorf("%s probe GET %s: %d\n%s", name, path, code, body)
 		}
 	}
-	if probes["readiness"] != serve.PathReady || probes["liveness"] != serve.PathHealth {
-		t.Errorf("probes %v, serve answers %s and %s", probes, serve.PathHealth, serve.PathReady)
+	if probes["readiness"] != api.PathReady || probes["liveness"] != api.PathHealth {
+		t.Errorf("probes %v, serve answers %s and %s", probes, api.PathHealth, api.PathReady)
 	}
-	code, body := p.get(serve.PathMetrics)
+	code, body := p.get(api.PathMetrics)
 	if code != 200 || !strings.Contains(body, `pipe_pipeline_valid{pipeline="ok"} 1`) {
-		t.Errorf("%s: %d\n%s", serve.PathMetrics, code, body)
+		t.Errorf("%s: %d\n%s", api.PathMetrics, code, body)
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

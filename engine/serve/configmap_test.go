@@ -1,15 +1,18 @@
 package serve
 
 import (
-	"github.com/hashicorp/hcl/v2"
-	"github.com/pipe-ml/pipe/engine/workspace"
-
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pipe-ml/pipe/engine/serve/api"
+	"github.com/pipe-ml/pipe/engine/serve/applies"
+	"github.com/pipe-ml/pipe/engine/workspace"
 )
 
 // configMap builds a folder the way kubelet's AtomicWriter publishes a
@@ -109,12 +112,12 @@ func TestConfigMapSwapAppliesOnce(t *testing.T) {
 	f := start(t, cm.dir, func(o *Options) {
 		o.Workspace.Env = append(o.Workspace.Env, "PIPE_VAR_data_dir=../data")
 		o.Workspace.Vars.Env = o.Workspace.Env
-	}, nil)
-	c := f.expect(OutcomeApplied)
+	})
+	c := f.expect(applies.OutcomeApplied)
 	if c.Reason != "start" {
 		t.Errorf("first check: %+v", c)
 	}
-	var st Status
+	var st api.Status
 	f.getJSON("/api/status", 200, &st)
 	if want := data + "," + cm.dir; strings.Join(st.Watching, ",") != want {
 		t.Errorf("watching %v, want %s", st.Watching, want)
@@ -122,15 +125,15 @@ func TestConfigMapSwapAppliesOnce(t *testing.T) {
 
 	// A new version of the ConfigMap: one check, one run, by watch.
 	cm.publish(map[string]string{"main.pipe.hcl": strings.Replace(configMapPipeline, "default = 2", "default = 3", 1)})
-	c = f.expect(OutcomeApplied)
+	c = f.expect(applies.OutcomeApplied)
 	if c.Trigger != "watch" || c.Status != "succeeded" || c.ToRun != 1 || c.Cached != 1 {
 		t.Errorf("check after the swap: %+v", c)
 	}
 	// A touch of the data afterwards is the sentinel: whatever the swap
 	// triggered has been handled before it.
 	write(t, filepath.Join(data, "a.txt"), "hello\n")
-	for c = f.next(); c.Outcome != OutcomeUpToDate; c = f.next() {
-		if c.Outcome == OutcomeApplied {
+	for c = f.next(); c.Outcome != applies.OutcomeUpToDate; c = f.next() {
+		if c.Outcome == applies.OutcomeApplied {
 			t.Fatalf("a second run after one swap: %+v", c)
 		}
 	}
@@ -142,15 +145,15 @@ func TestConfigMapSwapAppliesOnce(t *testing.T) {
 	// A version that does not parse: not ready, nothing runs; a file added
 	// and one removed in the same swap.
 	cm.publish(map[string]string{"main.pipe.hcl": configMapPipeline, "extra.pipe.hcl": "transform \"x\" {\n  input = \n}\n"})
-	f.expect(OutcomeInvalid)
+	f.expect(applies.OutcomeInvalid)
 	code, body, _ := f.get("/readyz")
 	if code != 503 || !strings.Contains(body, "extra.pipe.hcl") {
 		t.Errorf("/readyz: %d\n%s", code, body)
 	}
 	write(t, filepath.Join(data, "b.txt"), "new data\n")
-	f.expect(OutcomeInvalid)
+	f.expect(applies.OutcomeInvalid)
 	cm.publish(map[string]string{"main.pipe.hcl": configMapPipeline})
-	c = f.expect(OutcomeApplied)
+	c = f.expect(applies.OutcomeApplied)
 	if c.ToRun != 2 {
 		t.Errorf("after the fix: %+v", c)
 	}
@@ -178,8 +181,7 @@ func TestConfigMapSwapDuringALoad(t *testing.T) {
 		o.Workspace.Env = append(o.Workspace.Env, "PIPE_VAR_data_dir=../data")
 		o.Workspace.Vars.Env = o.Workspace.Env
 		o.Watch = false
-	}, func(s *Server) {
-		s.loadWorkspace = func(o workspace.Options) (*workspace.Workspace, hcl.Diagnostics) {
+		o.resolve = func(o workspace.Options) (*workspace.Workspace, hcl.Diagnostics) {
 			ws, diags := workspace.Resolve(o)
 			if loads.Add(1) == 1 {
 				cm.publish(map[string]string{"main.pipe.hcl": v2}) // kubelet, mid-read
@@ -191,13 +193,11 @@ func TestConfigMapSwapDuringALoad(t *testing.T) {
 	if n := loads.Load(); n != 2 {
 		t.Errorf("%d loads, want 2: the one the swap spoilt and the one after", n)
 	}
-	f.srv.mu.Lock()
-	l := f.srv.last
-	f.srv.mu.Unlock()
-	if !l.valid || l.generation != "..2026_11_25_02_00_02.123456791" {
-		t.Fatalf("load: valid %v, generation %q", l.valid, l.generation)
+	l := f.srv.snapshot()
+	if !l.Valid || l.Generation != "..2026_11_25_02_00_02.123456791" {
+		t.Fatalf("load: valid %v, generation %q", l.Valid, l.Generation)
 	}
-	src := string(l.ws.Pipeline.Config.Sources[filepath.Join(cm.dir, "main.pipe.hcl")])
+	src := string(l.Workspace.Pipeline.Config.Sources[filepath.Join(cm.dir, "main.pipe.hcl")])
 	if !strings.Contains(src, "default = 3") {
 		t.Errorf("the load kept the old version:\n%s", src)
 	}

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/pipe-ml/pipe/engine/lock"
+	"github.com/pipe-ml/pipe/engine/serve/api"
+	"github.com/pipe-ml/pipe/engine/serve/applies"
+	"github.com/pipe-ml/pipe/engine/serve/trigger"
 )
 
 // fakeClock is a clock the test moves by hand.
@@ -89,24 +92,25 @@ func (c *fakeClock) set(now time.Time) {
 
 func TestScheduleApplies(t *testing.T) {
 	clk := newFakeClock(time.Date(2026, 11, 25, 1, 59, 30, 0, time.UTC))
-	sched, err := ParseSchedule("0 2 * * *", nil)
+	sched, err := trigger.ParseSchedule("0 2 * * *", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := start(t, writePipeline(t, validPipeline), func(o *Options) {
 		o.Watch = false
 		o.Schedule = sched
-	}, func(s *Server) { s.clock = clk })
+		o.clock = clk
+	})
 
 	first := time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
 	clk.waitFor(t, first)
-	var st Status
+	var st api.Status
 	f.getJSON("/api/status", 200, &st)
 	if !st.NextRun.Equal(first) || st.Schedule != "0 2 * * * UTC" {
 		t.Errorf("status: next %s, schedule %q", st.NextRun, st.Schedule)
 	}
 	clk.set(first)
-	c := f.expect(OutcomeApplied)
+	c := f.expect(applies.OutcomeApplied)
 	if c.Trigger != "schedule" || c.Status != "succeeded" || c.ToRun != 2 {
 		t.Errorf("first scheduled check: %+v", c)
 	}
@@ -116,7 +120,7 @@ func TestScheduleApplies(t *testing.T) {
 	second := first.Add(24 * time.Hour)
 	clk.waitFor(t, second)
 	clk.set(second)
-	c = f.expect(OutcomeApplied)
+	c = f.expect(applies.OutcomeApplied)
 	if c.Trigger != "schedule" || c.ToRun != 0 || c.Cached != 2 {
 		t.Errorf("second scheduled check: %+v", c)
 	}
@@ -142,8 +146,9 @@ func TestLockHeldByAnotherApply(t *testing.T) {
 		o.Workspace.StateDir = state
 		o.Debounce = time.Second
 		o.LockRetry = time.Minute
-	}, func(s *Server) { s.clock = clk })
-	c := f.expect(OutcomeLockHeld)
+		o.clock = clk
+	})
+	c := f.expect(applies.OutcomeLockHeld)
 	if !strings.Contains(c.Message, "another apply holds the state lock") {
 		t.Errorf("check: %+v", c)
 	}
@@ -157,33 +162,9 @@ func TestLockHeldByAnotherApply(t *testing.T) {
 	retry := clk.Now().Add(time.Minute)
 	clk.waitFor(t, retry)
 	clk.set(retry)
-	c = f.expect(OutcomeApplied)
+	c = f.expect(applies.OutcomeApplied)
 	if c.Reason != "retry after the lock was held" || c.Status != "succeeded" {
 		t.Errorf("retry: %+v", c)
-	}
-}
-
-func TestQueueCoalesces(t *testing.T) {
-	q := newQueue()
-	if q.take() != nil {
-		t.Fatal("an empty queue gave a request")
-	}
-	q.push(request{trigger: triggerWatch, reason: "a"})
-	q.push(request{trigger: triggerWatch, reason: "b"})
-	if r := q.take(); r == nil || r.reason != "a" {
-		t.Errorf("two watch triggers: %+v", r)
-	}
-	if q.take() != nil {
-		t.Error("a coalesced request was handed out twice")
-	}
-	q.push(request{trigger: triggerWatch, reason: "w"})
-	q.push(request{trigger: triggerSchedule, reason: "s"})
-	q.push(request{trigger: triggerWatch, reason: "w2"})
-	if r := q.take(); r == nil || r.trigger != triggerSchedule {
-		t.Errorf("a schedule trigger did not win: %+v", r)
-	}
-	if len(q.wake) != 1 {
-		t.Errorf("wake has %d signals, want 1", len(q.wake))
 	}
 }
 
@@ -223,12 +204,11 @@ func (f *fixture) waitRunning(step string) {
 func TestShutdownGrace(t *testing.T) {
 	t.Run("the apply finishes within the grace", func(t *testing.T) {
 		clk := newFakeClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
-		f := start(t, writePipeline(t, slowPipeline("300ms")), func(o *Options) { o.Grace = time.Hour },
-			func(s *Server) { s.clock = clk })
+		f := start(t, writePipeline(t, slowPipeline("300ms")), func(o *Options) { o.Grace = time.Hour; o.clock = clk })
 		f.waitRunning("transform.slow")
 		f.cancel()
 		c := f.next()
-		if c.Outcome != OutcomeApplied || c.Status != "succeeded" {
+		if c.Outcome != applies.OutcomeApplied || c.Status != "succeeded" {
 			t.Errorf("check: %+v", c)
 		}
 		if err := f.wait(); err != nil {
@@ -237,14 +217,13 @@ func TestShutdownGrace(t *testing.T) {
 	})
 	t.Run("the grace runs out", func(t *testing.T) {
 		clk := newFakeClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
-		f := start(t, writePipeline(t, slowPipeline("30s")), func(o *Options) { o.Grace = time.Minute },
-			func(s *Server) { s.clock = clk })
+		f := start(t, writePipeline(t, slowPipeline("30s")), func(o *Options) { o.Grace = time.Minute; o.clock = clk })
 		f.waitRunning("transform.slow")
 		f.cancel()
 		clk.waitFor(t, clk.Now().Add(time.Minute))
 		clk.set(clk.Now().Add(time.Minute))
 		c := f.next()
-		if c.Outcome != OutcomeApplied || c.Status != "cancelled" {
+		if c.Outcome != applies.OutcomeApplied || c.Status != "cancelled" {
 			t.Errorf("check: %+v", c)
 		}
 		if err := f.wait(); err != nil {
@@ -259,21 +238,22 @@ func TestPoll(t *testing.T) {
 	f := start(t, dir, func(o *Options) {
 		o.Watch = false
 		o.Poll = time.Minute
-	}, func(s *Server) { s.clock = clk })
+		o.clock = clk
+	})
 	tick := func() {
 		next := clk.Now().Add(time.Minute)
 		clk.waitFor(t, next)
 		clk.set(next)
 	}
 	tick()
-	c := f.expect(OutcomeApplied)
+	c := f.expect(applies.OutcomeApplied)
 	if c.Trigger != "watch" || c.Reason != "poll" {
 		t.Errorf("first poll: %+v", c)
 	}
 	tick()
-	f.expect(OutcomeUpToDate)
+	f.expect(applies.OutcomeUpToDate)
 	// A change no event announced (Watch is off) is found by the next poll.
 	write(t, filepath.Join(dir, "data", "a.txt"), "changed elsewhere\n")
 	tick()
-	f.expect(OutcomeApplied)
+	f.expect(applies.OutcomeApplied)
 }

@@ -11,12 +11,19 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/pipe-ml/pipe/engine/redact"
+	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/serve/api"
+	"github.com/pipe-ml/pipe/engine/serve/applies"
+	"github.com/pipe-ml/pipe/engine/serve/metrics"
+	"github.com/pipe-ml/pipe/engine/serve/page"
+	"github.com/pipe-ml/pipe/engine/serve/redaction"
+	"github.com/pipe-ml/pipe/engine/serve/resources"
+	"github.com/pipe-ml/pipe/engine/serve/snapshot"
+	"github.com/pipe-ml/pipe/engine/serve/trigger"
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
 
@@ -33,19 +40,13 @@ const (
 	DefaultLockRetry = 30 * time.Second
 )
 
-// Paths serve answers on. The Kubernetes probes use the first two.
-const (
-	PathHealth  = "/healthz"
-	PathReady   = "/readyz"
-	PathMetrics = "/metrics"
-)
-
 // Options configure a Server.
 type Options struct {
 	// Workspace says which pipeline to load and where its store, state
 	// folder and registry are (flags and environment). The server loads
 	// it afresh for every trigger. Its Env is also what runs record (CI
-	// facts); it is never logged.
+	// facts); it is never logged. Its Kinds describe the artifacts the
+	// page shows.
 	Workspace workspace.Options
 	// PipeVersion is recorded with each run.
 	PipeVersion string
@@ -63,7 +64,7 @@ type Options struct {
 	// runs nothing.
 	Poll time.Duration
 	// Schedule, when not nil, applies at each of its times.
-	Schedule *Schedule
+	Schedule *trigger.Schedule
 	// Grace is how long an apply in progress may go on after the context
 	// of Run is cancelled before it is cancelled too. Zero cancels it at
 	// once.
@@ -72,56 +73,35 @@ type Options struct {
 	LockRetry time.Duration
 	// Logger receives the server's structured logs; nil discards them.
 	Logger *slog.Logger
+
+	// clock is time; tests replace it. Nil means the machine's.
+	clock trigger.Clock
+	// resolve is workspace.Resolve; tests wrap it. Nil means
+	// workspace.Resolve.
+	resolve func(workspace.Options) (*workspace.Workspace, hcl.Diagnostics)
 }
 
-// Server is `pipe serve`: the trigger loop and the HTTP handlers. Make one
-// with New, then call Run.
+// Server is `pipe serve`: it wires the triggers, the applies and the HTTP
+// rooms together. Make one with New, then call Run.
 type Server struct {
-	opts   Options
-	log    *slog.Logger
-	dir    string // the pipeline folder, absolute
-	clock  clock
-	kinds  []string
-	mux    *http.ServeMux
-	met    *metrics
-	queue  queue
-	report reportCache
+	opts Options
+	log  *slog.Logger
+	dir  string // the pipeline folder, absolute
+	mux  *http.ServeMux
 
-	// afterCheck, when set (by tests), is called after each trigger is
-	// handled.
-	afterCheck func(Check)
-	// loadWorkspace is workspace.Resolve; tests wrap it.
-	loadWorkspace func(workspace.Options) (*workspace.Workspace, hcl.Diagnostics)
+	secrets   redaction.Current
+	res       resources.Resources
+	loader    *snapshot.Loader
+	queue     *applies.Queue
+	applier   *applies.Applier
+	scheduler *trigger.Scheduler // nil without a schedule
+	met       *metrics.Metrics
 
-	mu       sync.Mutex
-	last     *loaded   // the last load
-	goodName string    // the pipeline's name in the last load without errors
-	applied  string    // fingerprint of the last plan applied
-	check    *Check    // the last check's outcome
-	current  *Progress // the apply in progress, or nil
-	watch    *watcher  // nil when not watching
-	next     time.Time // next scheduled time
-	closing  bool
-
-	resMu sync.RWMutex
-	res   resources
-
-	// secrets redacts the values of the sensitive variables of the last
-	// load that decoded a configuration; nil when there are none.
-	secrets atomic.Pointer[redact.Redactor]
+	mu      sync.Mutex
+	last    *snapshot.Snapshot // the last load
+	watch   *trigger.Watcher   // nil when not watching
+	closing bool
 }
-
-// clock is time, replaceable in tests.
-type clock interface {
-	Now() time.Time
-	// After is time.After.
-	After(d time.Duration) <-chan time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // New checks the options and makes a server. It loads nothing yet: Run
 // does.
@@ -129,6 +109,30 @@ func New(opts Options) (*Server, error) {
 	if opts.Workspace.Kinds == nil {
 		return nil, errors.New("serve: Options.Workspace.Kinds is required")
 	}
+	defaults(&opts)
+	dir, err := pipelineDir(opts.Workspace.Path)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, dir: dir, queue: applies.NewQueue()}
+	// Everything serve and its applies log goes through the redactor.
+	s.log = slog.New(redaction.Handler(opts.Logger.Handler(), s.secrets.Load))
+	s.loader = &snapshot.Loader{Dir: dir, Options: opts.Workspace, Resolve: opts.resolve, Now: opts.clock.Now, Log: s.log, Secrets: &s.secrets}
+	s.met = metrics.New(metrics.Options{Resources: &s.res, Applying: s.inProgress, Log: s.log})
+	s.applier = applies.New(applies.Options{
+		Queue: s.queue, Clock: opts.clock, Load: s.reload,
+		PipeVersion: opts.PipeVersion, Env: opts.Workspace.Env, Parallelism: opts.Parallelism,
+		LockRetry: opts.LockRetry, Log: s.log, Applied: s.met.Sync,
+	})
+	if opts.Schedule != nil {
+		s.scheduler = &trigger.Scheduler{Schedule: opts.Schedule, Clock: opts.clock, Push: s.queue.Push, Log: s.log}
+	}
+	s.routes()
+	return s, nil
+}
+
+// defaults fills in the options left zero.
+func defaults(opts *Options) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -141,32 +145,39 @@ func New(opts Options) (*Server, error) {
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = runtime.NumCPU()
 	}
-	path := opts.Workspace.Path
+	if opts.clock == nil {
+		opts.clock = trigger.RealClock{}
+	}
+	if opts.resolve == nil {
+		opts.resolve = workspace.Resolve
+	}
+}
+
+// pipelineDir is the absolute folder of the pipeline at path (a folder or
+// one file).
+func pipelineDir(path string) (string, error) {
 	if path == "" {
 		path = "."
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("serve: %w", err)
+		return "", fmt.Errorf("serve: %w", err)
 	}
-	dir := abs
 	if info, err := os.Stat(abs); err == nil && !info.IsDir() {
-		dir = filepath.Dir(abs)
+		return filepath.Dir(abs), nil
 	}
-	s := &Server{
-		opts:  opts,
-		dir:   dir,
-		clock: realClock{},
-		kinds: opts.Workspace.Kinds.Names(),
-		queue: newQueue(),
+	return abs, nil
+}
 
-		loadWorkspace: workspace.Resolve,
-	}
-	// Everything serve and its applies log goes through the redactor.
-	s.log = slog.New(redactingHandler{inner: opts.Logger.Handler(), r: s.secrets.Load})
-	s.met = newMetrics(s)
-	s.routes()
-	return s, nil
+// routes mounts the rooms: the JSON API with the probes and the
+// artifacts, the metrics and the page.
+func (s *Server) routes() {
+	mux := http.NewServeMux()
+	a := api.New(api.Options{Resources: &s.res, Status: s.status, Snapshot: s.snapshot, Closing: s.isClosing, Secrets: s.secrets.Load, Log: s.log})
+	a.Register(mux)
+	mux.Handle("GET "+api.PathMetrics, s.met.Handler())
+	page.New(page.Options{API: a, Resources: &s.res, Status: s.status, Snapshot: s.snapshot, Secrets: s.secrets.Load, Log: s.log}).Register(mux)
+	s.mux = mux
 }
 
 // Handler is the server's HTTP handler, for tests and for callers that
@@ -179,11 +190,9 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // the HTTP server down and returns nil. It returns an error only when it
 // cannot serve or watch at all.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
-	defer s.closeResources()
-	var w *watcher
+	defer s.res.Close()
 	if s.opts.Watch {
-		var err error
-		if w, err = newWatcher(s); err != nil {
+		if err := s.startWatching(); err != nil {
 			ln.Close()
 			return err
 		}
@@ -199,43 +208,17 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	// runCtx ends the watcher, the schedule and the loop: when ctx ends, or
-	// when the HTTP server fails.
+	// runCtx ends the triggers and the loop: when ctx ends, or when the
+	// HTTP server fails.
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	s.log.Info("serving", "addr", ln.Addr().String(), "pipeline_dir", s.dir,
 		"watch", s.opts.Watch, "poll", s.opts.Poll.String(), "schedule", scheduleString(s.opts.Schedule))
-
-	// applyCtx outlives ctx by Grace, so a shutdown can let an apply finish.
-	applyCtx, cancelApply := context.WithCancel(context.WithoutCancel(ctx))
+	applyCtx, cancelApply := s.applyContext(ctx, runCtx)
 	defer cancelApply()
-	go func() {
-		<-runCtx.Done()
-		if s.opts.Grace > 0 {
-			select {
-			case <-s.clock.After(s.opts.Grace):
-			case <-applyCtx.Done():
-			}
-		}
-		cancelApply()
-	}()
-
-	var wg sync.WaitGroup
-	if w != nil {
-		wg.Add(1)
-		go func() { defer wg.Done(); w.run(runCtx) }()
-		s.queue.push(request{trigger: triggerWatch, reason: "start"})
-	}
-	if s.opts.Schedule != nil {
-		wg.Add(1)
-		go func() { defer wg.Done(); s.schedule(runCtx) }()
-	}
-	if s.opts.Poll > 0 {
-		wg.Add(1)
-		go func() { defer wg.Done(); s.poll(runCtx) }()
-	}
+	triggers := s.startTriggers(runCtx)
 	loopDone := make(chan struct{})
-	go func() { defer close(loopDone); s.loop(runCtx, applyCtx) }()
+	go func() { defer close(loopDone); s.applier.Loop(runCtx, applyCtx) }()
 
 	var err error
 	select {
@@ -250,7 +233,63 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	stop()
 	<-loopDone
 	cancelApply()
-	wg.Wait()
+	triggers.Wait()
+	return s.shutdown(srv, err)
+}
+
+// applyContext returns the context applies run under: it outlives ctx by
+// Grace, so a shutdown can let an apply finish.
+func (s *Server) applyContext(ctx, runCtx context.Context) (context.Context, context.CancelFunc) {
+	applyCtx, cancelApply := context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		<-runCtx.Done()
+		if s.opts.Grace > 0 {
+			select {
+			case <-s.opts.clock.After(s.opts.Grace):
+			case <-applyCtx.Done():
+			}
+		}
+		cancelApply()
+	}()
+	return applyCtx, cancelApply
+}
+
+// startWatching starts watching the pipeline folder; reload adds the data
+// folders of each load.
+func (s *Server) startWatching() error {
+	w, err := trigger.NewWatcher(trigger.WatcherOptions{
+		Dir: s.dir, Debounce: s.opts.Debounce, Clock: s.opts.clock, Push: s.queue.Push, Log: s.log,
+		StateDir: s.res.StateDir, RegistryPath: s.res.RegistryPath,
+	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.watch = w
+	s.mu.Unlock()
+	return nil
+}
+
+// startTriggers runs the watcher (with a check at start), the schedule
+// and the poll until ctx ends.
+func (s *Server) startTriggers(ctx context.Context) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	if w := s.watcher(); w != nil {
+		wg.Go(func() { w.Run(ctx) })
+		s.queue.Push(trigger.Request{Trigger: registry.TriggerWatch, Reason: "start"})
+	}
+	if s.scheduler != nil {
+		wg.Go(func() { s.scheduler.Run(ctx) })
+	}
+	if s.opts.Poll > 0 {
+		wg.Go(func() { trigger.Poll(ctx, s.opts.clock, s.opts.Poll, s.queue.Push) })
+	}
+	return &wg
+}
+
+// shutdown shuts the HTTP server down gracefully and returns err, or the
+// shutdown's error.
+func (s *Server) shutdown(srv *http.Server, err error) error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if serr := srv.Shutdown(shutCtx); serr != nil && err == nil {
@@ -262,44 +301,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// poll pushes a watch trigger every Poll.
-func (s *Server) poll(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.clock.After(s.opts.Poll):
-			s.queue.push(request{trigger: triggerWatch, reason: "poll"})
-		}
-	}
-}
-
-func scheduleString(s *Schedule) string {
+func scheduleString(s *trigger.Schedule) string {
 	if s == nil {
 		return ""
 	}
 	return s.String()
-}
-
-// schedule pushes a schedule trigger at each time of the schedule.
-func (s *Server) schedule(ctx context.Context) {
-	from := s.clock.Now()
-	for {
-		next := s.opts.Schedule.Next(from)
-		if next.IsZero() {
-			s.log.Error("the schedule has no next time; scheduled applies stop", "schedule", s.opts.Schedule.String())
-			return
-		}
-		s.mu.Lock()
-		s.next = next
-		s.mu.Unlock()
-		s.log.Debug("next scheduled apply", "at", next.UTC().Format(time.RFC3339))
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.clock.After(next.Sub(s.clock.Now())):
-		}
-		s.queue.push(request{trigger: triggerSchedule, reason: "schedule " + s.opts.Schedule.expr})
-		from = next
-	}
 }

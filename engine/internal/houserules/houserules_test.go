@@ -127,8 +127,6 @@ var tooLong = []string{
 	"engine/registry/lineage.go:build",
 	"engine/registry/lineage.go:setNodes",
 	"engine/runner/runner.go:Run",
-	"engine/serve/loop.go:handle",
-	"engine/serve/server.go:Run",
 	"steps/load/columnchunk.go:decode",
 	"steps/load/csv.go:parseRecord",
 	"steps/load/floatparse.go:parseFloat32",

@@ -1,16 +1,12 @@
 package serve
 
 import (
-	"bytes"
-	"errors"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pipe-ml/pipe/engine/eval"
-	"github.com/pipe-ml/pipe/engine/lang"
-	"github.com/pipe-ml/pipe/engine/redact"
+	"github.com/pipe-ml/pipe/engine/serve/applies"
 )
 
 func TestSensitiveValuesStayOut(t *testing.T) {
@@ -29,8 +25,8 @@ transform "quiet" {
 	f := start(t, writePipeline(t, src), func(o *Options) {
 		o.Workspace.Env = append(o.Workspace.Env, "PIPE_VAR_token="+secret)
 		o.Workspace.Vars = eval.VarInputs{Env: o.Workspace.Env, Args: []eval.VarArg{{Assign: "token=" + secret + "-from-a-flag"}}}
-	}, nil)
-	f.expect(OutcomeInvalid)
+	})
+	f.expect(applies.OutcomeInvalid)
 	_, ready, _ := f.get("/readyz")
 	_, readyJSON, _ := f.get("/readyz?format=json")
 	_, status, _ := f.get("/api/status")
@@ -76,8 +72,8 @@ transform "quiet" {
 				varFile := filepath.Join(t.TempDir(), "secret.vars.hcl")
 				write(t, varFile, "token = "+secret+"\n")
 				o.Workspace.Vars = eval.VarInputs{Env: o.Workspace.Env, Args: []eval.VarArg{{File: varFile}}}
-			}, nil)
-			c := f.expect(OutcomeApplied)
+			})
+			c := f.expect(applies.OutcomeApplied)
 			if c.Status != "failed" {
 				t.Fatalf("check %+v, want a failed run", c)
 			}
@@ -100,21 +96,5 @@ transform "quiet" {
 				}
 			}
 		})
-	}
-}
-
-// TestRedactingHandler: log attributes of every kind serve uses are
-// redacted, those given to With included. The forms a value is matched
-// in are tested in engine/redact.
-func TestRedactingHandler(t *testing.T) {
-	const secret = `a<b>&"c'+d\e`
-	r := redact.New([]string{secret, "ab"})
-	var logs bytes.Buffer
-	log := slog.New(redactingHandler{inner: slog.NewJSONHandler(&logs, nil), r: func() *redact.Redactor { return r }})
-	log.With("early", "with "+secret).Info("message "+secret,
-		"string", secret, "error", errors.New("failed: "+secret), "list", []string{"ok", secret},
-		slog.Group("group", "inner", secret), "struct", struct{ Why string }{secret}, "number", 3)
-	if got := logs.String(); strings.Contains(got, "<b>") || strings.Contains(got, "u003cb") || strings.Count(got, lang.Redacted) != 7 || !strings.Contains(got, `"number":3`) {
-		t.Errorf("log: %s", got)
 	}
 }

@@ -1,17 +1,48 @@
-package serve
+package page
 
 import (
 	"bytes"
 	"context"
 	_ "embed"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/pipe-ml/pipe/engine/diagfmt"
+	"github.com/pipe-ml/pipe/engine/redact"
 	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/serve/api"
+	"github.com/pipe-ml/pipe/engine/serve/resources"
+	"github.com/pipe-ml/pipe/engine/serve/snapshot"
 )
+
+// Options configure the page.
+type Options struct {
+	// API reads the models and the reports' plots.
+	API *api.API
+	// Resources give the registry the runs are read from.
+	Resources *resources.Resources
+	// Status returns the server's state.
+	Status func() api.Status
+	// Snapshot returns the last load, or nil.
+	Snapshot func() *snapshot.Snapshot
+	// Secrets returns the redactor in force for what is written.
+	Secrets func() *redact.Redactor
+	Log     *slog.Logger
+}
+
+// Page is the status page.
+type Page struct{ opts Options }
+
+// New returns the page; Register mounts it.
+func New(opts Options) *Page { return &Page{opts: opts} }
+
+// Register adds the page at / to mux.
+func (p *Page) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", p.handlePage)
+}
 
 //go:embed page.html
 var pageHTML string
@@ -59,7 +90,7 @@ func humanDuration(d time.Duration) string {
 
 // pageData is what the template shows.
 type pageData struct {
-	Status      Status
+	Status      api.Status
 	Diagnostics string
 	Runs        []registry.RunDetail
 	Models      []pageModel
@@ -83,18 +114,15 @@ func (m pageModel) MetricOf(v registry.ModelVersion, name string) string {
 	return strconv.FormatFloat(x, 'g', 4, 64)
 }
 
-func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
+func (p *Page) handlePage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	d := pageData{Status: s.status()}
-	s.mu.Lock()
-	l := s.last
-	s.mu.Unlock()
-	if l != nil && !l.valid {
+	d := pageData{Status: p.opts.Status()}
+	if l := p.opts.Snapshot(); l != nil && !l.Valid {
 		var b bytes.Buffer
-		diagfmt.Text(&b, diagfmt.Sort(s.redact(l.diags, l)), pipelineSources(l), false)
+		diagfmt.Text(&b, diagfmt.Sort(l.Redact(l.Diags)), l.Sources(), false)
 		d.Diagnostics = b.String()
 	}
-	err := s.withRegistry(ctx, func(db *registry.DB) error {
+	err := p.opts.Resources.WithRegistry(ctx, func(db *registry.DB) error {
 		runs, err := db.Runs(ctx, registry.RunFilter{Limit: pageRuns})
 		if err != nil {
 			return err
@@ -109,10 +137,10 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err == nil {
-		var page ModelsPage
-		page, err = s.models(r)
+		var page api.ModelsPage
+		page, err = p.opts.API.Models(ctx)
 		for _, m := range page.Models {
-			d.Models = append(d.Models, s.pageModel(ctx, m))
+			d.Models = append(d.Models, p.pageModel(ctx, m))
 		}
 	}
 	if err != nil {
@@ -120,7 +148,7 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 	}
 	var b bytes.Buffer
 	if err := pageTemplate.Execute(&b, d); err != nil {
-		s.log.Error("rendering the status page", "error", err)
+		p.opts.Log.Error("rendering the status page", "error", err)
 		http.Error(w, "the status page failed to render; see the logs", http.StatusInternalServerError)
 		return
 	}
@@ -131,11 +159,11 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 	// Runs keep step errors as the steps wrote them, values of sensitive
 	// variables included.
-	w.Write(s.secrets.Load().HTML(b.Bytes()))
+	w.Write(p.opts.Secrets().HTML(b.Bytes()))
 }
 
 // pageModel finds the champion's plot.
-func (s *Server) pageModel(ctx context.Context, m registry.ModelDetail) pageModel {
+func (p *Page) pageModel(ctx context.Context, m registry.ModelDetail) pageModel {
 	pm := pageModel{ModelDetail: m}
 	for _, a := range m.Aliases {
 		if a.Name == championAlias {
@@ -146,13 +174,13 @@ func (s *Server) pageModel(ctx context.Context, m registry.ModelDetail) pageMode
 		if v.Version != pm.Champion || v.ReportDigest == "" {
 			continue
 		}
-		p, err := s.plotOf(ctx, v.ReportDigest)
+		plot, err := p.opts.API.PlotOf(ctx, v.ReportDigest)
 		if err != nil {
-			s.log.Warn("reading the champion's report", "model", m.Name, "version", v.Version, "error", err)
+			p.opts.Log.Warn("reading the champion's report", "model", m.Name, "version", v.Version, "error", err)
 			break
 		}
-		if p != nil {
-			pm.Plot = "/artifacts/" + p.Digest
+		if plot != nil {
+			pm.Plot = "/artifacts/" + plot.Digest
 		}
 	}
 	return pm

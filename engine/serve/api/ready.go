@@ -1,4 +1,4 @@
-package serve
+package api
 
 import (
 	"bytes"
@@ -37,21 +37,19 @@ type ReadyCheck struct {
 }
 
 // readiness runs the checks.
-func (s *Server) readiness(ctx context.Context) Readiness {
-	s.mu.Lock()
-	l, closing := s.last, s.closing
-	s.mu.Unlock()
+func (a *API) readiness(ctx context.Context) Readiness {
+	l, closing := a.opts.Snapshot(), a.opts.Closing()
 	var rd Readiness
 	add := func(c ReadyCheck) { rd.Checks = append(rd.Checks, c) }
 
-	pc := ReadyCheck{Name: "pipeline", OK: l != nil && l.valid}
+	pc := ReadyCheck{Name: "pipeline", OK: l != nil && l.Valid}
 	switch {
 	case l == nil:
 		pc.Error = "the pipeline has not been read yet"
-	case !l.valid:
-		diags := diagfmt.Sort(s.redact(l.diags, l))
-		src := pipelineSources(l)
-		pc.Error = fmt.Sprintf("the pipeline does not load (%s); nothing runs until it is fixed", countErrors(l.diags))
+	case !l.Valid:
+		diags := diagfmt.Sort(l.Redact(l.Diags))
+		src := l.Sources()
+		pc.Error = l.NotLoading()
 		pc.Diagnostics = diagfmt.JSON(diags, src)
 		var b bytes.Buffer
 		diagfmt.Text(&b, diags, src, false)
@@ -62,12 +60,12 @@ func (s *Server) readiness(ctx context.Context) Readiness {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
 	sc := ReadyCheck{Name: "store", OK: true}
-	if err := s.withStore(ctx, func(st *store.Store) error { return st.Ping(ctx) }); err != nil {
+	if err := a.opts.Resources.WithStore(ctx, func(st *store.Store) error { return st.Ping(ctx) }); err != nil {
 		sc.OK, sc.Error = false, err.Error()
 	}
 	add(sc)
 	rc := ReadyCheck{Name: "registry", OK: true}
-	if err := s.withRegistry(ctx, func(db *registry.DB) error {
+	if err := a.opts.Resources.WithRegistry(ctx, func(db *registry.DB) error {
 		_, err := db.Runs(ctx, registry.RunFilter{Limit: 1})
 		return err
 	}); err != nil {
@@ -84,28 +82,19 @@ func (s *Server) readiness(ctx context.Context) Readiness {
 	return rd
 }
 
-// pipelineSources are the pipeline files' bytes for snippets; variable
-// files are left out, so a snippet never shows a value from one.
-func pipelineSources(l *loaded) diagfmt.Sources {
-	if l.ws == nil || l.ws.Pipeline == nil || l.ws.Pipeline.Config == nil {
-		return nil
-	}
-	return diagfmt.Sources(l.ws.Pipeline.Config.Sources)
-}
-
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintln(w, "ok")
 }
 
-func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
-	rd := s.readiness(r.Context())
+func (a *API) handleReady(w http.ResponseWriter, r *http.Request) {
+	rd := a.readiness(r.Context())
 	code := http.StatusOK
 	if !rd.Ready {
 		code = http.StatusServiceUnavailable
 	}
 	if wantsJSON(r) {
-		s.writeJSON(w, code, rd)
+		a.WriteJSON(w, code, rd)
 		return
 	}
 	var b strings.Builder
@@ -127,7 +116,7 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
-	io.WriteString(w, s.secrets.Load().String(b.String()))
+	io.WriteString(w, a.opts.Secrets().String(b.String()))
 }
 
 // wantsJSON reports whether the client asked for JSON: ?format=json or an

@@ -1,9 +1,11 @@
-package serve
+package trigger
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,17 +14,35 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/pipe-ml/pipe/engine/registry"
 )
 
 // maxDebounces bounds how long a stream of events can put a check off:
 // 12 debounce periods after its first event.
 const maxDebounces = 12
 
-// watcher turns file system events in the pipeline folder and the data
-// folders into watch triggers, after a debounce.
-type watcher struct {
-	s  *Server
-	fs *fsnotify.Watcher
+// WatcherOptions configure a Watcher.
+type WatcherOptions struct {
+	// Dir is the pipeline folder, always watched.
+	Dir string
+	// Debounce is how long the watched folders must be quiet before a
+	// request is pushed.
+	Debounce time.Duration
+	Clock    Clock
+	Push     Push
+	Log      *slog.Logger
+	// StateDir and RegistryPath say where the state folder and the
+	// registry are now (they may move with the pipeline's settings):
+	// events there never change what a run reads, so they are ignored.
+	StateDir, RegistryPath func() string
+}
+
+// Watcher turns file system events in the pipeline folder and the data
+// folders into watch requests, after a debounce.
+type Watcher struct {
+	opts WatcherOptions
+	fs   *fsnotify.Watcher
 
 	mu sync.Mutex
 	// watched are the folders given to fsnotify; wanted those the last
@@ -32,40 +52,33 @@ type watcher struct {
 	hidden  map[string]bool
 }
 
-// newWatcher starts watching the pipeline folder.
-func newWatcher(s *Server) (*watcher, error) {
+// NewWatcher starts watching the pipeline folder.
+func NewWatcher(opts WatcherOptions) (*Watcher, error) {
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, fmt.Errorf("serve: cannot watch files: %w. Raise fs.inotify.max_user_instances, or run with -watch=false", err)
 	}
-	w := &watcher{s: s, fs: fw, watched: map[string]bool{}, hidden: map[string]bool{}}
-	if err := w.apply([]string{s.dir}); err != nil {
+	w := &Watcher{opts: opts, fs: fw, watched: map[string]bool{}, hidden: map[string]bool{}}
+	if err := w.apply([]string{opts.Dir}); err != nil {
 		fw.Close()
 		return nil, err
 	}
-	s.mu.Lock()
-	s.watch = w
-	s.mu.Unlock()
 	return w, nil
 }
 
-func (s *Server) watcherRef() *watcher {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.watch
-}
-
-// setFolders watches the pipeline folder and the data folders of a load.
-// A load with errors keeps the data folders of the last good one.
-func (w *watcher) setFolders(l *loaded) {
+// SetData watches the pipeline folder and the data folders of a load
+// that had no errors, leaving out the state folder (which changes with
+// every run). A nil data, for a load with errors, keeps the data folders
+// of the last good one.
+func (w *Watcher) SetData(data *DataFolders, stateDir string) {
 	w.mu.Lock()
-	wanted := []string{w.s.dir}
-	if l.valid {
-		w.hidden = l.hidden
-		state := filepath.Clean(l.ws.StateDir)
-		for _, f := range l.folders {
+	wanted := []string{w.opts.Dir}
+	if data != nil {
+		w.hidden = data.Hidden
+		state := filepath.Clean(stateDir)
+		for _, f := range data.Paths {
 			if f == state || strings.HasPrefix(f, state+string(filepath.Separator)) {
-				continue // the state folder changes with every run
+				continue
 			}
 			wanted = append(wanted, f)
 		}
@@ -74,13 +87,13 @@ func (w *watcher) setFolders(l *loaded) {
 	}
 	w.mu.Unlock()
 	if err := w.apply(wanted); err != nil {
-		w.s.log.Error("cannot watch a folder; changes in it will not trigger applies", "error", err)
+		w.opts.Log.Error("cannot watch a folder; changes in it will not trigger applies", "error", err)
 	}
 }
 
 // apply makes fsnotify watch exactly the existing folders nearest to
 // wanted.
-func (w *watcher) apply(wanted []string) error {
+func (w *Watcher) apply(wanted []string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	targets := map[string]bool{}
@@ -110,14 +123,14 @@ func (w *watcher) apply(wanted []string) error {
 	}
 	w.wanted = slices.Clone(wanted)
 	if len(added)+len(removed) > 0 {
-		w.s.log.Info("watching", "folders", w.shownList(sortedKeys(w.watched)), "added", w.shownList(added), "removed", w.shownList(removed))
+		w.opts.Log.Info("watching", "folders", w.shownList(slices.Sorted(maps.Keys(w.watched))), "added", w.shownList(added), "removed", w.shownList(removed))
 	}
 	return errors.Join(errs...)
 }
 
 // shown names a folder in logs and on the page, hiding those that come
 // from sensitive values. The caller holds w.mu.
-func (w *watcher) shown(f string) string {
+func (w *Watcher) shown(f string) string {
 	if w.hidden[f] {
 		return "(sensitive value)"
 	}
@@ -125,13 +138,13 @@ func (w *watcher) shown(f string) string {
 }
 
 // describe is shown for callers that do not hold w.mu.
-func (w *watcher) describe(f string) string {
+func (w *Watcher) describe(f string) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.shown(f)
 }
 
-func (w *watcher) shownList(fs []string) []string {
+func (w *Watcher) shownList(fs []string) []string {
 	out := make([]string, 0, len(fs))
 	for _, f := range fs {
 		out = append(out, w.shown(f))
@@ -140,11 +153,15 @@ func (w *watcher) shownList(fs []string) []string {
 	return out
 }
 
-// folders returns the watched folders, for the page and the API.
-func (w *watcher) folders() []string {
+// Folders returns the watched folders, sorted, for the page and the API.
+// A nil Watcher watches none.
+func (w *Watcher) Folders() []string {
+	if w == nil {
+		return nil
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.shownList(sortedKeys(w.watched))
+	return w.shownList(slices.Sorted(maps.Keys(w.watched)))
 }
 
 // nearestExisting returns f, or its nearest parent that exists.
@@ -161,17 +178,18 @@ func nearestExisting(f string) string {
 	}
 }
 
-// run turns events into debounced triggers until ctx ends.
-func (w *watcher) run(ctx context.Context) {
+// Run turns events into debounced requests until ctx ends, then stops
+// watching.
+func (w *Watcher) Run(ctx context.Context) {
 	defer w.fs.Close()
-	debounce := w.s.opts.Debounce
+	debounce := w.opts.Debounce
 	var (
 		timer  <-chan time.Time
 		first  time.Time
 		reason string
 	)
 	wake := func(what string) {
-		now := w.s.clock.Now()
+		now := w.opts.Clock.Now()
 		if first.IsZero() {
 			first, reason = now, what
 		}
@@ -179,7 +197,7 @@ func (w *watcher) run(ctx context.Context) {
 		if deadline := first.Add(maxDebounces * debounce); now.Add(wait).After(deadline) {
 			wait = max(deadline.Sub(now), 0)
 		}
-		timer = w.s.clock.After(wait)
+		timer = w.opts.Clock.After(wait)
 	}
 	for {
 		select {
@@ -193,26 +211,26 @@ func (w *watcher) run(ctx context.Context) {
 				continue
 			}
 			where := w.describe(filepath.Dir(e.Name))
-			w.s.log.Debug("file event", "op", e.Op.String(), "folder", where)
+			w.opts.Log.Debug("file event", "op", e.Op.String(), "folder", where)
 			wake("change in " + where)
 		case err, ok := <-w.fs.Errors:
 			if !ok {
 				return
 			}
 			// An overflow loses events: check anyway.
-			w.s.log.Warn("file watcher error; checking for changes", "error", err)
+			w.opts.Log.Warn("file watcher error; checking for changes", "error", err)
 			wake("watcher error")
 		case <-timer:
 			timer, first = nil, time.Time{}
-			w.s.queue.push(request{trigger: triggerWatch, reason: reason})
+			w.opts.Push(Request{Trigger: registry.TriggerWatch, Reason: reason})
 		}
 	}
 }
 
 // ignore drops events that never change what a run reads: the state
 // folder, the registry's files.
-func (w *watcher) ignore(e fsnotify.Event) bool {
-	state, reg := w.s.stateDir(), w.s.registryPath()
+func (w *Watcher) ignore(e fsnotify.Event) bool {
+	state, reg := w.opts.StateDir(), w.opts.RegistryPath()
 	name := filepath.Clean(e.Name)
 	if state != "" && (name == state || strings.HasPrefix(name, state+string(filepath.Separator))) {
 		return true
@@ -221,19 +239,4 @@ func (w *watcher) ignore(e fsnotify.Event) bool {
 		return true // registry.db, -wal, -shm, -journal
 	}
 	return false
-}
-
-func (s *Server) registryPath() string {
-	s.resMu.RLock()
-	defer s.resMu.RUnlock()
-	return s.res.registryPath
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/serve/api"
+	"github.com/pipe-ml/pipe/engine/serve/applies"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/steps"
 )
@@ -94,8 +96,8 @@ func TestArtifactsAndStatusPage(t *testing.T) {
 	dir := writePipeline(t, validPipeline)
 	state := t.TempDir()
 	p := publish(t, state)
-	f := start(t, dir, func(o *Options) { o.Workspace.StateDir = state }, nil)
-	f.expect(OutcomeApplied)
+	f := start(t, dir, func(o *Options) { o.Workspace.StateDir = state })
+	f.expect(applies.OutcomeApplied)
 
 	code, body, h := f.get("/artifacts/" + p.plot.Digest)
 	if code != 200 || h.Get("Content-Type") != "image/png" || body != string(p.plotBytes) {
@@ -120,7 +122,7 @@ func TestArtifactsAndStatusPage(t *testing.T) {
 		}
 	}
 
-	var models ModelsPage
+	var models api.ModelsPage
 	f.getJSON("/api/models", 200, &models)
 	if len(models.Models) != 1 {
 		t.Fatalf("/api/models: %+v", models)
@@ -185,8 +187,8 @@ func TestArtifactsAndStatusPage(t *testing.T) {
 }
 
 func TestPageWithoutModelsOrPlot(t *testing.T) {
-	f := start(t, writePipeline(t, `pipeline "demo" {`), nil, nil)
-	f.expect(OutcomeInvalid)
+	f := start(t, writePipeline(t, `pipeline "demo" {`), nil)
+	f.expect(applies.OutcomeInvalid)
 	code, page, _ := f.get("/")
 	if code != 200 {
 		t.Fatalf("/: %d", code)

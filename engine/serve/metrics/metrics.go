@@ -1,7 +1,9 @@
-package serve
+package metrics
 
 import (
 	"context"
+	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,14 +15,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/pipe-ml/pipe/engine/config"
-	"github.com/pipe-ml/pipe/engine/lock"
 	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/serve/resources"
 )
 
-// MetricNames are the names of the metrics serve exports (besides the Go
-// and process collectors'), for the deployment's alerts and dashboards to
+// Names are the names of the metrics serve exports (besides the Go and
+// process collectors'), for the deployment's alerts and dashboards to
 // check against.
-var MetricNames = []string{
+var Names = []string{
 	"pipe_runs_total",
 	"pipe_run_duration_seconds",
 	"pipe_step_duration_seconds",
@@ -46,10 +48,21 @@ var (
 	allTriggers = []string{registry.TriggerManual, registry.TriggerCI, registry.TriggerSchedule, registry.TriggerWatch}
 )
 
-// metrics are serve's Prometheus metrics on a private registry.
-type metrics struct {
-	s   *Server
-	reg *prometheus.Registry
+// Options configure Metrics.
+type Options struct {
+	// Resources give the registry the run and model metrics are read
+	// from.
+	Resources *resources.Resources
+	// Applying reports whether an apply runs: serve's own, or another
+	// process's holding the state lock.
+	Applying func() bool
+	Log      *slog.Logger
+}
+
+// Metrics are serve's Prometheus metrics on a private registry.
+type Metrics struct {
+	opts Options
+	reg  *prometheus.Registry
 
 	runs         *prometheus.CounterVec
 	runDuration  *prometheus.HistogramVec
@@ -84,10 +97,12 @@ var (
 		[]string{"model", "alias", "version", "metric"}, nil)
 )
 
-func newMetrics(s *Server) *metrics {
-	m := &metrics{
-		s:   s,
-		reg: prometheus.NewRegistry(),
+// New makes the metrics. Run metrics are counted from the registry on
+// the first Sync, which counts every run already recorded once.
+func New(opts Options) *Metrics {
+	m := &Metrics{
+		opts: opts,
+		reg:  prometheus.NewRegistry(),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pipe_runs_total",
 			Help: "Runs that ended, from the registry (serve's, the CronJob's and by hand), by pipeline, status and trigger.",
@@ -127,32 +142,32 @@ func newMetrics(s *Server) *metrics {
 	return m
 }
 
-// handler serves /metrics, bringing the registry's numbers up to date
+// Handler serves /metrics, bringing the registry's numbers up to date
 // first.
-func (m *metrics) handler() http.Handler {
-	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorLog: slogPrinter{m.s}})
+func (m *Metrics) Handler() http.Handler {
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorLog: slogPrinter{m.opts.Log}})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 8*time.Second)
 		defer cancel()
-		m.sync(ctx)
+		m.Sync(ctx)
 		h.ServeHTTP(w, r)
 	})
 }
 
-type slogPrinter struct{ s *Server }
+type slogPrinter struct{ log *slog.Logger }
 
-func (p slogPrinter) Println(v ...any) { p.s.log.Warn("metrics", "error", v) }
+func (p slogPrinter) Println(v ...any) { p.log.Warn("metrics", "error", v) }
 
-// setValid records whether the last load had errors.
-func (m *metrics) setValid(name string, valid bool) {
+// SetValid records whether the last load had errors.
+func (m *Metrics) SetValid(name string, valid bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.validName, m.valid, m.loaded = name, valid, true
 }
 
-// ensureSeries creates the run and cache series of a pipeline at zero, so
+// EnsureSeries creates the run and cache series of a pipeline at zero, so
 // that the first failure or hit is an increase.
-func (m *metrics) ensureSeries(name string, cfg *config.Config) {
+func (m *Metrics) EnsureSeries(name string, cfg *config.Config) {
 	for _, st := range endStatuses {
 		for _, tr := range allTriggers {
 			m.runs.WithLabelValues(name, st, tr)
@@ -168,20 +183,20 @@ func (m *metrics) ensureSeries(name string, cfg *config.Config) {
 	}
 }
 
-// sync counts the runs that ended since the last sync and reads the
+// Sync counts the runs that ended since the last sync and reads the
 // aliased models' metrics. Errors are logged: a scrape still gets what is
 // known.
-func (m *metrics) sync(ctx context.Context) {
+func (m *Metrics) Sync(ctx context.Context) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	err := m.s.withRegistry(ctx, func(db *registry.DB) error {
+	err := m.opts.Resources.WithRegistry(ctx, func(db *registry.DB) error {
 		if err := m.syncRuns(ctx, db); err != nil {
 			return err
 		}
 		return m.syncModels(ctx, db)
 	})
-	if err != nil && err != errNotLoaded {
-		m.s.log.Warn("reading metrics from the registry", "error", err)
+	if err != nil && err != resources.ErrNotLoaded {
+		m.opts.Log.Warn("reading metrics from the registry", "error", err)
 	}
 }
 
@@ -189,7 +204,7 @@ func (m *metrics) sync(ctx context.Context) {
 // only when all of them are new.
 const syncWindow = 200
 
-func (m *metrics) syncRuns(ctx context.Context, db *registry.DB) error {
+func (m *Metrics) syncRuns(ctx context.Context, db *registry.DB) error {
 	limit := syncWindow
 	if !m.backfilled {
 		limit = 0
@@ -228,7 +243,7 @@ func (m *metrics) syncRuns(ctx context.Context, db *registry.DB) error {
 }
 
 // observe counts r once it has ended.
-func (m *metrics) observe(ctx context.Context, db *registry.DB, r registry.Run) error {
+func (m *Metrics) observe(ctx context.Context, db *registry.DB, r registry.Run) error {
 	if m.seen[r.ID] {
 		return nil
 	}
@@ -273,7 +288,7 @@ func (m *metrics) observe(ctx context.Context, db *registry.DB, r registry.Run) 
 }
 
 // syncModels reads the metrics of every aliased model version.
-func (m *metrics) syncModels(ctx context.Context, db *registry.DB) error {
+func (m *Metrics) syncModels(ctx context.Context, db *registry.DB) error {
 	models, err := db.Models(ctx)
 	if err != nil {
 		return err
@@ -293,7 +308,7 @@ func (m *metrics) syncModels(ctx context.Context, db *registry.DB) error {
 				continue
 			}
 			v := d.Versions[i]
-			for _, name := range sortedKeys(v.Metrics) {
+			for _, name := range slices.Sorted(maps.Keys(v.Metrics)) {
 				out = append(out, modelMetric{model: sum.Name, alias: a.Name, version: strconv.Itoa(v.Version), metric: name, value: v.Metrics[name]})
 			}
 		}
@@ -304,7 +319,7 @@ func (m *metrics) syncModels(ctx context.Context, db *registry.DB) error {
 
 // liveCollector reports what is read at scrape time: validity, whether an
 // apply runs, the models' metrics.
-type liveCollector struct{ m *metrics }
+type liveCollector struct{ m *Metrics }
 
 func (c liveCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- inProgressDesc
@@ -322,7 +337,7 @@ func (c liveCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(validDesc, prometheus.GaugeValue, b2f(valid), name)
-	ch <- prometheus.MustNewConstMetric(inProgressDesc, prometheus.GaugeValue, b2f(m.s.inProgress()), name)
+	ch <- prometheus.MustNewConstMetric(inProgressDesc, prometheus.GaugeValue, b2f(m.opts.Applying()), name)
 	for _, mm := range models {
 		ch <- prometheus.MustNewConstMetric(modelDesc, prometheus.GaugeValue, mm.value, mm.model, mm.alias, mm.version, mm.metric)
 	}
@@ -333,25 +348,4 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-// lockLease is how old a lock's heartbeat may be for its holder to count
-// as alive (engine/lock's lease is 60 s).
-const lockLease = 90 * time.Second
-
-// inProgress reports whether serve applies, or another process holds the
-// state lock for an apply.
-func (s *Server) inProgress() bool {
-	s.mu.Lock()
-	mine := s.current != nil
-	s.mu.Unlock()
-	if mine {
-		return true
-	}
-	dir := s.stateDir()
-	if dir == "" {
-		return false
-	}
-	info, held, err := lock.Holder(dir)
-	return err == nil && held && info.Operation == "apply" && time.Since(info.Heartbeat) < lockLease
 }

@@ -1,4 +1,4 @@
-package serve
+package api
 
 import (
 	"bytes"
@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 
-	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/serve/resources"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/steps"
 )
@@ -22,10 +24,10 @@ const maxArtifact = 32 << 20
 // pngMagic starts every PNG file.
 var pngMagic = []byte("\x89PNG\r\n\x1a\n")
 
-// plotRef is the plot a report names:
+// PlotRef is the plot a report names:
 //
 //	"plot": {"digest": "sha256:...", "media_type": "image/png"}
-type plotRef struct {
+type PlotRef struct {
 	Digest    string `json:"digest"`
 	MediaType string `json:"media_type"`
 }
@@ -34,23 +36,23 @@ type plotRef struct {
 // content-addressed, so an entry never goes stale.
 type reportCache struct {
 	mu    sync.Mutex
-	plots map[string]*plotRef // nil value: the report names no plot
+	plots map[string]*PlotRef // nil value: the report names no plot
 }
 
-// plotOf returns the PNG plot the report with this digest names, or nil.
-func (s *Server) plotOf(ctx context.Context, report string) (*plotRef, error) {
-	s.report.mu.Lock()
-	p, ok := s.report.plots[report]
-	s.report.mu.Unlock()
+// PlotOf returns the PNG plot the report with this digest names, or nil.
+func (a *API) PlotOf(ctx context.Context, report string) (*PlotRef, error) {
+	a.reports.mu.Lock()
+	p, ok := a.reports.plots[report]
+	a.reports.mu.Unlock()
 	if ok {
 		return p, nil
 	}
-	b, err := s.readArtifact(ctx, report)
+	b, err := a.readArtifact(ctx, report)
 	if err != nil {
 		return nil, err
 	}
 	var doc struct {
-		Plot *plotRef `json:"plot"`
+		Plot *PlotRef `json:"plot"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("serve: report %s is not JSON: %w", report, err)
@@ -59,20 +61,20 @@ func (s *Server) plotOf(ctx context.Context, report string) (*plotRef, error) {
 	if p != nil && (!steps.ValidDigest(p.Digest) || p.MediaType != steps.MediaPNG) {
 		p = nil
 	}
-	s.report.mu.Lock()
-	if s.report.plots == nil {
-		s.report.plots = map[string]*plotRef{}
+	a.reports.mu.Lock()
+	if a.reports.plots == nil {
+		a.reports.plots = map[string]*PlotRef{}
 	}
-	s.report.plots[report] = p
-	s.report.mu.Unlock()
+	a.reports.plots[report] = p
+	a.reports.mu.Unlock()
 	return p, nil
 }
 
 // readArtifact reads a whole object from the store, checking its size
 // first and its digest as it reads.
-func (s *Server) readArtifact(ctx context.Context, digest string) ([]byte, error) {
+func (a *API) readArtifact(ctx context.Context, digest string) ([]byte, error) {
 	var b []byte
-	err := s.withStore(ctx, func(st *store.Store) error {
+	err := a.opts.Resources.WithStore(ctx, func(st *store.Store) error {
 		size, err := st.Stat(ctx, digest)
 		if err != nil {
 			return err
@@ -87,51 +89,44 @@ func (s *Server) readArtifact(ctx context.Context, digest string) ([]byte, error
 }
 
 // reportDigests returns the report of every model version.
-func (s *Server) reportDigests(ctx context.Context) (map[string]bool, error) {
+func (a *API) reportDigests(ctx context.Context) (map[string]bool, error) {
+	page, err := a.Models(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]bool{}
-	err := s.withRegistry(ctx, func(db *registry.DB) error {
-		sums, err := db.Models(ctx)
-		if err != nil {
-			return err
-		}
-		for _, sum := range sums {
-			d, err := db.Model(ctx, sum.Name)
-			if err != nil {
-				return err
-			}
-			for _, v := range d.Versions {
-				if v.ReportDigest != "" {
-					out[v.ReportDigest] = true
-				}
+	for _, m := range page.Models {
+		for _, v := range m.Versions {
+			if v.ReportDigest != "" {
+				out[v.ReportDigest] = true
 			}
 		}
-		return nil
-	})
-	return out, err
+	}
+	return out, nil
 }
 
 // handleArtifact serves a model version's report, or the PNG plot a report
 // names, and nothing else.
-func (s *Server) handleArtifact(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleArtifact(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	digest := r.PathValue("digest")
 	if !steps.ValidDigest(digest) {
-		s.writeError(w, http.StatusBadRequest, fmt.Errorf("%q is not a digest: want sha256: and 64 lowercase hex digits", digest))
+		a.WriteError(w, http.StatusBadRequest, fmt.Errorf("%q is not a digest: want sha256: and 64 lowercase hex digits", digest))
 		return
 	}
-	reports, err := s.reportDigests(ctx)
+	reports, err := a.reportDigests(ctx)
 	if err != nil {
-		s.registryError(w, err)
+		a.registryError(w, err)
 		return
 	}
 	mediaType := ""
 	if reports[digest] {
 		mediaType = "application/json"
 	} else {
-		for _, rep := range sortedKeys(reports) {
-			p, err := s.plotOf(ctx, rep)
+		for _, rep := range slices.Sorted(maps.Keys(reports)) {
+			p, err := a.PlotOf(ctx, rep)
 			if err != nil {
-				s.log.Warn("reading a report for its plot", "report", rep, "error", err)
+				a.opts.Log.Warn("reading a report for its plot", "report", rep, "error", err)
 				continue
 			}
 			if p != nil && p.Digest == digest {
@@ -141,23 +136,23 @@ func (s *Server) handleArtifact(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if mediaType == "" {
-		s.writeError(w, http.StatusNotFound, fmt.Errorf("%s is not a model version's report or the plot of one; serve shows nothing else", digest))
+		a.WriteError(w, http.StatusNotFound, fmt.Errorf("%s is not a model version's report or the plot of one; serve shows nothing else", digest))
 		return
 	}
-	b, err := s.readArtifact(ctx, digest)
+	b, err := a.readArtifact(ctx, digest)
 	switch {
-	case errors.Is(err, errNotLoaded):
-		s.writeError(w, http.StatusServiceUnavailable, err)
+	case errors.Is(err, resources.ErrNotLoaded):
+		a.WriteError(w, http.StatusServiceUnavailable, err)
 		return
 	case errors.Is(err, store.ErrNotFound):
-		s.writeError(w, http.StatusNotFound, fmt.Errorf("%s is not in the store (or failed its digest check)", digest))
+		a.WriteError(w, http.StatusNotFound, fmt.Errorf("%s is not in the store (or failed its digest check)", digest))
 		return
 	case err != nil:
-		s.writeError(w, http.StatusBadGateway, err)
+		a.WriteError(w, http.StatusBadGateway, err)
 		return
 	}
 	if mediaType == steps.MediaPNG && !bytes.HasPrefix(b, pngMagic) {
-		s.writeError(w, http.StatusNotFound, fmt.Errorf("%s is not a PNG image", digest))
+		a.WriteError(w, http.StatusNotFound, fmt.Errorf("%s is not a PNG image", digest))
 		return
 	}
 	h := w.Header()

@@ -1,0 +1,44 @@
+// Package api is pipe serve's HTTP interface for machines: the probes, the
+// JSON API over the registry and the server's state, and the artifacts the
+// page links to.
+//
+//	GET /healthz              200 "ok" while the process serves (liveness)
+//	GET /readyz               200 when the pipeline loads without errors and
+//	                          the store and the registry answer; else 503
+//	                          naming each failing check, with the pipeline's
+//	                          diagnostics rendered as text (JSON with
+//	                          ?format=json or Accept: application/json)
+//	GET /api/status           the server: pipeline, validity, diagnostics,
+//	                          watched folders, next scheduled time, the apply
+//	                          in progress and the last check's outcome
+//	GET /api/runs             runs, newest first (?limit=50, ?pipeline=,
+//	                          ?status=)
+//	GET /api/runs/{id}        one run with its step executions
+//	GET /api/models           every model with its versions, metrics and
+//	                          aliases
+//	GET /api/lineage?ref=R    lineage of R (NAME@ALIAS, NAME@VERSION, a
+//	                          file path or a digest); &direction=downstream
+//	                          for what was built from it
+//	GET /artifacts/{digest}   a model version's evaluation report (JSON) or
+//	                          the plot its report names (PNG)
+//
+// There is no endpoint that starts an apply: an HTTP trigger needs an
+// authentication story (a token, mTLS or a mesh policy) that a first
+// version should not guess at. Applies start from the triggers
+// (engine/serve/trigger) or `pipe apply` (the CronJob, a person).
+//
+// /artifacts is not a file server: it serves only digests the registry
+// ties to a model version (the version's report) and the plot a report
+// names under "plot": {"digest": ..., "media_type": "image/png"}, as JSON
+// or PNG, read from the store with the digest checked before any byte is
+// sent.
+//
+// Every body goes out through the redactor in force
+// (engine/serve/redaction): WriteJSON is the one place JSON is written,
+// and a new endpoint uses it. The registry and the store come from
+// engine/serve/resources; the server's state (Status) is gathered by
+// engine/serve from the last load (engine/serve/snapshot), the triggers
+// and the applies (engine/serve/applies). The HTML page is
+// engine/serve/page's and /metrics engine/serve/metrics'; both are
+// mounted beside the API by engine/serve.
+package api
