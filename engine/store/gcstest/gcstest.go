@@ -40,6 +40,14 @@ const readyTimeout = 60 * time.Second
 // when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return StartOn(t, "127.0.0.1")
+}
+
+// StartOn is Start with the emulator listening on the address ip of this
+// machine instead of loopback: a test cluster's pods reach it on the
+// bridge's address (deploy/k8stest).
+func StartOn(t testing.TB, ip string) *Server {
+	t.Helper()
 	bin, err := find()
 	if err != nil {
 		if os.Getenv("PIPE_REQUIRE_GCS") == "1" {
@@ -53,7 +61,7 @@ func Start(t testing.TB) *Server {
 	}
 	dir := t.TempDir()
 	s := &Server{
-		Host:   "127.0.0.1:" + strconv.Itoa(port),
+		Host:   net.JoinHostPort(ip, strconv.Itoa(port)),
 		Bucket: "pipe-test",
 		t:      t,
 		bin:    bin,
@@ -92,14 +100,14 @@ func (s *Server) Restart() {
 
 func (s *Server) start() {
 	s.t.Helper()
-	port := strings.TrimPrefix(s.Host, "127.0.0.1:")
+	ip, port, _ := net.SplitHostPort(s.Host)
 	logf, err := os.OpenFile(s.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		s.t.Fatalf("gcstest: %v", err)
 	}
 	defer logf.Close()
 	cmd := exec.Command(s.bin,
-		"-scheme", "http", "-host", "127.0.0.1", "-port", port,
+		"-scheme", "http", "-host", ip, "-port", port,
 		"-public-host", s.Host, // without it, reads fail with "object doesn't exist"
 		"-backend", "filesystem", "-filesystem-root", s.root,
 		"-log-level", "warn")
