@@ -22,7 +22,7 @@ FUZZTIME ?= 10s
 
 GO_FILES = $(shell git ls-files -co --exclude-standard '*.go' 2>/dev/null)
 
-.PHONY: all help build unit test vet fmt-check lint fuzz bench demo tools clean image push deploy render compose
+.PHONY: all help build unit test test-k8s vet fmt-check lint fuzz bench demo tools clean image push deploy render compose
 
 ## all: the same as build.
 all: build
@@ -43,6 +43,13 @@ unit:
 test: vet fmt-check
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -count=1 -tags purego ./steps/shared/logreg
+
+# The packages whose tests run on the test cluster.
+K8S_PACKAGES ?= ./deploy/...
+
+## test-k8s: the tests on a real Kubernetes cluster on this machine (root; docs/deployment.md): binaries built once, cluster up, K8S_PACKAGES, teardown.
+test-k8s:
+	PIPE_REQUIRE_K8S=1 deploy/k8stest/cluster/run.sh $(GO) test -count=1 -timeout 45m $(K8S_PACKAGES)
 
 ## vet: go vet over the module.
 vet:
