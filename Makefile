@@ -29,7 +29,7 @@ all: build
 
 ## help: list the targets, each with what it does.
 help:
-	@awk '/^## [a-z][a-z-]*:/ { sub(/^## /, ""); name = $$0; sub(/:.*/, "", name); sub(/^[^:]*: */, ""); printf "  %-10s %s\n", name, $$0 }' $(firstword $(MAKEFILE_LIST))
+	@awk '/^## [a-z][a-z0-9-]*:/ { sub(/^## /, ""); name = $$0; sub(/:.*/, "", name); sub(/^[^:]*: */, ""); printf "  %-10s %s\n", name, $$0 }' $(firstword $(MAKEFILE_LIST))
 
 ## build: a static pipe binary in bin/, version stamped.
 build:
