@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/pipe-ml/pipe/engine/registry"
+
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 )
 
 var (
@@ -50,7 +52,7 @@ func publishedPipeline(t *testing.T) string {
 	if !strings.Contains(r.stderr, "no registry at "+filepath.Join(dir, ".pipe", "registry.db")+" yet: run pipe apply first") {
 		t.Errorf("runs before any apply:\n%s", r.stderr)
 	}
-	var v buildInfo
+	var v views.Build
 	if err := json.Unmarshal([]byte(pipe(t, dir, nil, "version", "-json").expect(t, 0).stdout), &v); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func TestRuns(t *testing.T) {
 	golden(t, "runs.txt", mask(r.stdout, dir, true))
 
 	r = pipe(t, dir, nil, "runs", "-json", "-limit=2").expect(t, 0)
-	var runs runsJSON
+	var runs views.RunsDocument
 	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs.Runs) != 2 || runs.Runs[0].ID != 3 || runs.Runs[0].Status != registry.RunSucceeded {
 		t.Errorf("runs -json: %v\n%s", err, r.stdout)
 	}
@@ -100,7 +102,7 @@ func TestModels(t *testing.T) {
 	r := pipe(t, dir, nil, "models").expect(t, 0)
 	golden(t, "models.txt", mask(r.stdout, dir, true))
 	r = pipe(t, dir, nil, "models", "-json").expect(t, 0)
-	var list modelsJSON
+	var list views.ModelsDocument
 	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list.Models) != 1 || list.Models[0].Aliases["champion"] != 2 {
 		t.Errorf("models -json: %v\n%s", err, r.stdout)
 	}
@@ -126,8 +128,8 @@ func TestModels(t *testing.T) {
 		t.Errorf("promote again: %q", r.stdout)
 	}
 	r = pipe(t, dir, nil, "models", "promote", "-json", "-note=canary", "clf@1", "staging").expect(t, 0)
-	var move aliasMoveJSON
-	if err := json.Unmarshal([]byte(r.stdout), &move); err != nil || move != (aliasMoveJSON{Model: "clf", Alias: "staging", To: 1, Moved: true}) {
+	var move views.AliasMoved
+	if err := json.Unmarshal([]byte(r.stdout), &move); err != nil || move != (views.AliasMoved{Model: "clf", Alias: "staging", To: 1, Moved: true}) {
 		t.Errorf("promote -json: %v %q", err, r.stdout)
 	}
 	r = pipe(t, dir, nil, "models", "rollback", "clf", "champion").expect(t, 0)
@@ -148,7 +150,7 @@ func TestModels(t *testing.T) {
 	r = pipe(t, dir, nil, "models", "history", "clf").expect(t, 0)
 	golden(t, "models_history.txt", mask(r.stdout, dir, true))
 	r = pipe(t, dir, nil, "models", "history", "-json", "-alias=staging", "clf").expect(t, 0)
-	var hist historyJSON
+	var hist views.HistoryDocument
 	if err := json.Unmarshal([]byte(r.stdout), &hist); err != nil || len(hist.History) != 1 || hist.History[0].Note != "canary" || hist.History[0].Trigger != registry.MoveByPromote {
 		t.Errorf("history -json: %v\n%s", err, r.stdout)
 	}
@@ -230,22 +232,4 @@ func TestLineage(t *testing.T) {
 	}
 	pipe(t, dir, nil, "lineage", "-format=svg", "clf@1").expect(t, 1)
 	pipe(t, dir, nil, "lineage").expect(t, 1)
-}
-
-// A model with one version says so in the singular.
-func TestWriteModelCountsVersions(t *testing.T) {
-	for n, want := range map[int]string{1: "Model m: 1 version, ", 2: "Model m: 2 versions, "} {
-		d := &registry.ModelDetail{Name: "m"}
-		for v := 1; v <= n; v++ {
-			d.Versions = append(d.Versions, registry.ModelVersion{Model: "m", Version: v})
-		}
-		var b strings.Builder
-		writeModel(&b, d)
-		if !strings.HasPrefix(b.String(), want) {
-			t.Errorf("%d versions: %q", n, b.String())
-		}
-	}
-	if got := kindLabel("publish", "publish/1") + ", " + kindLabel("train", "1"); got != "publish/1, train 1" {
-		t.Errorf("kindLabel: %s", got)
-	}
 }

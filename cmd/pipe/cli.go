@@ -2,19 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
 	"golang.org/x/term"
 
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
-	"github.com/pipe-ml/pipe/engine/diagfmt"
 	"github.com/pipe-ml/pipe/engine/workspace"
 	"github.com/pipe-ml/pipe/steps"
 )
@@ -34,6 +30,7 @@ type command interface {
 // cli is what every command shares: where output goes, the environment,
 // and the global options.
 type cli struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	env            []string
 	kinds          *steps.Catalog
@@ -41,8 +38,8 @@ type cli struct {
 	commands       []command
 }
 
-func newCLI(stdout, stderr io.Writer, env []string) *cli {
-	c := &cli{stdout: stdout, stderr: stderr, env: env, kinds: stepKinds()}
+func newCLI(stdin io.Reader, stdout, stderr io.Writer, env []string) *cli {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, env: env, kinds: stepKinds()}
 	c.commands = []command{
 		// Writing and running pipelines.
 		&validateCmd{}, &planCmd{}, &applyCmd{}, &outputCmd{}, &showCmd{},
@@ -202,43 +199,6 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// parseFlags parses a command's flags, allowing them before and after the
-// positional arguments (pipe plan . -out=x works like pipe plan -out=x .).
-// -h and -help print the usage to stdout and stop with exit 0; a bad flag
-// prints it to stderr and exits 1.
-func (c *cli) parseFlags(fs *flag.FlagSet, usage string, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	fs.BoolVar(&c.noColor, "no-color", c.noColor, "")
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(c.stdout, usage)
-				return nil, &exitErr{code: exitOK}
-			}
-			fmt.Fprintf(c.stderr, "Error: %s\n\n%s", err, usage)
-			return nil, errReported
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return positional, nil
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
-	}
-}
-
-// onePath returns the single optional PATH argument, default ".".
-func onePath(args []string, usage string) (string, error) {
-	switch len(args) {
-	case 0:
-		return ".", nil
-	case 1:
-		return args[0], nil
-	}
-	return "", &exitErr{code: exitError, msg: fmt.Sprintf("too many arguments: %s\n\n%s", strings.Join(args, " "), usage)}
-}
-
 // view is where a command prints, with its -no-color.
 func (c *cli) view(a arguments.View) *views.View {
 	if a.NoColor {
@@ -247,20 +207,3 @@ func (c *cli) view(a arguments.View) *views.View {
 	out, err := c.color(c.stdout), c.color(c.stderr)
 	return &views.View{Stdout: c.stdout, Stderr: c.stderr, ColorOut: out, ColorErr: err, Live: out && !workspace.InCI(c.env)}
 }
-
-// printDiagnostics writes diagnostics to stderr for a person.
-func (c *cli) printDiagnostics(diags hcl.Diagnostics, sources map[string][]byte) {
-	if len(diags) == 0 {
-		return
-	}
-	diagfmt.Text(c.stderr, diagfmt.Sort(diags), diagfmt.Sources(sources), c.color(c.stderr))
-}
-
-const (
-	ansiReset  = "\x1b[0m"
-	ansiDim    = "\x1b[2m"
-	ansiGreen  = "\x1b[32m"
-	ansiYellow = "\x1b[33m"
-	ansiRed    = "\x1b[31m"
-	ansiBold   = "\x1b[1m"
-)

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -138,7 +140,7 @@ func TestValidate(t *testing.T) {
 	golden(t, "validate_broken.txt", r.stderr)
 
 	r = pipe(t, "testdata/pipelines", nil, "validate", "--json", "broken").expect(t, 1)
-	var doc validateJSON
+	var doc views.ValidateDocument
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("-json output is not JSON: %v\n%s", err, r.stdout)
 	}
@@ -263,7 +265,7 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version: %q", r.stdout)
 	}
 	r = pipe(t, ".", nil, "version", "-json").expect(t, 0)
-	var b buildInfo
+	var b views.Build
 	if err := json.Unmarshal([]byte(r.stdout), &b); err != nil || b.Version == "" || b.GoVersion == "" {
 		t.Errorf("version -json: %v %q", err, r.stdout)
 	}

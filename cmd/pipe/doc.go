@@ -17,8 +17,10 @@
 //     arguments (views.NewLineage(a.ViewType, ...)).
 //
 // A new flag is a field in arguments and a line of usage; a new output
-// format is one more view. Commands not yet moved to this layout (issue
-// 18) still parse their flags in Run with cli.parseFlags.
+// format is one more view. What a command shares with others is named
+// after what it is: workspace.go opens a pipeline's workspace,
+// registry.go its lineage registry, openlineage.go the OpenLineage
+// reporting of an apply, logging.go the structured logger.
 //
 // cli.go dispatches to the commands; exitcode.go is the only place
 // errors become exit codes, and main.go the only place that exits.

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
+
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 )
 
 // badCase is one folder of testdata/bad: a broken pipeline, or a
@@ -132,7 +134,7 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("apply ran steps of a pipeline that does not validate:\n%s", r.stdout)
 			}
 			r = pipe(t, dir, env, append(c.args, "-json")...).expect(t, 1)
-			var doc validateJSON
+			var doc views.ValidateDocument
 			if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 				t.Fatalf("validate -json: %v\n%s", err, r.stdout)
 			}

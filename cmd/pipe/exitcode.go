@@ -19,14 +19,12 @@ const (
 	exitFormat  = 3 // fmt -check: a file is not formatted
 )
 
-// exitErr carries an exit code other than 1. An empty message means
-// everything was already printed.
+// exitErr ends a command with an exit code, everything already printed.
 type exitErr struct {
 	code int
-	msg  string
 }
 
-func (e *exitErr) Error() string { return e.msg }
+func (e *exitErr) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 // errReported is returned after diagnostics were printed: exit 1, print
 // nothing more.
@@ -86,9 +84,6 @@ func exitCode(stdout, stderr io.Writer, usage string, err error) int {
 	}
 	var ee *exitErr
 	if errors.As(err, &ee) {
-		if ee.msg != "" {
-			fmt.Fprintf(stderr, "Error: %s\n", ee.msg)
-		}
 		return ee.code
 	}
 	fmt.Fprintf(stderr, "Error: %s\n", strings.TrimSpace(err.Error()))

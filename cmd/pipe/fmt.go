@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,12 +15,12 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 	"github.com/pipe-ml/pipe/engine/nesting"
 )
 
-type fmtCmd struct {
-	stdin io.Reader // nil means os.Stdin
-}
+type fmtCmd struct{}
 
 func (*fmtCmd) Name() string     { return "fmt" }
 func (*fmtCmd) Synopsis() string { return "Rewrite pipeline files into canonical form" }
@@ -52,93 +51,96 @@ Examples:
 `
 }
 
-type fmtOptions struct {
-	check, diff, list, write, recursive bool
-}
-
-func (cmd *fmtCmd) Run(ctx context.Context, c *cli, args []string) error {
-	fs := flag.NewFlagSet("fmt", flag.ContinueOnError)
-	var o fmtOptions
-	fs.BoolVar(&o.check, "check", false, "")
-	fs.BoolVar(&o.diff, "diff", false, "")
-	fs.BoolVar(&o.list, "list", true, "")
-	fs.BoolVar(&o.write, "write", true, "")
-	fs.BoolVar(&o.recursive, "recursive", false, "")
-	args, err := c.parseFlags(fs, cmd.Usage(), args)
+func (*fmtCmd) Run(ctx context.Context, c *cli, args []string) error {
+	a, err := arguments.ParseFmt(args)
 	if err != nil {
 		return err
 	}
-	if o.check {
-		o.write = false
-	}
-	if len(args) == 0 {
-		args = []string{"."}
-	}
-	var diags hcl.Diagnostics
-	sources := map[string][]byte{}
-	unformatted := 0
-	for _, arg := range args {
-		if arg == "-" {
-			in := cmd.stdin
-			if in == nil {
-				in = os.Stdin
-			}
-			src, err := io.ReadAll(in)
-			if err != nil {
-				return err
-			}
-			out, d := formatSource("<stdin>", src)
-			sources["<stdin>"] = src
-			diags = append(diags, d...)
-			if d.HasErrors() {
-				continue
-			}
-			if !bytes.Equal(src, out) {
-				unformatted++
-			}
-			if o.diff {
-				io.WriteString(c.stdout, unifiedDiff("<stdin>", src, out))
-			}
-			if !o.check && !o.diff {
-				c.stdout.Write(out)
-			}
-			continue
+	f := &formatter{Fmt: a, view: views.NewFmt(c.view(a.View)), stdin: c.stdin, sources: map[string][]byte{}}
+	for _, path := range a.Paths {
+		if path == "-" {
+			err = f.stdinSource()
+		} else {
+			err = f.files(path)
 		}
-		files, err := fmtFiles(arg, o.recursive)
 		if err != nil {
-			return withHint(err, "give *.pipe.hcl files or folders that exist")
-		}
-		for _, name := range files {
-			src, err := os.ReadFile(name)
-			if err != nil {
-				return err
-			}
-			sources[name] = src
-			out, d := formatSource(name, src)
-			diags = append(diags, d...)
-			if d.HasErrors() || bytes.Equal(src, out) {
-				continue
-			}
-			unformatted++
-			if o.list {
-				fmt.Fprintln(c.stdout, name)
-			}
-			if o.diff {
-				io.WriteString(c.stdout, unifiedDiff(name, src, out))
-			}
-			if o.write {
-				if err := writeFileAtomic(name, out); err != nil {
-					return err
-				}
-			}
+			return err
 		}
 	}
-	c.printDiagnostics(diags, sources)
-	if diags.HasErrors() {
+	f.view.Diagnostics(f.diags, f.sources)
+	if f.diags.HasErrors() {
 		return errReported
 	}
-	if o.check && unformatted > 0 {
+	if a.Check && f.unformatted > 0 {
 		return &exitErr{code: exitFormat}
+	}
+	return nil
+}
+
+// formatter is one pipe fmt: what it was asked, and what it found.
+type formatter struct {
+	*arguments.Fmt
+	view        *views.Fmt
+	stdin       io.Reader
+	diags       hcl.Diagnostics
+	sources     map[string][]byte
+	unformatted int
+}
+
+// stdinSource formats standard input to standard output.
+func (f *formatter) stdinSource() error {
+	src, err := io.ReadAll(f.stdin)
+	if err != nil {
+		return err
+	}
+	const name = "<stdin>"
+	out, d := formatSource(name, src)
+	f.sources[name] = src
+	f.diags = append(f.diags, d...)
+	if d.HasErrors() {
+		return nil
+	}
+	if !bytes.Equal(src, out) {
+		f.unformatted++
+	}
+	if f.Diff {
+		f.view.Diff(name, src, out)
+	}
+	if !f.Check && !f.Diff {
+		f.view.Formatted(out)
+	}
+	return nil
+}
+
+// files formats the pipeline files at path.
+func (f *formatter) files(path string) error {
+	files, err := fmtFiles(path, f.Recursive)
+	if err != nil {
+		return withHint(err, "give *.pipe.hcl files or folders that exist")
+	}
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		f.sources[name] = src
+		out, d := formatSource(name, src)
+		f.diags = append(f.diags, d...)
+		if d.HasErrors() || bytes.Equal(src, out) {
+			continue
+		}
+		f.unformatted++
+		if f.List {
+			f.view.Changed(name)
+		}
+		if f.Diff {
+			f.view.Diff(name, src, out)
+		}
+		if f.Write {
+			if err := writeFileAtomic(name, out); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

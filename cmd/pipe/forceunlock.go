@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"flag"
-	"fmt"
 
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 	"github.com/pipe-ml/pipe/engine/lock"
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
@@ -32,29 +32,21 @@ Examples:
 `
 }
 
-func (cmd *forceUnlockCmd) Run(ctx context.Context, c *cli, args []string) error {
-	fs := flag.NewFlagSet("force-unlock", flag.ContinueOnError)
-	stateDir := fs.String("state-dir", "", "")
-	args, err := c.parseFlags(fs, cmd.Usage(), args)
+func (*forceUnlockCmd) Run(ctx context.Context, c *cli, args []string) error {
+	a, err := arguments.ParseForceUnlock(args)
 	if err != nil {
 		return err
 	}
-	if len(args) < 1 || len(args) > 2 {
-		return &exitErr{code: exitError, msg: "force-unlock needs the LOCK_ID\n\n" + cmd.Usage()}
-	}
-	path := "."
-	if len(args) == 2 {
-		path = args[1]
-	}
-	w, diags := workspace.Resolve(workspace.Options{Path: path, Kinds: c.kinds, AllowMissingVars: true, StateDir: *stateDir, Env: c.env})
+	v := c.view(a.View)
+	w, diags := workspace.Resolve(workspace.Options{Path: a.Path, Kinds: c.kinds, AllowMissingVars: true, StateDir: a.StateDir, Env: c.env})
 	if diags.HasErrors() {
-		c.printLoadDiagnostics(w, diags)
+		v.Diagnostics(diags, pipelineSources(w))
 		return errReported
 	}
-	info, err := lock.ForceUnlock(w.StateDir, args[0])
+	info, err := lock.ForceUnlock(w.StateDir, a.LockID)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "Removed the lock held by %s.\n", info)
+	views.NewForceUnlock(v).Removed(info)
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/diagfmt"
 	"github.com/pipe-ml/pipe/engine/pipeline"
@@ -38,8 +40,9 @@ func FuzzLoadRealKinds(f *testing.F) {
 		diagfmt.Text(io.Discard, diags, diagfmt.Sources(p.Sources), false)
 		diagfmt.JSON(diags, diagfmt.Sources(p.Sources))
 		if !diags.HasErrors() {
-			writeDOT(io.Discard, p)
-			writeMermaid(io.Discard, p)
+			quiet := &views.View{Stdout: io.Discard, Stderr: io.Discard}
+			views.NewGraph(arguments.ViewDOT, quiet).Pipeline(p)
+			views.NewGraph(arguments.ViewMermaid, quiet).Pipeline(p)
 		}
 	})
 }

@@ -60,7 +60,8 @@ func (*lineageCmd) Run(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	reg, err := c.openRegistry(ctx, a.Path, a.Registry, true)
+	v := c.view(a.View)
+	reg, err := c.openRegistry(ctx, v, a.Path, a.Registry, true)
 	if err != nil {
 		return err
 	}
@@ -69,7 +70,7 @@ func (*lineageCmd) Run(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	return views.NewLineage(a.ViewType, c.view(a.View)).Graph(g)
+	return views.NewLineage(a.ViewType, v).Graph(g)
 }
 
 // lineage asks the registry for the lineage of a.Ref, trying each way of

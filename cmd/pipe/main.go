@@ -15,7 +15,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := newCLI(os.Stdout, os.Stderr, os.Environ()).run(ctx, os.Args[1:])
+	code := newCLI(os.Stdin, os.Stdout, os.Stderr, os.Environ()).run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

@@ -16,6 +16,8 @@ import (
 	"unsafe"
 
 	"github.com/pipe-ml/pipe/engine/registry"
+
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 )
 
 // openPTY opens a new pseudo-terminal and returns its two ends: what a
@@ -88,7 +90,7 @@ func gitIn(t *testing.T, dir string, args ...string) string {
 func recordedRuns(t *testing.T, dir string) []registry.Run {
 	t.Helper()
 	r := pipe(t, dir, nil, "runs", "-json", "-limit=0").expect(t, 0)
-	var runs runsJSON
+	var runs views.RunsDocument
 	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil {
 		t.Fatalf("runs -json: %v\n%s", err, r.stdout)
 	}

@@ -3,20 +3,14 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
-	"runtime"
-	"strings"
-	"time"
-	_ "time/tzdata" // -schedule-tz works in an image without zoneinfo
 
-	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 	"github.com/pipe-ml/pipe/engine/serve"
-	"github.com/pipe-ml/pipe/engine/serve/trigger"
-	"github.com/pipe-ml/pipe/engine/workspace"
 )
 
 type serveCmd struct{}
@@ -76,13 +70,11 @@ Options:
                       every day), or @daily, @hourly, @weekly, @monthly.
                       Such a run is recorded even when every step is cached.
   -schedule-tz=ZONE   Time zone of -schedule. Default UTC.
-  -parallelism=N      Steps run at once, and the cores each may use.
-                      Default: the number of CPUs (` + fmt.Sprint(runtime.NumCPU()) + ` here).
-  -grace=DUR          On SIGTERM, let a running apply go on this long
+` + arguments.ParallelismHelp + `  -grace=DUR          On SIGTERM, let a running apply go on this long
                       before cancelling it. Default 0: cancel at once.
   -lock-retry=DUR     When another apply holds the state lock, check again
                       after this long. Default ` + serve.DefaultLockRetry.String() + `.
-` + workspaceUsage + `  -no-color           Never colour the output.
+` + arguments.WorkspaceHelp + `  -no-color           Never colour the output.
 
 Environment: PIPE_STORE, PIPE_STATE_DIR, PIPE_REGISTRY and PIPE_VAR_NAME as
 for apply; PIPE_LOG=debug|info|warn|error sets the log level (default info
@@ -97,85 +89,39 @@ Examples:
 `
 }
 
-func (cmd *serveCmd) Run(ctx context.Context, c *cli, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	addr := fs.String("addr", serve.DefaultAddr, "")
-	watch := fs.Bool("watch", true, "")
-	debounce := fs.Duration("debounce", serve.DefaultDebounce, "")
-	poll := fs.Duration("poll", 0, "")
-	schedule := fs.String("schedule", "", "")
-	scheduleTZ := fs.String("schedule-tz", "UTC", "")
-	parallelism := fs.Int("parallelism", runtime.NumCPU(), "")
-	grace := fs.Duration("grace", 0, "")
-	lockRetry := fs.Duration("lock-retry", serve.DefaultLockRetry, "")
-	var wf workspaceFlags
-	wf.register(fs)
-	args, err := c.parseFlags(fs, cmd.Usage(), args)
+func (*serveCmd) Run(ctx context.Context, c *cli, args []string) error {
+	a, err := arguments.ParseServe(args)
 	if err != nil {
 		return err
 	}
-	path, err := onePath(args, cmd.Usage())
-	if err != nil {
-		return err
+	view := views.NewServe(c.view(a.View))
+	if _, err := os.Stat(a.Path); err != nil {
+		return withHint(fmt.Errorf("no pipeline at %s: %w", a.Path, errors.Unwrap(err)), "give the folder that holds the *.pipe.hcl files")
 	}
-	switch {
-	case *parallelism < 1:
-		return withHint(fmt.Errorf("-parallelism must be at least 1, not %d", *parallelism), "-parallelism=%d", runtime.NumCPU())
-	case *debounce <= 0:
-		return withHint(fmt.Errorf("-debounce must be positive, not %s", *debounce), "-debounce=%s", serve.DefaultDebounce)
-	case *lockRetry <= 0:
-		return withHint(fmt.Errorf("-lock-retry must be positive, not %s", *lockRetry), "-lock-retry=%s", serve.DefaultLockRetry)
-	case *poll < 0:
-		return withHint(fmt.Errorf("-poll must not be negative, not %s", *poll), "-poll=5m, or 0 for file events only")
-	case *grace < 0:
-		return withHint(fmt.Errorf("-grace must not be negative, not %s", *grace), "-grace=0 cancels a running apply at once")
-	}
-	var sched *trigger.Schedule
-	if *schedule != "" {
-		loc, err := time.LoadLocation(*scheduleTZ)
-		if err != nil {
-			return withHint(fmt.Errorf("-schedule-tz: unknown time zone %q", *scheduleTZ), "use an IANA name such as UTC or Europe/Paris")
-		}
-		if sched, err = trigger.ParseSchedule(*schedule, loc); err != nil {
-			return withHint(errors.New(strings.TrimPrefix(err.Error(), "serve: ")), "-schedule=\"0 2 * * *\" applies at 02:00 every day")
-		}
-	}
-	if _, err := os.Stat(path); err != nil {
-		return withHint(fmt.Errorf("no pipeline at %s: %w", path, errors.Unwrap(err)), "give the folder that holds the *.pipe.hcl files")
-	}
-
 	s, err := serve.New(serve.Options{
-		Workspace: workspace.Options{
-			Path:     path,
-			Kinds:    c.kinds,
-			Vars:     eval.VarInputs{Env: c.env, Args: wf.vars.args},
-			Store:    wf.store,
-			StateDir: wf.stateDir,
-			Registry: wf.registry,
-			Env:      c.env,
-		},
+		Workspace:   c.workspaceOptions(a.Path, a.Workspace),
 		PipeVersion: currentBuild().Version,
-		Parallelism: *parallelism,
-		Watch:       *watch,
-		Debounce:    *debounce,
-		Poll:        *poll,
-		Schedule:    sched,
-		Grace:       *grace,
-		LockRetry:   *lockRetry,
+		Parallelism: a.Parallelism,
+		Watch:       a.Watch,
+		Debounce:    a.Debounce,
+		Poll:        a.Poll,
+		Schedule:    a.Schedule,
+		Grace:       a.Grace,
+		LockRetry:   a.LockRetry,
 		Logger:      c.serveLogger(),
 	})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", a.Addr)
 	if err != nil {
-		return withHint(fmt.Errorf("cannot listen on %s: %w", *addr, errors.Unwrap(err)), "choose another port with -addr=:PORT")
+		return withHint(fmt.Errorf("cannot listen on %s: %w", a.Addr, errors.Unwrap(err)), "choose another port with -addr=:PORT")
 	}
-	fmt.Fprintf(c.stdout, "Serving on http://%s (status page /, metrics /metrics). Stop with Ctrl-C or SIGTERM.\n", listenURL(ln.Addr()))
+	view.Listening(listenURL(ln.Addr()))
 	if err := s.Run(ctx, ln); err != nil {
 		return err
 	}
-	fmt.Fprintln(c.stdout, "Stopped.")
+	view.Stopped()
 	return nil
 }
 

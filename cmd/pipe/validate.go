@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
-	"fmt"
 
-	"github.com/hashicorp/hcl/v2"
-
-	"github.com/pipe-ml/pipe/engine/diagfmt"
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 	"github.com/pipe-ml/pipe/engine/pipeline"
 )
 
@@ -29,7 +25,7 @@ Exit status is 0 when the pipeline is valid and 1 when it is not.
 
 Options:
   -json        Print the result as JSON (diagnostics with ranges).
-` + varUsage + `  -no-color    Never colour the output.
+` + arguments.VarsHelp + `  -no-color    Never colour the output.
 
 Examples:
   pipe validate
@@ -37,60 +33,26 @@ Examples:
 `
 }
 
-// validateJSON is the document -json prints. Its shape follows
-// `terraform validate -json`.
-type validateJSON struct {
-	FormatVersion string                   `json:"format_version"`
-	Valid         bool                     `json:"valid"`
-	ErrorCount    int                      `json:"error_count"`
-	WarningCount  int                      `json:"warning_count"`
-	Diagnostics   []diagfmt.JSONDiagnostic `json:"diagnostics"`
-}
-
-func (cmd *validateCmd) Run(ctx context.Context, c *cli, args []string) error {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "")
-	var vars varFlags
-	vars.register(fs)
-	args, err := c.parseFlags(fs, cmd.Usage(), args)
+func (*validateCmd) Run(ctx context.Context, c *cli, args []string) error {
+	a, err := arguments.ParseValidate(args)
 	if err != nil {
 		return err
 	}
-	path, err := onePath(args, cmd.Usage())
-	if err != nil {
-		return err
-	}
-	opts := c.loadOptions(path, &vars)
+	opts := c.loadOptions(a.Path, a.Vars)
 	opts.AllowMissingVars = true
 	p, diags := pipeline.Load(opts)
-	var sources map[string][]byte
+	name, steps, sources := "", 0, map[string][]byte(nil)
 	if p != nil {
 		sources = p.Sources
+		if p.Config != nil {
+			name, steps = p.Config.Name(), len(p.Config.Steps)
+		}
 	}
-	diags = diagfmt.Sort(diags)
-	if *asJSON {
-		doc := validateJSON{FormatVersion: "1.0", Valid: !diags.HasErrors(), Diagnostics: diagfmt.JSON(diags, sources)}
-		for _, d := range diags {
-			if d.Severity == hcl.DiagError {
-				doc.ErrorCount++
-			} else {
-				doc.WarningCount++
-			}
-		}
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(doc); err != nil {
-			return err
-		}
-		if diags.HasErrors() {
-			return errReported
-		}
-		return nil
+	if err := views.NewValidate(a.ViewType, c.view(a.View)).Result(name, steps, diags, sources); err != nil {
+		return err
 	}
-	c.printDiagnostics(diags, sources)
 	if diags.HasErrors() {
 		return errReported
 	}
-	fmt.Fprintf(c.stdout, "Success! The pipeline %q is valid (%d steps).\n", p.Config.Name(), len(p.Config.Steps))
 	return nil
 }

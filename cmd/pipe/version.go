@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
-	"fmt"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 )
 
 // version is stamped at build time:
@@ -19,17 +19,9 @@ var (
 	commit  = ""
 )
 
-type buildInfo struct {
-	Version   string `json:"version"`
-	Commit    string `json:"commit,omitempty"`
-	Modified  bool   `json:"modified,omitempty"`
-	GoVersion string `json:"go_version"`
-	Platform  string `json:"platform"`
-}
-
 // currentBuild describes this binary.
-func currentBuild() buildInfo {
-	b := buildInfo{Version: version, Commit: commit, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+func currentBuild() views.Build {
+	b := views.Build{Version: version, Commit: commit, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if b.Version == "" {
 			b.Version = info.Main.Version
@@ -51,22 +43,6 @@ func currentBuild() buildInfo {
 	return b
 }
 
-func (b buildInfo) String() string {
-	s := "pipe " + b.Version
-	if b.Commit != "" {
-		c := b.Commit
-		if len(c) > 12 {
-			c = c[:12]
-		}
-		s += " (" + c
-		if b.Modified {
-			s += ", modified"
-		}
-		s += ")"
-	}
-	return s + " " + b.GoVersion + " " + b.Platform
-}
-
 type versionCmd struct{}
 
 func (*versionCmd) Name() string     { return "version" }
@@ -86,22 +62,10 @@ Examples:
 `
 }
 
-func (cmd *versionCmd) Run(ctx context.Context, c *cli, args []string) error {
-	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "")
-	args, err := c.parseFlags(fs, cmd.Usage(), args)
+func (*versionCmd) Run(ctx context.Context, c *cli, args []string) error {
+	a, err := arguments.ParseVersion(args)
 	if err != nil {
 		return err
 	}
-	if len(args) > 0 {
-		return &exitErr{code: exitError, msg: "version takes no arguments"}
-	}
-	b := currentBuild()
-	if *asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(b)
-	}
-	_, err = fmt.Fprintln(c.stdout, b.String())
-	return err
+	return views.NewVersion(a.ViewType, c.view(a.View)).Build(currentBuild())
 }

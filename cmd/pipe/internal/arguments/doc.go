@@ -1,8 +1,10 @@
 // Package arguments turns a pipe command's command line into a typed
 // value: [ParseApply] returns an [Apply], [ParsePlan] a [Plan], one file
-// per command, named after it. A Parse function only reads its arguments:
-// it opens no file and prints nothing, so that every flag and its checks
-// are read in one place and tested without running anything.
+// per command, named after it. A Parse function reads its arguments and
+// nothing else (pipe output's alone asks whether an argument names an
+// existing path): it opens nothing and prints nothing, so that every flag
+// and its checks are read in one place and tested without running
+// anything.
 //
 // Flags may come before or after the positional arguments (pipe plan .
 // -out=x is pipe plan -out=x .), and every command takes -no-color

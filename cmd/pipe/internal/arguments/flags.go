@@ -60,6 +60,16 @@ func onePath(args []string) (string, error) {
 	return "", usageErrorf("too many arguments: %s", strings.Join(args, " "))
 }
 
+// parsePathAnd parses a command's flags and its positional arguments: an
+// optional leading PATH (default ".") and the n arguments it needs.
+func parsePathAnd(fs *flag.FlagSet, args []string, view *View, n int) (string, []string, error) {
+	args, err := parse(fs, args, view)
+	if err != nil {
+		return "", nil, err
+	}
+	return pathAndArgs(args, n)
+}
+
 // pathAndArgs splits positional arguments into the optional leading PATH
 // (default ".") and the n arguments the command needs.
 func pathAndArgs(args []string, n int) (string, []string, error) {

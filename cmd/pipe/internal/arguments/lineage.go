@@ -24,11 +24,7 @@ func ParseLineage(args []string) (*Lineage, error) {
 	asJSON := fs.Bool("json", false, "")
 	fs.IntVar(&a.Depth, "depth", 0, "")
 	a.Registry.register(fs)
-	args, err := parse(fs, args, &a.View)
-	if err != nil {
-		return nil, err
-	}
-	path, rest, err := pathAndArgs(args, 1)
+	path, rest, err := parsePathAnd(fs, args, &a.View, 1)
 	if err != nil {
 		return nil, err
 	}

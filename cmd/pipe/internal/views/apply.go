@@ -51,8 +51,8 @@ type applyJSON struct {
 	mu sync.Mutex
 }
 
-// applySummary is the last line of apply -json.
-type applySummary struct {
+// ApplySummary is the last line pipe apply -json prints.
+type ApplySummary struct {
 	Type     string  `json:"type"`
 	Status   string  `json:"status"`
 	RunID    int64   `json:"run_id,omitempty"`
@@ -98,5 +98,5 @@ func (v *applyJSON) Failed(err error) {
 
 func (v *applyJSON) Result(out *runner.Outcome, registryPath string) {
 	ran, cached, failed := out.Result.Counts()
-	v.line(applySummary{Type: "summary", Status: out.Status, RunID: out.RunID, Ran: ran, Cached: cached, Failed: failed, Duration: out.Duration.Seconds()})
+	v.line(ApplySummary{Type: "summary", Status: out.Status, RunID: out.RunID, Ran: ran, Cached: cached, Failed: failed, Duration: out.Duration.Seconds()})
 }

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
+	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/engine/pipeline"
+	"github.com/pipe-ml/pipe/engine/workspace"
+)
+
+// workspaceOptions are the options to open the workspace of the pipeline
+// at path with the flags f.
+func (c *cli) workspaceOptions(path string, f arguments.Workspace) workspace.Options {
+	return workspace.Options{
+		Path:     path,
+		Kinds:    c.kinds,
+		Vars:     eval.VarInputs{Env: c.env, Args: f.Vars.Args},
+		Store:    f.Store,
+		StateDir: f.StateDir,
+		Registry: f.Registry,
+		Env:      c.env,
+	}
+}
+
+// openWorkspace loads the pipeline and opens its store, printing
+// diagnostics through v.
+func (c *cli) openWorkspace(ctx context.Context, v *views.View, opts workspace.Options) (*workspace.Workspace, error) {
+	w, diags := workspace.Resolve(opts)
+	v.Diagnostics(diags, pipelineSources(w))
+	if diags.HasErrors() {
+		return nil, errReported
+	}
+	if err := w.OpenStore(ctx); err != nil {
+		return nil, withHint(err, "check -store, PIPE_STORE or settings.store, and your credentials")
+	}
+	return w, nil
+}
+
+// loadOptions are the options to load the pipeline at path with the
+// variables vars.
+func (c *cli) loadOptions(path string, vars arguments.Vars) pipeline.Options {
+	return pipeline.Options{
+		Path:  path,
+		Kinds: c.kinds,
+		Vars:  eval.VarInputs{Env: c.env, Args: vars.Args},
+	}
+}
+
+// pipelineSources are the files of w's pipeline, for diagnostics; nil
+// when it did not load.
+func pipelineSources(w *workspace.Workspace) map[string][]byte {
+	if w == nil || w.Pipeline == nil {
+		return nil
+	}
+	return w.Pipeline.Sources
+}
