@@ -103,7 +103,8 @@ func TestConcurrentApplyWaits(t *testing.T) {
 // two folders, each with its own state folder and registry but one store
 // between them, as a laptop and CI share a bucket. Nothing stops either:
 // both run the same steps at the same time and write the same objects,
-// and the store must come out whole.
+// and the store must come out whole. The registry's log is in the store:
+// each folder's registry shows both runs, with the same numbers.
 func TestConcurrentApplySharedStore(t *testing.T) {
 	a, b := newCrashPipeline(t), newCrashPipeline(t)
 	shared := filepath.Join(t.TempDir(), "store")
@@ -117,11 +118,21 @@ func TestConcurrentApplySharedStore(t *testing.T) {
 	if got, want := outputArtifacts(t, a, env), outputArtifacts(t, b, env); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("the two applies disagree:\n%v\n%v", got, want)
 	}
+	var seen []string
 	for _, dir := range []string{a, b} {
 		checkRegistryIntegrity(t, filepath.Join(dir, ".pipe", "registry.db"))
-		if runs := checkRunsEnded(t, dir, env); len(runs) != 1 || runs[0].Status != registry.RunSucceeded {
-			t.Errorf("%s: runs %+v", dir, runs)
+		runs := checkRunsEnded(t, dir, env)
+		if len(runs) != 2 || runs[0].Status != registry.RunSucceeded || runs[1].Status != registry.RunSucceeded {
+			t.Errorf("%s: runs %+v, want both applies' runs, succeeded", dir, runs)
 		}
+		var ids []string
+		for _, r := range runs {
+			ids = append(ids, fmt.Sprintf("%d:%s", r.ID, r.Origin))
+		}
+		seen = append(seen, strings.Join(ids, " "))
+	}
+	if seen[0] != seen[1] {
+		t.Errorf("the two registries disagree about the runs:\n%s\n%s", seen[0], seen[1])
 	}
 }
 

@@ -207,6 +207,10 @@ func TestCrashAtFailpoints(t *testing.T) {
 		"registry.write.commit:2", // the run's own record, uncommitted
 		"registry.write.commit:7",
 		"registry.write.commit:15",
+		"store.create.uncommitted",   // the first log entry written, not published
+		"store.create.uncommitted:6", // a later one
+		"registry.entry.appended",    // an entry in the log, not in the index
+		"registry.entry.appended:4",
 	}
 	checkEveryFailpoint(t, points)
 	if testing.Short() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/pipe-ml/pipe/engine/registry/index"
 	"hash/fnv"
 	"os"
 	"path/filepath"
@@ -97,7 +98,7 @@ func populate(path string) error {
 		return err
 	}
 	defer db.Close()
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.idx.SQL().BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -147,7 +148,7 @@ func populate(path string) error {
 	start := time.Date(2024, 1, 1, 2, 0, 0, 0, time.UTC)
 	for r := 0; r < benchRunsPerPipe; r++ {
 		for p := 0; p < benchPipelines; p++ {
-			at := formatTime(start.Add(time.Duration(r)*24*time.Hour + time.Duration(p)*time.Minute))
+			at := index.FormatTime(start.Add(time.Duration(r)*24*time.Hour + time.Duration(p)*time.Minute))
 			block := r / benchDataEvery
 			fresh := r%benchDataEvery == 0
 			status := ExecCached
@@ -261,7 +262,7 @@ func populate(path string) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	_, err = db.sql.ExecContext(ctx, `PRAGMA optimize`)
+	_, err = db.idx.SQL().ExecContext(ctx, `PRAGMA optimize`)
 	return err
 }
 
@@ -277,13 +278,13 @@ func cpuTime() time.Duration {
 func benchLineage(b *testing.B, dir Direction, ref string) {
 	db := benchDB(b)
 	ctx := context.Background()
-	g, err := db.lineage(ctx, ref, dir, nil)
+	g, err := db.lineage(ctx, dir, ref, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	cpu0 := cpuTime()
 	for b.Loop() {
-		if _, err := db.lineage(ctx, ref, dir, nil); err != nil {
+		if _, err := db.lineage(ctx, dir, ref, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

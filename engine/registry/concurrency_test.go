@@ -115,7 +115,7 @@ func TestTwoProcessesWriteRuns(t *testing.T) {
 
 	db := openAt(t, path)
 	ctx := context.Background()
-	integrityCheck(t, db.sql)
+	integrityCheck(t, db.idx.SQL())
 	for _, name := range []string{"alpha", "beta"} {
 		runs, err := db.Runs(ctx, RunFilter{Pipeline: name})
 		if err != nil {
@@ -131,8 +131,8 @@ func TestTwoProcessesWriteRuns(t *testing.T) {
 		}
 	}
 	var execs, migrations int
-	db.sql.QueryRow(`SELECT count(*) FROM executions WHERE status = 'ran'`).Scan(&execs)
-	db.sql.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&migrations)
+	db.idx.SQL().QueryRow(`SELECT count(*) FROM executions WHERE status = 'ran'`).Scan(&execs)
+	db.idx.SQL().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&migrations)
 	if execs != 2*n*3 {
 		t.Errorf("%d executions, want %d", execs, 2*n*3)
 	}

@@ -1,51 +1,34 @@
-// Package registry is pipe's lineage registry: a SQLite file (through
-// modernc.org/sqlite, no cgo) that records every run, every step execution
-// in it (cached or not), every artifact an execution used or produced, and
-// every published model version with its metrics and aliases.
+// Package registry is pipe's lineage registry: every run, every step
+// execution in it (cached or not), every artifact an execution used or
+// produced, every published model version with its metrics and aliases.
 //
-// It answers two questions: "what produced this model?" ([DB.Upstream]) and
-// "what was built from this file?" ([DB.Downstream]), and it backs the
-// browsing commands (pipe runs, pipe models). A lineage answer is a
-// [Graph] of nodes and edges, whose JSON encoding pipe lineage -json
-// prints; drawing it as a tree or in Graphviz DOT is the CLI's job
-// (cmd/pipe/internal/views).
+// The history is one log in the store, shared by every machine that uses
+// the store; each machine keeps a local SQLite index of it. The package
+// ties four rooms together, each its own package:
 //
-// The package owns the schema and every query; it does not decide when to
-// record anything. The engine opens the registry and, for each apply:
+//   - txlog: the log, registry/log/N.json in the store, numbered entries
+//     written once with put-if-absent, and its checkpoints (format.md);
+//   - index: the local SQLite file, built from the log's entries in order
+//     (schema.md), and the records it holds (runs, executions, artifacts);
+//   - models: model versions and aliases, and the decisions that change
+//     them (a version's number, promote_if, rollback);
+//   - lineage: the upstream and downstream graph queries.
 //
-//   - while holding the pipeline's state lock, calls [DB.MarkInterrupted]
-//     (runs a dead process left "running" become "interrupted"), then
-//     [DB.BeginRun];
-//   - for each step that runs, [DB.StartExecution] with its configuration,
-//     the artifacts and input files it uses and the upstream executions
-//     whose plain values it uses ([Dependency]), then
-//     [DB.FinishExecution] with its status, outputs and produced
-//     artifacts; for a step taken from the cache, skipped or cancelled,
-//     one [DB.RecordExecution];
-//   - [DB.EndRun] at the end.
+// A DB is the index kept in step with the log. Open brings it up to date
+// (Sync), from the newest checkpoint when the file is new; every change
+// (BeginRun, StartExecution, CreateModelVersion, SetAlias, ...) syncs,
+// decides its facts on the index as it now stands, appends them as the
+// next entry, and applies them: when another writer, anywhere, took that
+// entry first, it syncs and decides again. So version numbers and alias
+// moves are one history for all machines, in the log's order, never a
+// clock's. Concurrent changes in one process share an entry (a group
+// commit). A store that cannot be reached leaves reads answering from the
+// index, stale (Status says so), and changes failing. Rebuild makes the
+// index again from the log; a file from before the log is imported once.
+// Without a store, a registry is a file of its own (tools, tests).
 //
-// The publish step calls [DB.CreateModelVersion] and [DB.PromoteIf] or
-// [DB.SetAlias]; the CLI (cmd/pipe) calls the read methods and
-// [DB.Rollback]. Only the labels of artifact kinds know anything about
-// machine learning.
-//
-// # Storage
-//
-// The database runs in WAL mode with a busy timeout, foreign keys on and
-// synchronous=NORMAL. Every write is one short BEGIN IMMEDIATE transaction,
-// so two processes writing at once wait for each other instead of failing
-// or deadlocking; a test runs two writer processes on one new file. Numbered
-// migrations (migrations/NNNN_name.sql, embedded) are applied on open and
-// recorded in schema_migrations; a file written by a newer pipe is refused
-// rather than misread. [Options.ReadOnly] opens a registry for browsing.
-// schema.md documents every table for people who open the file with
-// sqlite3, and a test keeps it true.
-//
-// Lineage queries are recursive CTEs over events, execution_inputs and
-// model_versions; on a registry of 10,000 runs they take a few
-// milliseconds from a model version (go test -run '^$' -bench Lineage;
-// see bench_test.go).
-//
-// Times are stored as UTC text with millisecond precision; values read back
-// are truncated to the millisecond.
+// The package does not decide when to record anything: engine/runner and
+// engine/apply record an apply's run and executions, steps/publish
+// versions and aliases (through engine/apply's Models), and cmd/pipe
+// renders what the queries return.
 package registry

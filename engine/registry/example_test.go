@@ -31,7 +31,7 @@ func Example() {
 
 	// apply starts: holding the state lock, mark runs a crash left behind,
 	// then begin this one.
-	db.MarkInterrupted(ctx, "demo")
+	db.MarkInterrupted(ctx, "demo", "")
 	run, _ := db.BeginRun(ctx, registry.Run{Pipeline: "demo", Trigger: registry.TriggerManual,
 		GitCommit: "4f1c2a9be07d4b1e8c3a5f6d7e8f90a1b2c3d4e5", PipeVersion: "0.1.0"})
 

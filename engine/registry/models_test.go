@@ -184,7 +184,7 @@ func TestCreateModelVersionConcurrent(t *testing.T) {
 			t.Errorf("version %d: %+v (callers saw %d)", i+1, v, byDigest[v.ModelDigest])
 		}
 	}
-	integrityCheck(t, db.sql)
+	integrityCheck(t, db.idx.SQL())
 }
 
 func TestAliasMovesAndRollback(t *testing.T) {
@@ -297,10 +297,10 @@ func TestAliasMovesAndRollback(t *testing.T) {
 	}
 
 	// History is append-only, even for someone with sqlite3.
-	if _, err := db.sql.Exec(`UPDATE alias_history SET to_version = 3`); err == nil || !strings.Contains(err.Error(), "append-only") {
+	if _, err := db.idx.SQL().Exec(`UPDATE alias_history SET to_version = 3`); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Errorf("update of alias_history: err = %v", err)
 	}
-	if _, err := db.sql.Exec(`DELETE FROM alias_history`); err == nil {
+	if _, err := db.idx.SQL().Exec(`DELETE FROM alias_history`); err == nil {
 		t.Error("delete from alias_history succeeded")
 	}
 }

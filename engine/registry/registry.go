@@ -2,33 +2,42 @@ package registry
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
-	"github.com/pipe-ml/pipe/engine/internal/failpoint"
+	"github.com/pipe-ml/pipe/engine/registry/index"
+	"github.com/pipe-ml/pipe/engine/registry/txlog"
+	"github.com/pipe-ml/pipe/engine/store"
 )
 
-// DefaultBusyTimeout is how long a write waits for another process's write
-// to finish before it fails.
-const DefaultBusyTimeout = 10 * time.Second
+// DefaultBusyTimeout is how long a write to the local index waits for
+// another process's write to finish before it fails.
+const DefaultBusyTimeout = index.DefaultBusyTimeout
 
-// Options changes how a registry is opened. A nil *Options means the
+// DefaultCheckpointEvery is how many log entries apart checkpoints are
+// written.
+const DefaultCheckpointEvery = 500
+
+// Options change how a registry is opened. A nil *Options means the
 // defaults documented on each field.
 type Options struct {
-	// ReadOnly opens an existing registry for browsing: no migration runs,
-	// every write method fails, and a missing file is an error instead of
-	// a new registry. A registry whose schema is older than this pipe's
-	// cannot be opened read-only; open it writable once to migrate it.
+	// Store is the store whose log holds the registry's history. Nil
+	// means the store the file was last used with, when there is one
+	// (the file records it); else the registry is a file of its own,
+	// with no log (tools, tests).
+	Store *store.Store
+
+	// ReadOnly records nothing: every method that would add to the
+	// history fails. The local index is still brought up to date from
+	// the store when its file can be written. A missing file with no
+	// Store is an error instead of a new registry.
 	ReadOnly bool
+
+	// NoSync skips bringing the index up to date at Open.
+	NoSync bool
 
 	// BusyTimeout is how long a statement waits for another connection's
 	// lock before failing with "database is busy". Zero means
@@ -37,291 +46,163 @@ type Options struct {
 
 	// Now returns the current time for the timestamps the registry sets
 	// itself (a run's end, an alias move). Nil means time.Now. Tests set it
-	// to get stable output.
+	// to get stable output. Times are data: order comes from the log.
 	Now func() time.Time
+
+	// CheckpointEvery: the writer of every entry whose number is a
+	// multiple of it also writes a checkpoint. Zero means
+	// DefaultCheckpointEvery; a negative value, never.
+	CheckpointEvery int
+
+	// PipeVersion is recorded with the entries this process writes.
+	PipeVersion string
+
+	// Origin names the state folder this process works from (see
+	// Run.Origin). Runs imported from a registry file from before the log
+	// that were left running get it, so that the next run from the folder
+	// marks them interrupted.
+	Origin string
 }
 
-// DB is an open registry. It is safe for concurrent use by many goroutines,
-// and several processes may open the same file at once.
+// DB is an open registry: the local index, kept in step with the log in
+// the store. It is safe for concurrent use by many goroutines, and
+// several processes, on any machines, may share the log; processes on one
+// machine may share the index file too.
 type DB struct {
-	sql      *sql.DB
+	idx      *index.DB
 	path     string
 	readOnly bool
 	now      func() time.Time
-	// stmts caches prepared read statements by query text: preparing a
-	// lineage query costs more than running it on a small graph.
-	stmts sync.Map // string -> *sql.Stmt
+	opts     Options
+
+	// log is nil for a registry of its own. storeURL is the store's URL
+	// as bound (with its query); ownStore is a store Open opened from the
+	// URL the file recorded, closed by Close; storeErr says why that
+	// store could not be opened.
+	log      *txlog.Log
+	storeURL string
+	ownStore *store.Store
+	storeErr error
+
+	syncMu   sync.Mutex
+	verified bool // the index's last entry was checked against the log
+	statusMu sync.Mutex
+	status   SyncStatus
+
+	commits committer
+
+	downMu  sync.Mutex
+	downErr error
+	downAt  time.Time
 }
 
-// Open opens the registry at path, creating the file and its parent
-// folders when missing and applying any migration the file lacks. It fails
-// when the file was written by a newer pipe. Close the DB when done.
+// Open opens the registry at path: the local index, created when missing
+// (from the newest checkpoint of the store's log when there is one), and
+// migrated to this pipe's schema; with a store, it is brought up to date
+// from the log (see Sync; a store that cannot be reached is not an error
+// here: Status says the index is stale). A registry file from before the
+// log is imported into it once, losslessly. Open fails when the file was
+// written by a newer pipe. Close the DB when done.
 func Open(ctx context.Context, path string, opts *Options) (*DB, error) {
-	if opts == nil {
-		opts = &Options{}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.CheckpointEvery == 0 {
+		o.CheckpointEvery = DefaultCheckpointEvery
 	}
 	if path == "" {
 		return nil, errors.New("registry: no path given for the registry file")
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("registry: %w", err)
+	exists := fileExists(path)
+	if o.ReadOnly && !exists && o.Store == nil {
+		return nil, fmt.Errorf("registry: %s does not exist; it is created by the first `pipe apply`", path)
 	}
-	busy := opts.BusyTimeout
-	if busy <= 0 {
-		busy = DefaultBusyTimeout
-	}
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
-
-	if opts.ReadOnly {
-		if _, err := os.Stat(abs); err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return nil, fmt.Errorf("registry: %s does not exist; it is created by the first `pipe apply`", path)
-			}
-			return nil, fmt.Errorf("registry: %w", err)
-		}
-	} else if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return nil, fmt.Errorf("registry: create folder for %s: %w", path, err)
-	}
-
-	sdb, err := sql.Open("sqlite", dsn(abs, busy, opts.ReadOnly))
-	if err != nil {
-		return nil, fmt.Errorf("registry: open %s: %w", path, err)
-	}
-	// Each connection has its own page cache; a handful is plenty for a
-	// CLI or a server, and writes are serialised by SQLite anyway.
-	sdb.SetMaxOpenConns(4)
-	sdb.SetMaxIdleConns(4)
-	sdb.SetConnMaxIdleTime(time.Minute)
-
-	db := &DB{sql: sdb, path: path, readOnly: opts.ReadOnly, now: now}
-	if !opts.ReadOnly {
-		if err := db.ensureWAL(ctx, busy); err != nil {
-			sdb.Close()
-			return nil, err
+	db := &DB{path: path, readOnly: o.ReadOnly, now: o.Now, opts: o}
+	if o.Store != nil {
+		db.log, db.storeURL = txlog.New(o.Store), urlOf(o.Store)
+		if !exists {
+			db.status.Err = db.restoreCheckpoint(ctx)
 		}
 	}
-	if err := db.migrate(ctx); err != nil {
-		sdb.Close()
+	idx, err := index.Open(ctx, path, index.Options{ReadOnly: o.ReadOnly && !writable(path), BusyTimeout: o.BusyTimeout})
+	if err != nil {
+		return nil, unprefix(err)
+	}
+	db.idx = idx
+	if err := db.attach(ctx); err != nil {
+		db.Close()
 		return nil, err
+	}
+	if db.log != nil && !o.NoSync {
+		db.Sync(ctx)
 	}
 	return db, nil
 }
 
-// ensureWAL switches the file to WAL mode, which then stays with the file.
-// The switch needs an exclusive lock, and SQLite gives up on it at once,
-// without the busy handler, when another process is switching a new file
-// too; so it is retried here until the busy timeout.
-func (db *DB) ensureWAL(ctx context.Context, busy time.Duration) error {
-	deadline := time.Now().Add(busy)
-	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
-		var mode string
-		err := db.sql.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode)
-		if err == nil && strings.EqualFold(mode, "wal") {
-			return nil
-		}
-		if err == nil {
-			err = db.sql.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
-			if err == nil && strings.EqualFold(mode, "wal") {
-				return nil
-			}
-			if err == nil {
-				return fmt.Errorf("registry: %s: cannot use WAL mode (journal mode stays %q); put the registry on a local file system", db.path, mode)
-			}
-		}
-		if !isBusy(err) || time.Now().After(deadline) {
-			return fmt.Errorf("registry: open %s: %w", db.path, db.wrap(err))
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("registry: open %s: %w", db.path, ctx.Err())
-		case <-time.After(wait):
-		}
-	}
+// timeNow and txlogOf are the defaults Open uses.
+var (
+	timeNow = time.Now
+	txlogOf = txlog.New
+)
+
+// fileExists reports whether path names an existing file.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
-func isBusy(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED)
+// writable reports whether the file at path may be written (a missing
+// file may be created).
+func writable(path string) bool {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return errors.Is(err, os.ErrNotExist)
+	}
+	f.Close()
+	return true
 }
 
-// dsn builds a modernc.org/sqlite data source name. The driver runs
-// busy_timeout first, then the other pragmas; _txlock=immediate makes every
-// read-write transaction BEGIN IMMEDIATE, so a transaction that will write
-// takes the write lock up front and waits under the busy timeout instead of
-// failing with SQLITE_BUSY when it upgrades from a read lock. WAL mode is
-// not set here but by ensureWAL: a journal_mode pragma in the DSN runs on
-// every new connection, and on a new file two processes doing so at once
-// fail with SQLITE_BUSY at once, busy timeout or not (the two-process test
-// showed it).
-func dsn(abs string, busy time.Duration, readOnly bool) string {
-	// SQLite decodes %HH in a file: URI and stops the path at ? or #.
-	p := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(filepath.ToSlash(abs))
-	q := []string{
-		fmt.Sprintf("_pragma=busy_timeout(%d)", busy.Milliseconds()),
-		"_pragma=foreign_keys(1)",
-		"_txlock=immediate",
+// urlOf is the URL a store was opened with, query included, so that the
+// registry file can open it again (an s3:// endpoint is in the query).
+func urlOf(s *store.Store) string {
+	loc := s.Location()
+	u := loc.String()
+	if len(loc.Query) > 0 {
+		u += "?" + loc.Query.Encode()
 	}
-	if readOnly {
-		q = append(q, "mode=ro")
-	} else {
-		q = append(q, "_pragma=synchronous(NORMAL)")
-	}
-	return "file:" + p + "?" + strings.Join(q, "&")
+	return u
 }
 
 // Path returns the path the registry was opened with.
 func (db *DB) Path() string { return db.path }
 
+// StoreURL is the store whose log the registry keeps, "" for a registry
+// of its own.
+func (db *DB) StoreURL() string { return db.storeURL }
+
 // Close closes the registry.
 func (db *DB) Close() error {
-	db.stmts.Range(func(_, st any) bool {
-		st.(*sql.Stmt).Close()
-		return true
-	})
-	if err := db.sql.Close(); err != nil {
+	var errs []error
+	if db.idx != nil {
+		errs = append(errs, db.idx.Close())
+	}
+	if db.ownStore != nil {
+		errs = append(errs, db.ownStore.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("registry: close: %w", err)
 	}
 	return nil
 }
 
-// write runs fn in one BEGIN IMMEDIATE transaction and commits it, or rolls
-// it back when fn fails.
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	if db.readOnly {
-		return fmt.Errorf("registry: %s is open read-only", db.path)
-	}
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return db.wrap(err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return db.wrap(err)
-	}
-	failpoint.Hit("registry.write.commit") // test hook: a write transaction is done but not committed
-	if err := tx.Commit(); err != nil {
-		return db.wrap(err)
-	}
-	return nil
+// read runs fn in one read transaction of the index.
+func (db *DB) read(ctx context.Context, fn func(q index.Querier) error) error {
+	return unprefix(db.idx.Read(ctx, fn))
 }
 
-// read runs fn in one read transaction, so that the several queries it
-// makes see one snapshot. The queries use prepared statements, cached.
-func (db *DB) read(ctx context.Context, fn func(q queryer) error) error {
-	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return db.wrap(err)
-	}
-	defer tx.Rollback()
-	return db.wrap(fn(&cachedTx{db: db, tx: tx}))
-}
-
-// cachedTx runs queries in a transaction through the statement cache.
-type cachedTx struct {
-	db *DB
-	tx *sql.Tx
-}
-
-func (c *cachedTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := c.db.stmts.Load(query); ok {
-		return c.tx.StmtContext(ctx, st.(*sql.Stmt)), nil
-	}
-	st, err := c.db.sql.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if prev, loaded := c.db.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
-		st = prev.(*sql.Stmt)
-	}
-	return c.tx.StmtContext(ctx, st), nil
-}
-
-func (c *cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := c.stmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
-}
-
-func (c *cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	st, err := c.stmt(ctx, query)
-	if err != nil {
-		// Let the error surface from Scan, as database/sql does.
-		return c.tx.QueryRowContext(ctx, query, args...)
-	}
-	return st.QueryRowContext(ctx, args...)
-}
-
-// wrap gives errors from SQLite a package prefix and explains the ones a
-// user can act on. Errors that already carry the prefix pass unchanged.
-func (db *DB) wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	if strings.HasPrefix(err.Error(), "registry: ") {
-		return err
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return fmt.Errorf("registry: %s is busy: another pipe process has held its write lock for longer than the busy timeout; try again when it is done: %w", db.path, err)
-		case sqlite3.SQLITE_READONLY:
-			return fmt.Errorf("registry: %s is read-only: %w", db.path, err)
-		case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
-			return fmt.Errorf("registry: %s is not a pipe registry (or is damaged); point settings.registry at another file: %w", db.path, err)
-		}
-	}
-	return fmt.Errorf("registry: %w", err)
-}
-
-// timeLayout is how times are stored: UTC, milliseconds, fixed width, so
-// that text order is time order.
-const timeLayout = "2006-01-02T15:04:05.000Z"
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return formatTime(t)
-}
-
-func parseTime(s sql.NullString) time.Time {
-	if !s.Valid || s.String == "" {
-		return time.Time{}
-	}
-	t, err := time.Parse(timeLayout, s.String)
-	if err != nil {
-		// Written by hand or by another tool: accept any RFC 3339 time.
-		t, _ = time.Parse(time.RFC3339Nano, s.String)
-	}
-	return t.UTC()
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-// queryer is what both *sql.DB and *sql.Tx offer for reading.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+// SchemaVersion is the newest schema of the local index this pipe knows.
+func SchemaVersion() int { return index.SchemaVersion() }

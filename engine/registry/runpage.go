@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pipe-ml/pipe/engine/registry/index"
 	"slices"
 	"strings"
 )
@@ -89,7 +90,7 @@ func (db *DB) RunPage(ctx context.Context, q RunQuery) (*RunPage, error) {
 	case q.After > 0:
 		where, args, order = append(where, "id > ?"), append(args, q.After), "ASC"
 	}
-	sqlText := `SELECT ` + runColumns + ` FROM runs`
+	sqlText := `SELECT ` + index.RunColumns + ` FROM runs`
 	if len(where) > 0 {
 		sqlText += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -99,7 +100,7 @@ func (db *DB) RunPage(ctx context.Context, q RunQuery) (*RunPage, error) {
 	args = append(args, q.Limit+1)
 
 	page := &RunPage{Runs: []RunSummary{}}
-	err := db.read(ctx, func(tx queryer) error {
+	err := db.read(ctx, func(tx index.Querier) error {
 		runs, err := queryRuns(ctx, tx, sqlText, args...)
 		if err != nil {
 			return err
@@ -161,7 +162,7 @@ func pageCursors(q RunQuery, runs []Run, more bool) (older, newer int64) {
 	return older, newer
 }
 
-func queryRuns(ctx context.Context, tx queryer, sqlText string, args ...any) ([]Run, error) {
+func queryRuns(ctx context.Context, tx index.Querier, sqlText string, args ...any) ([]Run, error) {
 	rows, err := tx.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, err
@@ -169,7 +170,7 @@ func queryRuns(ctx context.Context, tx queryer, sqlText string, args ...any) ([]
 	defer rows.Close()
 	var runs []Run
 	for rows.Next() {
-		r, err := scanRun(rows)
+		r, err := index.ScanRun(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -179,7 +180,7 @@ func queryRuns(ctx context.Context, tx queryer, sqlText string, args ...any) ([]
 }
 
 // executionCounts counts the executions of each run by status.
-func executionCounts(ctx context.Context, tx queryer, runs []Run) (map[int64]map[string]int, error) {
+func executionCounts(ctx context.Context, tx index.Querier, runs []Run) (map[int64]map[string]int, error) {
 	out := make(map[int64]map[string]int, len(runs))
 	ids := make([]int64, len(runs))
 	for i, r := range runs {
@@ -190,7 +191,7 @@ func executionCounts(ctx context.Context, tx queryer, runs []Run) (map[int64]map
 		return out, nil
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT run_id, status, count(*) FROM executions
-		WHERE run_id IN (SELECT value FROM json_each(?)) GROUP BY run_id, status`, jsonIDs(ids))
+		WHERE run_id IN (SELECT value FROM json_each(?)) GROUP BY run_id, status`, index.JSONIDs(ids))
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +212,7 @@ func executionCounts(ctx context.Context, tx queryer, runs []Run) (map[int64]map
 // for a filter's choices.
 func (db *DB) RunPipelines(ctx context.Context) ([]string, error) {
 	var names []string
-	err := db.read(ctx, func(tx queryer) error {
+	err := db.read(ctx, func(tx index.Querier) error {
 		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT pipeline FROM runs ORDER BY pipeline`)
 		if err != nil {
 			return err

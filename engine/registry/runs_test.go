@@ -119,14 +119,16 @@ func TestRunsFilterAndOrder(t *testing.T) {
 func TestMarkInterrupted(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	begin := func(p string) int64 {
-		id, err := db.BeginRun(ctx, Run{Pipeline: p, Trigger: TriggerWatch, PipeVersion: "v"})
+	begin := func(p, origin string) int64 {
+		id, err := db.BeginRun(ctx, Run{Pipeline: p, Trigger: TriggerWatch, PipeVersion: "v", Origin: origin})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return id
 	}
-	done, dead, other := begin("p"), begin("p"), begin("q")
+	// elsewhere runs from another state folder (another machine): it may
+	// well be alive, and is left alone.
+	done, dead, other, elsewhere := begin("p", "here"), begin("p", "here"), begin("q", "here"), begin("p", "there")
 	if err := db.EndRun(ctx, done, RunSucceeded, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +141,7 @@ func TestMarkInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	n, err := db.MarkInterrupted(ctx, "p")
+	n, err := db.MarkInterrupted(ctx, "p", "here")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,6 +161,9 @@ func TestMarkInterrupted(t *testing.T) {
 	if s := status(other); s != RunRunning {
 		t.Errorf("another pipeline's run became %s", s)
 	}
+	if s := status(elsewhere); s != RunRunning {
+		t.Errorf("a run from another state folder became %s", s)
+	}
 	d, _ := db.Run(ctx, dead)
 	if d.Status != RunInterrupted || d.Ended.IsZero() || !strings.Contains(d.Error, "interrupted") {
 		t.Errorf("dead run = %+v", d.Run)
@@ -172,10 +177,10 @@ func TestMarkInterrupted(t *testing.T) {
 	if err := db.FinishExecution(ctx, stuck, ExecutionResult{Status: ExecRan}); err == nil {
 		t.Error("finishing an interrupted execution succeeded")
 	}
-	if n, _ := db.MarkInterrupted(ctx, ""); n != 1 {
+	if n, _ := db.MarkInterrupted(ctx, "", "here"); n != 1 {
 		t.Errorf("MarkInterrupted(all) marked %d, want 1 (pipeline q)", n)
 	}
-	if n, _ := db.MarkInterrupted(ctx, ""); n != 0 {
+	if n, _ := db.MarkInterrupted(ctx, "", "here"); n != 0 {
 		t.Errorf("second MarkInterrupted marked %d, want 0", n)
 	}
 }
@@ -265,7 +270,7 @@ func TestExecutionRoundTrip(t *testing.T) {
 		t.Errorf("artifact = %+v", a)
 	}
 	var n int
-	db.sql.QueryRow(`SELECT count(*) FROM artifacts`).Scan(&n)
+	db.idx.SQL().QueryRow(`SELECT count(*) FROM artifacts`).Scan(&n)
 	if n != 3 {
 		t.Errorf("%d artifacts, want 3", n)
 	}

@@ -14,7 +14,7 @@ import (
 // schema.md must list every table and column the migrations create, and
 // nothing else, and its example queries must run.
 func TestSchemaDocMatchesDatabase(t *testing.T) {
-	doc, err := os.ReadFile("schema.md")
+	doc, err := os.ReadFile("index/schema.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestSchemaDocMatchesDatabase(t *testing.T) {
 	db, _ := historyDB(t)
 	ctx := context.Background()
 	actual := map[string][]string{}
-	rows, err := db.sql.QueryContext(ctx, `SELECT m.name, p.name FROM sqlite_schema m, pragma_table_info(m.name) p
+	rows, err := db.idx.SQL().QueryContext(ctx, `SELECT m.name, p.name FROM sqlite_schema m, pragma_table_info(m.name) p
 		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.name`)
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +61,7 @@ func TestSchemaDocMatchesDatabase(t *testing.T) {
 		t.Fatalf("found %d example queries in schema.md", len(blocks))
 	}
 	for _, b := range blocks {
-		rows, err := db.sql.QueryContext(ctx, b[1])
+		rows, err := db.idx.SQL().QueryContext(ctx, b[1])
 		if err != nil {
 			t.Errorf("example query fails: %v\n%s", err, b[1])
 			continue

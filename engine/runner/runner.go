@@ -89,53 +89,20 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	defer held.Release()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		select {
-		case <-held.Lost():
-			opts.Logger.Error("the state lock was lost (force-unlocked?); cancelling the apply")
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	go cancelOnLostLock(ctx, held, cancel, opts.Logger)
+	cleanTemps(ctx, w, opts.Logger)
 
-	// Files left by processes killed mid-write are only ever in the way.
-	if n, err := w.Store.CleanTemps(ctx, time.Hour); err != nil {
-		opts.Logger.Warn("cleaning temporary files of the store", "error", err)
-	} else if n > 0 {
-		opts.Logger.Info("removed temporary files left by killed processes", "files", n)
-	}
-
-	reg, err := w.OpenRegistry(ctx, false)
+	reg, err := openRegistry(ctx, w, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer reg.Close()
-	name := w.Pipeline.Config.Name()
-	if n, err := reg.MarkInterrupted(ctx, name); err != nil {
-		return nil, err
-	} else if n > 0 {
-		opts.Logger.Warn("marked runs left running by a process that died as interrupted", "pipeline", name, "runs", n)
-	}
 
 	out := &Outcome{}
-	pl, diags := plan.Make(ctx, plan.Options{
-		Pipeline: w.Pipeline, Store: w.Store, Files: w.Files, Targets: opts.Targets, Replace: opts.Replace,
-	})
-	// Planning can quote a sensitive variable's value (a step kind that
-	// checks an attribute); apply redacts its own diagnostics.
-	out.Plan, out.Diagnostics = pl, redact.ForVariables(w.Pipeline.Config, w.Pipeline.Vars).Diagnostics(diags)
-	if diags.HasErrors() {
-		return out, ErrInvalid
+	pl, err := planRun(ctx, w, opts, out)
+	if err != nil {
+		return out, err
 	}
-	if opts.Saved != nil {
-		if problems := plan.Stale(opts.Saved, pl); len(problems) > 0 {
-			return out, &StaleError{Path: opts.SavedPath, Problems: problems}
-		}
-	}
-	if opts.OnPlan != nil {
-		opts.OnPlan(pl, pl.Document(opts.PipeVersion))
-	}
-
 	out.Run = w.RunRecord(ctx, opts.Trigger, opts.PipeVersion, opts.Env)
 	out.RunID, err = reg.BeginRun(ctx, out.Run)
 	if err != nil {
@@ -145,6 +112,76 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	if opts.OnRun != nil {
 		opts.OnRun(out.RunID, out.Run)
 	}
+	return out, execute(ctx, w, opts, reg, pl, out)
+}
+
+// cancelOnLostLock cancels the apply when the state lock is taken away.
+func cancelOnLostLock(ctx context.Context, held *workspace.Held, cancel func(), logger *slog.Logger) {
+	select {
+	case <-held.Lost():
+		logger.Error("the state lock was lost (force-unlocked?); cancelling the apply")
+		cancel()
+	case <-ctx.Done():
+	}
+}
+
+// cleanTemps removes the files left by processes killed mid-write: they
+// are only ever in the way.
+func cleanTemps(ctx context.Context, w *workspace.Workspace, logger *slog.Logger) {
+	if n, err := w.Store.CleanTemps(ctx, time.Hour); err != nil {
+		logger.Warn("cleaning temporary files of the store", "error", err)
+	} else if n > 0 {
+		logger.Info("removed temporary files left by killed processes", "files", n)
+	}
+}
+
+// openRegistry opens the registry, brought up to date from the store's
+// log, and marks the runs a dead process left running from this state
+// folder as interrupted. A registry that cannot be brought up to date is
+// an error here: a run must be recorded on top of the whole history.
+func openRegistry(ctx context.Context, w *workspace.Workspace, opts Options) (*registry.DB, error) {
+	reg, err := w.OpenRegistry(ctx, false, opts.PipeVersion)
+	if err != nil {
+		return nil, err
+	}
+	if st := reg.Status(); st.Err != nil {
+		reg.Close()
+		return nil, st.Err
+	}
+	name := w.Pipeline.Config.Name()
+	if n, err := reg.MarkInterrupted(ctx, name, w.Origin()); err != nil {
+		reg.Close()
+		return nil, err
+	} else if n > 0 {
+		opts.Logger.Warn("marked runs left running by a process that died as interrupted", "pipeline", name, "runs", n)
+	}
+	return reg, nil
+}
+
+// planRun plans, checks a saved plan still holds, and shows the plan.
+func planRun(ctx context.Context, w *workspace.Workspace, opts Options, out *Outcome) (*plan.Plan, error) {
+	pl, diags := plan.Make(ctx, plan.Options{
+		Pipeline: w.Pipeline, Store: w.Store, Files: w.Files, Targets: opts.Targets, Replace: opts.Replace,
+	})
+	// Planning can quote a sensitive variable's value (a step kind that
+	// checks an attribute); apply redacts its own diagnostics.
+	out.Plan, out.Diagnostics = pl, redact.ForVariables(w.Pipeline.Config, w.Pipeline.Vars).Diagnostics(diags)
+	if diags.HasErrors() {
+		return nil, ErrInvalid
+	}
+	if opts.Saved != nil {
+		if problems := plan.Stale(opts.Saved, pl); len(problems) > 0 {
+			return nil, &StaleError{Path: opts.SavedPath, Problems: problems}
+		}
+	}
+	if opts.OnPlan != nil {
+		opts.OnPlan(pl, pl.Document(opts.PipeVersion))
+	}
+	return pl, nil
+}
+
+// execute applies the plan and records how the run ended.
+func execute(ctx context.Context, w *workspace.Workspace, opts Options, reg *registry.DB, pl *plan.Plan, out *Outcome) error {
 	out.Started = time.Now()
 	res, err := apply.Execute(ctx, apply.Options{
 		Plan: pl, Store: w.Store, Files: w.Files, Registry: reg, RunID: out.RunID,
@@ -153,7 +190,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	out.Duration = time.Since(out.Started)
 	if err != nil {
 		reg.EndRun(context.WithoutCancel(ctx), out.RunID, registry.RunFailed, err.Error())
-		return out, err
+		return err
 	}
 	out.Result = res
 	out.Status = res.Status()
@@ -166,7 +203,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		}
 	}
 	if err := reg.EndRun(context.WithoutCancel(ctx), out.RunID, out.Status, errMsg); err != nil {
-		return out, fmt.Errorf("runner: recording the end of run %d: %w", out.RunID, err)
+		return fmt.Errorf("runner: recording the end of run %d: %w", out.RunID, err)
 	}
-	return out, nil
+	return nil
 }

@@ -17,6 +17,8 @@ import (
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
+
+	"github.com/pipe-ml/pipe/engine/internal/failpoint"
 )
 
 // The registry's log (engine/registry/txlog) keeps its records under
@@ -113,6 +115,7 @@ func (s *Store) createOnce(ctx context.Context, key string, data []byte) error {
 			_ = w.Close()
 			return err
 		}
+		failpoint.Hit("store.create.uncommitted") // test hook: a put-if-absent blob's bytes are with the backend, not published
 		return w.Close()
 	}
 	path := filepath.Join(s.loc.Dir, filepath.FromSlash(key))
@@ -135,6 +138,7 @@ func (s *Store) createOnce(ctx context.Context, key string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	failpoint.Hit("store.create.uncommitted") // test hook: a put-if-absent blob's bytes are with the backend, not published
 	err = os.Link(tmp, path)
 	var errno syscall.Errno
 	if errors.As(err, &errno) && (errno == syscall.EPERM || errno == syscall.ENOTSUP || errno == syscall.EXDEV || errno == syscall.EMLINK) {

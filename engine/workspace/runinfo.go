@@ -55,6 +55,7 @@ func (w *Workspace) RunRecord(ctx context.Context, trigger, pipeVersion string, 
 		ConfigDigest: w.ConfigDigest(),
 		PipeVersion:  pipeVersion,
 		StoreURL:     w.StoreURL,
+		Origin:       w.Origin(),
 		Started:      time.Now(),
 	}
 	r.Host, _ = os.Hostname()

@@ -2,6 +2,8 @@ package workspace
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -228,15 +230,56 @@ func (w *Workspace) Lock(ctx context.Context, op string, timeout time.Duration) 
 	return h, nil
 }
 
-// OpenRegistry opens the registry, creating it unless readOnly. A missing
-// registry opened read-only is an error matching os.ErrNotExist.
-func (w *Workspace) OpenRegistry(ctx context.Context, readOnly bool) (*registry.DB, error) {
-	if readOnly {
+// OpenRegistry opens the registry: the local index at RegistryPath, kept
+// in step with the log in the store (OpenStore first), creating it unless
+// readOnly. A missing registry opened read-only is rebuilt from the store
+// when the store holds a log, else an error matching os.ErrNotExist.
+func (w *Workspace) OpenRegistry(ctx context.Context, readOnly bool, pipeVersion string) (*registry.DB, error) {
+	if readOnly && w.Store == nil {
 		if _, err := os.Stat(w.RegistryPath); err != nil {
 			return nil, fmt.Errorf("workspace: no registry at %s yet: %w", w.RegistryPath, err)
 		}
 	}
-	return registry.Open(ctx, w.RegistryPath, &registry.Options{ReadOnly: readOnly})
+	return registry.Open(ctx, w.RegistryPath, &registry.Options{
+		ReadOnly: readOnly, Store: w.Store, Origin: w.Origin(), PipeVersion: pipeVersion,
+	})
+}
+
+// originFile, in the state folder, names it for the registry: runs
+// record it, and a run from the folder marks the runs from it that a
+// dead process left running as interrupted.
+const originFile = "origin"
+
+// Origin returns the state folder's origin ID, made (16 random hex
+// digits) the first time. A state folder that cannot be written has
+// none: "".
+func (w *Workspace) Origin() string {
+	p := filepath.Join(w.StateDir, originFile)
+	if b, err := os.ReadFile(p); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b))
+	}
+	buf := make([]byte, 8)
+	_, _ = rand.Read(buf)
+	id := hex.EncodeToString(buf)
+	if err := os.MkdirAll(w.StateDir, 0o755); err != nil {
+		return ""
+	}
+	// Two processes may make one at once: the first to link wins, and
+	// both read what it wrote.
+	tmp, err := os.CreateTemp(w.StateDir, originFile+".*")
+	if err != nil {
+		return ""
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(id + "\n")
+	if cerr := tmp.Close(); err != nil || cerr != nil {
+		return ""
+	}
+	_ = os.Link(tmp.Name(), p)
+	if b, err := os.ReadFile(p); err == nil {
+		return strings.TrimSpace(string(b))
+	}
+	return ""
 }
 
 // Close saves the stat cache (when the state folder can be written) and

@@ -1,4 +1,4 @@
-package registry
+package index
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed migrations/*.sql
@@ -27,7 +28,7 @@ type migration struct {
 func migrations() ([]migration, error) {
 	entries, err := fs.ReadDir(migrationFS, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("registry: read migrations: %w", err)
+		return nil, fmt.Errorf("index: read migrations: %w", err)
 	}
 	var ms []migration
 	for _, e := range entries {
@@ -35,18 +36,18 @@ func migrations() ([]migration, error) {
 		num, name, ok := strings.Cut(base, "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("registry: migration file %s is not named NNNN_name.sql", e.Name())
+			return nil, fmt.Errorf("index: migration file %s is not named NNNN_name.sql", e.Name())
 		}
 		body, err := migrationFS.ReadFile(path.Join("migrations", e.Name()))
 		if err != nil {
-			return nil, fmt.Errorf("registry: read migration %s: %w", e.Name(), err)
+			return nil, fmt.Errorf("index: read migration %s: %w", e.Name(), err)
 		}
 		ms = append(ms, migration{version: v, name: name, sql: string(body)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	for i, m := range ms {
 		if m.version != i+1 {
-			return nil, fmt.Errorf("registry: migration numbers must run 1, 2, 3, ...; found %04d at position %d", m.version, i+1)
+			return nil, fmt.Errorf("index: migration numbers must run 1, 2, 3, ...; found %04d at position %d", m.version, i+1)
 		}
 	}
 	return ms, nil
@@ -69,7 +70,7 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 
 // appliedVersion returns the newest migration recorded in the file, 0 for
 // an empty file.
-func appliedVersion(ctx context.Context, q queryer) (int, error) {
+func appliedVersion(ctx context.Context, q Querier) (int, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n)
 	if err != nil || n == 0 {
@@ -91,14 +92,14 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	known := len(ms)
 	newer := func(v int) error {
-		return fmt.Errorf("registry: %s has schema version %d but this pipe knows versions up to %d: it was written by a newer pipe; upgrade pipe, or point settings.registry at another file", db.path, v, known)
+		return fmt.Errorf("index: %s has schema version %d but this pipe knows versions up to %d: it was written by a newer pipe; upgrade pipe (an index of a store's log may also be deleted: pipe rebuilds it from the store)", db.path, v, known)
 	}
 
 	// Most opens find the schema current: check without taking the write
 	// lock.
 	v, err := appliedVersion(ctx, db.sql)
 	if err != nil {
-		return fmt.Errorf("registry: open %s: %w", db.path, db.wrap(err))
+		return fmt.Errorf("index: open %s: %w", db.path, db.wrap(err))
 	}
 	switch {
 	case v > known:
@@ -106,15 +107,15 @@ func (db *DB) migrate(ctx context.Context) error {
 	case v == known:
 		return nil
 	case db.readOnly && v == 0:
-		return fmt.Errorf("registry: %s is not a pipe registry (it has no schema_migrations table)", db.path)
+		return fmt.Errorf("index: %s is not a pipe registry (it has no schema_migrations table)", db.path)
 	case db.readOnly:
-		return fmt.Errorf("registry: %s has schema version %d and this pipe needs %d; open it once with a command that writes (pipe apply) to migrate it", db.path, v, known)
+		return fmt.Errorf("index: %s has schema version %d and this pipe needs %d; open it once with a command that writes (pipe apply) to migrate it", db.path, v, known)
 	}
 
 	// Two processes may open a new file at once: take the write lock, then
 	// look again.
-	return db.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, createMigrationsTable); err != nil {
+	return db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, createMigrationsTable); err != nil {
 			return err
 		}
 		v, err := appliedVersion(ctx, tx)
@@ -125,11 +126,11 @@ func (db *DB) migrate(ctx context.Context) error {
 			return newer(v)
 		}
 		for _, m := range ms[v:] {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return fmt.Errorf("registry: apply migration %04d_%s to %s: %w", m.version, m.name, db.path, err)
+			if _, err := tx.exec(ctx, m.sql); err != nil {
+				return fmt.Errorf("index: apply migration %04d_%s to %s: %w", m.version, m.name, db.path, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-				m.version, m.name, formatTime(db.now())); err != nil {
+			if _, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.version, m.name, FormatTime(time.Now())); err != nil {
 				return err
 			}
 		}

@@ -1,4 +1,4 @@
-package registry
+package index
 
 import (
 	"context"
@@ -52,26 +52,16 @@ type ArtifactRef struct {
 	Path string `json:"path,omitempty"`
 }
 
-// ArtifactFromStep converts an artifact value from a step into a ref.
-func ArtifactFromStep(a steps.Artifact, name string) ArtifactRef {
-	return ArtifactRef{Digest: a.Digest, MediaType: a.MediaType, Size: a.Size, Name: name}
-}
-
-// FileArtifact converts a hashed input file into a ref of KindFile. An
-// empty mediaType is guessed from the file's extension (.csv, .parquet).
-func FileArtifact(f steps.File, mediaType, name string) ArtifactRef {
-	return ArtifactRef{Digest: f.Digest, MediaType: mediaType, Size: f.Size, Kind: KindFile, Name: name, Path: f.Path}
-}
-
-func (r *ArtifactRef) normalize() error {
+// Normalize checks the ref and fills its defaults (see the fields).
+func (r *ArtifactRef) Normalize() error {
 	if !steps.ValidDigest(r.Digest) {
-		return fmt.Errorf("registry: artifact digest %q is not of the form sha256:<64 lowercase hex digits>", r.Digest)
+		return fmt.Errorf("index: artifact digest %q is not of the form sha256:<64 lowercase hex digits>", r.Digest)
 	}
 	if r.Size < 0 {
-		return fmt.Errorf("registry: artifact %s has negative size %d", r.Digest, r.Size)
+		return fmt.Errorf("index: artifact %s has negative size %d", r.Digest, r.Size)
 	}
 	if r.Path != "" {
-		r.Path = cleanPath(r.Path)
+		r.Path = CleanPath(r.Path)
 	}
 	if r.MediaType == "" {
 		r.MediaType = mediaTypeByExt[strings.ToLower(path.Ext(r.Path))]
@@ -88,39 +78,10 @@ func (r *ArtifactRef) normalize() error {
 	return nil
 }
 
-// cleanPath normalises a recorded file path: forward slashes, no "./".
-func cleanPath(p string) string {
+// CleanPath normalises a recorded file path: forward slashes, no "./".
+func CleanPath(p string) string {
 	p = strings.ReplaceAll(p, `\`, "/")
 	return path.Clean(p)
-}
-
-// upsertArtifact records the artifact if it is new and returns its ID. An
-// artifact seen before keeps its first URI and kind (a kind of "other" is
-// replaced by a more specific one); every new URI is added to
-// artifact_locations.
-func (db *DB) upsertArtifact(ctx context.Context, tx *sql.Tx, r ArtifactRef) (int64, error) {
-	if err := r.normalize(); err != nil {
-		return 0, err
-	}
-	now := formatTime(db.now())
-	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO artifacts (digest, media_type, size, kind, uri, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (digest) DO UPDATE SET
-			kind = CASE WHEN artifacts.kind = 'other' THEN excluded.kind ELSE artifacts.kind END,
-			uri = coalesce(artifacts.uri, excluded.uri)
-		RETURNING id`,
-		r.Digest, r.MediaType, r.Size, r.Kind, nullString(r.URI), now).Scan(&id)
-	if err != nil {
-		return 0, err
-	}
-	if r.URI != "" {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO artifact_locations (artifact_id, uri, first_seen) VALUES (?, ?, ?)`,
-			id, r.URI, now); err != nil {
-			return 0, err
-		}
-	}
-	return id, nil
 }
 
 // ArtifactInfo is an artifact as the registry knows it.
@@ -137,30 +98,11 @@ type ArtifactInfo struct {
 	Paths []string `json:"paths,omitempty"`
 }
 
-// Artifact returns the artifact with the given digest or unique digest
-// prefix (at least 12 hex digits, with or without "sha256:").
-func (db *DB) Artifact(ctx context.Context, digest string) (*ArtifactInfo, error) {
-	var info *ArtifactInfo
-	err := db.read(ctx, func(tx queryer) error {
-		id, err := resolveDigest(ctx, tx, digest)
-		if err != nil {
-			return err
-		}
-		m, err := getArtifacts(ctx, tx, []int64{id})
-		if err != nil {
-			return err
-		}
-		a := m[id]
-		info = &a
-		return nil
-	})
-	return info, err
-}
-
 // minDigestPrefix is the shortest digest prefix accepted, in hex digits.
 const minDigestPrefix = 12
 
-func isHex(s string) bool {
+// IsHex reports whether s is lowercase hex digits, at least one.
+func IsHex(s string) bool {
 	for _, c := range s {
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
 			return false
@@ -169,14 +111,15 @@ func isHex(s string) bool {
 	return s != ""
 }
 
-// resolveDigest finds the artifact whose digest is d or starts with d.
-func resolveDigest(ctx context.Context, q queryer, d string) (int64, error) {
+// ResolveDigest finds the artifact whose digest is d or starts with d (at
+// least 12 hex digits, with or without "sha256:").
+func ResolveDigest(ctx context.Context, q Querier, d string) (int64, error) {
 	hex := strings.TrimPrefix(d, "sha256:")
-	if !isHex(hex) || len(hex) > 64 {
-		return 0, fmt.Errorf("registry: %q is not a sha256 digest (want sha256: and lowercase hex digits)", d)
+	if !IsHex(hex) || len(hex) > 64 {
+		return 0, fmt.Errorf("index: %q is not a sha256 digest (want sha256: and lowercase hex digits)", d)
 	}
 	if len(hex) < minDigestPrefix {
-		return 0, fmt.Errorf("registry: digest prefix %q is too short: give at least %d hex digits", d, minDigestPrefix)
+		return 0, fmt.Errorf("index: digest prefix %q is too short: give at least %d hex digits", d, minDigestPrefix)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT id, digest FROM artifacts WHERE digest GLOB ? ORDER BY digest LIMIT 6`, "sha256:"+hex+"*")
 	if err != nil {
@@ -198,20 +141,20 @@ func resolveDigest(ctx context.Context, q queryer, d string) (int64, error) {
 	}
 	switch len(ids) {
 	case 0:
-		return 0, fmt.Errorf("registry: no artifact with digest %s", d)
+		return 0, fmt.Errorf("index: no artifact with digest %s", d)
 	case 1:
 		return ids[0], nil
 	}
-	return 0, fmt.Errorf("registry: digest prefix %s is ambiguous: it matches %s; give more digits", d, strings.Join(digests, ", "))
+	return 0, fmt.Errorf("index: digest prefix %s is ambiguous: it matches %s; give more digits", d, strings.Join(digests, ", "))
 }
 
-// getArtifacts loads artifacts by ID, with their locations and paths.
-func getArtifacts(ctx context.Context, q queryer, ids []int64) (map[int64]ArtifactInfo, error) {
+// ArtifactsByID loads artifacts by ID, with their locations and paths.
+func ArtifactsByID(ctx context.Context, q Querier, ids []int64) (map[int64]ArtifactInfo, error) {
 	out := make(map[int64]ArtifactInfo, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	set := jsonIDs(ids)
+	set := JSONIDs(ids)
 	rows, err := q.QueryContext(ctx, `SELECT id, digest, media_type, size, kind, uri FROM artifacts
 		WHERE id IN (SELECT value FROM json_each(?))`, set)
 	if err != nil {
@@ -231,26 +174,8 @@ func getArtifacts(ctx context.Context, q queryer, ids []int64) (map[int64]Artifa
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	add := func(query string, field func(*ArtifactInfo) *[]string) error {
-		rows, err := q.QueryContext(ctx, query, set)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			var s string
-			if err := rows.Scan(&id, &s); err != nil {
-				return err
-			}
-			a := out[id]
-			*field(&a) = append(*field(&a), s)
-			out[id] = a
-		}
-		return rows.Err()
-	}
-	if err := add(`SELECT artifact_id, uri FROM artifact_locations WHERE artifact_id IN (SELECT value FROM json_each(?)) ORDER BY artifact_id, uri`,
-		func(a *ArtifactInfo) *[]string { return &a.Locations }); err != nil {
+	if err := addArtifactStrings(ctx, q, out, `SELECT artifact_id, uri FROM artifact_locations WHERE artifact_id IN (SELECT value FROM json_each(?)) ORDER BY artifact_id, uri`,
+		set, func(a *ArtifactInfo) *[]string { return &a.Locations }); err != nil {
 		return nil, err
 	}
 	// Only files have paths; an artifact many executions used has many
@@ -264,21 +189,40 @@ func getArtifacts(ctx context.Context, q queryer, ids []int64) (map[int64]Artifa
 	if len(files) == 0 {
 		return out, nil
 	}
-	set = jsonIDs(files)
-	if err := add(`SELECT DISTINCT ev.artifact_id, ev.path FROM json_each(?) j CROSS JOIN events ev ON ev.artifact_id = j.value
-		WHERE ev.path IS NOT NULL ORDER BY ev.artifact_id, ev.path`,
-		func(a *ArtifactInfo) *[]string { return &a.Paths }); err != nil {
-		return nil, err
-	}
-	return out, nil
+	err = addArtifactStrings(ctx, q, out, `SELECT DISTINCT ev.artifact_id, ev.path FROM json_each(?) j CROSS JOIN events ev ON ev.artifact_id = j.value
+		WHERE ev.path IS NOT NULL ORDER BY ev.artifact_id, ev.path`, JSONIDs(files), func(a *ArtifactInfo) *[]string { return &a.Paths })
+	return out, err
 }
 
-var errNoPath = errors.New("registry: no file recorded at that path")
+// addArtifactStrings appends what query returns, (artifact ID, text)
+// rows, to a list field of the artifacts.
+func addArtifactStrings(ctx context.Context, q Querier, out map[int64]ArtifactInfo, query, set string, field func(*ArtifactInfo) *[]string) error {
+	rows, err := q.QueryContext(ctx, query, set)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var s string
+		if err := rows.Scan(&id, &s); err != nil {
+			return err
+		}
+		a := out[id]
+		*field(&a) = append(*field(&a), s)
+		out[id] = a
+	}
+	return rows.Err()
+}
 
-// artifactsAtPath returns every artifact ever recorded as read from the
+// ErrNoPath is returned by ArtifactsAtPath when no file was recorded at
+// the path.
+var ErrNoPath = errors.New("index: no file recorded at that path")
+
+// ArtifactsAtPath returns every artifact ever recorded as read from the
 // file at p, oldest first.
-func artifactsAtPath(ctx context.Context, q queryer, p string) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT artifact_id FROM events WHERE path = ? GROUP BY artifact_id ORDER BY min(execution_id)`, cleanPath(p))
+func ArtifactsAtPath(ctx context.Context, q Querier, p string) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT artifact_id FROM events WHERE path = ? GROUP BY artifact_id ORDER BY min(execution_id)`, CleanPath(p))
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +239,18 @@ func artifactsAtPath(ctx context.Context, q queryer, p string) ([]int64, error) 
 		return nil, err
 	}
 	if len(ids) == 0 {
-		return nil, errNoPath
+		return nil, ErrNoPath
 	}
 	return ids, nil
+}
+
+// ArtifactIDByDigest returns the ID of a recorded artifact with exactly
+// this digest, 0 when there is none.
+func ArtifactIDByDigest(ctx context.Context, q Querier, digest string) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT id FROM artifacts WHERE digest = ?`, digest).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
 }

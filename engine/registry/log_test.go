@@ -1,0 +1,442 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pipe-ml/pipe/engine/registry/txlog"
+	"github.com/pipe-ml/pipe/engine/store"
+	"github.com/pipe-ml/pipe/steps"
+)
+
+// sharedStore is a folder that several machines use as their store; each
+// opens it with its own Store, as separate processes would.
+type sharedStore struct {
+	t   *testing.T
+	url string
+}
+
+func newSharedStore(t *testing.T) *sharedStore {
+	return &sharedStore{t: t, url: "file://" + filepath.ToSlash(t.TempDir())}
+}
+
+func (s *sharedStore) open() *store.Store {
+	s.t.Helper()
+	st, err := store.Open(context.Background(), s.url, "")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// machine opens a registry file of its own over the shared store.
+func (s *sharedStore) machine(path string, opts *Options) *DB {
+	s.t.Helper()
+	o := Options{Now: fixedClock()}
+	if opts != nil {
+		o = *opts
+	}
+	o.Store = s.open()
+	db, err := Open(context.Background(), path, &o)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// answers returns what every query of the registry answers, as JSON, so
+// that two registries can be compared whole.
+func answers(t *testing.T, db *DB) string {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string]any{}
+	runs, err := db.Runs(ctx, RunFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["runs"] = runs
+	for _, r := range runs {
+		d, err := db.Run(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[fmt.Sprintf("run %d", r.ID)] = d
+	}
+	ms, err := db.Models(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["models"] = ms
+	for _, m := range ms {
+		d, err := db.Model(ctx, m.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := db.AliasHistory(ctx, m.Name, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["model "+m.Name], out["history "+m.Name] = d, h
+		for _, v := range d.Versions {
+			g, err := db.Upstream(ctx, v.String(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out["upstream "+v.String()] = g
+		}
+	}
+	for _, path := range []string{"data/corpus.csv", "data/new.csv"} {
+		if g, err := db.Downstream(ctx, path, nil); err == nil {
+			out["downstream "+path] = g
+		}
+	}
+	b, err := json.MarshalIndent(out, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func sameAnswers(t *testing.T, what string, got, want string) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s: the registries answer differently:\n%s", what, firstDiff(got, want))
+	}
+}
+
+// firstDiff shows where two texts part.
+func firstDiff(a, b string) string {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(la) && i < len(lb); i++ {
+		if la[i] != lb[i] {
+			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, lb[i], la[i])
+		}
+	}
+	return fmt.Sprintf("%d lines against %d", len(la), len(lb))
+}
+
+// A history recorded on one machine is the history of every machine that
+// shares the store: same runs, same numbers, same lineage.
+func TestTwoMachinesShareOneHistory(t *testing.T) {
+	s := newSharedStore(t)
+	ci := s.machine(filepath.Join(t.TempDir(), "ci", "registry.db"), nil)
+	h := recordHistory(t, ci)
+	laptop := s.machine(filepath.Join(t.TempDir(), "laptop", "registry.db"), nil)
+	sameAnswers(t, "laptop after ci", answers(t, laptop), answers(t, ci))
+
+	// The laptop records a run; ci sees it after a sync, under the same ID.
+	ctx := context.Background()
+	id, err := laptop.BeginRun(ctx, Run{Pipeline: "privacy-intent", Trigger: TriggerManual, PipeVersion: "0.1.0", Host: "laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id != h.run3+1 {
+		t.Errorf("the laptop's run is %d, want %d", id, h.run3+1)
+	}
+	st, err := ci.Sync(ctx)
+	if err != nil || st.Applied != 1 || st.Stale() {
+		t.Fatalf("ci's sync: %+v %v", st, err)
+	}
+	r, err := ci.Run(ctx, id)
+	if err != nil || r.Host != "laptop" {
+		t.Fatalf("ci sees run %d as %+v (%v)", id, r, err)
+	}
+	sameAnswers(t, "ci after the laptop's run", answers(t, ci), answers(t, laptop))
+	// An index that is up to date reads nothing but the end of the log.
+	if st, err := ci.Sync(ctx); err != nil || st.Applied != 0 {
+		t.Errorf("second sync: %+v %v", st, err)
+	}
+}
+
+// Deleting the file loses nothing: the next open rebuilds it from the log,
+// from a checkpoint and the entries after it.
+func TestDeletedIndexIsRebuilt(t *testing.T) {
+	s := newSharedStore(t)
+	path := filepath.Join(t.TempDir(), "registry.db")
+	db := s.machine(path, &Options{Now: fixedClock(), CheckpointEvery: 7})
+	recordHistory(t, db)
+	want := answers(t, db)
+	entries := db.Status().Entry
+	db.Close()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
+	again := s.machine(path, nil)
+	sameAnswers(t, "rebuilt", answers(t, again), want)
+	st := again.Status()
+	if st.Stale() || st.Entry != entries {
+		t.Errorf("rebuilt index: %+v, want entry %d", st, entries)
+	}
+	if st.Applied >= 7 {
+		t.Errorf("the rebuild applied %d entries: it did not start from a checkpoint", st.Applied)
+	}
+	if err := again.Rebuild(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sameAnswers(t, "rebuilt on purpose", answers(t, again), want)
+}
+
+// A registry from before the log is imported into an empty log exactly:
+// every answer, every ID, the same; the old file is kept.
+func TestRegistryFromBeforeTheLogIsImported(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "registry.db")
+	own := openAt(t, path)
+	recordHistory(t, own)
+	want := answers(t, own)
+	own.Close()
+
+	s := newSharedStore(t)
+	db := s.machine(path, nil)
+	sameAnswers(t, "imported", answers(t, db), want)
+	if _, err := os.Stat(path + ".pre-log"); err != nil {
+		t.Errorf("the file from before the log was not kept: %v", err)
+	}
+	entries := db.Status().Entry
+	db.Close()
+	// Importing again (an import begun again after a crash) adds nothing.
+	if err := copyFile(path+".pre-log", path); err != nil {
+		t.Fatal(err)
+	}
+	again := s.machine(path, nil)
+	sameAnswers(t, "imported twice", answers(t, again), want)
+	if got := again.Status().Entry; got != entries {
+		t.Errorf("the second import wrote %d entries", got-entries)
+	}
+	// Another machine sees the imported history.
+	other := s.machine(filepath.Join(dir, "other.db"), nil)
+	sameAnswers(t, "another machine", answers(t, other), want)
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		os.Remove(to + suffix)
+	}
+	return os.WriteFile(to, b, 0o644)
+}
+
+// Machines publishing versions of one model at once get each a number of
+// its own, and agree on which is which.
+func TestConcurrentVersionsGetDistinctNumbers(t *testing.T) {
+	s := newSharedStore(t)
+	const machines, each = 5, 4
+	ctx := context.Background()
+	dbs := make([]*DB, machines)
+	for i := range dbs {
+		dbs[i] = s.machine(filepath.Join(t.TempDir(), "registry.db"), nil)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, machines*each)
+	for i, db := range dbs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range each {
+				d := sha(fmt.Sprintf("model %d/%d", i, j))
+				run := recordModels(t, db, d)
+				v, _, err := db.ReserveVersion(ctx, "shared", d, run, 0)
+				if err != nil {
+					errs <- err
+					return
+				}
+				got, created, err := db.CreateModelVersion(ctx, ModelVersion{Model: "shared", ModelDigest: d, URI: "gs://m/v{version}/", RunID: run})
+				if err != nil || !created || got != v {
+					errs <- fmt.Errorf("machine %d: reserved %d, created %d (%v, %v)", i, v, got, created, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var want string
+	for i, db := range dbs {
+		if _, err := db.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		d, err := db.Model(ctx, "shared")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for n, v := range d.Versions {
+			if v.Version != n+1 || seen[v.ModelDigest] || v.URI != fmt.Sprintf("gs://m/v%d/", v.Version) {
+				t.Errorf("machine %d: version %d of %d is %+v", i, n+1, len(d.Versions), v)
+			}
+			seen[v.ModelDigest] = true
+		}
+		if len(d.Versions) != machines*each {
+			t.Errorf("machine %d sees %d versions", i, len(d.Versions))
+		}
+		b, _ := json.Marshal(d)
+		if i == 0 {
+			want = string(b)
+		} else if string(b) != want {
+			t.Errorf("machine %d disagrees about the versions", i)
+		}
+	}
+}
+
+// A promote whose alias another machine moved while it was recorded
+// fails, and says who moved it; a publish's promote_if decides again.
+func TestAliasMovedUnderAPromote(t *testing.T) {
+	s := newSharedStore(t)
+	ctx := context.Background()
+	a := s.machine(filepath.Join(t.TempDir(), "a.db"), nil)
+	b := s.machine(filepath.Join(t.TempDir(), "b.db"), nil)
+	m1, m2, m3 := sha("m1"), sha("m2"), sha("m3")
+	run := recordModels(t, a, m1, m2, m3)
+	for _, d := range []string{m1, m2, m3} {
+		if _, _, err := a.CreateModelVersion(ctx, ModelVersion{Model: "m", ModelDigest: d, Metrics: map[string]float64{"f1": 0.5}, EvalDataDigest: sha("eval")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.SetAlias(ctx, "m", "champion", 1, Reason{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// b's first attempt sees champion at 1; before it lands, a publish in
+	// a's run moves champion to 2.
+	moved := false
+	testHookBeforeAppend = func(db *DB) {
+		if db == b && !moved {
+			moved = true
+			if _, err := a.SetAlias(ctx, "m", "champion", 2, Reason{Trigger: MoveByPublish, RunID: run}); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	defer func() { testHookBeforeAppend = nil }()
+	_, err := b.SetAlias(ctx, "m", "champion", 3, Reason{Note: "by hand"})
+	if err == nil {
+		t.Fatal("the promote went through on top of a move it did not see")
+	}
+	for _, want := range []string{"m@champion was moved to version 2 by publish in run 1", "pointed at version 1 before", "nothing was changed"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if v, _ := b.ResolveModel(ctx, "m@champion"); v == nil || v.Version != 2 {
+		t.Errorf("champion is %+v, want 2", v)
+	}
+}
+
+// A log entry edited in the store is refused as corrupt, named, and
+// nothing from it on is indexed; the index answers as it stood.
+func TestEditedEntryIsRefused(t *testing.T) {
+	s := newSharedStore(t)
+	ctx := context.Background()
+	ci := s.machine(filepath.Join(t.TempDir(), "ci.db"), nil)
+	recordHistory(t, ci)
+	n := ci.Status().Entry
+	st := s.open()
+	key := txlog.EntryKey(n - 2)
+	b, err := st.GetBlob(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(strings.TrimPrefix(s.url, "file://"), filepath.FromSlash(key))
+	if err := os.WriteFile(path, bytes.Replace(b, []byte(`"privacy-intent"`), []byte(`"privacy-extent"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	laptop := s.machine(filepath.Join(t.TempDir(), "laptop.db"), nil)
+	status := laptop.Status()
+	if !status.Stale() || !errors.Is(status.Err, txlog.ErrCorrupt) || status.Entry != n-3 {
+		t.Fatalf("status after a corrupt entry: %+v", status)
+	}
+	for _, want := range []string{key, "corrupt", "does not match its checksum", "nothing from it on is indexed"} {
+		if !strings.Contains(status.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, status)
+		}
+	}
+	if _, err := laptop.BeginRun(ctx, Run{Pipeline: "p", Trigger: TriggerManual}); err == nil {
+		t.Error("a run was recorded on top of a damaged log")
+	}
+	runs, err := laptop.Runs(ctx, RunFilter{})
+	if err != nil || len(runs) == 0 {
+		t.Errorf("the stale index does not answer: %v %v", runs, err)
+	}
+}
+
+// An entry of a newer format stops the sync with a message that says to
+// upgrade; what came before it is indexed.
+func TestEntryOfANewerFormat(t *testing.T) {
+	s := newSharedStore(t)
+	ctx := context.Background()
+	ci := s.machine(filepath.Join(t.TempDir(), "ci.db"), nil)
+	recordModels(t, ci, sha("m"))
+	n := ci.Status().Entry
+	st := s.open()
+	prev, _ := st.GetBlob(ctx, txlog.EntryKey(n))
+	var env struct {
+		SHA256 string `json:"sha256"`
+	}
+	json.Unmarshal(prev, &env)
+	data := fmt.Sprintf(`{"n":%d,"prev":%q,"facts":[{"run_paused":{}}]}`, n+1, env.SHA256)
+	future := fmt.Sprintf(`{"format":"pipe.registry.log/v2","sha256":"x","size":%d,"data":%s}`, len(data), data)
+	if err := st.CreateBlob(ctx, txlog.EntryKey(n+1), []byte(future)); err != nil {
+		t.Fatal(err)
+	}
+	laptop := s.machine(filepath.Join(t.TempDir(), "laptop.db"), nil)
+	status := laptop.Status()
+	if !errors.Is(status.Err, txlog.ErrNewerFormat) || status.Entry != n || !strings.Contains(status.String(), "Upgrade pipe") {
+		t.Errorf("status: %+v\n%s", status, status)
+	}
+}
+
+// A file that indexes one store's log is not silently mixed with
+// another's.
+func TestIndexOfAnotherLog(t *testing.T) {
+	a, b := newSharedStore(t), newSharedStore(t)
+	path := filepath.Join(t.TempDir(), "registry.db")
+	db := a.machine(path, nil)
+	recordModels(t, db, sha("a"))
+	db.Close()
+	other := b.machine(filepath.Join(t.TempDir(), "b.db"), nil)
+	recordModels(t, other, sha("b"))
+	_, err := Open(context.Background(), path, &Options{Store: b.open()})
+	if err == nil || !strings.Contains(err.Error(), "has a log of its own") || !strings.Contains(err.Error(), "pipe registry rebuild") {
+		t.Fatalf("opening an index of one log with another store: %v", err)
+	}
+}
+
+// Without a store given, a file opens the store it keeps its log in.
+func TestFileRemembersItsStore(t *testing.T) {
+	s := newSharedStore(t)
+	path := filepath.Join(t.TempDir(), "registry.db")
+	db := s.machine(path, nil)
+	db.Close()
+	laptop := s.machine(filepath.Join(t.TempDir(), "laptop.db"), nil)
+	recordModels(t, laptop, sha("x"))
+	again, err := Open(context.Background(), path, &Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if st := again.Status(); st.Stale() || st.Applied == 0 || st.Store != s.url {
+		t.Errorf("status: %+v", st)
+	}
+	if _, err := again.BeginRun(context.Background(), Run{Pipeline: "p", Trigger: TriggerManual}); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("a read-only registry recorded a run: %v", err)
+	}
+}
+
+var _ = steps.MediaModel

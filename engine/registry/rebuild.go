@@ -1,0 +1,108 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/pipe-ml/pipe/engine/registry/index"
+	"github.com/pipe-ml/pipe/engine/store"
+)
+
+// RebuildOptions change how Rebuild works. A nil *RebuildOptions means
+// the defaults.
+type RebuildOptions struct {
+	// FromScratch replays every entry of the log instead of starting from
+	// the newest checkpoint: slower, and a check of the checkpoints.
+	FromScratch bool
+	// Options holds the clock and the busy timeout, as for Open.
+	Options Options
+}
+
+// Rebuild makes the index at path again from the log in s: a new index is
+// built beside it (from the newest checkpoint and the entries after it,
+// or from every entry) and then takes the place of what the file held,
+// in one transaction, so that processes that have the file open go on
+// with it. A missing file is made; a file that held another store's log,
+// or records of its own, is replaced too (its records are in the log it
+// came from). It returns how the new index stands.
+func Rebuild(ctx context.Context, path string, s *store.Store, opts *RebuildOptions) (SyncStatus, error) {
+	var o RebuildOptions
+	if opts != nil {
+		o = *opts
+	}
+	tmp, st, err := buildBeside(ctx, path, s, o)
+	defer removeIndexFiles(tmp)
+	if err != nil {
+		return st, err
+	}
+	if !fileExists(path) {
+		if err := os.Rename(tmp, path); err != nil {
+			return st, fmt.Errorf("registry: %w", err)
+		}
+		return st, nil
+	}
+	idx, err := index.Open(ctx, path, index.Options{BusyTimeout: o.Options.BusyTimeout})
+	if err != nil {
+		return st, unprefix(err)
+	}
+	defer idx.Close()
+	return st, unprefix(idx.ReplaceFrom(ctx, tmp))
+}
+
+// Rebuild makes the open registry's index again from its log; see the
+// function Rebuild.
+func (db *DB) Rebuild(ctx context.Context) error {
+	if db.log == nil {
+		return fmt.Errorf("registry: %s keeps no log in a store, so there is nothing to rebuild it from", db.path)
+	}
+	db.syncMu.Lock()
+	defer db.syncMu.Unlock()
+	tmp, _, err := buildBeside(ctx, db.path, db.log.Store(), RebuildOptions{Options: db.opts})
+	defer removeIndexFiles(tmp)
+	if err != nil {
+		return err
+	}
+	if err := db.idx.ReplaceFrom(ctx, tmp); err != nil {
+		return unprefix(err)
+	}
+	db.verified = false
+	db.setStatus(0, nil)
+	return nil
+}
+
+// buildBeside builds an index of the log in s at a new file beside path,
+// and returns its path and how it stands.
+func buildBeside(ctx context.Context, path string, s *store.Store, o RebuildOptions) (string, SyncStatus, error) {
+	tmp := path + ".rebuild"
+	removeIndexFiles(tmp)
+	db := &DB{path: tmp, now: o.Options.Now, opts: o.Options, storeURL: urlOf(s)}
+	db.opts.Store, db.opts.CheckpointEvery = s, -1
+	if db.now == nil {
+		db.now = timeNow
+	}
+	db.log = txlogOf(s)
+	if !o.FromScratch {
+		if err := db.restoreCheckpoint(ctx); err != nil {
+			return tmp, SyncStatus{}, err
+		}
+	}
+	idx, err := index.Open(ctx, tmp, index.Options{BusyTimeout: o.Options.BusyTimeout})
+	if err != nil {
+		return tmp, SyncStatus{}, unprefix(err)
+	}
+	db.idx = idx
+	defer db.idx.Close()
+	if err := db.bind(ctx, false); err != nil {
+		return tmp, SyncStatus{}, err
+	}
+	st, err := db.Sync(ctx)
+	return tmp, st, err
+}
+
+// removeIndexFiles removes an index file and its WAL files.
+func removeIndexFiles(path string) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
+}
