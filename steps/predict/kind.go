@@ -128,3 +128,21 @@ func parseDest(to string) (*dest, *steps.AttrError) {
 	}
 	return d, nil
 }
+
+var _ steps.CoordinatorBound = Kind{}
+
+// NeedsCoordinator keeps a predict step that writes anywhere but a bucket
+// (gs://, s3://) in the process running the apply: a worker elsewhere
+// would write into its own file system or memory.
+func (Kind) NeedsCoordinator(cfg cty.Value) string {
+	to := cfg.GetAttr("to")
+	if !to.IsKnown() || to.IsNull() {
+		return ""
+	}
+	to, _ = to.Unmark()
+	s := to.AsString()
+	if strings.HasPrefix(s, "gs://") || strings.HasPrefix(s, "s3://") {
+		return ""
+	}
+	return "writes to " + s + ", which only this machine sees"
+}

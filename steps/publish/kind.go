@@ -138,3 +138,12 @@ func lowerIsBetter(metric string) bool {
 	m := strings.ToLower(metric)
 	return m == "loss" || m == "error" || strings.HasSuffix(m, "_loss") || strings.HasSuffix(m, "_error") || m == "mse" || m == "rmse" || m == "mae"
 }
+
+var _ steps.CoordinatorBound = Kind{}
+
+// NeedsCoordinator keeps publish in the process running the apply,
+// whatever the executor: it records model versions and aliases in the
+// registry, which only that process writes.
+func (Kind) NeedsCoordinator(cty.Value) string {
+	return "records model versions in the registry"
+}
