@@ -89,7 +89,9 @@ func TestParseTerminationRefusesOtherText(t *testing.T) {
 // publishLike is a kind that needs the coordinator.
 type publishLike struct{ steps.Kind }
 
-func (publishLike) NeedsCoordinator(cty.Value) string { return "records model versions in the registry" }
+func (publishLike) NeedsCoordinator(cty.Value) string {
+	return "records model versions in the registry"
+}
 
 func TestPlace(t *testing.T) {
 	kinds := testkinds.Catalog(nil)
