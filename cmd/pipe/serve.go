@@ -43,9 +43,11 @@ Endpoints (on -addr):
                        (?format=json for JSON)
   /metrics             Prometheus metrics (pipe_runs_total and friends)
   /api/status          the server's state, as JSON
-  /api/runs            runs, newest first (?limit=50&pipeline=&status=)
+  /api/runs            runs, newest first, 50 a page (?pipeline=&status=
+                       &trigger=&limit=; ?before=ID for older ones)
   /api/runs/ID         one run with its steps
   /api/models          models with their versions, metrics and aliases
+  /api/models/NAME     one model with its aliases' history
   /api/lineage?ref=R   lineage of NAME@ALIAS, NAME@VERSION, a file or a
                        digest (&direction=downstream)
   /                    a status page: runs, models, the champion's ROC

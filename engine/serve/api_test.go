@@ -135,7 +135,8 @@ func TestAPI(t *testing.T) {
 	if st.Pipeline != "demo" || !st.Valid || st.LastCheck == nil || st.LastCheck.RunID != c.RunID || st.InProgress || st.PipeVersion != "test" {
 		t.Errorf("/api/status: %+v", st)
 	}
-	want := []string{dir, filepath.Join(dir, "data")}
+	// Folders are shown relative to the pipeline folder: no server paths.
+	want := []string{".", "data"}
 	if strings.Join(st.Watching, ",") != strings.Join(want, ",") {
 		t.Errorf("watching %v, want %v", st.Watching, want)
 	}

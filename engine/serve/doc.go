@@ -21,11 +21,12 @@
 //	serve/page        the status page at /
 //	serve/metrics     /metrics for Prometheus
 //	serve/resources   the store and registry kept open for the readers
-//	serve/redaction   the values of sensitive variables kept out of
-//	                  everything serve writes
+//	serve/redaction   which values of a load are sensitive, for what
+//	                  serve records of it (never by editing an answer)
 //
-// The Server reloads the pipeline for every check and spreads each load:
-// the redactor, readiness, the validity metric, the store and registry
+// Every answer says X-Content-Type-Options: nosniff and sends no
+// Referer. The Server reloads the pipeline for every check and spreads
+// each load: the redactor, readiness, the validity metric, the store and registry
 // handles, the watched folders. It gathers the status (api.Status) from
 // the last load, the triggers and the applies. When watching, it also
 // checks once at start: a pipeline or data that changed while it was down
@@ -43,8 +44,8 @@
 //
 // # Logs
 //
-// Logs are structured (log/slog, given by the caller) and go through the
-// redactor (engine/serve/redaction). They name steps, kinds, run IDs,
-// durations and folders; serve never logs the environment or a
-// credential.
+// Logs are structured (log/slog, given by the caller). They name steps,
+// kinds, run IDs, durations and folders; serve never logs the
+// environment or a credential, and what they quote of a step or a load
+// was redacted where it was recorded (engine/serve/redaction).
 package serve

@@ -1,11 +1,15 @@
 package serve
 
 import (
+	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/engine/lang"
+	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/serve/applies"
 )
 
@@ -96,5 +100,76 @@ transform "quiet" {
 				}
 			}
 		})
+	}
+}
+
+// TestSensitiveValueIsNotTextReplaced is issue 20's reproduction: with a
+// sensitive min_f1 = 0.8, serve used to replace "0.8" wherever it
+// appeared, so an F1 of 0.8882 became "(sensitive value)882", the JSON
+// answers broke and the leftover digits gave the value away. Serve now
+// encodes recorded values and never edits text: the F1 goes out whole,
+// and every JSON answer parses.
+func TestSensitiveValueIsNotTextReplaced(t *testing.T) {
+	src := validPipeline + `
+variable "min_f1" {
+  type      = number
+  sensitive = true
+}
+
+fakemodel "m" {
+  data    = source.corpus.data
+  eval    = source.corpus.data
+  quality = 0.8882
+}
+`
+	f := start(t, writePipeline(t, src), func(o *Options) {
+		o.Workspace.Env = append(o.Workspace.Env, "PIPE_VAR_min_f1=0.8")
+		o.Workspace.Vars = eval.VarInputs{Env: o.Workspace.Env}
+	})
+	c := f.expect(applies.OutcomeApplied)
+	if c.Status != "succeeded" {
+		t.Fatalf("check %+v", c)
+	}
+	// Publish the model as the publish step would, with its metrics.
+	var run registry.RunDetail
+	f.getJSON("/api/runs/1", 200, &run)
+	digests := map[string]string{}
+	for _, e := range run.Executions {
+		for _, a := range e.Produced {
+			digests[a.Name] = a.Digest
+		}
+	}
+	db, err := registry.Open(context.Background(), filepath.Join(f.state, "registry.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CreateModelVersion(context.Background(), registry.ModelVersion{Model: "intent", ModelDigest: digests["model"], ReportDigest: digests["report"],
+		Metrics: map[string]float64{"f1": 0.8882, "accuracy": 0.8}, RunID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SetAlias(context.Background(), "intent", "champion", 1, registry.Reason{Trigger: registry.MoveByPublish, RunID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	for _, path := range []string{"/api/models", "/api/models/intent", "/api/runs/1", "/api/runs", "/api/lineage?ref=intent@champion", "/api/status", "/readyz?format=json"} {
+		code, body, _ := f.get(path)
+		if code != 200 || !json.Valid([]byte(body)) {
+			t.Errorf("%s: %d, not valid JSON:\n%s", path, code, body)
+		}
+		if strings.Contains(body, lang.Redacted) {
+			t.Errorf("%s rewrites text:\n%s", path, grep(body, lang.Redacted))
+		}
+	}
+	for _, path := range []string{"/api/models", "/api/runs/1", "/api/lineage?ref=intent@champion", "/", "/metrics"} {
+		if _, body, _ := f.get(path); !strings.Contains(body, "0.8882") {
+			t.Errorf("%s does not show the F1 0.8882 whole:\n%s", path, body)
+		}
+	}
+	if _, metrics, _ := f.get("/metrics"); !strings.Contains(metrics, `pipe_model_metric{alias="champion",metric="f1",model="intent",version="1"} 0.8882`) {
+		t.Errorf("/metrics:\n%s", grep(metrics, "pipe_model_metric"))
+	}
+	if logs := f.logs.String(); strings.Contains(logs, lang.Redacted+"882") {
+		t.Errorf("the logs rewrite text:\n%s", grep(logs, lang.Redacted))
 	}
 }

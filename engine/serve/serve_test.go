@@ -219,7 +219,11 @@ func (f *fixture) runs() []registry.Run {
 	f.t.Helper()
 	var page api.RunsPage
 	f.getJSON("/api/runs", 200, &page)
-	return page.Runs
+	var runs []registry.Run
+	for _, r := range page.Runs {
+		runs = append(runs, r.Run)
+	}
+	return runs
 }
 
 // grep returns the lines of s that contain sub.

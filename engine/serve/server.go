@@ -87,7 +87,8 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	dir  string // the pipeline folder, absolute
-	mux  *http.ServeMux
+
+	handler http.Handler
 
 	secrets   redaction.Current
 	res       resources.Resources
@@ -115,8 +116,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, dir: dir, queue: applies.NewQueue()}
-	// Everything serve and its applies log goes through the redactor.
-	s.log = slog.New(redaction.Handler(opts.Logger.Handler(), s.secrets.Load))
+	s.log = opts.Logger
 	s.loader = &snapshot.Loader{Dir: dir, Options: opts.Workspace, Resolve: opts.resolve, Now: opts.clock.Now, Log: s.log, Secrets: &s.secrets}
 	s.met = metrics.New(metrics.Options{Resources: &s.res, Applying: s.inProgress, Log: s.log})
 	s.applier = applies.New(applies.Options{
@@ -173,16 +173,28 @@ func pipelineDir(path string) (string, error) {
 // artifacts, the metrics and the page.
 func (s *Server) routes() {
 	mux := http.NewServeMux()
-	a := api.New(api.Options{Resources: &s.res, Status: s.status, Snapshot: s.snapshot, Closing: s.isClosing, Secrets: s.secrets.Load, Log: s.log})
+	a := api.New(api.Options{Resources: &s.res, Status: s.status, Snapshot: s.snapshot, Closing: s.isClosing, Dir: s.dir, Log: s.log})
 	a.Register(mux)
 	mux.Handle("GET "+api.PathMetrics, s.met.Handler())
-	page.New(page.Options{API: a, Resources: &s.res, Status: s.status, Snapshot: s.snapshot, Secrets: s.secrets.Load, Log: s.log}).Register(mux)
-	s.mux = mux
+	page.New(page.Options{API: a, Resources: &s.res, Snapshot: s.snapshot, Log: s.log}).Register(mux)
+	s.handler = headers(mux)
+}
+
+// headers sets the headers every answer carries, the probes', /metrics'
+// and every error's included: browsers must not guess another type than
+// the one sent, nor send where a link came from.
+func headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Handler is the server's HTTP handler, for tests and for callers that
 // run their own http.Server.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Run loads the pipeline, starts the watcher and the schedule, serves HTTP
 // on ln and applies on triggers until ctx is cancelled. Then it cancels
@@ -201,7 +213,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	// know the pipeline from the first request.
 	s.reload(ctx)
 	srv := &http.Server{
-		Handler:           s.mux,
+		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),

@@ -3,7 +3,6 @@ package serve
 import (
 	"context"
 
-	"github.com/pipe-ml/pipe/engine/diagfmt"
 	"github.com/pipe-ml/pipe/engine/serve/api"
 	"github.com/pipe-ml/pipe/engine/serve/snapshot"
 	"github.com/pipe-ml/pipe/engine/serve/trigger"
@@ -71,10 +70,10 @@ func (s *Server) inProgress() bool {
 	return s.applier.Applying() || s.res.OtherApply()
 }
 
-// status gathers the server's state for /api/status and the page.
+// status gathers the server's state for /api/status and the page
+// (engine/serve/api adds the diagnostics of the last load).
 func (s *Server) status() api.Status {
 	st := api.Status{
-		Dir:         s.dir,
 		Schedule:    scheduleString(s.opts.Schedule),
 		NextRun:     s.scheduler.Next(),
 		Current:     s.applier.Current(),
@@ -85,9 +84,6 @@ func (s *Server) status() api.Status {
 	}
 	if l := s.snapshot(); l != nil {
 		st.Pipeline, st.Valid, st.LoadedAt = l.Name, l.Valid, l.At
-		if len(l.Diags) > 0 {
-			st.Diagnostics = diagfmt.JSON(diagfmt.Sort(l.Redact(l.Diags)), l.Sources())
-		}
 	}
 	return st
 }

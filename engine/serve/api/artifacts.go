@@ -111,7 +111,7 @@ func (a *API) handleArtifact(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	digest := r.PathValue("digest")
 	if !steps.ValidDigest(digest) {
-		a.WriteError(w, http.StatusBadRequest, fmt.Errorf("%q is not a digest: want sha256: and 64 lowercase hex digits", digest))
+		a.WriteError(w, http.StatusBadRequest, fmt.Errorf("%s is not a digest: want sha256: and 64 lowercase hex digits", Echo(digest)))
 		return
 	}
 	reports, err := a.reportDigests(ctx)

@@ -11,11 +11,15 @@
 //	GET /api/status           the server: pipeline, validity, diagnostics,
 //	                          watched folders, next scheduled time, the apply
 //	                          in progress and the last check's outcome
-//	GET /api/runs             runs, newest first (?limit=50, ?pipeline=,
-//	                          ?status=)
+//	GET /api/runs             a page of runs, newest first, each with its
+//	                          steps counted by status (?pipeline=, ?status=,
+//	                          ?trigger=, ?limit=50 up to 500; ?before=ID or
+//	                          ?after=ID for the pages the answer's "older"
+//	                          and "newer" name)
 //	GET /api/runs/{id}        one run with its step executions
 //	GET /api/models           every model with its versions, metrics and
 //	                          aliases
+//	GET /api/models/{name}    one model, with its aliases' history
 //	GET /api/lineage?ref=R    lineage of R (NAME@ALIAS, NAME@VERSION, a
 //	                          file path or a digest); &direction=downstream
 //	                          for what was built from it
@@ -33,12 +37,21 @@
 // or PNG, read from the store with the digest checked before any byte is
 // sent.
 //
-// Every body goes out through the redactor in force
-// (engine/serve/redaction): WriteJSON is the one place JSON is written,
-// and a new endpoint uses it. The registry and the store come from
-// engine/serve/resources; the server's state (Status) is gathered by
-// engine/serve from the last load (engine/serve/snapshot), the triggers
-// and the applies (engine/serve/applies). The HTML page is
-// engine/serve/page's and /metrics engine/serve/metrics'; both are
-// mounted beside the API by engine/serve.
+// Answers encode values and never edit text. Values of sensitive
+// variables are redacted where they are recorded (engine/apply, and
+// engine/serve/redaction for what serve records of a load); Public keeps
+// the server's absolute paths, host and user out of every record shown.
+// A question the registry cannot answer is a 4xx that says what to ask
+// instead (ErrorStatus), quoting at most 64 bytes of the request (Echo);
+// a failure of the server is a 500 whose details go to the log only.
+// WriteJSON is the one place JSON is written.
+//
+// The registry and the store come from engine/serve/resources; the
+// server's state (Status) is gathered by engine/serve from the last load
+// (engine/serve/snapshot), the triggers and the applies
+// (engine/serve/applies). The HTML pages are engine/serve/page's and
+// /metrics engine/serve/metrics'; both are mounted beside the API by
+// engine/serve. The pages read through the exported methods here (Runs,
+// Run, Models, Model, Lineage, Status), so that they show what the API
+// shows.
 package api

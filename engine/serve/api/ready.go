@@ -11,6 +11,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/diagfmt"
 	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/serve/snapshot"
 	"github.com/pipe-ml/pipe/engine/store"
 )
 
@@ -47,8 +48,7 @@ func (a *API) readiness(ctx context.Context) Readiness {
 	case l == nil:
 		pc.Error = "the pipeline has not been read yet"
 	case !l.Valid:
-		diags := diagfmt.Sort(l.Redact(l.Diags))
-		src := l.Sources()
+		diags, src := a.Diagnostics(l)
 		pc.Error = l.NotLoading()
 		pc.Diagnostics = diagfmt.JSON(diags, src)
 		var b bytes.Buffer
@@ -61,7 +61,7 @@ func (a *API) readiness(ctx context.Context) Readiness {
 	defer cancel()
 	sc := ReadyCheck{Name: "store", OK: true}
 	if err := a.opts.Resources.WithStore(ctx, func(st *store.Store) error { return st.Ping(ctx) }); err != nil {
-		sc.OK, sc.Error = false, err.Error()
+		sc.OK, sc.Error = false, a.checkError(l, err)
 	}
 	add(sc)
 	rc := ReadyCheck{Name: "registry", OK: true}
@@ -69,7 +69,7 @@ func (a *API) readiness(ctx context.Context) Readiness {
 		_, err := db.Runs(ctx, registry.RunFilter{Limit: 1})
 		return err
 	}); err != nil {
-		rc.OK, rc.Error = false, err.Error()
+		rc.OK, rc.Error = false, a.checkError(l, err)
 	}
 	add(rc)
 	if closing {
@@ -80,6 +80,16 @@ func (a *API) readiness(ctx context.Context) Readiness {
 		rd.Ready = rd.Ready && c.OK
 	}
 	return rd
+}
+
+// checkError is a failed check's error as /readyz shows it: without the
+// values of sensitive variables (a store's URL may come from one) and
+// with paths as Public shows them.
+func (a *API) checkError(l *snapshot.Snapshot, err error) string {
+	if l != nil {
+		err = l.Redactor.Error(err)
+	}
+	return a.public.Text(err.Error())
 }
 
 func (a *API) handleHealth(w http.ResponseWriter, r *http.Request) {
@@ -116,7 +126,7 @@ func (a *API) handleReady(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
-	io.WriteString(w, a.opts.Secrets().String(b.String()))
+	io.WriteString(w, b.String())
 }
 
 // wantsJSON reports whether the client asked for JSON: ?format=json or an

@@ -153,7 +153,7 @@ func (a *Applier) handle(ctx, applyCtx context.Context, r trigger.Request) (c Ch
 	}
 	ws := l.Workspace
 	if err := ws.OpenStore(applyCtx); err != nil {
-		c.Outcome, c.Message = OutcomeError, err.Error()
+		c.Outcome, c.Message = OutcomeError, l.Redactor.Error(err).Error()
 		return c
 	}
 	defer func() {
@@ -235,7 +235,7 @@ func (a *Applier) apply(ctx, applyCtx context.Context, r trigger.Request, l *sna
 	case errors.Is(err, runner.ErrInvalid):
 		c.Outcome, c.Message = OutcomeError, snapshot.FirstError(l.Redact(out.Diagnostics))
 	case err != nil:
-		c.Outcome, c.Message = OutcomeError, err.Error()
+		c.Outcome, c.Message = OutcomeError, l.Redactor.Error(err).Error()
 		if out != nil {
 			c.RunID = out.RunID
 		}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/pipe-ml/pipe/engine/diagfmt"
-	"github.com/pipe-ml/pipe/engine/redact"
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/serve/api"
 	"github.com/pipe-ml/pipe/engine/serve/resources"
@@ -24,13 +23,9 @@ type Options struct {
 	API *api.API
 	// Resources give the registry the runs are read from.
 	Resources *resources.Resources
-	// Status returns the server's state.
-	Status func() api.Status
 	// Snapshot returns the last load, or nil.
 	Snapshot func() *snapshot.Snapshot
-	// Secrets returns the redactor in force for what is written.
-	Secrets func() *redact.Redactor
-	Log     *slog.Logger
+	Log      *slog.Logger
 }
 
 // Page is the status page.
@@ -116,26 +111,23 @@ func (m pageModel) MetricOf(v registry.ModelVersion, name string) string {
 
 func (p *Page) handlePage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	d := pageData{Status: p.opts.Status()}
+	d := pageData{Status: p.opts.API.Status()}
 	if l := p.opts.Snapshot(); l != nil && !l.Valid {
 		var b bytes.Buffer
-		diagfmt.Text(&b, diagfmt.Sort(l.Redact(l.Diags)), l.Sources(), false)
+		diags, src := p.opts.API.Diagnostics(l)
+		diagfmt.Text(&b, diags, src, false)
 		d.Diagnostics = b.String()
 	}
-	err := p.opts.Resources.WithRegistry(ctx, func(db *registry.DB) error {
-		runs, err := db.Runs(ctx, registry.RunFilter{Limit: pageRuns})
+	runs, err := p.opts.API.Runs(ctx, registry.RunQuery{Limit: pageRuns})
+	for _, run := range runs.Runs {
 		if err != nil {
-			return err
+			break
 		}
-		for _, run := range runs {
-			rd, err := db.Run(ctx, run.ID)
-			if err != nil {
-				return err
-			}
+		var rd *registry.RunDetail
+		if rd, err = p.opts.API.Run(ctx, run.ID); err == nil {
 			d.Runs = append(d.Runs, *rd)
 		}
-		return nil
-	})
+	}
 	if err == nil {
 		var page api.ModelsPage
 		page, err = p.opts.API.Models(ctx)
@@ -157,9 +149,7 @@ func (p *Page) handlePage(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-	// Runs keep step errors as the steps wrote them, values of sensitive
-	// variables included.
-	w.Write(p.opts.Secrets().HTML(b.Bytes()))
+	w.Write(b.Bytes())
 }
 
 // pageModel finds the champion's plot.

@@ -1,21 +1,22 @@
-// Package redaction keeps the values of sensitive variables out of
-// everything pipe serve writes: every log record of serve and of its
-// applies (Handler), every JSON and text body and the page (the Current
-// redactor, applied by engine/serve/api and engine/serve/page as they
-// write), and the diagnostics they show.
+// Package redaction knows which values are sensitive in what pipe serve
+// loads: the values of its sensitive variables as given in PIPE_VAR_* or
+// -var, even when they do not parse, and as resolved, -var-file and
+// defaults included (Of). A load's redactor (engine/redact) hides them
+// in the text serve itself records about that load: its diagnostics,
+// which may quote a malformed value, and the errors of its checks and
+// readiness checks, which may name a store whose URL came from one.
 //
-// The values are those of the last load that decoded a configuration
-// (Of): as given in PIPE_VAR_* or -var, even when they do not parse, and
-// as resolved, -var-file and defaults included; they are replaced by
-// "(sensitive value)". That covers a step error that quotes a value,
-// which the registry keeps as the step wrote it. Values are matched as
-// text in the forms they are written in (plain, Go-quoted, JSON- and
-// HTML-escaped; engine/redact); values shorter than three characters are
-// left alone. Snippets of diagnostics come from pipeline files only,
-// never from variable files (engine/serve/snapshot's Sources).
+// Serve never edits the text of an answer, a page or a log line to hide a
+// value: numbers such as an F1 of 0.8882 go out exactly as recorded,
+// whatever a sensitive min_f1 = 0.8 says. Values are redacted where they
+// are recorded, as typed values: engine/apply records a step's
+// configuration with sensitive values replaced and its error redacted
+// before the runner writes them to the registry, and engine/serve/api
+// encodes what the registry holds. Runs recorded by an older pipe, which
+// redacted nothing, are shown as they were recorded.
 //
-// engine/redact does the matching; engine/apply redacts what a run
-// records before the runner writes it, and serve redacts again on the way
-// out, which also covers values given from outside that never parsed and
-// runs recorded before.
+// Current holds the redactor of the last load that decoded a
+// configuration, for a load that decoded none (engine/serve/snapshot).
+// Snippets of diagnostics come from pipeline files only, never from
+// variable files (engine/serve/snapshot's Sources).
 package redaction

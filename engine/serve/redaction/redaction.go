@@ -1,8 +1,6 @@
 package redaction
 
 import (
-	"context"
-	"log/slog"
 	"strings"
 	"sync/atomic"
 
@@ -55,46 +53,3 @@ func (c *Current) Load() *redact.Redactor { return c.p.Load() }
 
 // Store puts r in force.
 func (c *Current) Store(r *redact.Redactor) { c.p.Store(r) }
-
-// Handler is a slog.Handler that redacts the message and every attribute
-// of a record (redact.Redactor.Attr) with the redactor current returns
-// before passing it on. Attributes given to WithAttrs are redacted with
-// the redactor current at that time.
-func Handler(inner slog.Handler, current func() *redact.Redactor) slog.Handler {
-	return handler{inner: inner, r: current}
-}
-
-type handler struct {
-	inner slog.Handler
-	r     func() *redact.Redactor
-}
-
-func (h handler) Enabled(ctx context.Context, l slog.Level) bool {
-	return h.inner.Enabled(ctx, l)
-}
-
-func (h handler) Handle(ctx context.Context, rec slog.Record) error {
-	r := h.r()
-	if r == nil {
-		return h.inner.Handle(ctx, rec)
-	}
-	out := slog.NewRecord(rec.Time, rec.Level, r.String(rec.Message), rec.PC)
-	rec.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(r.Attr(a))
-		return true
-	})
-	return h.inner.Handle(ctx, out)
-}
-
-func (h handler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	r := h.r()
-	out := make([]slog.Attr, len(attrs))
-	for i, a := range attrs {
-		out[i] = r.Attr(a)
-	}
-	return handler{inner: h.inner.WithAttrs(out), r: h.r}
-}
-
-func (h handler) WithGroup(name string) slog.Handler {
-	return handler{inner: h.inner.WithGroup(name), r: h.r}
-}
