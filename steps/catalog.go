@@ -14,6 +14,8 @@ var ReservedNames = []string{"pipeline", "settings", "variable", "locals", "var"
 // it once at start-up, then share it.
 type Catalog struct {
 	kinds map[string]Kind
+	// order is the kinds' names in the order they were registered.
+	order []string
 	// media are the kinds of artifact the kinds declare, by media type.
 	media map[string]Media
 }
@@ -54,12 +56,23 @@ func (r *Catalog) Register(k Kind) {
 		r.kinds = map[string]Kind{}
 	}
 	r.kinds[name] = k
+	r.order = append(r.order, name)
 }
 
 // Lookup returns the kind for a block type.
 func (r *Catalog) Lookup(name string) (Kind, bool) {
 	k, ok := r.kinds[name]
 	return k, ok
+}
+
+// Kinds returns the registered kinds in the order they were registered
+// (for the built-in kinds, the order a pipeline uses them in).
+func (r *Catalog) Kinds() []Kind {
+	out := make([]Kind, len(r.order))
+	for i, name := range r.order {
+		out[i] = r.kinds[name]
+	}
+	return out
 }
 
 // Names returns the registered block types, sorted.

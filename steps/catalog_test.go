@@ -112,3 +112,49 @@ func panicOf(f func()) (msg string) {
 	f()
 	return ""
 }
+
+func TestNumberString(t *testing.T) {
+	n := func(v int64) cty.Value { return cty.NumberIntVal(v) }
+	for _, c := range []struct {
+		n    steps.Number
+		want string
+	}{
+		{steps.Number{}, "a number"},
+		{steps.Number{Whole: true}, "a whole number"},
+		{steps.Number{Whole: true, Min: n(2), Max: n(255)}, "a whole number from 2 to 255"},
+		{steps.Number{Min: n(0), Max: n(1), MinExclusive: true, MaxExclusive: true}, "a number between 0 and 1 (exclusive)"},
+		{steps.Number{Min: n(0), Max: n(1), MinExclusive: true}, "a number > 0 and <= 1"},
+		{steps.Number{Whole: true, Min: n(0)}, "a whole number >= 0"},
+		{steps.Number{Min: n(0), MinExclusive: true}, "a number > 0"},
+		{steps.Number{Max: cty.NumberFloatVal(0.5), MaxExclusive: true}, "a number < 0.5"},
+		{steps.Number{Whole: true, Min: n(0), Max: cty.NumberUIntVal(1<<64 - 1)}, "a whole number from 0 to 18446744073709551615"},
+	} {
+		if got := c.n.String(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.n, got, c.want)
+		}
+	}
+}
+
+func TestNumberAdmits(t *testing.T) {
+	fraction := &steps.Number{Min: cty.Zero, Max: cty.NumberIntVal(1), MinExclusive: true, MaxExclusive: true}
+	seed := &steps.Number{Whole: true, Min: cty.Zero, Max: cty.NumberUIntVal(1<<64 - 1)}
+	for _, c := range []struct {
+		n    *steps.Number
+		v    cty.Value
+		want bool
+	}{
+		{fraction, cty.NumberFloatVal(0.2), true},
+		{fraction, cty.Zero, false},
+		{fraction, cty.NumberIntVal(1), false},
+		{seed, cty.Zero, true},
+		{seed, cty.NumberUIntVal(1<<64 - 1), true},
+		{seed, cty.MustParseNumberVal("18446744073709551616"), false},
+		{seed, cty.NumberFloatVal(1.5), false},
+		{seed, cty.NumberIntVal(-1), false},
+		{seed, cty.PositiveInfinity, false},
+	} {
+		if got := c.n.Admits(c.v); got != c.want {
+			t.Errorf("%s admits %s: %v, want %v", c.n, steps.FormatNumber(c.v), got, c.want)
+		}
+	}
+}

@@ -16,13 +16,13 @@ import (
 // kind with a new kind of artifact declares its own.
 type Media struct {
 	// Type is the media type, e.g. "application/vnd.pipe.model.v1+json".
-	Type string
+	Type string `json:"media_type"`
 	// Label is a short lower-case name for the kind of artifact, e.g.
 	// "model": the registry records it as the artifact's kind, and
 	// lineage shows it.
-	Label string
+	Label string `json:"label"`
 	// Description is one sentence for documentation.
-	Description string
+	Description string `json:"description,omitempty"`
 }
 
 // String returns the label and the media type, for messages: "model

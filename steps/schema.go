@@ -1,6 +1,8 @@
 package steps
 
 import (
+	"fmt"
+
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -83,6 +85,69 @@ type Number struct {
 	Min, Max cty.Value
 	// MinExclusive and MaxExclusive leave the bound itself out.
 	MinExclusive, MaxExclusive bool
+}
+
+// String says in words which numbers n admits: "a whole number from 2 to
+// 255", "a number between 0 and 1 (exclusive)", "a whole number >= 0".
+func (n *Number) String() string {
+	what := "a number"
+	if n.Whole {
+		what = "a whole number"
+	}
+	lo, hi := n.Min != cty.NilVal, n.Max != cty.NilVal
+	var min, max string
+	if lo {
+		min = FormatNumber(n.Min)
+	}
+	if hi {
+		max = FormatNumber(n.Max)
+	}
+	ge, le := ">= ", "<= "
+	if n.MinExclusive {
+		ge = "> "
+	}
+	if n.MaxExclusive {
+		le = "< "
+	}
+	switch {
+	case lo && hi && !n.MinExclusive && !n.MaxExclusive:
+		return fmt.Sprintf("%s from %s to %s", what, min, max)
+	case lo && hi && n.MinExclusive && n.MaxExclusive:
+		return fmt.Sprintf("%s between %s and %s (exclusive)", what, min, max)
+	case lo && hi:
+		return fmt.Sprintf("%s %s%s and %s%s", what, ge, min, le, max)
+	case lo:
+		return what + " " + ge + min
+	case hi:
+		return what + " " + le + max
+	}
+	return what
+}
+
+// FormatNumber prints a known number: whole numbers in full
+// (18446744073709551615), others in the shortest form that reads back the
+// same (0.2).
+func FormatNumber(v cty.Value) string {
+	f := v.AsBigFloat()
+	if f.IsInt() {
+		return f.Text('f', 0)
+	}
+	return f.Text('g', -1)
+}
+
+// Admits reports whether the known number v is one n admits.
+func (n *Number) Admits(v cty.Value) bool {
+	f := v.AsBigFloat()
+	ok := !n.Whole || f.IsInt()
+	if n.Min != cty.NilVal {
+		c := f.Cmp(n.Min.AsBigFloat())
+		ok = ok && (c > 0 || c == 0 && !n.MinExclusive)
+	}
+	if n.Max != cty.NilVal {
+		c := f.Cmp(n.Max.AsBigFloat())
+		ok = ok && (c < 0 || c == 0 && !n.MaxExclusive)
+	}
+	return ok
 }
 
 // Output is one value a step produces.

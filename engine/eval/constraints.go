@@ -2,7 +2,6 @@ package eval
 
 import (
 	"fmt"
-	"math/big"
 	"slices"
 	"strings"
 
@@ -136,67 +135,11 @@ func wrongMedia(path cty.Path, got string, accepts []steps.Media, kinds *steps.C
 
 // checkNumber checks a known number against n.
 func checkNumber(n *steps.Number, path cty.Path, v cty.Value) *steps.AttrError {
-	f := v.AsBigFloat()
-	ok := !n.Whole || f.IsInt()
-	if n.Min != cty.NilVal {
-		c := f.Cmp(n.Min.AsBigFloat())
-		ok = ok && (c > 0 || c == 0 && !n.MinExclusive)
-	}
-	if n.Max != cty.NilVal {
-		c := f.Cmp(n.Max.AsBigFloat())
-		ok = ok && (c < 0 || c == 0 && !n.MaxExclusive)
-	}
-	if ok {
+	if n.Admits(v) {
 		return nil
 	}
 	name := steps.FormatPath(path)
-	return steps.Errorf(path, "Invalid "+name, "%s must be %s, not %s.", name, NumberPhrase(n), formatNumber(f))
-}
-
-// NumberPhrase says in words which numbers n admits: "a whole number from
-// 2 to 255", "a number between 0 and 1 (exclusive)", "a whole number >= 0".
-func NumberPhrase(n *steps.Number) string {
-	what := "a number"
-	if n.Whole {
-		what = "a whole number"
-	}
-	lo, hi := n.Min != cty.NilVal, n.Max != cty.NilVal
-	var min, max string
-	if lo {
-		min = formatNumber(n.Min.AsBigFloat())
-	}
-	if hi {
-		max = formatNumber(n.Max.AsBigFloat())
-	}
-	ge, le := ">= ", "<= "
-	if n.MinExclusive {
-		ge = "> "
-	}
-	if n.MaxExclusive {
-		le = "< "
-	}
-	switch {
-	case lo && hi && !n.MinExclusive && !n.MaxExclusive:
-		return fmt.Sprintf("%s from %s to %s", what, min, max)
-	case lo && hi && n.MinExclusive && n.MaxExclusive:
-		return fmt.Sprintf("%s between %s and %s (exclusive)", what, min, max)
-	case lo && hi:
-		return fmt.Sprintf("%s %s%s and %s%s", what, ge, min, le, max)
-	case lo:
-		return what + " " + ge + min
-	case hi:
-		return what + " " + le + max
-	}
-	return what
-}
-
-// formatNumber prints whole numbers in full (18446744073709551615) and
-// others in the shortest form that reads back the same.
-func formatNumber(f *big.Float) string {
-	if f.IsInt() {
-		return f.Text('f', 0)
-	}
-	return f.Text('g', -1)
+	return steps.Errorf(path, "Invalid "+name, "%s must be %s, not %s.", name, n, steps.FormatNumber(v))
 }
 
 // withArticle puts "a" or "an" before word.

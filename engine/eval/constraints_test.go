@@ -164,25 +164,3 @@ fit "b" {
 		t.Errorf("fit.b: %v", d)
 	}
 }
-
-func TestNumberPhrase(t *testing.T) {
-	n := func(v int64) cty.Value { return cty.NumberIntVal(v) }
-	for _, c := range []struct {
-		n    steps.Number
-		want string
-	}{
-		{steps.Number{}, "a number"},
-		{steps.Number{Whole: true}, "a whole number"},
-		{steps.Number{Whole: true, Min: n(2), Max: n(255)}, "a whole number from 2 to 255"},
-		{steps.Number{Min: n(0), Max: n(1), MinExclusive: true, MaxExclusive: true}, "a number between 0 and 1 (exclusive)"},
-		{steps.Number{Min: n(0), Max: n(1), MinExclusive: true}, "a number > 0 and <= 1"},
-		{steps.Number{Whole: true, Min: n(0)}, "a whole number >= 0"},
-		{steps.Number{Min: n(0), MinExclusive: true}, "a number > 0"},
-		{steps.Number{Max: cty.NumberFloatVal(0.5), MaxExclusive: true}, "a number < 0.5"},
-		{steps.Number{Whole: true, Min: n(0), Max: cty.NumberUIntVal(1<<64 - 1)}, "a whole number from 0 to 18446744073709551615"},
-	} {
-		if got := NumberPhrase(&c.n); got != c.want {
-			t.Errorf("%+v: %q, want %q", c.n, got, c.want)
-		}
-	}
-}

@@ -10,14 +10,15 @@ import (
 	"github.com/pipe-ml/pipe/steps/train"
 )
 
-// Catalog returns a registry holding every built-in step kind.
+// Catalog returns a catalog holding every built-in step kind, in the order
+// a pipeline uses them (the order pipe kinds documents them in).
 func Catalog() *steps.Catalog {
 	return steps.NewCatalog(
-		evaluate.Kind{},
 		load.Kind{},
-		predict.Kind{},
-		publish.Kind{},
 		search.Kind{},
 		train.Kind{},
+		evaluate.Kind{},
+		predict.Kind{},
+		publish.Kind{},
 	)
 }

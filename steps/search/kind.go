@@ -36,7 +36,7 @@ var schema = &steps.Schema{
 		{Name: "trials", Type: cty.Number, Number: wholeNumber(1, maxTrials),
 			Description: "How many trials a random search draws (default 10); not for grid."},
 		{Name: "folds", Type: cty.Number, Default: cty.NumberIntVal(defaultFolds), Number: wholeNumber(2, maxFolds),
-			Description: "The number of stratified cross-validation folds, from 2 to 255."},
+			Description: "The number of stratified cross-validation folds."},
 		{Name: "metric", Type: cty.String, Default: cty.StringVal(string(F1)),
 			Description: `What chooses the best trial, measured on held-out folds: "f1", "accuracy", "roc_auc", "log_loss" (lower is better) or "pr_auc" (average precision).`},
 		{Name: "seed", Type: cty.Number, Default: cty.NumberIntVal(0),
