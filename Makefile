@@ -22,7 +22,7 @@ FUZZTIME ?= 10s
 
 GO_FILES = $(shell git ls-files -co --exclude-standard '*.go' 2>/dev/null)
 
-.PHONY: all help build unit test test-k8s vet fmt-check lint fuzz bench demo tools clean image push deploy render compose
+.PHONY: all help build unit test test-k8s vet fmt-check lint fuzz bench demo docs tools clean image push deploy render compose
 
 ## all: the same as build.
 all: build
@@ -34,6 +34,10 @@ help:
 ## build: a static pipe binary in bin/, version stamped.
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/pipe
+
+## docs: regenerate the pages made from the code: docs/kinds.md and the step-kind table of docs/guide.md (pipe kinds -markdown).
+docs:
+	$(GO) test -count=1 ./cmd/pipe/internal/views -run '^TestKindsDocs$$' -update
 
 ## unit: the fast tests alone (go test -short: no race detector, no end-to-end runs of the pipe binary).
 unit:

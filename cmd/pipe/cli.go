@@ -43,7 +43,7 @@ func newCLI(stdin io.Reader, stdout, stderr io.Writer, env []string) *cli {
 	c.commands = []command{
 		// Writing and running pipelines.
 		&validateCmd{}, &planCmd{}, &applyCmd{}, &outputCmd{}, &showCmd{},
-		&graphCmd{}, &fmtCmd{},
+		&graphCmd{}, &fmtCmd{}, &kindsCmd{},
 		// What ran and what it made.
 		&runsCmd{}, &modelsCmd{}, &lineageCmd{},
 		// Running it as a service.
