@@ -85,40 +85,7 @@ func (c *Config) decodeVariable(block *hcl.Block) hcl.Diagnostics {
 		}
 	}
 	if a, ok := content.Attributes["default"]; ok {
-		val, vd := a.Expr.Value(nil)
-		// A default that is present but wrong still makes the variable
-		// optional: an unknown default avoids a second, misleading error.
-		v.Default = cty.UnknownVal(v.Type)
-		if vd.HasErrors() {
-			for _, d := range vd {
-				if d.Summary == "Variables not allowed" || d.Summary == "Function calls not allowed" {
-					d.Detail += " A variable's default must be a literal value; compute values in locals instead."
-				}
-			}
-			diags = append(diags, vd...)
-		} else {
-			if v.TypeDefaults != nil {
-				val = v.TypeDefaults.Apply(val)
-			}
-			conv, err := convert.Convert(val, v.Type)
-			if err != nil {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid default value for variable",
-					Detail:   fmt.Sprintf("This default value is not compatible with the variable's type constraint: %s.", err),
-					Subject:  a.Expr.Range().Ptr(),
-				})
-			} else if conv.IsNull() && !v.Nullable {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid default value for variable",
-					Detail:   "The variable is not nullable, so its default cannot be null. Remove the default to make it required.",
-					Subject:  a.Expr.Range().Ptr(),
-				})
-			} else {
-				v.Default = conv
-			}
-		}
+		diags = append(diags, v.decodeDefault(a)...)
 	}
 	for _, vb := range content.Blocks {
 		vc, vd := vb.Body.Content(validationSchema)
@@ -134,4 +101,43 @@ func (c *Config) decodeVariable(block *hcl.Block) hcl.Diagnostics {
 	}
 	c.Variables[v.Name] = v
 	return diags
+}
+
+// decodeDefault sets v.Default from its default attribute, which must be
+// a literal of v's type (and not null unless v is nullable). A default
+// that is present but wrong still makes the variable optional: an unknown
+// default avoids a second, misleading error.
+func (v *Variable) decodeDefault(a *hcl.Attribute) hcl.Diagnostics {
+	v.Default = cty.UnknownVal(v.Type)
+	val, diags := a.Expr.Value(nil)
+	if diags.HasErrors() {
+		for _, d := range diags {
+			if d.Summary == "Variables not allowed" || d.Summary == "Function calls not allowed" {
+				d.Detail += " A variable's default must be a literal value; compute values in locals instead."
+			}
+		}
+		return diags
+	}
+	if v.TypeDefaults != nil {
+		val = v.TypeDefaults.Apply(val)
+	}
+	conv, err := convert.Convert(val, v.Type)
+	switch {
+	case err != nil:
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid default value for variable",
+			Detail:   fmt.Sprintf("This default value is not compatible with the variable's type constraint: %s.", err),
+			Subject:  a.Expr.Range().Ptr(),
+		}}
+	case conv.IsNull() && !v.Nullable:
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid default value for variable",
+			Detail:   "The variable is not nullable, so its default cannot be null. Remove the default to make it required.",
+			Subject:  a.Expr.Range().Ptr(),
+		}}
+	}
+	v.Default = conv
+	return nil
 }

@@ -59,106 +59,130 @@ func (g *Graph) Walk(ctx context.Context, parallelism int, visit func(ctx contex
 	if !ok {
 		panic("dag: Walk on a graph with a cycle")
 	}
-	if parallelism < 1 {
-		parallelism = 1
-	}
-	position := make(map[string]int, len(order))
-	for i, v := range order {
-		position[v] = i
-	}
-
-	var (
-		mu       sync.Mutex
-		results  = make(map[string]Result, len(order))
-		pending  = make(map[string]int, len(order))
-		ready    []string
-		running  int
-		finished = make(chan struct{}, len(order))
-	)
-	for _, v := range order {
-		pending[v] = len(g.deps[v])
-		if pending[v] == 0 {
-			ready = append(ready, v)
-		}
-	}
-
-	// settle records r for v and releases or skips its dependents. The
-	// caller holds mu.
-	var settle func(v string, r Result)
-	settle = func(v string, r Result) {
-		results[v] = r
-		for _, d := range g.Dependents(v) {
-			if _, done := results[d]; done {
-				continue
-			}
-			if r.Status != Done {
-				cause := v
-				if r.Status == Skipped {
-					cause = r.Cause
-				}
-				st := Skipped
-				if r.Status == Cancelled {
-					st = Cancelled
-				}
-				settle(d, Result{Status: st, Cause: cause, Err: r.Err})
-				continue
-			}
-			pending[d]--
-			if pending[d] == 0 {
-				ready = append(ready, d)
-			}
-		}
-	}
-
-	var wg sync.WaitGroup
-	mu.Lock()
-	for len(results) < len(order) {
-		// Start what is ready, in topological order, up to the limit.
-		sortByPosition(ready, position)
-		for len(ready) > 0 && running < parallelism {
-			v := ready[0]
-			ready = ready[1:]
-			if _, done := results[v]; done {
-				continue
-			}
-			if ctx.Err() != nil {
-				settle(v, Result{Status: Cancelled, Err: ctx.Err()})
-				continue
-			}
-			running++
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				err := visit(ctx, v)
-				mu.Lock()
-				running--
-				switch {
-				case err == nil:
-					settle(v, Result{Status: Done})
-				case ctx.Err() != nil:
-					settle(v, Result{Status: Cancelled, Err: err})
-				default:
-					settle(v, Result{Status: Failed, Err: err})
-				}
-				mu.Unlock()
-				finished <- struct{}{}
-			}()
-		}
-		if len(results) == len(order) {
+	w := newWalker(g, order, max(parallelism, 1), visit)
+	w.mu.Lock()
+	for len(w.results) < len(order) {
+		w.startReady(ctx)
+		if len(w.results) == len(order) {
 			break
 		}
-		if running == 0 && len(ready) == 0 {
+		if w.running == 0 && len(w.ready) == 0 {
 			// Nothing runs and nothing is ready: every remaining vertex
 			// was settled by a failure or cancellation above.
 			break
 		}
-		mu.Unlock()
-		<-finished
-		mu.Lock()
+		w.mu.Unlock()
+		<-w.finished
+		w.mu.Lock()
 	}
-	mu.Unlock()
-	wg.Wait()
-	return results
+	w.mu.Unlock()
+	w.wg.Wait()
+	return w.results
+}
+
+// walker is the state of one Walk. mu guards everything but the fields
+// set by newWalker.
+type walker struct {
+	g           *Graph
+	parallelism int
+	visit       func(ctx context.Context, v string) error
+	// position is each vertex's index in the topological order, which
+	// orders the ready ones.
+	position map[string]int
+	// finished receives one value per visit that returned.
+	finished chan struct{}
+	wg       sync.WaitGroup
+
+	mu      sync.Mutex
+	results map[string]Result
+	// pending counts the dependencies of each vertex not yet done.
+	pending map[string]int
+	ready   []string
+	running int
+}
+
+func newWalker(g *Graph, order []string, parallelism int, visit func(ctx context.Context, v string) error) *walker {
+	w := &walker{
+		g: g, parallelism: parallelism, visit: visit,
+		position: make(map[string]int, len(order)),
+		finished: make(chan struct{}, len(order)),
+		results:  make(map[string]Result, len(order)),
+		pending:  make(map[string]int, len(order)),
+	}
+	for i, v := range order {
+		w.position[v] = i
+		w.pending[v] = len(g.deps[v])
+		if w.pending[v] == 0 {
+			w.ready = append(w.ready, v)
+		}
+	}
+	return w
+}
+
+// startReady starts what is ready, in topological order, up to the
+// limit; after a cancellation it settles what is ready instead. The
+// caller holds mu.
+func (w *walker) startReady(ctx context.Context) {
+	sortByPosition(w.ready, w.position)
+	for len(w.ready) > 0 && w.running < w.parallelism {
+		v := w.ready[0]
+		w.ready = w.ready[1:]
+		if _, done := w.results[v]; done {
+			continue
+		}
+		if ctx.Err() != nil {
+			w.settle(v, Result{Status: Cancelled, Err: ctx.Err()})
+			continue
+		}
+		w.running++
+		w.wg.Add(1)
+		go w.run(ctx, v)
+	}
+}
+
+// run visits v and settles it.
+func (w *walker) run(ctx context.Context, v string) {
+	defer w.wg.Done()
+	err := w.visit(ctx, v)
+	w.mu.Lock()
+	w.running--
+	switch {
+	case err == nil:
+		w.settle(v, Result{Status: Done})
+	case ctx.Err() != nil:
+		w.settle(v, Result{Status: Cancelled, Err: err})
+	default:
+		w.settle(v, Result{Status: Failed, Err: err})
+	}
+	w.mu.Unlock()
+	w.finished <- struct{}{}
+}
+
+// settle records r for v and releases or skips its dependents. The
+// caller holds mu.
+func (w *walker) settle(v string, r Result) {
+	w.results[v] = r
+	for _, d := range w.g.Dependents(v) {
+		if _, done := w.results[d]; done {
+			continue
+		}
+		if r.Status != Done {
+			cause := v
+			if r.Status == Skipped {
+				cause = r.Cause
+			}
+			st := Skipped
+			if r.Status == Cancelled {
+				st = Cancelled
+			}
+			w.settle(d, Result{Status: st, Cause: cause, Err: r.Err})
+			continue
+		}
+		w.pending[d]--
+		if w.pending[d] == 0 {
+			w.ready = append(w.ready, d)
+		}
+	}
 }
 
 func sortByPosition(vs []string, position map[string]int) {

@@ -59,10 +59,26 @@ type given struct {
 // when allowMissing is true. Sources holds the var files read, for
 // diagnostic snippets.
 func Variables(cfg *config.Config, in VarInputs, allowMissing bool) (vals map[string]cty.Value, sources map[string][]byte, diags hcl.Diagnostics) {
-	values := map[string]given{}
-	sources = map[string][]byte{}
+	values, sources, diags := givenValues(cfg, in)
+	vals = map[string]cty.Value{}
+	for _, name := range sortedNames(cfg.Variables) {
+		val, d := variableValue(cfg.Variables[name], name, values, allowMissing)
+		diags = append(diags, d...)
+		vals[name] = val
+	}
+	diags = append(diags, validate(cfg, vals)...)
+	return vals, sources, diags
+}
 
-	// Environment.
+// givenValues gathers the values given for the declared variables, later
+// sources overriding earlier ones: the environment, then -var and
+// -var-file in command-line order, then a saved plan's. It returns the
+// -var-files read, by name, for diagnostics.
+func givenValues(cfg *config.Config, in VarInputs) (map[string]given, map[string][]byte, hcl.Diagnostics) {
+	values := map[string]given{}
+	sources := map[string][]byte{}
+	var diags hcl.Diagnostics
+
 	env := slices.Clone(in.Env)
 	slices.Sort(env)
 	for _, kv := range env {
@@ -77,7 +93,6 @@ func Variables(cfg *config.Config, in VarInputs, allowMissing bool) (vals map[st
 		values[name] = given{raw: &raw, source: EnvPrefix + name}
 	}
 
-	// Command line, in order.
 	for _, arg := range in.Args {
 		if arg.File != "" {
 			fileVals, src, d := readVarFile(cfg, arg.File)
@@ -90,24 +105,11 @@ func Variables(cfg *config.Config, in VarInputs, allowMissing bool) (vals map[st
 			}
 			continue
 		}
-		name, raw, ok := strings.Cut(arg.Assign, "=")
-		if !ok || !hclsyntax.ValidIdentifier(name) {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid -var option",
-				Detail:   fmt.Sprintf("The option -var=%q is not of the form NAME=VALUE, e.g. -var='data_dir=data/2026-11'.", arg.Assign),
-			})
-			continue
+		name, raw, d := parseVarOption(cfg, arg.Assign)
+		diags = append(diags, d...)
+		if d == nil {
+			values[name] = given{raw: &raw, source: "-var"}
 		}
-		if _, ok := cfg.Variables[name]; !ok {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Value for undeclared variable",
-				Detail:   fmt.Sprintf("-var sets %q, but the pipeline declares no such variable.%s Declare it with a variable %q block, or remove the option.", name, didYouMean(name, cfg), name),
-			})
-			continue
-		}
-		values[name] = given{raw: &raw, source: "-var"}
 	}
 
 	for _, name := range sortedNames(in.Values) {
@@ -115,44 +117,61 @@ func Variables(cfg *config.Config, in VarInputs, allowMissing bool) (vals map[st
 			values[name] = given{value: in.Values[name], source: "the saved plan"}
 		}
 	}
+	return values, sources, diags
+}
 
-	vals = map[string]cty.Value{}
-	for _, name := range sortedNames(cfg.Variables) {
-		v := cfg.Variables[name]
-		g, ok := values[name]
-		if !ok {
-			if v.Required() {
-				vals[name] = cty.UnknownVal(v.Type)
-				if allowMissing {
-					continue
-				}
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "No value for required variable",
-					Detail: fmt.Sprintf("The variable %q has no default, so it needs a value: -var='%s=VALUE', a -var-file, or the environment variable %s%s.",
-						name, name, EnvPrefix, name),
-					Subject: v.DeclRange.Ptr(),
-				})
-				continue
-			}
-			vals[name] = mark(v, v.Default)
-			continue
-		}
-		if g.raw != nil {
-			val, d := parseRaw(v, *g.raw, g.source)
-			diags = append(diags, d...)
-			if d.HasErrors() {
-				vals[name] = mark(v, cty.UnknownVal(v.Type))
-				continue
-			}
-			g.value = val
-		}
-		val, d := convertGiven(v, g)
-		diags = append(diags, d...)
-		vals[name] = mark(v, val)
+// parseVarOption splits a -var option, NAME=VALUE, and checks that the
+// pipeline declares NAME.
+func parseVarOption(cfg *config.Config, assign string) (name, raw string, diags hcl.Diagnostics) {
+	name, raw, ok := strings.Cut(assign, "=")
+	if !ok || !hclsyntax.ValidIdentifier(name) {
+		return "", "", hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid -var option",
+			Detail:   fmt.Sprintf("The option -var=%q is not of the form NAME=VALUE, e.g. -var='data_dir=data/2026-11'.", assign),
+		}}
 	}
-	diags = append(diags, validate(cfg, vals)...)
-	return vals, sources, diags
+	if _, ok := cfg.Variables[name]; !ok {
+		return "", "", hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Value for undeclared variable",
+			Detail:   fmt.Sprintf("-var sets %q, but the pipeline declares no such variable.%s Declare it with a variable %q block, or remove the option.", name, didYouMean(name, cfg), name),
+		}}
+	}
+	return name, raw, nil
+}
+
+// variableValue is the value of variable v: the one given, converted to
+// its type, else its default. A required variable without a value is
+// unknown, and an error unless allowMissing.
+func variableValue(v *config.Variable, name string, values map[string]given, allowMissing bool) (cty.Value, hcl.Diagnostics) {
+	g, ok := values[name]
+	if !ok {
+		if !v.Required() {
+			return mark(v, v.Default), nil
+		}
+		if allowMissing {
+			return cty.UnknownVal(v.Type), nil
+		}
+		return cty.UnknownVal(v.Type), hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "No value for required variable",
+			Detail: fmt.Sprintf("The variable %q has no default, so it needs a value: -var='%s=VALUE', a -var-file, or the environment variable %s%s.",
+				name, name, EnvPrefix, name),
+			Subject: v.DeclRange.Ptr(),
+		}}
+	}
+	var diags hcl.Diagnostics
+	if g.raw != nil {
+		val, d := parseRaw(v, *g.raw, g.source)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return mark(v, cty.UnknownVal(v.Type)), diags
+		}
+		g.value = val
+	}
+	val, d := convertGiven(v, g)
+	return mark(v, val), append(diags, d...)
 }
 
 func mark(v *config.Variable, val cty.Value) cty.Value {

@@ -14,6 +14,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/cachekey"
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/engine/graph"
 	"github.com/pipe-ml/pipe/engine/lang"
 	"github.com/pipe-ml/pipe/engine/pipeline"
 	"github.com/pipe-ml/pipe/engine/store"
@@ -210,65 +211,99 @@ func planStep(ctx context.Context, opts Options, step *config.Step, known map[co
 		return nil, diags
 	}
 	ps.Config = cfg
-	replaced := slices.Contains(opts.Replace, step.Addr)
-	last, err := cache.LastKey(ctx, opts.Store, p.Config.Name(), step.Addr.String())
+	h, err := lastExecution(ctx, opts, step)
 	if err != nil {
 		return nil, append(diags, StoreDiagnostic(step, err))
 	}
-	var lastPre *cachekey.Preimage
-	if last != "" {
-		if e, _, err := cache.Lookup(ctx, opts.Store, last); err == nil && e != nil {
-			lastPre = e.Preimage
-		}
-	}
-
+	h.replaced = slices.Contains(opts.Replace, step.Addr)
 	if !cfg.IsWhollyKnown() {
-		ps.KnownAfterApply = true
-		// The steps whose outputs it reads and that run (a depends_on
-		// alone does not make a key unknown).
-		var up []string
-		for _, dep := range p.Graph.DependsOn(step.Addr.String()) {
-			a, _ := config.ParseStepAddr(dep)
-			if e := p.Graph.Edge(step.Addr, a); e == nil || !e.Data {
-				continue
-			}
-			if s := plan.Step(a); s != nil && s.Action == Run {
-				up = append(up, dep)
-			}
-		}
-		if replaced {
-			ps.Reasons = append(ps.Reasons, Reason{Code: ReasonReplace, Message: "-replace asked for it"})
-		}
-		if last == "" {
-			ps.Reasons = append(ps.Reasons, Reason{Code: ReasonNew, Message: "no earlier execution of this step is recorded in the store"})
-		}
-		ps.Reasons = append(ps.Reasons, Reason{
-			Code:     ReasonUpstream,
-			Message:  fmt.Sprintf("its inputs are known after %s", runPhrase(up)),
-			Upstream: up,
-		})
-		if lastPre != nil {
-			if changes := knownChanges(step.Kind, cfg, lastPre); len(changes) > 0 {
-				ps.Reasons = append(ps.Reasons, changedReason(changes))
-			}
-		}
+		planKnownAfterApply(ps, step, p.Graph, plan, h)
 		return ps, diags
 	}
-
-	files, fd := InputFiles(step, cfg, p.Config.Dir, opts.Files)
-	diags = append(diags, fd...)
-	if fd.HasErrors() {
+	kd := planKnown(ctx, opts, step, ps, h)
+	diags = append(diags, kd...)
+	if kd.HasErrors() {
 		return nil, diags
 	}
-	pre, err := cachekey.New(step.Kind, cfg, files)
+	return ps, diags
+}
+
+// history is what the store recalls of a step's last execution.
+type history struct {
+	// last is its cache key, "" when none is recorded.
+	last string
+	// pre is its preimage, nil when its record is gone.
+	pre *cachekey.Preimage
+	// replaced is true when -replace names the step.
+	replaced bool
+}
+
+// lastExecution reads the history of step from the store.
+func lastExecution(ctx context.Context, opts Options, step *config.Step) (history, error) {
+	last, err := cache.LastKey(ctx, opts.Store, opts.Pipeline.Config.Name(), step.Addr.String())
 	if err != nil {
-		return nil, append(diags, StepDiagnostic(step, "Cannot compute the cache key", err))
+		return history{}, err
+	}
+	h := history{last: last}
+	if last != "" {
+		if e, _, err := cache.Lookup(ctx, opts.Store, last); err == nil && e != nil {
+			h.pre = e.Preimage
+		}
+	}
+	return h, nil
+}
+
+// planKnownAfterApply gives ps, a step whose configuration depends on
+// steps that run first, its reasons to run.
+func planKnownAfterApply(ps *Step, step *config.Step, g *graph.Graph, plan *Plan, h history) {
+	ps.KnownAfterApply = true
+	// The steps whose outputs it reads and that run (a depends_on alone
+	// does not make a key unknown).
+	var up []string
+	for _, dep := range g.DependsOn(step.Addr.String()) {
+		a, _ := config.ParseStepAddr(dep)
+		if e := g.Edge(step.Addr, a); e == nil || !e.Data {
+			continue
+		}
+		if s := plan.Step(a); s != nil && s.Action == Run {
+			up = append(up, dep)
+		}
+	}
+	if h.replaced {
+		ps.Reasons = append(ps.Reasons, Reason{Code: ReasonReplace, Message: "-replace asked for it"})
+	}
+	if h.last == "" {
+		ps.Reasons = append(ps.Reasons, Reason{Code: ReasonNew, Message: "no earlier execution of this step is recorded in the store"})
+	}
+	ps.Reasons = append(ps.Reasons, Reason{
+		Code:     ReasonUpstream,
+		Message:  fmt.Sprintf("its inputs are known after %s", runPhrase(up)),
+		Upstream: up,
+	})
+	if h.pre != nil {
+		if changes := knownChanges(step.Kind, ps.Config, h.pre); len(changes) > 0 {
+			ps.Reasons = append(ps.Reasons, changedReason(changes))
+		}
+	}
+}
+
+// planKnown computes the cache key of ps, a step whose configuration is
+// known, and looks it up: cached when its entry is there (and no
+// -replace), else run, with why.
+func planKnown(ctx context.Context, opts Options, step *config.Step, ps *Step, h history) hcl.Diagnostics {
+	files, diags := InputFiles(step, ps.Config, opts.Pipeline.Config.Dir, opts.Files)
+	if diags.HasErrors() {
+		return diags
+	}
+	pre, err := cachekey.New(step.Kind, ps.Config, files)
+	if err != nil {
+		return append(diags, StepDiagnostic(step, "Cannot compute the cache key", err))
 	}
 	ps.Files, ps.Preimage, ps.Key = files, pre, pre.Key()
 
 	entry, miss, err := cache.Lookup(ctx, opts.Store, ps.Key)
 	if err != nil {
-		return nil, append(diags, StoreDiagnostic(step, err))
+		return append(diags, StoreDiagnostic(step, err))
 	}
 	if miss != nil {
 		diags = append(diags, &hcl.Diagnostic{
@@ -278,29 +313,33 @@ func planStep(ctx context.Context, opts Options, step *config.Step, known map[co
 			Subject:  step.DeclRange.Ptr(),
 		})
 	}
-	if entry != nil && !replaced {
+	if entry != nil && !h.replaced {
 		out, err := entry.OutputValues()
 		if err == nil {
 			ps.Action, ps.Entry, ps.Outputs = Cached, entry, out
-			return ps, diags
+			return diags
 		}
 		miss = &cache.MissError{Key: ps.Key, Reason: err.Error()}
 	}
+	ps.Reasons = append(ps.Reasons, runReason(h, miss, ps.Key, pre))
+	return diags
+}
+
+// runReason says why a step whose key is known runs.
+func runReason(h history, miss *cache.MissError, key string, pre *cachekey.Preimage) Reason {
 	switch {
-	case replaced:
-		ps.Reasons = append(ps.Reasons, Reason{Code: ReasonReplace, Message: "-replace asked for it"})
+	case h.replaced:
+		return Reason{Code: ReasonReplace, Message: "-replace asked for it"}
 	case miss != nil:
-		ps.Reasons = append(ps.Reasons, Reason{Code: ReasonMiss, Message: miss.Error()})
-	case last == "":
-		ps.Reasons = append(ps.Reasons, Reason{Code: ReasonNew, Message: "no earlier execution of this step is recorded in the store"})
-	case last == ps.Key:
-		ps.Reasons = append(ps.Reasons, Reason{Code: ReasonNoEntry, Message: "its inputs are those of its last execution, but that execution's cache entry is gone"})
-	case lastPre == nil:
-		ps.Reasons = append(ps.Reasons, Reason{Code: ReasonChanged, Message: "its inputs differ from its last execution, whose record is gone"})
-	default:
-		ps.Reasons = append(ps.Reasons, changedReason(cachekey.Diff(lastPre, pre)))
+		return Reason{Code: ReasonMiss, Message: miss.Error()}
+	case h.last == "":
+		return Reason{Code: ReasonNew, Message: "no earlier execution of this step is recorded in the store"}
+	case h.last == key:
+		return Reason{Code: ReasonNoEntry, Message: "its inputs are those of its last execution, but that execution's cache entry is gone"}
+	case h.pre == nil:
+		return Reason{Code: ReasonChanged, Message: "its inputs differ from its last execution, whose record is gone"}
 	}
-	return ps, diags
+	return changedReason(cachekey.Diff(h.pre, pre))
 }
 
 // runPhrase says "a runs" or "a, b and c run".

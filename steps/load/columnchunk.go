@@ -57,6 +57,53 @@ const maxDictHeaderSize = 100
 // float32, and calls null with the index (in the chunk, ascending) of each
 // null value, which it sets to 0.
 func (d *chunkDecoder) decode(cc *metadata.ColumnChunkMetaData, descr *pqschema.Column, dst []float32, null func(i int)) error {
+	if err := d.open(cc); err != nil {
+		return err
+	}
+	n := len(dst)
+	maxDef := descr.MaxDefinitionLevel()
+	var defs []int16
+	if maxDef > 0 {
+		if cap(d.defs) < n {
+			d.defs = make([]int16, n)
+		}
+		defs = d.defs[:n]
+	}
+	total, got, err := d.read(descr, dst, defs)
+	if err != nil {
+		return err
+	}
+	if total != int64(n) || got > n {
+		return fmt.Errorf("it holds %d of the %d rows the footer promises", total, n)
+	}
+	if got == n {
+		return nil
+	}
+	// Nulls: the got values are packed at the front. Spread them to their
+	// rows from the back, then report the nulls in row order.
+	j := got - 1
+	for i := n - 1; i >= 0; i-- {
+		if defs[i] < maxDef {
+			dst[i] = 0
+			continue
+		}
+		if j < 0 {
+			return errors.New("its definition levels and values disagree")
+		}
+		dst[i] = dst[j]
+		j--
+	}
+	for i, l := range defs {
+		if l < maxDef {
+			null(i)
+		}
+	}
+	return nil
+}
+
+// open reads the column chunk cc into memory whole and points the page
+// reader at it.
+func (d *chunkDecoder) open(cc *metadata.ColumnChunkMetaData) error {
 	if cc.CryptoMetadata() != nil {
 		return errors.New("the column is encrypted")
 	}
@@ -90,27 +137,17 @@ func (d *chunkDecoder) decode(cc *metadata.ColumnChunkMetaData, descr *pqschema.
 			return err
 		}
 		d.pages = pages
-	} else {
-		d.pages.Reset(&d.stream, cc.NumValues(), cc.Compression(), nil)
-		if err := d.pages.Err(); err != nil {
-			return err
-		}
+		return nil
 	}
+	d.pages.Reset(&d.stream, cc.NumValues(), cc.Compression(), nil)
+	return d.pages.Err()
+}
 
+// read decodes the open chunk's values into dst (FLOAT, or DOUBLE
+// narrowed) and its definition levels into defs, returning how many
+// levels and values it read.
+func (d *chunkDecoder) read(descr *pqschema.Column, dst []float32, defs []int16) (total int64, got int, err error) {
 	n := len(dst)
-	maxDef := descr.MaxDefinitionLevel()
-	var defs []int16
-	if maxDef > 0 {
-		if cap(d.defs) < n {
-			d.defs = make([]int16, n)
-		}
-		defs = d.defs[:n]
-	}
-	var (
-		total int64
-		got   int
-		err   error
-	)
 	switch cr := file.NewColumnReader(descr, d.pages, &d.arena, d.pool).(type) {
 	case *file.Float32ColumnChunkReader:
 		total, got, err = cr.ReadBatch(int64(n), dst, defs, nil)
@@ -129,37 +166,9 @@ func (d *chunkDecoder) decode(cc *metadata.ColumnChunkMetaData, descr *pqschema.
 			dst[i] = float32(v)
 		}
 	default:
-		return fmt.Errorf("the column is stored as %s, want FLOAT or DOUBLE", descr.PhysicalType())
+		return 0, 0, fmt.Errorf("the column is stored as %s, want FLOAT or DOUBLE", descr.PhysicalType())
 	}
-	if err != nil {
-		return err
-	}
-	if total != int64(n) || got > n {
-		return fmt.Errorf("it holds %d of the %d rows the footer promises", total, n)
-	}
-	if got == n {
-		return nil
-	}
-	// Nulls: the got values are packed at the front. Spread them to their
-	// rows from the back, then report the nulls in row order.
-	j := got - 1
-	for i := n - 1; i >= 0; i-- {
-		if defs[i] < maxDef {
-			dst[i] = 0
-			continue
-		}
-		if j < 0 {
-			return errors.New("its definition levels and values disagree")
-		}
-		dst[i] = dst[j]
-		j--
-	}
-	for i, l := range defs {
-		if l < maxDef {
-			null(i)
-		}
-	}
-	return nil
+	return total, got, err
 }
 
 // chunkStream is the parquet.BufferedReader the page reader reads one

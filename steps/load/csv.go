@@ -546,20 +546,9 @@ func (p *csvParser) parseRecord(buf []byte, i, row int, rowNum int64, t *table, 
 			role = roles[col]
 		}
 		if role.kind == roleFeature && col+1 < ncols && i < len(buf) {
-			// The fastest path: a run of feature columns, each a number
-			// followed by the delimiter. Anything else drops to the
-			// general path below, at the field that needs it.
-			run := int(p.file.runs[col])
-			j := int(role.j)
-			for k := 0; k < run; k++ {
-				v, end, ok := parseFloat32(buf, i)
-				if !ok || end >= len(buf) || buf[end] != p.delim {
-					break
-				}
-				x[j+k] = v
-				i = end + 1
-				col++
-			}
+			// The fastest path: a run of feature columns. Anything else
+			// drops to the general path below, at the field that needs it.
+			i, col = p.featureRun(buf, i, col, x)
 			role = roles[col]
 			if role.kind != roleFeature {
 				col--
@@ -568,30 +557,12 @@ func (p *csvParser) parseRecord(buf []byte, i, row int, rowNum int64, t *table, 
 		}
 		if role.kind == roleFeature && i < len(buf) && buf[i] != '"' {
 			// The fast path: a number followed by a terminator.
-			v, end, ok := parseFloat32(buf, i)
-			if ok {
-				var term byte
-				switch {
-				case end == len(buf):
-					x[role.j] = v
-					i = end
-				case buf[end] == p.delim || buf[end] == '\n':
-					x[role.j] = v
-					term = buf[end]
-					i = end + 1
-				case buf[end] == '\r' && end+1 < len(buf) && buf[end+1] == '\n':
-					x[role.j] = v
-					term = '\n'
-					i = end + 2
-				default:
-					ok = false
+			if next, term, ok := p.featureField(buf, i, x, int(role.j)); ok {
+				i = next
+				if term == p.delim {
+					continue
 				}
-				if ok {
-					if term == p.delim {
-						continue
-					}
-					break
-				}
+				break
 			}
 		}
 		field, next, term, msg := p.field(buf, i)
@@ -603,47 +574,13 @@ func (p *csvParser) parseRecord(buf []byte, i, row int, rowNum int64, t *table, 
 			}
 			// Text after a closing quote: skip to the next delimiter.
 			bad(col, msg)
-			for next < len(buf) && buf[next] != p.delim && buf[next] != '\n' {
-				next++
-			}
-			if next < len(buf) {
-				term = buf[next]
-				next++
-			}
+			next, term = p.skipField(buf, next, term)
 			field = nil
 		}
 		i = next
 		if col < ncols && msg == "" {
-			switch role.kind {
-			case roleFeature:
-				v, why := parseNumber32(field)
-				if why != "" {
-					bad(col, why)
-				} else {
-					x[role.j] = v
-				}
-			case roleVector:
-				if why := parseVector(field, x); why != "" {
-					bad(col, why)
-				}
-			case roleLabel:
-				y, why := p.lab.class(field)
-				if why != "" {
-					bad(col, why)
-				}
-				t.y[row] = y
-			case roleID:
-				t.ids[row] = string(field)
-			case roleText:
-				t.texts[row] = string(field)
-			case roleGroup:
-				t.groups[row] = string(field)
-			case roleWeight:
-				w, why := parseWeight(field)
-				if why != "" {
-					bad(col, why)
-				}
-				t.w[row] = w
+			if why := p.store(role, field, row, x, t); why != "" {
+				bad(col, why)
 			}
 		}
 		if term != p.delim {
@@ -651,20 +588,7 @@ func (p *csvParser) parseRecord(buf []byte, i, row int, rowNum int64, t *table, 
 		}
 	}
 	if col+1 != ncols && problem.msg == "" {
-		// The message names the first column without a value, or the
-		// first field without a column. (The row-and-column form would
-		// point at one cell; a short or long record is the whole row.)
-		problem = rowError{file: p.file.src.path, row: rowNum,
-			msg: fmt.Sprintf("the row has %d fields, the header has %d", col+1, ncols)}
-		if col+1 < ncols {
-			problem.msg += fmt.Sprintf(" (no value for column %s", p.colName(col+1))
-			if col+2 < ncols {
-				problem.msg += " and after"
-			}
-			problem.msg += ")"
-		} else {
-			problem.msg += fmt.Sprintf(" (field %d is beyond the last column, %s)", ncols+1, p.colName(ncols-1))
-		}
+		problem = p.fieldCountProblem(col+1, rowNum)
 	}
 	if problem.msg == "" {
 		if j := firstNonFinite(x); j >= 0 {
@@ -676,6 +600,112 @@ func (p *csvParser) parseRecord(buf []byte, i, row int, rowNum int64, t *table, 
 		errs.add(problem)
 	}
 	return i, false
+}
+
+// featureRun parses the run of feature columns that starts at column col
+// (at buf[i]), each a number followed by the delimiter, into x for as
+// long as they are. It returns the byte and the column it stopped at.
+func (p *csvParser) featureRun(buf []byte, i, col int, x []float32) (int, int) {
+	run := int(p.file.runs[col])
+	j := int(p.file.roles[col].j)
+	for k := 0; k < run; k++ {
+		v, end, ok := parseFloat32(buf, i)
+		if !ok || end >= len(buf) || buf[end] != p.delim {
+			break
+		}
+		x[j+k] = v
+		i = end + 1
+		col++
+	}
+	return i, col
+}
+
+// featureField parses the number at buf[i] into x[j] when a terminator
+// follows it (the delimiter, a line break or the end of buf), returning
+// the index after the terminator and the terminator ('\n' for a line
+// break, 0 at the end). ok is false when the field needs the general
+// path; x[j] is then untouched.
+func (p *csvParser) featureField(buf []byte, i int, x []float32, j int) (next int, term byte, ok bool) {
+	v, end, ok := parseFloat32(buf, i)
+	if !ok {
+		return 0, 0, false
+	}
+	switch {
+	case end == len(buf):
+		x[j] = v
+		return end, 0, true
+	case buf[end] == p.delim || buf[end] == '\n':
+		x[j] = v
+		return end + 1, buf[end], true
+	case buf[end] == '\r' && end+1 < len(buf) && buf[end+1] == '\n':
+		x[j] = v
+		return end + 2, '\n', true
+	}
+	return 0, 0, false
+}
+
+// skipField skips what is left of a field from buf[i] to the next
+// delimiter or line break, returning the index after it and that
+// terminator; at the end of buf, term is returned as it is.
+func (p *csvParser) skipField(buf []byte, i int, term byte) (int, byte) {
+	for i < len(buf) && buf[i] != p.delim && buf[i] != '\n' {
+		i++
+	}
+	if i < len(buf) {
+		return i + 1, buf[i]
+	}
+	return i, term
+}
+
+// store puts a field's value where its column's role says (x for the
+// features, t for the rest of row), returning why it is invalid, "" when
+// it is not.
+func (p *csvParser) store(role colRole, field []byte, row int, x []float32, t *table) string {
+	switch role.kind {
+	case roleFeature:
+		v, why := parseNumber32(field)
+		if why == "" {
+			x[role.j] = v
+		}
+		return why
+	case roleVector:
+		return parseVector(field, x)
+	case roleLabel:
+		y, why := p.lab.class(field)
+		t.y[row] = y
+		return why
+	case roleID:
+		t.ids[row] = string(field)
+	case roleText:
+		t.texts[row] = string(field)
+	case roleGroup:
+		t.groups[row] = string(field)
+	case roleWeight:
+		w, why := parseWeight(field)
+		t.w[row] = w
+		return why
+	}
+	return ""
+}
+
+// fieldCountProblem is a record of fields fields where the header has
+// another number. The message names the first column without a value, or
+// the first field without a column. (The row-and-column form would point
+// at one cell; a short or long record is the whole row.)
+func (p *csvParser) fieldCountProblem(fields int, rowNum int64) rowError {
+	ncols := len(p.file.roles)
+	problem := rowError{file: p.file.src.path, row: rowNum,
+		msg: fmt.Sprintf("the row has %d fields, the header has %d", fields, ncols)}
+	if fields < ncols {
+		problem.msg += fmt.Sprintf(" (no value for column %s", p.colName(fields))
+		if fields+1 < ncols {
+			problem.msg += " and after"
+		}
+		problem.msg += ")"
+	} else {
+		problem.msg += fmt.Sprintf(" (field %d is beyond the last column, %s)", ncols+1, p.colName(ncols-1))
+	}
+	return problem
 }
 
 func (p *csvParser) colName(col int) string {

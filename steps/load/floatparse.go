@@ -60,25 +60,12 @@ func parseFloat32(b []byte, i int) (v float32, end int, ok bool) {
 		return 0, i, false
 	}
 	if i < len(b) && b[i]|0x20 == 'e' {
-		i++
-		eneg := false
-		if i < len(b) && (b[i] == '-' || b[i] == '+') {
-			eneg = b[i] == '-'
-			i++
-		}
-		if i >= len(b) || b[i]-'0' > 9 {
-			return 0, i, false
-		}
-		e := 0
-		for ; i < len(b) && b[i]-'0' <= 9; i++ {
-			if e < 100000 {
-				e = e*10 + int(b[i]-'0')
-			}
-		}
-		if eneg {
-			e = -e
+		e, end, ok := parseExponent(b, i+1)
+		if !ok {
+			return 0, end, false
 		}
 		exp += e
+		i = end
 	}
 	if mant == 0 {
 		if neg {
@@ -112,6 +99,29 @@ func parseFloat32(b []byte, i int) (v float32, end int, ok bool) {
 		v = -v
 	}
 	return v, i, true
+}
+
+// parseExponent parses the exponent's [+-]digits that start at b[i],
+// after the 'e', returning it (clamped to 100000 in size, which is out of
+// range anyway) and the index of the first byte after it.
+func parseExponent(b []byte, i int) (e, end int, ok bool) {
+	neg := false
+	if i < len(b) && (b[i] == '-' || b[i] == '+') {
+		neg = b[i] == '-'
+		i++
+	}
+	if i >= len(b) || b[i]-'0' > 9 {
+		return 0, i, false
+	}
+	for ; i < len(b) && b[i]-'0' <= 9; i++ {
+		if e < 100000 {
+			e = e*10 + int(b[i]-'0')
+		}
+	}
+	if neg {
+		e = -e
+	}
+	return e, i, true
 }
 
 // eightDigits reports whether the 8 bytes of x (little-endian) are all

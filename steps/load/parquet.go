@@ -317,38 +317,45 @@ func (pp *parquetProblems) add(n int, row int, col int, column, msg string, file
 // read reads every configured column into t from row base on, with up to
 // par goroutines. A panic inside the Parquet reader becomes an error
 // naming the file.
-func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labeler, par int, progress func(int64)) (errs *rowErrors, err error) {
-	n := pq.rows
+func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labeler, par int, progress func(int64)) (*rowErrors, error) {
 	pq.gc = newGCPacer(len(t.x) * 4)
 	// Jobs: one per row group and group of wide features, or one for the
 	// vector column, then one per scalar column. They write disjoint parts
 	// of t.
-	type job func(w *wideScratch, pp *parquetProblems) error
-	var jobs []job
-	scalar := func(field int, fill func(a arrow.Array, i, row int, pp *parquetProblems)) {
-		if field < 0 {
-			return
-		}
-		jobs = append(jobs, func(_ *wideScratch, pp *parquetProblems) error {
-			return pq.scan(ctx, field, 1<<16, func(a arrow.Array, row0 int) {
-				for i := 0; i < a.Len(); i++ {
-					if a.IsNull(i) {
-						pp.add(n, row0+i, field, pq.names[field], "empty (null) value", pq.src.path)
-						continue
-					}
-					fill(a, i, row0+i, pp)
-				}
-			})
-		})
+	jobs, err := pq.featureJobs(ctx, t, base, par)
+	if err != nil {
+		return nil, unreadableParquet(pq.src, err)
 	}
-	dim := t.dim
+	// Strings last: until they exist, the collections the pacer runs
+	// while features are read have no pointers to follow.
+	jobs = append(jobs, pq.scalarJobs(ctx, t, base, lab)...)
+	problems, err := runParquetJobs(ctx, jobs, par, func() { progress(pq.size / int64(len(jobs))) })
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err != nil {
+		return nil, unreadableParquet(pq.src, err)
+	}
+	return pq.merge(t, base, problems), nil
+}
+
+// parquetJob reads a part of a Parquet file into the table, noting the
+// rows it finds invalid in pp; w is its goroutine's scratch space.
+type parquetJob func(w *wideScratch, pp *parquetProblems) error
+
+// featureJobs returns the jobs that read the features: first those that
+// touch the matrix's pages, then one per row group and group of wide
+// columns; or one for the vector column.
+func (pq *parquetFile) featureJobs(ctx context.Context, t *table, base, par int) ([]parquetJob, error) {
+	n, dim := pq.rows, t.dim
+	var jobs []parquetJob
 	if len(pq.features) > 0 {
 		groups, err := pq.rowGroups()
 		if err != nil {
-			return nil, unreadableParquet(pq.src, err)
+			return nil, err
 		}
 		if err := pq.checkChunks(groups); err != nil {
-			return nil, unreadableParquet(pq.src, err)
+			return nil, err
 		}
 		// The first write to each page of the matrix is a page fault,
 		// and every group of columns writes to every page of its rows:
@@ -397,9 +404,30 @@ func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labele
 			})
 		})
 	}
+	return jobs, nil
+}
 
-	// Strings last: until they exist, the collections the pacer runs
-	// while features are read have no pointers to follow.
+// scalarJobs returns one job per scalar column: the label, ids, texts,
+// groups and weights.
+func (pq *parquetFile) scalarJobs(ctx context.Context, t *table, base int, lab *labeler) []parquetJob {
+	n := pq.rows
+	var jobs []parquetJob
+	scalar := func(field int, fill func(a arrow.Array, i, row int, pp *parquetProblems)) {
+		if field < 0 {
+			return
+		}
+		jobs = append(jobs, func(_ *wideScratch, pp *parquetProblems) error {
+			return pq.scan(ctx, field, 1<<16, func(a arrow.Array, row0 int) {
+				for i := 0; i < a.Len(); i++ {
+					if a.IsNull(i) {
+						pp.add(n, row0+i, field, pq.names[field], "empty (null) value", pq.src.path)
+						continue
+					}
+					fill(a, i, row0+i, pp)
+				}
+			})
+		})
+	}
 	scalar(pq.label, func(a arrow.Array, i, row int, pp *parquetProblems) {
 		y, why := lab.class([]byte(cellText(a, i)))
 		if why != "" {
@@ -417,7 +445,14 @@ func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labele
 		}
 		t.w[base+row] = w
 	})
+	return jobs
+}
 
+// runParquetJobs runs jobs in order on up to par goroutines, calling done
+// after each, and returns each job's problems and the first job's error
+// in job order. A panic in a job is its error. It stops starting jobs when
+// ctx is cancelled.
+func runParquetJobs(ctx context.Context, jobs []parquetJob, par int, done func()) ([]parquetProblems, error) {
 	problems := make([]parquetProblems, len(jobs))
 	jobErrs := make([]error, len(jobs))
 	var next atomic.Int64
@@ -440,21 +475,24 @@ func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labele
 					}()
 					jobErrs[k] = jobs[k](&w, &problems[k])
 				}()
-				progress(pq.size / int64(len(jobs)))
+				done()
 			}
 		}()
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	for _, e := range jobErrs {
 		if e != nil {
-			return nil, unreadableParquet(pq.src, e)
+			return nil, e
 		}
 	}
+	return problems, nil
+}
 
-	// Merge: mark rows, then the first maxListed by row (then column).
+// merge marks the invalid rows the jobs found, and those whose features
+// are not finite, and lists the first maxListed of them by row (then
+// column).
+func (pq *parquetFile) merge(t *table, base int, problems []parquetProblems) *rowErrors {
+	n := pq.rows
 	var listed []rowError
 	for k := range problems {
 		for row, b := range problems[k].bad {
@@ -487,7 +525,7 @@ func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labele
 		}
 		return 0
 	})
-	errs = &rowErrors{}
+	errs := &rowErrors{}
 	last := int64(-1)
 	for _, e := range listed {
 		if e.row != last && len(errs.first) < maxListed {
@@ -500,7 +538,7 @@ func (pq *parquetFile) read(ctx context.Context, t *table, base int, lab *labele
 			errs.count++
 		}
 	}
-	return errs, nil
+	return errs
 }
 
 func (pq *parquetFile) featureName(j int) string {

@@ -55,26 +55,9 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 		return nil, err
 	}
 
-	var rows, blank int
-	for _, s := range t.status {
-		if s == rowBlank {
-			blank++
-		}
-	}
-	rows = len(t.status) - blank
-	if all.fatal != nil {
-		return nil, fmt.Errorf("load: cannot read past a broken CSV record:%s\nFix the quoting: a field that holds the delimiter, a quote or a line break must be in double quotes, with its own quotes doubled (\"\")", all.list())
-	}
-	skipped := all.count
-	if skipped > 0 {
-		if !c.skip {
-			return nil, fmt.Errorf("load: %d invalid %s:%s\nFix the data, or set on_invalid = \"skip\" (and max_invalid) to drop such rows", skipped, plural(skipped, "row"), all.list())
-		}
-		if limit, ok := c.invalidBudget(rows); ok && skipped > limit {
-			return nil, fmt.Errorf("load: %d of %d rows are invalid, more than max_invalid = %s allows (%d):%s\nFix the data, or raise max_invalid", skipped, rows, fmtNumber(c.maxInvalid), limit, all.list())
-		}
-		env.Warn(fmt.Sprintf("Skipped %d invalid %s of %d", skipped, plural(skipped, "row"), rows),
-			"These rows were dropped because on_invalid = \"skip\":"+all.list())
+	skipped, err := checkInvalid(env, c, t, all)
+	if err != nil {
+		return nil, err
 	}
 	kept := t.compact()
 	if kept == 0 {
@@ -88,43 +71,81 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 		return nil, fmt.Errorf("load: all %d rows of %s are of class %d (%s): a classifier needs both classes. Check that positive = %s is the right label value and that the files hold both classes",
 			kept, describeFiles(in.Files), t.y[0], map[bool]string{true: "positive", false: "negative"}[positives != 0], c.positive)
 	}
-
-	meta := dataset.Meta{Positive: c.positive.s, Features: c.featureDesc(), Source: describeSources(in.Files)}
 	out := steps.Outputs{
 		"data": cty.NullVal(steps.ArtifactType), "train": cty.NullVal(steps.ArtifactType), "test": cty.NullVal(steps.ArtifactType),
 		"rows": cty.NumberIntVal(int64(kept)), "positives": cty.NumberIntVal(int64(positives)),
 		"dim": cty.NumberIntVal(int64(c.dim)), "skipped": cty.NumberIntVal(int64(skipped)),
 		"train_rows": cty.NullVal(cty.Number), "test_rows": cty.NullVal(cty.Number),
 	}
+	if err := writeDatasets(ctx, env, c, t, in.Files, kept, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkInvalid returns how many rows are invalid, or the error that stops
+// the step: a broken CSV record, invalid rows without on_invalid =
+// "skip", or more of them than max_invalid allows. Skipped rows are a
+// warning.
+func checkInvalid(env steps.Env, c *config, t *table, all *rowErrors) (skipped int, err error) {
+	blank := 0
+	for _, s := range t.status {
+		if s == rowBlank {
+			blank++
+		}
+	}
+	rows := len(t.status) - blank
+	if all.fatal != nil {
+		return 0, fmt.Errorf("load: cannot read past a broken CSV record:%s\nFix the quoting: a field that holds the delimiter, a quote or a line break must be in double quotes, with its own quotes doubled (\"\")", all.list())
+	}
+	skipped = all.count
+	if skipped == 0 {
+		return 0, nil
+	}
+	if !c.skip {
+		return 0, fmt.Errorf("load: %d invalid %s:%s\nFix the data, or set on_invalid = \"skip\" (and max_invalid) to drop such rows", skipped, plural(skipped, "row"), all.list())
+	}
+	if limit, ok := c.invalidBudget(rows); ok && skipped > limit {
+		return 0, fmt.Errorf("load: %d of %d rows are invalid, more than max_invalid = %s allows (%d):%s\nFix the data, or raise max_invalid", skipped, rows, fmtNumber(c.maxInvalid), limit, all.list())
+	}
+	env.Warn(fmt.Sprintf("Skipped %d invalid %s of %d", skipped, plural(skipped, "row"), rows),
+		"These rows were dropped because on_invalid = \"skip\":"+all.list())
+	return skipped, nil
+}
+
+// writeDatasets stores the kept rows of t as one dataset, or split into
+// train and test, and sets their outputs in out.
+func writeDatasets(ctx context.Context, env steps.Env, c *config, t *table, files []steps.File, kept int, out steps.Outputs) error {
+	meta := dataset.Meta{Positive: c.positive.s, Features: c.featureDesc(), Source: describeSources(files)}
 	if c.split == nil {
 		meta.Part = dataset.PartData
 		a, err := put(ctx, env, t.slice(0, kept, meta))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out["data"] = a.Value()
-		return out, nil
+		return nil
 	}
 	test := splitRows(t.y, t.groups, c.split)
 	ntrain := t.partition(test)
 	if ntrain == 0 || ntrain == kept {
-		return nil, steps.Errorf(steps.AttrPath("split", "test"), "Empty split",
+		return steps.Errorf(steps.AttrPath("split", "test"), "Empty split",
 			"Splitting %d rows with test = %g leaves the %s set empty; use more rows or another test fraction.",
 			kept, c.split.test, map[bool]string{true: "training", false: "test"}[ntrain == 0])
 	}
 	meta.Part = dataset.PartTrain
 	train, err := put(ctx, env, t.slice(0, ntrain, meta))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	meta.Part = dataset.PartTest
 	testA, err := put(ctx, env, t.slice(ntrain, kept, meta))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	out["train"], out["test"] = train.Value(), testA.Value()
 	out["train_rows"], out["test_rows"] = cty.NumberIntVal(int64(ntrain)), cty.NumberIntVal(int64(kept-ntrain))
-	return out, nil
+	return nil
 }
 
 // readAll opens every file (checking headers and schemas before reading

@@ -157,35 +157,12 @@ func CrossValidate(ctx context.Context, p *Problem, s *Settings) (*Result, error
 			paths = append(paths, []int{u})
 		}
 	}
-	k := p.Folds.K
-	folds := make([]foldData, k)
+	folds := make([]foldData, p.Folds.K)
 	for f := range folds {
 		folds[f] = p.newFold(f)
 	}
-
-	type task struct {
-		fold   int
-		path   []int // distinct candidates, in fitting order
-		cost   float64
-		memory int64 // the state of one of its fits, in bytes
-	}
 	budget := memoryBudget(p.Data)
-	var tasks []task
-	for f := range k {
-		for _, path := range paths {
-			t := task{fold: f, path: path}
-			for _, u := range path {
-				t.cost += fitCost(distinct[u])
-				t.memory = max(t.memory, fitMemory(p.Data, distinct[u]))
-			}
-			t.cost *= float64(folds[f].train.Len())
-			t.memory = min(t.memory, budget)
-			tasks = append(tasks, t)
-		}
-	}
-	// Longest first; ties in a fixed order. The order of execution does
-	// not change any result.
-	slices.SortStableFunc(tasks, func(a, b task) int { return cmp.Compare(b.cost, a.cost) })
+	tasks := planTasks(p, distinct, paths, folds, budget)
 
 	// Tasks start in that order as long as their fits' state fits in the
 	// memory budget, all of them at once when it allows: their fits share
@@ -195,23 +172,74 @@ func CrossValidate(ctx context.Context, p *Problem, s *Settings) (*Result, error
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	mem := semaphore.NewWeighted(budget)
-	gc := newCollector(budget / 2)
-	fits := make([][]FoldFit, len(distinct))
-	for u := range fits {
-		fits[u] = make([]FoldFit, k)
+	cv := &crossValidation{p: p, s: s, distinct: distinct, of: of, folds: folds, batch: batch, par: par,
+		fits: make([][]FoldFit, len(distinct)), total: len(distinct) * p.Folds.K, gc: newCollector(budget / 2)}
+	for u := range cv.fits {
+		cv.fits[u] = make([]FoldFit, p.Folds.K)
 	}
-	total := len(distinct) * k
+	if err := cv.run(ctx, tasks, budget); err != nil {
+		return nil, err
+	}
+	res := cv.result()
+	res.Duration = time.Since(start)
+	return res, nil
+}
 
+// cvTask is one path of distinct candidates fitted on one fold.
+type cvTask struct {
+	fold   int
+	path   []int // distinct candidates, in fitting order
+	cost   float64
+	memory int64 // the state of one of its fits, in bytes
+}
+
+// planTasks returns a task per fold and path, longest first (ties in a
+// fixed order; the order of execution does not change any result).
+func planTasks(p *Problem, distinct []logreg.Params, paths [][]int, folds []foldData, budget int64) []cvTask {
+	var tasks []cvTask
+	for f := range folds {
+		for _, path := range paths {
+			t := cvTask{fold: f, path: path}
+			for _, u := range path {
+				t.cost += fitCost(distinct[u])
+				t.memory = max(t.memory, fitMemory(p.Data, distinct[u]))
+			}
+			t.cost *= float64(folds[f].train.Len())
+			t.memory = min(t.memory, budget)
+			tasks = append(tasks, t)
+		}
+	}
+	slices.SortStableFunc(tasks, func(a, b cvTask) int { return cmp.Compare(b.cost, a.cost) })
+	return tasks
+}
+
+// crossValidation is one CrossValidate's fits in progress.
+type crossValidation struct {
+	p        *Problem
+	s        *Settings
+	distinct []logreg.Params
+	of       []int // of[i] is the distinct candidate of candidate i
+	folds    []foldData
+	batch    *logreg.Batch
+	par      int
+	gc       *collector
+	// fits[u][f] is distinct candidate u's fit on fold f.
+	fits  [][]FoldFit
+	total int
+
+	mu       sync.Mutex // guards done, failures and Settings.Progress
+	done     int
+	failures []taskError
+}
+
+// run runs the tasks, starting them in order as the memory budget allows,
+// and stops at the first failure.
+func (cv *crossValidation) run(ctx context.Context, tasks []cvTask, budget int64) error {
+	mem := semaphore.NewWeighted(budget)
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var (
-		mu       sync.Mutex // guards done, failures and Progress
-		done     int
-		failures []taskError
-		wg       sync.WaitGroup
-	)
+	var wg sync.WaitGroup
 	for _, t := range tasks {
 		// Acquire in task order, so that the longest start first.
 		if err := mem.Acquire(ctx, t.memory); err != nil {
@@ -219,64 +247,75 @@ func CrossValidate(ctx context.Context, p *Problem, s *Settings) (*Result, error
 		}
 		wg.Go(func() {
 			defer mem.Release(t.memory)
-			fd := &folds[t.fold]
-			var init *logreg.Result
-			prev := -1
-			for _, u := range t.path {
-				if ctx.Err() != nil {
-					return
-				}
-				// A fit's own work (a Hessian sample) runs while the
-				// others wait for its next pass: it may use every core.
-				ff, res, err := fitAndScore(ctx, p.Metric, fd, distinct[u], init, par, batch)
-				if err != nil {
-					mu.Lock()
-					failures = append(failures, taskError{trial: firstOf(of, u), fold: t.fold, params: distinct[u], err: err})
-					mu.Unlock()
-					cancel()
-					return
-				}
-				ff.WarmStart = -1
-				if prev >= 0 {
-					ff.WarmStart = firstOf(of, prev)
-				}
-				fits[u][t.fold] = ff
-				init, prev = res, u
-				gc.afterFit()
-				mu.Lock()
-				done++
-				if s.Progress != nil {
-					s.Progress(done, total)
-				}
-				mu.Unlock()
+			if !cv.runPath(ctx, t) {
+				cancel()
 			}
 		})
 	}
 	wg.Wait()
 	if err := parent.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	if len(failures) > 0 {
-		return nil, firstFailure(failures)
+	if len(cv.failures) > 0 {
+		return firstFailure(cv.failures)
 	}
+	return nil
+}
 
-	res := &Result{Trials: make([]Trial, len(p.Candidates)), Fits: total}
-	for u := range distinct {
-		for _, ff := range fits[u] {
+// runPath fits t's path on its fold, each fit starting from the one
+// before. It returns false when a fit failed (the failure is recorded).
+func (cv *crossValidation) runPath(ctx context.Context, t cvTask) bool {
+	fd := &cv.folds[t.fold]
+	var init *logreg.Result
+	prev := -1
+	for _, u := range t.path {
+		if ctx.Err() != nil {
+			return true
+		}
+		// A fit's own work (a Hessian sample) runs while the others wait
+		// for its next pass: it may use every core.
+		ff, res, err := fitAndScore(ctx, cv.p.Metric, fd, cv.distinct[u], init, cv.par, cv.batch)
+		if err != nil {
+			cv.mu.Lock()
+			cv.failures = append(cv.failures, taskError{trial: firstOf(cv.of, u), fold: t.fold, params: cv.distinct[u], err: err})
+			cv.mu.Unlock()
+			return false
+		}
+		ff.WarmStart = -1
+		if prev >= 0 {
+			ff.WarmStart = firstOf(cv.of, prev)
+		}
+		cv.fits[u][t.fold] = ff
+		init, prev = res, u
+		cv.gc.afterFit()
+		cv.mu.Lock()
+		cv.done++
+		if cv.s.Progress != nil {
+			cv.s.Progress(cv.done, cv.total)
+		}
+		cv.mu.Unlock()
+	}
+	return true
+}
+
+// result gathers every candidate's fold fits into trials and ranks them.
+func (cv *crossValidation) result() *Result {
+	res := &Result{Trials: make([]Trial, len(cv.p.Candidates)), Fits: cv.total}
+	for u := range cv.distinct {
+		for _, ff := range cv.fits[u] {
 			res.Evaluations += ff.Evaluations
 			if !ff.Converged {
 				res.NotConverged++
 			}
 		}
 	}
-	for i, params := range p.Candidates {
-		t := Trial{Params: params, Folds: slices.Clone(fits[of[i]])}
+	for i, params := range cv.p.Candidates {
+		t := Trial{Params: params, Folds: slices.Clone(cv.fits[cv.of[i]])}
 		t.Mean, t.Std = meanStd(t.Scores())
 		res.Trials[i] = t
 	}
-	res.Best = rank(res.Trials, p.Metric)
-	res.Duration = time.Since(start)
-	return res, nil
+	res.Best = rank(res.Trials, cv.p.Metric)
+	return res
 }
 
 func (p *Problem) check() error {
