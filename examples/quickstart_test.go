@@ -49,7 +49,14 @@ func TestQuickstart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "models", "privacy-intent", "v1", "model.json")); err != nil {
 		t.Errorf("published model: %v", err)
 	}
+	// The tree: steps, short digests and the params the search chose in
+	// a few words.
 	r = run(t, dir, nil, "lineage", "privacy-intent@champion").want(t, 0)
+	if !regexp.MustCompile(`input search\.lr\.best from: search\.lr \(search/2\) ran in run 1\n[^\n]*outputs: best=\{C=[^\n]*penalty=[^\n]*\n[^\n]*produced trials: sha256:[0-9a-f]{12} \(trials, `).MatchString(r.stdout) || strings.Contains(r.stdout, "config: ") {
+		t.Errorf("lineage's tree does not show the search's chosen params and trials in short:\n%s", r.stdout)
+	}
+	// -v: the configurations and outputs in full.
+	r = run(t, dir, nil, "lineage", "-v", "privacy-intent@champion").want(t, 0)
 	if !strings.Contains(r.stdout, "used path: data/corpus.parquet sha256:") {
 		t.Errorf("lineage does not reach the input file:\n%s", r.stdout)
 	}

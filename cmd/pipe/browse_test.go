@@ -174,6 +174,10 @@ func TestLineage(t *testing.T) {
 	dir := publishedPipeline(t)
 	r := pipe(t, dir, nil, "lineage", "clf@champion").expect(t, 0)
 	golden(t, "lineage_champion.txt", mask(r.stdout, dir, false))
+	// -v shows every configuration and output in full, whole digests and
+	// where the store keeps each artifact.
+	r = pipe(t, dir, nil, "lineage", "-v", "clf@champion").expect(t, 0)
+	golden(t, "lineage_champion_verbose.txt", mask(r.stdout, dir, false))
 
 	r = pipe(t, dir, nil, "lineage", "-json", "clf@2").expect(t, 0)
 	var g registry.Graph

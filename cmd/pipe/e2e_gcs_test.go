@@ -78,7 +78,8 @@ func checkPublishedOnGCS(t *testing.T, srv *gcstest.Server, dir string, env []st
 		t.Errorf("no lineage.json in the published version: %v", err)
 	}
 
-	r = pipe(t, dir, env, "lineage", name+"@champion").expect(t, 0)
+	// -v: whole digests (the tree cuts them to 12 hex digits).
+	r = pipe(t, dir, env, "lineage", "-v", name+"@champion").expect(t, 0)
 	if !strings.Contains(r.stdout, "used path: "+input) || !strings.Contains(r.stdout, fileDigest(t, filepath.Join(dir, input))) {
 		t.Errorf("the lineage of %s@champion does not reach %s with its digest:\n%s", name, input, r.stdout)
 	}

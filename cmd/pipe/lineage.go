@@ -34,21 +34,30 @@ REF is one of:
                   had is followed
 
 Upstream (the default) of a model version: the publish execution, the
-model and its report, the train execution with its configuration, the
-search execution and the parameters it chose, the datasets, the load
-execution and the input files with their digests, and the runs with their
-Git commits. Downstream of a file: the datasets, models, versions and
-predictions made from it. A node reached twice is shown once and then
-"(see above)"; cached executions say which run first made their outputs.
+model and its report, the train execution, the search execution and the
+parameters it chose, the datasets, the load execution and the input
+files, and the runs with their Git commits. Downstream of a file: the
+datasets, models, versions and predictions made from it. A node reached
+twice is shown once and then "(see above)".
+
+The tree shows each step with its kind and whether it ran or was cached
+in which run (and which run made what the cache gave), artifacts and
+files with their digests cut to 12 hex digits, a model version's metrics
+and an execution's outputs that fit in a few words. -v adds every
+configuration and output in full, whole digests and where the store
+keeps each artifact; -json has everything.
 
 Options:
   -downstream        Everything built from REF, instead of what made it.
+  -v                 The tree in full: configurations, outputs, digests,
+                     locations.
   -format=FORMAT     tree (default), json or dot (Graphviz).
   -json              Same as -format=json.
   -depth=N           Stop N steps away from REF (default 0: no limit).
 ` + arguments.RegistryHelp + `
 Examples:
   pipe lineage privacy-intent@champion
+  pipe lineage -v privacy-intent@3
   pipe lineage -downstream data/corpus.parquet
   pipe lineage -format=dot privacy-intent@3 | dot -Tsvg > lineage.svg
   pipe lineage -json sha256:5d41402abc4b | jq '.nodes[] | select(.type == "run")'
@@ -70,7 +79,7 @@ func (*lineageCmd) Run(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	return views.NewLineage(a.ViewType, v).Graph(g)
+	return views.NewLineage(a.ViewType, a.Verbose, v).Graph(g)
 }
 
 // lineage asks the registry for the lineage of a.Ref, trying each way of

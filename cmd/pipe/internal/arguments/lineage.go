@@ -11,6 +11,9 @@ type Lineage struct {
 	Downstream bool
 	// Depth is -depth: stop this many steps away from Ref; 0 for no limit.
 	Depth int
+	// Verbose is -v: the tree shows every configuration and output in
+	// full, the digests whole and where the store keeps each artifact.
+	Verbose bool
 	// ViewType is -format: human (tree), json or dot.
 	ViewType ViewType
 }
@@ -23,6 +26,8 @@ func ParseLineage(args []string) (*Lineage, error) {
 	format := fs.String("format", "tree", "")
 	asJSON := fs.Bool("json", false, "")
 	fs.IntVar(&a.Depth, "depth", 0, "")
+	fs.BoolVar(&a.Verbose, "v", false, "")
+	fs.BoolVar(&a.Verbose, "verbose", false, "")
 	a.Registry.register(fs)
 	path, rest, err := parsePathAnd(fs, args, &a.View, 1)
 	if err != nil {

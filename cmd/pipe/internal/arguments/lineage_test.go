@@ -13,6 +13,8 @@ func TestParseLineage(t *testing.T) {
 		{[]string{"m@1"}, Lineage{Path: ".", Ref: "m@1", ViewType: ViewHuman}},
 		{[]string{"dir", "m@1", "-json"}, Lineage{Path: "dir", Ref: "m@1", ViewType: ViewJSON}},
 		{[]string{"-format=dot", "-downstream", "-depth=2", "data/a.csv"}, Lineage{Path: ".", Ref: "data/a.csv", ViewType: ViewDOT, Downstream: true, Depth: 2}},
+		{[]string{"-v", "m@1"}, Lineage{Path: ".", Ref: "m@1", ViewType: ViewHuman, Verbose: true}},
+		{[]string{"m@1", "-verbose"}, Lineage{Path: ".", Ref: "m@1", ViewType: ViewHuman, Verbose: true}},
 		{[]string{"-no-color", "-registry=r.db", "-state-dir=s", "m@champion"}, Lineage{View: View{NoColor: true}, Registry: Registry{StateDir: "s", File: "r.db"}, Path: ".", Ref: "m@champion", ViewType: ViewHuman}},
 	} {
 		got, err := ParseLineage(c.args)

@@ -17,16 +17,17 @@ type Lineage interface {
 	Graph(g *registry.Graph) error
 }
 
-// NewLineage returns the lineage view for vt: a tree for people, JSON,
-// or Graphviz DOT.
-func NewLineage(vt arguments.ViewType, v *View) Lineage {
+// NewLineage returns the lineage view for vt: a tree for people (with
+// verbose, every configuration and output in full), JSON, or Graphviz
+// DOT.
+func NewLineage(vt arguments.ViewType, verbose bool, v *View) Lineage {
 	switch vt {
 	case arguments.ViewJSON:
 		return lineageJSON{v}
 	case arguments.ViewDOT:
 		return lineageDOT{v}
 	default:
-		return lineageTree{v}
+		return lineageTree{v, verbose}
 	}
 }
 

@@ -31,12 +31,16 @@ func TestLineageFormats(t *testing.T) {
 			if err := json.Unmarshal(src, &g); err != nil {
 				t.Fatal(err)
 			}
-			for ext, vt := range map[string]arguments.ViewType{"tree": arguments.ViewHuman, "json": arguments.ViewJSON, "dot": arguments.ViewDOT} {
+			for _, f := range []struct {
+				ext     string
+				vt      arguments.ViewType
+				verbose bool
+			}{{"tree", arguments.ViewHuman, false}, {"verbose.tree", arguments.ViewHuman, true}, {"json", arguments.ViewJSON, false}, {"dot", arguments.ViewDOT, false}} {
 				var out bytes.Buffer
-				if err := NewLineage(vt, &View{Stdout: &out}).Graph(&g); err != nil {
+				if err := NewLineage(f.vt, f.verbose, &View{Stdout: &out}).Graph(&g); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, filepath.Join("lineage", name+"."+ext), out.Bytes())
+				golden(t, filepath.Join("lineage", name+"."+f.ext), out.Bytes())
 			}
 		})
 	}
@@ -74,10 +78,28 @@ func TestLineageTreeListsOtherOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tree bytes.Buffer
-	if err := NewLineage(arguments.ViewHuman, &View{Stdout: &tree}).Graph(g); err != nil {
+	if err := NewLineage(arguments.ViewHuman, false, &View{Stdout: &tree}).Graph(g); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(tree.String(), "│ produced log: "+shortDigest(empty)) || strings.Contains(tree.String(), "produced out:") {
 		t.Errorf("tree should list the other output, not the one asked about:\n%s", tree.String())
+	}
+}
+
+// The compact tree shows the outputs that fit in a few words, and leaves
+// nulls and wide values to -v.
+func TestShortOutputs(t *testing.T) {
+	wide := `"` + strings.Repeat("x", maxShort) + `"`
+	for raw, want := range map[string]string{
+		``:   ``,
+		`{}`: ``,
+		`{"f1":0.8882352941176471,"rows":5000,"ok":true,"data":null,"mode":"upper"}`:             `f1=0.8882 mode="upper" ok=true rows=5000`,
+		`{"confusion":{"tp":278,"fp":23},"best":{"C":1.5518,"l1_ratio":null,"penalty":"l1"}}`:    `best={C=1.552 penalty="l1"} confusion={fp=23 tp=278}`,
+		`{"list":[1,null,"a"],"huge":1e300,"wide":` + wide + `,"obj":{"w":` + wide + `},"n":-3}`: `huge=1e+300 list=[1, null, "a"] n=-3`,
+		`not json`: ``,
+	} {
+		if got := shortOutputs([]byte(raw)); got != want {
+			t.Errorf("%s:\n got %s\nwant %s", raw, got, want)
+		}
 	}
 }

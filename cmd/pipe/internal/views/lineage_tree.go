@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/pipe-ml/pipe/engine/registry"
@@ -15,11 +18,22 @@ import (
 // reads lineage: from each root, upstream to the inputs or downstream to
 // what was built from it. A node reached a second time is shown with
 // "(see above)" and not expanded again. The runs involved follow the tree.
-type lineageTree struct{ *View }
+//
+// Each node is a line and at most a few short details: a step with its
+// kind and whether it ran or was cached in which run, an artifact with
+// its digest cut to 12 hex digits, a model version's metrics, the
+// outputs of an execution that are numbers, booleans or short strings.
+// verbose adds each execution's configuration and outputs in full, whole
+// digests and where the store keeps each artifact.
+type lineageTree struct {
+	*View
+	verbose bool
+}
 
 func (v lineageTree) Graph(g *registry.Graph) error {
 	bw := bufio.NewWriter(v.Stdout)
 	t := newTreeWriter(bw, g)
+	t.verbose = v.verbose
 	if len(g.Roots) > 1 {
 		fmt.Fprintf(bw, "%s of %s (%d digests):\n\n", strings.ToUpper(string(g.Direction[:1]))+string(g.Direction[1:]), g.Ref, len(g.Roots))
 	}
@@ -54,6 +68,7 @@ type treeChild struct {
 
 type treeWriter struct {
 	w        *bufio.Writer
+	verbose  bool
 	g        *registry.Graph
 	nodes    map[string]*registry.Node
 	seen     map[string]bool
@@ -96,22 +111,22 @@ func (t *treeWriter) node(id, parent, prefix, indent, via string) {
 		return
 	}
 	if t.seen[id] {
-		fmt.Fprintf(t.w, "%s%s%s (see above)\n", prefix, via, nodeLabel(n))
+		fmt.Fprintf(t.w, "%s%s%s (see above)\n", prefix, via, t.label(n))
 		return
 	}
 	t.seen[id] = true
-	fmt.Fprintf(t.w, "%s%s%s\n", prefix, via, nodeLabel(n))
+	fmt.Fprintf(t.w, "%s%s%s\n", prefix, via, t.label(n))
 	kids := t.children[id]
 	bar := "  "
 	if len(kids) > 0 {
 		bar = "│ "
 	}
-	details := nodeDetails(n)
+	details := t.details(n)
 	// Upstream, an execution's other outputs: the trials beside the
 	// params a search chose, the split not followed here.
 	for _, p := range t.produced[id] {
 		if a := t.nodes[p.node]; a != nil && p.node != parent {
-			details = append(details, "produced "+p.edge.Name+": "+nodeLabel(a))
+			details = append(details, "produced "+p.edge.Name+": "+t.label(a))
 		}
 	}
 	for _, d := range details {
@@ -161,7 +176,133 @@ func edgeWords(dir registry.Direction, e registry.Edge) string {
 	return string(e.Type) + ": "
 }
 
-// nodeLabel is a node's one-line summary.
+// label is a node's line.
+func (t *treeWriter) label(n *registry.Node) string {
+	if n.Type == registry.NodeExecution && !t.verbose {
+		return executionLabel(n.Execution)
+	}
+	return nodeLabel(n)
+}
+
+// details are the lines shown under a node the first time it appears.
+func (t *treeWriter) details(n *registry.Node) []string {
+	if t.verbose {
+		return nodeDetails(n)
+	}
+	return compactDetails(n)
+}
+
+// executionLabel is an execution on one line: its step, its kind, and
+// what happened to it in which run.
+func executionLabel(e *registry.ExecutionNode) string {
+	s := fmt.Sprintf("%s (%s) %s in run %d", e.Step, kindLabel(e.Kind, e.KindVersion), e.Status, e.RunID)
+	if e.CachedFrom != 0 && e.CachedFromRun != e.RunID {
+		s += fmt.Sprintf(" (ran in run %d)", e.CachedFromRun)
+	}
+	return s
+}
+
+// compactDetails are a model version's metrics and location, and an
+// execution's short outputs, error and warnings.
+func compactDetails(n *registry.Node) []string {
+	var out []string
+	switch n.Type {
+	case registry.NodeModelVersion:
+		v := n.ModelVersion
+		if len(v.Metrics) > 0 {
+			out = append(out, "metrics: "+shortMetrics(v.Metrics))
+		}
+		if v.URI != "" {
+			out = append(out, "uri: "+v.URI)
+		}
+	case registry.NodeExecution:
+		e := n.Execution
+		if s := shortOutputs(e.Outputs); s != "" {
+			out = append(out, "outputs: "+s)
+		}
+		if e.Error != "" {
+			out = append(out, "error: "+e.Error)
+		}
+		for _, w := range e.Warnings {
+			out = append(out, "warning: "+w)
+		}
+	}
+	return out
+}
+
+// shortMetrics lists metrics by name with four significant digits:
+// "accuracy=0.95 log_loss=0.05".
+func shortMetrics(m map[string]float64) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, k+"="+strconv.FormatFloat(m[k], 'g', 4, 64))
+	}
+	return strings.Join(parts, " ")
+}
+
+// maxShort is the widest output shown without -v, in bytes.
+const maxShort = 120
+
+// shortOutputs lists an execution's outputs by name, each in a few words
+// (shortValue); those that need more than maxShort bytes, and nulls, are
+// left to -v.
+func shortOutputs(raw []byte) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if dec.Decode(&m) != nil {
+		return ""
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if s := shortValue(m[k]); s != "" && len(s) <= maxShort {
+			parts = append(parts, k+"="+s)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// shortValue writes a JSON value in a few words: whole numbers as they
+// are, others with four significant digits, strings quoted, objects as
+// {name=value ...} without their nulls, lists as [a, b]; "" for null.
+func shortValue(x any) string {
+	switch x := x.(type) {
+	case json.Number:
+		if _, err := x.Int64(); err == nil {
+			return x.String()
+		}
+		if f, err := x.Float64(); err == nil {
+			return strconv.FormatFloat(f, 'g', 4, 64)
+		}
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	case string:
+		return strconv.Quote(x)
+	case map[string]any:
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			if s := shortValue(x[k]); s != "" {
+				parts = append(parts, k+"="+s)
+			}
+		}
+		return "{" + strings.Join(parts, " ") + "}"
+	case []any:
+		parts := make([]string, len(x))
+		for i, v := range x {
+			if parts[i] = shortValue(v); parts[i] == "" {
+				parts[i] = "null"
+			}
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return ""
+}
+
+// nodeLabel is a node's one-line summary, in full.
 func nodeLabel(n *registry.Node) string {
 	switch n.Type {
 	case registry.NodeModelVersion:
@@ -191,7 +332,8 @@ func nodeLabel(n *registry.Node) string {
 	return n.ID
 }
 
-// nodeDetails are the lines shown under a node the first time it appears.
+// nodeDetails are all the lines -v shows under a node the first time it
+// appears.
 func nodeDetails(n *registry.Node) []string {
 	var out []string
 	switch n.Type {
