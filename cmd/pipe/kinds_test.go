@@ -16,6 +16,11 @@ func TestKinds(t *testing.T) {
 			t.Errorf("pipe kinds lacks %q:\n%s", want, r.stdout)
 		}
 	}
+	r = pipe(t, ".", nil, "kinds", "train").expect(t, 0)
+	if !strings.HasPrefix(r.stdout, "train (train/2)") || strings.Contains(r.stdout, "load (load/2)") ||
+		!strings.Contains(r.stdout, "model        application/vnd.pipe.model.v1+json") {
+		t.Errorf("pipe kinds train:\n%s", r.stdout)
+	}
 	if r := pipe(t, ".", nil, "kinds", "-h").expect(t, 0); !strings.HasPrefix(r.stdout, "Usage: pipe kinds") || !strings.Contains(r.stdout, "Examples:") {
 		t.Errorf("usage:\n%s", r.stdout)
 	}

@@ -37,7 +37,7 @@ var schema = &steps.Schema{
 			Description: "The file to write, .parquet or .csv: a path relative to the pipeline's folder, or a gs://, s3://, file:// or mem:// URL."},
 		{Name: "threshold", Type: cty.Number, Default: cty.NumberFloatVal(0.5),
 			Number:      &steps.Number{Min: cty.Zero, Max: cty.NumberIntVal(1), MinExclusive: true, MaxExclusive: true},
-			Description: "label is 1 when the probability is above it; between 0 and 1, default 0.5."},
+			Description: "label is 1 when the probability is above it."},
 	},
 	Outputs: []steps.Output{
 		{Name: "predictions", Type: steps.ArtifactType, Media: []steps.Media{media.PredictionsParquet, media.PredictionsCSV},

@@ -33,7 +33,7 @@ var schema = &steps.Schema{
 		{Name: "params", Type: cty.DynamicPseudoType,
 			Description: `Hyperparameters, any subset of { C, penalty, l1_ratio, class_weight, max_iter, tol, fit_intercept, standardize }, e.g. search.lr.best; scikit-learn's defaults otherwise.`},
 		{Name: "seed", Type: cty.Number, Number: &steps.Number{Whole: true, Min: cty.Zero, Max: cty.NumberUIntVal(math.MaxUint64)},
-			Description: "A whole number >= 0 for any randomness in training; the current solvers use none."},
+			Description: "Seeds any randomness in training; the current solvers use none."},
 		{Name: "parallelism", Type: cty.Number, NotKeyed: true, Number: &steps.Number{Whole: true, Min: cty.NumberIntVal(1), Max: cty.NumberIntVal(1 << 16)},
 			Description: "Goroutines per pass over the data; default the step's share of -parallelism. Never changes the model."},
 	},

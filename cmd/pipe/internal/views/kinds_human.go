@@ -10,20 +10,21 @@ import (
 
 // kindsHuman prints each kind as a terminal reads it: its attributes and
 // outputs in columns, each with its type, what else it must be, and its
-// description wrapped under it.
+// description wrapped under it; then the kinds of artifact they make or
+// take, with their media types.
 type kindsHuman struct{ *View }
 
 // wrapWidth is the width descriptions are wrapped to.
 const wrapWidth = 78
 
-func (v kindsHuman) Kinds(d *steps.CatalogDoc, all bool) error {
+func (v kindsHuman) Kinds(d *steps.CatalogDoc, _ bool) error {
 	for i, k := range d.Kinds {
 		if i > 0 {
 			fmt.Fprintln(v.Stdout)
 		}
 		v.kind(k)
 	}
-	if all && len(d.Media) > 0 {
+	if len(d.Media) > 0 {
 		fmt.Fprintf(v.Stdout, "\n%s\n", paint(v.ColorOut, headingBold, "Kinds of artifact"))
 		for _, m := range d.Media {
 			fmt.Fprintf(v.Stdout, "  %-12s %s\n", m.Label, m.Type)
