@@ -42,7 +42,7 @@ Options:
                       Default: PIPE_TRIGGER, or ci in a CI job, or manual.
   -json               Print the plan, one event per line and the result as
                       JSON (NDJSON), for CI.
-` + arguments.StepsHelp + arguments.WorkspaceHelp + openLineageUsage + `  -no-color           Never colour the output.
+` + arguments.StepsHelp + arguments.WorkspaceHelp + arguments.ExecutorHelp + openLineageUsage + `  -no-color           Never colour the output.
 
 Examples:
   pipe apply

@@ -33,7 +33,7 @@ Options:
   -json               Print the plan as one JSON document (see the README
                       for its format).
   -markdown           Print the plan as Markdown, for a pull request.
-` + arguments.StepsHelp + arguments.WorkspaceHelp + `  -no-color           Never colour the output.
+` + arguments.StepsHelp + arguments.WorkspaceHelp + arguments.ExecutorHelp + `  -no-color           Never colour the output.
 
 Examples:
   pipe plan
@@ -53,7 +53,7 @@ func (*planCmd) Run(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer w.Close()
-	pl, diags := plan.Make(ctx, plan.Options{Pipeline: w.Pipeline, Store: w.Store, Files: w.Files, Targets: a.Targets, Replace: a.Replace})
+	pl, diags := plan.Make(ctx, plan.Options{Pipeline: w.Pipeline, Store: w.Store, Files: w.Files, Targets: a.Targets, Replace: a.Replace, Executor: w.Executor})
 	v.Diagnostics(diags, w.Pipeline.Sources)
 	if diags.HasErrors() {
 		return errReported

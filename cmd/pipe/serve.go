@@ -76,7 +76,7 @@ Options:
                       before cancelling it. Default 0: cancel at once.
   -lock-retry=DUR     When another apply holds the state lock, check again
                       after this long. Default ` + serve.DefaultLockRetry.String() + `.
-` + arguments.WorkspaceHelp + `  -no-color           Never colour the output.
+` + arguments.WorkspaceHelp + arguments.ExecutorHelp + `  -no-color           Never colour the output.
 
 Environment: PIPE_STORE, PIPE_STATE_DIR, PIPE_REGISTRY and PIPE_VAR_NAME as
 for apply; PIPE_LOG=debug|info|warn|error sets the log level (default info

@@ -20,6 +20,7 @@ func (c *cli) workspaceOptions(path string, f arguments.Workspace) workspace.Opt
 		Store:    f.Store,
 		StateDir: f.StateDir,
 		Registry: f.Registry,
+		Executor: f.Executor,
 		Env:      c.env,
 	}
 }

@@ -8,13 +8,15 @@
 // or a single file. The blocks are:
 //
 //	pipeline "NAME" { description = "..." }     at most one
-//	settings { store = "...", registry = "..." } at most one
+//	settings { store = "...", registry = "...", executor = "..." } at most one
 //	variable "NAME" { type, default, description, sensitive, nullable, validation {...} }
 //	locals { NAME = EXPR ... }
-//	KIND "NAME" { ATTRIBUTES..., depends_on = [KIND.NAME, ...] }
+//	KIND "NAME" { ATTRIBUTES..., depends_on = [KIND.NAME, ...], resources {...} }
 //
 // where KIND is any step kind in the steps.Catalog passed to ReadFiles. The
-// attributes a step takes come from its kind's schema.
+// attributes a step takes come from its kind's schema; depends_on and the
+// resources block (ResourceAttributes) are about the step, not its kind,
+// and are never part of its cache key.
 //
 // Every file is checked for nesting (nesting.Max levels of brackets,
 // braces, templates and unary operators) before HCL's recursive parsers

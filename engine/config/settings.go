@@ -11,12 +11,14 @@ type Settings struct {
 	// Store is the blob store URL for artifacts and cache entries.
 	Store hcl.Expression
 	// Registry is the path of the SQLite lineage registry.
-	Registry  hcl.Expression
+	Registry hcl.Expression
+	// Executor names where steps run by default (engine/executor).
+	Executor  hcl.Expression
 	DeclRange hcl.Range
 }
 
 var settingsSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "store"}, {Name: "registry"}},
+	Attributes: []hcl.AttributeSchema{{Name: "store"}, {Name: "registry"}, {Name: "executor"}},
 }
 
 func (c *Config) decodeSettings(block *hcl.Block) hcl.Diagnostics {
@@ -35,6 +37,9 @@ func (c *Config) decodeSettings(block *hcl.Block) hcl.Diagnostics {
 	}
 	if a, ok := content.Attributes["registry"]; ok {
 		s.Registry = a.Expr
+	}
+	if a, ok := content.Attributes["executor"]; ok {
+		s.Executor = a.Expr
 	}
 	c.Settings = s
 	return diags

@@ -23,6 +23,8 @@ type Step struct {
 	// DependsOn lists steps this one runs after without using their
 	// outputs.
 	DependsOn []DependsOn
+	// Resources is the step's resources block, or nil.
+	Resources *Resources
 	// DeclRange is the block header, `train "model"`.
 	DeclRange hcl.Range
 	// BodyRange is the whole block, for diagnostics about missing things.
@@ -52,6 +54,7 @@ func StepSchema(kind steps.Kind) *hcl.BodySchema {
 		body.Attributes = append(body.Attributes, hcl.AttributeSchema{Name: a.Name, Required: a.Required})
 	}
 	body.Attributes = append(body.Attributes, hcl.AttributeSchema{Name: "depends_on"})
+	body.Blocks = append(body.Blocks, hcl.BlockHeaderSchema{Type: "resources"})
 	return body
 }
 
@@ -71,9 +74,13 @@ func (c *Config) decodeStep(block *hcl.Block, kind steps.Kind, kinds *steps.Cata
 	for _, d := range cd {
 		switch d.Summary {
 		case "Unsupported block type":
-			d.Detail += " Step settings are attributes: write an object with an equals sign, e.g. split = { test = 0.2 }."
+			d.Detail += " Step settings are attributes (write an object with an equals sign, e.g. split = { test = 0.2 }); the only block a step takes is resources."
 		case "Unsupported argument":
-			d.Detail += fmt.Sprintf(" A %s step takes: %s.", addr.Kind, strings.Join(attributeNames(kind), ", "))
+			if strings.Contains(d.Detail, `"resources"`) {
+				d.Detail += " resources is a block: write resources { cpu = 2 }, without an equals sign."
+				break
+			}
+			d.Detail += fmt.Sprintf(" A %s step takes: %s, and a resources block.", addr.Kind, strings.Join(attributeNames(kind), ", "))
 		}
 	}
 	diags = append(diags, cd...)
@@ -91,6 +98,7 @@ func (c *Config) decodeStep(block *hcl.Block, kind steps.Kind, kinds *steps.Cata
 		diags = append(diags, dd...)
 		s.DependsOn = deps
 	}
+	diags = append(diags, s.decodeResources(content.Blocks.OfType("resources"))...)
 	c.Steps[addr] = s
 	return diags
 }

@@ -15,6 +15,8 @@ import (
 type Settings struct {
 	Store    string
 	Registry string
+	// Executor names where steps run by default (engine/executor).
+	Executor string
 	// Unknown holds the settings that use a variable without a value
 	// (pipe validate leaves required variables unknown), with where they
 	// are written. engine/workspace refuses to guess their value.
@@ -58,5 +60,15 @@ func EvalSettings(cfg *config.Config, scope *lang.Scope) (Settings, hcl.Diagnost
 	}
 	s.Store = str(cfg.Settings.Store, "store")
 	s.Registry = str(cfg.Settings.Registry, "registry")
+	if name := str(cfg.Settings.Executor, "executor"); name != "" {
+		if msg := setExecutor(&s.Executor, name); msg != "" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown executor",
+				Detail:   "settings.executor: " + msg,
+				Subject:  cfg.Settings.Executor.Range().Ptr(),
+			})
+		}
+	}
 	return s, diags
 }

@@ -211,9 +211,9 @@ func unknownOutput(target *config.Step, ref *lang.Reference) *hcl.Diagnostic {
 	}
 }
 
-// checkStatic checks the references of locals, settings and variable
-// validations: they are evaluated before any step runs, so they may not
-// refer to steps.
+// checkStatic checks the references of locals, settings, resources blocks
+// and variable validations: they are evaluated before any step runs, so
+// they may not refer to steps.
 func checkStatic(cfg *config.Config, kinds *steps.Catalog) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	check := func(expr hcl.Expression, where string) {
@@ -241,6 +241,18 @@ func checkStatic(cfg *config.Config, kinds *steps.Catalog) hcl.Diagnostics {
 		}
 		if s.Registry != nil {
 			check(s.Registry, "Settings")
+		}
+		if s.Executor != nil {
+			check(s.Executor, "Settings")
+		}
+	}
+	for _, addr := range cfg.StepAddrs() {
+		if r := cfg.Steps[addr].Resources; r != nil {
+			for _, name := range config.ResourceAttributeNames() {
+				if a, ok := r.Attributes[name]; ok {
+					check(a.Expr, "Resources")
+				}
+			}
 		}
 	}
 	for _, name := range sortedVariables(cfg) {

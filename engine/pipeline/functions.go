@@ -25,6 +25,11 @@ func checkFunctions(cfg *config.Config) hcl.Diagnostics {
 		for _, name := range sortedAttributes(step.Attributes) {
 			check(step.Attributes[name].Expr)
 		}
+		if step.Resources != nil {
+			for _, name := range sortedAttributes(step.Resources.Attributes) {
+				check(step.Resources.Attributes[name].Expr)
+			}
+		}
 	}
 	for _, name := range sortedKeys(cfg.Locals) {
 		check(cfg.Locals[name].Expr)
@@ -32,6 +37,7 @@ func checkFunctions(cfg *config.Config) hcl.Diagnostics {
 	if s := cfg.Settings; s != nil {
 		check(s.Store)
 		check(s.Registry)
+		check(s.Executor)
 	}
 	for _, name := range sortedKeys(cfg.Variables) {
 		for _, rule := range cfg.Variables[name].Validations {

@@ -98,6 +98,8 @@ func check(cfg *config.Config, opts Options) (*Pipeline, hcl.Diagnostics) {
 	for _, addr := range cfg.StepAddrs() {
 		_, d := eval.Step(masked(cfg.Steps[addr], reported), scope)
 		diags = append(diags, withoutReported(d, reported)...)
+		_, d = eval.Resources(cfg.Steps[addr], scope)
+		diags = append(diags, withoutReported(d, reported)...)
 	}
 	return p, diags
 }

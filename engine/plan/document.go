@@ -14,6 +14,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/cachekey"
 	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/lang"
 )
 
@@ -37,6 +38,9 @@ const DocumentFormat = "1"
 //	      "reasons": [{"code": "changed", "message": "params: … → …", "changes": [...]}],
 //	      "files": [{"path": "data/a.csv", "digest": "sha256:…", "size": 123}],
 //	      "outputs": {"f1": "0.91", ...} // cached steps: outputs as displayed
+//	      "runs_on": {"executor": "kubernetes", "resources": "cpu=2, memory=4Gi"}
+//	                                     // steps that run: where (and why the
+//	                                     // coordinator keeps one: "reason")
 //	    }
 //	  ],
 //	  "summary": {"run": 3, "cached": 2},
@@ -68,6 +72,8 @@ type DocumentStep struct {
 	Files           []DocumentFile    `json:"files,omitempty"`
 	Outputs         map[string]string `json:"outputs,omitempty"`
 	Warnings        []string          `json:"warnings,omitempty"`
+	// RunsOn says where a step that runs will run.
+	RunsOn *RunsOn `json:"runs_on,omitempty"`
 }
 
 // DocumentFile is an input file of a step.
@@ -127,6 +133,10 @@ func (p *Plan) Document(pipeVersion string) *Document {
 			d.Summary.Cached++
 		} else {
 			d.Summary.Run++
+			ds.RunsOn = &RunsOn{Executor: s.Placement.Executor, Reason: s.Placement.Reason, Resources: s.Resources.String()}
+			if ds.RunsOn.Executor == "" {
+				ds.RunsOn.Executor = executor.LocalName
+			}
 		}
 		d.Steps = append(d.Steps, ds)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/cachekey"
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/graph"
 	"github.com/pipe-ml/pipe/engine/lang"
 	"github.com/pipe-ml/pipe/engine/pipeline"
@@ -70,6 +71,11 @@ type Step struct {
 	// Config is the evaluated configuration (with sensitive marks);
 	// unknown parts when KnownAfterApply.
 	Config cty.Value
+	// Resources are what the step's resources block asks for, and
+	// Placement where it runs (engine/executor); apply decides again
+	// once every input is known.
+	Resources executor.Resources
+	Placement executor.Placement
 }
 
 // Plan is the plan of a pipeline.
@@ -81,6 +87,8 @@ type Plan struct {
 	// Targets and Replace as given.
 	Targets []config.StepAddr
 	Replace []config.StepAddr
+	// Executor runs the steps whose resources block names none.
+	Executor string
 }
 
 // Step returns the plan of one step, or nil.
@@ -120,12 +128,16 @@ type Options struct {
 	Targets []config.StepAddr
 	// Replace forces these steps to run.
 	Replace []config.StepAddr
+	// Executor is where steps whose resources block names no executor
+	// run (-executor, PIPE_EXECUTOR); "" for the pipeline's
+	// settings.executor, else local.
+	Executor string
 }
 
 // Make plans a pipeline that loaded without errors.
 func Make(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics) {
 	p := opts.Pipeline
-	plan := &Plan{Pipeline: p, Targets: opts.Targets, Replace: opts.Replace}
+	plan := &Plan{Pipeline: p, Targets: opts.Targets, Replace: opts.Replace, Executor: defaultExecutor(opts)}
 	var diags hcl.Diagnostics
 	all := addrStrings(p.Config.StepAddrs())
 	for _, a := range append(slices.Clone(opts.Targets), opts.Replace...) {
@@ -211,6 +223,10 @@ func planStep(ctx context.Context, opts Options, step *config.Step, known map[co
 		return nil, diags
 	}
 	ps.Config = cfg
+	var pd hcl.Diagnostics
+	if ps.Resources, ps.Placement, pd = Place(p, step, cfg, plan.Executor); pd.HasErrors() {
+		return nil, append(diags, pd...)
+	}
 	h, err := lastExecution(ctx, opts, step)
 	if err != nil {
 		return nil, append(diags, StoreDiagnostic(step, err))

@@ -10,6 +10,8 @@
 //	state:     -state-dir, PIPE_STATE_DIR, else .pipe
 //	registry:  -registry, PIPE_REGISTRY, STATE/registry.db when the state
 //	           folder was moved, settings.registry, else .pipe/registry.db
+//	executor:  -executor, PIPE_EXECUTOR, settings.executor, else local
+//	           (where steps without an executor of their own run)
 //
 // Relative paths in settings are relative to the pipeline folder; relative
 // paths from flags and the environment are relative to the working

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pipe-ml/pipe/engine/eval"
+	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/filehash"
 	"github.com/pipe-ml/pipe/engine/lock"
 	"github.com/pipe-ml/pipe/engine/pipeline"
@@ -29,6 +30,7 @@ const (
 	EnvStateDir = "PIPE_STATE_DIR"
 	EnvRegistry = "PIPE_REGISTRY"
 	EnvTrigger  = "PIPE_TRIGGER"
+	EnvExecutor = "PIPE_EXECUTOR"
 )
 
 // DefaultStateDir is the state folder, relative to the pipeline folder,
@@ -45,6 +47,8 @@ type Options struct {
 	AllowMissingVars bool
 	// Store, StateDir and Registry come from flags; "" means not given.
 	Store, StateDir, Registry string
+	// Executor comes from -executor; "" means not given.
+	Executor string
 	// Env is the environment, as os.Environ returns it.
 	Env []string
 }
@@ -57,6 +61,9 @@ type Workspace struct {
 	StoreURL     string
 	StateDir     string
 	RegistryPath string
+	// Executor runs the steps whose resources block names none: -executor,
+	// PIPE_EXECUTOR, settings.executor, else local (engine/executor).
+	Executor string
 	// Store and Files are set by OpenStore.
 	Store *store.Store
 	Files *filehash.Cache
@@ -131,7 +138,31 @@ func Resolve(opts Options) (*Workspace, hcl.Diagnostics) {
 	default:
 		w.RegistryPath = resolveIn(dir, p.Settings.Registry)
 	}
-	return w, diags
+	return w, append(diags, w.resolveExecutor(opts)...)
+}
+
+// resolveExecutor sets w.Executor: -executor, PIPE_EXECUTOR,
+// settings.executor (checked when the pipeline loaded), else local.
+func (w *Workspace) resolveExecutor(opts Options) hcl.Diagnostics {
+	name, from := opts.Executor, "-executor"
+	if name == "" {
+		name, from = Getenv(opts.Env, EnvExecutor), EnvExecutor
+	}
+	switch {
+	case name == "" && w.Pipeline.Settings.Executor != "":
+		w.Executor = w.Pipeline.Settings.Executor
+	case name == "":
+		w.Executor = executor.LocalName
+	case executor.Known(name):
+		w.Executor = name
+	default:
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown executor",
+			Detail:   fmt.Sprintf("%s names the executor %q, which pipe does not have. Use %s.", from, name, strings.Join(executor.Names(), " or ")),
+		}}
+	}
+	return nil
 }
 
 func resolveIn(dir, path string) string {

@@ -97,3 +97,37 @@ source "a" { path = "x" }
 		t.Errorf("with the variable: %v %v", w.StoreURL, diags)
 	}
 }
+
+// The executor of steps without one of their own: -executor, then
+// PIPE_EXECUTOR, then settings.executor, then local; a name pipe does
+// not know is an error that says which of them gave it.
+func TestExecutor(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.pipe.hcl"), []byte(`
+settings { executor = "kubernetes" }
+source "a" { path = "x" }
+`), 0o644)
+	plain := t.TempDir()
+	os.WriteFile(filepath.Join(plain, "main.pipe.hcl"), []byte(`source "a" { path = "x" }`), 0o644)
+	for _, c := range []struct {
+		path, flag string
+		env        []string
+		want       string // the executor, or the error's detail
+	}{
+		{plain, "", nil, "local"},
+		{dir, "", nil, "kubernetes"},
+		{dir, "", []string{"PIPE_EXECUTOR=local"}, "local"},
+		{plain, "kubernetes", []string{"PIPE_EXECUTOR=local"}, "kubernetes"},
+		{plain, "", []string{"PIPE_EXECUTOR=k8s"}, `PIPE_EXECUTOR names the executor "k8s", which pipe does not have. Use local or kubernetes.`},
+		{plain, "lokal", nil, `-executor names the executor "lokal"`},
+	} {
+		w, diags := Resolve(Options{Path: c.path, Kinds: testkinds.Catalog(nil), Executor: c.flag, Env: c.env})
+		got := w.Executor
+		if diags.HasErrors() {
+			got = diags[0].Summary + ": " + diags[0].Detail
+		}
+		if !strings.Contains(got, c.want) {
+			t.Errorf("-executor=%q, env %q: %q, want %q", c.flag, c.env, got, c.want)
+		}
+	}
+}

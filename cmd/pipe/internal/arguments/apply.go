@@ -36,6 +36,7 @@ func ParseApply(args []string) (*Apply, error) {
 	fs.StringVar(&a.Trigger, "trigger", "", "")
 	fs.StringVar(&a.OpenLineage, "openlineage", "", "")
 	a.Workspace.register(fs)
+	a.Workspace.registerExecutor(fs)
 	a.Steps.register(fs)
 	var err error
 	if a.Path, err = parsePath(fs, args, &a.View); err != nil {

@@ -125,7 +125,24 @@ type Workspace struct {
 	// Store is -store, StateDir -state-dir, Registry -registry; "" means
 	// the default.
 	Store, StateDir, Registry string
+	// Executor is -executor, for the commands that plan or run steps
+	// (registerExecutor); "" means the default.
+	Executor string
 }
+
+// registerExecutor adds -executor, for the commands that plan or run
+// steps.
+func (w *Workspace) registerExecutor(fs *flag.FlagSet) {
+	fs.StringVar(&w.Executor, "executor", "", "")
+}
+
+// ExecutorHelp documents -executor in a command's usage.
+const ExecutorHelp = `  -executor=NAME     Where steps run unless their resources block says:
+                     local (this process) or kubernetes (a Job a step).
+                     Default: PIPE_EXECUTOR, settings.executor, or local.
+                     Steps that read local files or hold a sensitive value
+                     stay in this process.
+`
 
 func (w *Workspace) register(fs *flag.FlagSet) {
 	w.Vars.register(fs)

@@ -25,6 +25,7 @@ func ParsePlan(args []string) (*Plan, error) {
 	asJSON := fs.Bool("json", false, "")
 	asMarkdown := fs.Bool("markdown", false, "")
 	a.Workspace.register(fs)
+	a.Workspace.registerExecutor(fs)
 	a.Steps.register(fs)
 	var err error
 	if a.Path, err = parsePath(fs, args, &a.View); err != nil {

@@ -49,6 +49,7 @@ func ParseServe(args []string) (*Serve, error) {
 	fs.DurationVar(&a.Grace, "grace", 0, "")
 	fs.DurationVar(&a.LockRetry, "lock-retry", serve.DefaultLockRetry, "")
 	a.Workspace.register(fs)
+	a.Workspace.registerExecutor(fs)
 	var err error
 	if a.Path, err = parsePath(fs, args, &a.View); err != nil {
 		return nil, err

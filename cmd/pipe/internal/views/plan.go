@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/plan"
 )
 
@@ -45,13 +46,36 @@ func summaryLine(d *plan.Document) string {
 	return fmt.Sprintf("Plan: %d to run, %d cached.", d.Summary.Run, d.Summary.Cached)
 }
 
-// action is what happens to a step: "run (known after apply)".
-func action(s plan.DocumentStep) string {
+// action is what happens to a step: "run (known after apply)", and where
+// when placed is true: "run on kubernetes [cpu=2]".
+func action(s plan.DocumentStep, placed bool) string {
 	a := string(s.Action)
 	if s.KnownAfterApply {
 		a += " (known after apply)"
 	}
+	if r := s.RunsOn; placed && r != nil {
+		a += " on " + r.Executor
+		if r.Reason != "" {
+			a += " (" + r.Reason + ")"
+		}
+		if r.Resources != "" {
+			a += " [" + r.Resources + "]"
+		}
+	}
 	return a
+}
+
+// placed reports whether a plan should say where each step runs: when
+// any step that runs leaves the coordinator, or stays for a reason. A
+// plan that runs everything in the process, as pipe always did, says
+// nothing of it.
+func placed(d *plan.Document) bool {
+	for _, s := range d.Steps {
+		if r := s.RunsOn; r != nil && (r.Executor != executor.LocalName || r.Reason != "") {
+			return true
+		}
+	}
+	return false
 }
 
 // reasonLines splits a reason into one line per change.

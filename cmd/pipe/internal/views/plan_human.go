@@ -13,6 +13,10 @@ import (
 //	+ train.model        run
 //	    - C: 1 → 10
 //
+// Where a step runs follows its action when some step leaves the
+// coordinator: "run on kubernetes [cpu=2]", "run on local (reads local
+// files)".
+//
 //	Plan: 1 to run, 1 cached.
 type planHuman struct{ *View }
 
@@ -30,11 +34,12 @@ func writePlan(w io.Writer, d *plan.Document, color bool) {
 		width = max(width, len(s.Address))
 	}
 	fmt.Fprintf(w, "Plan for pipeline %q:\n\n", d.Pipeline)
+	where := placed(d)
 	for _, s := range d.Steps {
 		if s.Action == plan.Cached {
-			fmt.Fprintf(w, "  %-*s  %s\n", width, s.Address, paint(color, ansiDim, action(s)))
+			fmt.Fprintf(w, "  %-*s  %s\n", width, s.Address, paint(color, ansiDim, action(s, where)))
 		} else {
-			fmt.Fprintf(w, "%s %-*s  %s\n", paint(color, ansiGreen, "+"), width, s.Address, paint(color, ansiGreen, action(s)))
+			fmt.Fprintf(w, "%s %-*s  %s\n", paint(color, ansiGreen, "+"), width, s.Address, paint(color, ansiGreen, action(s, where)))
 		}
 		for _, r := range s.Reasons {
 			for _, line := range reasonLines(r) {

@@ -21,6 +21,7 @@ func (v planMarkdown) Plan(d *plan.Document) error {
 	fmt.Fprintf(w, "**%s**\n\n", summaryLine(d))
 	fmt.Fprintln(w, "| Step | Action | Why |")
 	fmt.Fprintln(w, "|---|---|---|")
+	where := placed(d)
 	for _, s := range d.Steps {
 		var why []string
 		for _, r := range s.Reasons {
@@ -31,7 +32,7 @@ func (v planMarkdown) Plan(d *plan.Document) error {
 		for _, warn := range s.Warnings {
 			why = append(why, "⚠️ "+mdEscape(warn))
 		}
-		fmt.Fprintf(w, "| `%s` | %s | %s |\n", s.Address, action(s), strings.Join(why, "<br>"))
+		fmt.Fprintf(w, "| `%s` | %s | %s |\n", s.Address, mdEscape(action(s, where)), strings.Join(why, "<br>"))
 	}
 	if len(d.Targets) > 0 {
 		fmt.Fprintf(w, "\nTargets: `%s`\n", strings.Join(d.Targets, "`, `"))
