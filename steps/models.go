@@ -30,13 +30,21 @@ type ModelRegistry interface {
 	// has none.
 	LatestVersion(ctx context.Context, model string) (int, error)
 
+	// ReserveVersion returns the number of the version of model made from
+	// modelDigest: the number it has or was given before, or the next
+	// number, taken for it now so that no other publish, on any machine
+	// sharing the registry, gets it. A publish writes the version's files
+	// under that number and then records it with CreateVersion.
+	ReserveVersion(ctx context.Context, model, modelDigest string) (int, error)
+
 	// CreateVersion records a new version of v.Model (creating the model
 	// on its first version) and returns its number with created true.
 	// When the model already has a version with the same model digest,
 	// it returns that version's number with created false and changes
 	// nothing. The model and report artifacts must be ones the step was
-	// given (the engine has recorded them). "{version}" in v.URI is
-	// replaced with the number assigned; v.Version is ignored.
+	// given (the engine has recorded them). The number is the one
+	// ReserveVersion gave the digest, else the next; "{version}" in v.URI
+	// is replaced with it; v.Version is ignored.
 	CreateVersion(ctx context.Context, v ModelVersion) (version int, created bool, err error)
 
 	// SetAlias points model's alias at version unconditionally and

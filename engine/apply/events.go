@@ -15,6 +15,10 @@ const (
 	StepProgress EventType = "step_progress"
 	StepWarning  EventType = "step_warning"
 	StepFinished EventType = "step_finished"
+	// StepRestored: a step taken from the cache had a file it wrote
+	// outside the store (File) missing or different (Note), and the file
+	// was written again from the store.
+	StepRestored EventType = "step_restored"
 )
 
 // Event is one thing that happened during an apply, for progress output.
@@ -37,6 +41,9 @@ type Event struct {
 	Note  string `json:"note,omitempty"`
 	// Warning is set on step_warning.
 	Warning string `json:"warning,omitempty"`
+	// File is set on step_restored: the file written again, as the
+	// pipeline names its folder.
+	File string `json:"file,omitempty"`
 	// Error is set when a step failed or was skipped.
 	Error string `json:"error,omitempty"`
 	// Key is the step's cache key, on step_finished when known.

@@ -74,6 +74,14 @@ func (m *Models) LatestVersion(ctx context.Context, model string) (int, error) {
 	return 0, nil
 }
 
+// ReserveVersion takes the number of the version of model made from
+// modelDigest, against the run and execution; see
+// registry.DB.ReserveVersion.
+func (m *Models) ReserveVersion(ctx context.Context, model, modelDigest string) (int, error) {
+	v, _, err := m.DB.ReserveVersion(ctx, model, modelDigest, m.RunID, m.ExecutionID)
+	return v, err
+}
+
 // CreateVersion records v against the run and execution; see
 // registry.DB.CreateModelVersion.
 func (m *Models) CreateVersion(ctx context.Context, v steps.ModelVersion) (int, bool, error) {

@@ -18,79 +18,162 @@ import (
 	"github.com/pipe-ml/pipe/engine/eval"
 	"github.com/pipe-ml/pipe/engine/internal/failpoint"
 	"github.com/pipe-ml/pipe/engine/plan"
+	"github.com/pipe-ml/pipe/engine/stepenv"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/steps"
 )
 
+// stepRun is one step's execution in progress.
+type stepRun struct {
+	a       *applier
+	ps      *plan.Step
+	cfgStep *config.Step
+	r       *StepResult
+	started time.Time
+	// known holds the outputs of the steps before it; cfg is its
+	// configuration evaluated with them, files its input files, pre the
+	// preimage of its cache key.
+	known  map[config.StepAddr]cty.Value
+	cfg    cty.Value
+	files  []steps.File
+	pre    *cachekey.Preimage
+	execID int64
+}
+
 // step executes one planned step. Its error only tells the walk to skip
 // what depends on it; the details are in a.results and a.diags.
 func (a *applier) step(ctx context.Context, ps *plan.Step) error {
-	started := a.now()
-	p := a.opts.Plan
-	cfgStep := p.Pipeline.Config.Steps[ps.Addr]
-	r := &StepResult{Addr: ps.Addr}
-	a.opts.Events(Event{Type: StepStarted, Time: started, Step: ps.Addr.String(), Kind: ps.Kind.Name()})
-
-	// A step's error may quote an attribute's value, and so a sensitive
-	// variable's: it is redacted before it is recorded or reported.
-	fail := func(status string, err error, diag *hcl.Diagnostic) error {
-		err, diag = a.secrets.Error(err), a.secrets.Diagnostic(diag)
-		r.Status, r.Err, r.Duration = status, err, a.now().Sub(started)
-		a.finish(ctx, ps, r, diag)
+	s := &stepRun{a: a, ps: ps, cfgStep: a.opts.Plan.Pipeline.Config.Steps[ps.Addr], r: &StepResult{Addr: ps.Addr}, started: a.now()}
+	a.opts.Events(Event{Type: StepStarted, Time: s.started, Step: ps.Addr.String(), Kind: ps.Kind.Name()})
+	if err := s.prepare(ctx); err != nil {
 		return err
 	}
+	if !slices.Contains(a.opts.Plan.Replace, ps.Addr) {
+		if hit, err := s.fromCache(ctx); hit || err != nil {
+			return err
+		}
+	}
+	return s.run(ctx)
+}
 
-	// Evaluate with the real outputs of everything upstream.
+// fail ends the step as failed (or cancelled). A step's error may quote
+// an attribute's value, and so a sensitive variable's: it is redacted
+// before it is recorded or reported.
+func (s *stepRun) fail(ctx context.Context, status string, err error, diag *hcl.Diagnostic) error {
+	a := s.a
+	err, diag = a.secrets.Error(err), a.secrets.Diagnostic(diag)
+	s.r.Status, s.r.Err, s.r.Duration = status, err, a.now().Sub(s.started)
+	a.finish(ctx, s.ps, s.r, diag)
+	return err
+}
+
+// prepare evaluates the step with the real outputs of everything
+// upstream, computes its key again, and records its start.
+func (s *stepRun) prepare(ctx context.Context) error {
+	a, p := s.a, s.a.opts.Plan
 	a.mu.Lock()
-	known := make(map[config.StepAddr]cty.Value, len(a.outputs))
+	s.known = make(map[config.StepAddr]cty.Value, len(a.outputs))
 	for k, v := range a.outputs {
-		known[k] = v
+		s.known[k] = v
 	}
 	a.mu.Unlock()
-	cfg, diags := eval.Step(cfgStep, p.Pipeline.Scope(known))
+	cfg, diags := eval.Step(s.cfgStep, p.Pipeline.Scope(s.known))
 	if diags.HasErrors() {
-		err := errors.New(diags.Error())
-		return fail(Failed, err, diags[0])
+		return s.fail(ctx, Failed, errors.New(diags.Error()), diags[0])
 	}
 	if !cfg.IsWhollyKnown() {
-		err := fmt.Errorf("apply: %s still has unknown inputs after its dependencies ran", ps.Addr)
-		return fail(Failed, err, plan.StepDiagnostic(cfgStep, "Step inputs unknown", err))
+		err := fmt.Errorf("apply: %s still has unknown inputs after its dependencies ran", s.ps.Addr)
+		return s.fail(ctx, Failed, err, plan.StepDiagnostic(s.cfgStep, "Step inputs unknown", err))
 	}
-	files, fd := plan.InputFiles(cfgStep, cfg, p.Pipeline.Config.Dir, a.opts.Files)
+	files, fd := plan.InputFiles(s.cfgStep, cfg, p.Pipeline.Config.Dir, a.opts.Files)
 	if fd.HasErrors() {
-		return fail(Failed, errors.New(fd.Error()), fd[0])
+		return s.fail(ctx, Failed, errors.New(fd.Error()), fd[0])
 	}
-	pre, err := cachekey.New(ps.Kind, cfg, files)
+	pre, err := cachekey.New(s.ps.Kind, cfg, files)
 	if err != nil {
-		return fail(Failed, err, plan.StepDiagnostic(cfgStep, "Cannot compute the cache key", err))
+		return s.fail(ctx, Failed, err, plan.StepDiagnostic(s.cfgStep, "Cannot compute the cache key", err))
 	}
-	r.Key = pre.Key()
-	replace := slices.Contains(p.Replace, ps.Addr)
-
+	s.cfg, s.files, s.pre, s.r.Key = cfg, files, pre, pre.Key()
 	used := labelled(p.Pipeline.Kinds, usedArtifacts(cfg, files))
-	r.used, r.config = used, configJSON(cfg)
-	execID := a.startExecution(ctx, ps, cfgStep, cfg, pre, used, started)
+	s.r.used, s.r.config = used, configJSON(cfg)
+	s.execID = a.startExecution(ctx, s.ps, s.cfgStep, cfg, pre, used, s.started)
+	return nil
+}
 
-	if !replace {
-		entry, miss, err := cache.Lookup(ctx, a.opts.Store, r.Key)
-		if err != nil {
-			return fail(Failed, err, plan.StoreDiagnostic(cfgStep, err))
-		}
-		if miss != nil {
-			a.warnDiag(cfgStep, "Unusable cache entry", miss.Error()+". The step runs again and rewrites it.")
-		}
-		if entry != nil {
-			out, err := entry.OutputValues()
-			if err == nil {
-				r.Status, r.Outputs, r.Warnings = Cached, out, a.redactAll(entry.Warnings)
-				return a.succeed(ctx, ps, cfgStep, r, execID, started)
-			}
-		}
+// fromCache takes the step's outputs from the cache when its entry is
+// there and whole, after restoring the files it wrote outside the store
+// that are missing or different. It reports whether it did.
+func (s *stepRun) fromCache(ctx context.Context) (bool, error) {
+	a := s.a
+	entry, miss, err := cache.Lookup(ctx, a.opts.Store, s.r.Key)
+	if err != nil {
+		return true, s.fail(ctx, Failed, err, plan.StoreDiagnostic(s.cfgStep, err))
 	}
+	if miss != nil {
+		a.warnDiag(s.cfgStep, "Unusable cache entry", miss.Error()+". The step runs again and rewrites it.")
+	}
+	if entry == nil {
+		return false, nil
+	}
+	out, err := entry.OutputValues()
+	if err != nil {
+		return false, nil
+	}
+	if err := a.restoreExternal(ctx, s.ps, entry.External); err != nil {
+		return true, s.fail(ctx, Failed, err, plan.StepDiagnostic(s.cfgStep, "Cannot restore a file the step wrote", err))
+	}
+	s.r.Status, s.r.Outputs, s.r.Warnings = Cached, out, a.redactAll(entry.Warnings)
+	return true, a.succeed(ctx, s.ps, s.cfgStep, s.r, s.execID, s.started)
+}
 
-	// Run it.
+// run runs the kind and saves its cache entry.
+func (s *stepRun) run(ctx context.Context) error {
+	a, p := s.a, s.a.opts.Plan
+	var external []steps.ExternalFile
+	var mu sync.Mutex
+	env := s.env().WithExternalFiles(func(f steps.ExternalFile) {
+		mu.Lock()
+		external = append(external, f)
+		mu.Unlock()
+	})
+	unmarked, _ := s.cfg.UnmarkDeep()
+	outputs, runErr := runKind(ctx, s.ps.Kind, env, &steps.Inputs{
+		Config:       unmarked,
+		Files:        s.files,
+		Dir:          p.Pipeline.Config.Dir,
+		Explanations: eval.Explain(s.cfgStep, p.Pipeline.Scope(s.known), p.Pipeline.Sources),
+	})
+	if runErr != nil {
+		return s.failed(ctx, runErr)
+	}
+	failpoint.Hit("apply.step.ran") // test hook: the outputs are stored, the cache entry is not
+	entry, err := cache.NewEntry(s.ps.Kind, s.pre, outputs)
+	if err != nil {
+		return s.fail(ctx, Failed, err, plan.StepDiagnostic(s.cfgStep, fmt.Sprintf("Step %s returned bad outputs", s.ps.Addr), err))
+	}
+	mu.Lock()
+	entry.AddExternal(external)
+	mu.Unlock()
+	entry.Step, entry.Pipeline = s.ps.Addr.String(), p.Pipeline.Config.Name()
+	entry.Warnings = s.r.Warnings
+	entry.Started, entry.Duration, entry.PipeVersion = s.started.UTC(), a.now().Sub(s.started).Seconds(), a.opts.PipeVersion
+	if err := cache.Save(ctx, a.opts.Store, entry); err != nil {
+		return s.fail(ctx, Failed, err, plan.StoreDiagnostic(s.cfgStep, err))
+	}
+	failpoint.Hit("apply.entry.saved") // test hook: the cache entry is saved, the step's ref and execution record are not
+	out, err := entry.OutputValues()
+	if err != nil {
+		return s.fail(ctx, Failed, err, plan.StepDiagnostic(s.cfgStep, "Cannot read back outputs", err))
+	}
+	s.r.Status, s.r.Outputs = Ran, out
+	return a.succeed(ctx, s.ps, s.cfgStep, s.r, s.execID, s.started)
+}
+
+// env is the step's Env: its warnings and progress become events, its
+// warnings are kept in the result, and it reaches the model registry.
+func (s *stepRun) env() *stepenv.Env {
+	a, ps := s.a, s.ps
 	var warnMu sync.Mutex
-	var warnings []string
 	env := a.env.ForStep(
 		a.opts.Logger.With("step", ps.Addr.String()),
 		func(summary, detail string) {
@@ -100,7 +183,7 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 			}
 			w = a.secrets.String(w)
 			warnMu.Lock()
-			warnings = append(warnings, w)
+			s.r.Warnings = append(s.r.Warnings, w)
 			warnMu.Unlock()
 			a.opts.Events(Event{Type: StepWarning, Time: a.now(), Step: ps.Addr.String(), Kind: ps.Kind.Name(), Warning: w})
 		},
@@ -108,52 +191,29 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 			a.opts.Events(Event{Type: StepProgress, Time: a.now(), Step: ps.Addr.String(), Kind: ps.Kind.Name(), Done: done, Total: total, Note: note})
 		},
 	)
-	if m := a.stepModels(ps.Addr.String(), execID); m != nil {
+	if m := a.stepModels(ps.Addr.String(), s.execID); m != nil {
 		env = env.WithModels(m)
 	}
-	unmarked, _ := cfg.UnmarkDeep()
-	outputs, runErr := runKind(ctx, ps.Kind, env, &steps.Inputs{
-		Config:       unmarked,
-		Files:        files,
-		Dir:          p.Pipeline.Config.Dir,
-		Explanations: eval.Explain(cfgStep, p.Pipeline.Scope(known), p.Pipeline.Sources),
-	})
-	warnMu.Lock()
-	r.Warnings = warnings
-	warnMu.Unlock()
-	if runErr != nil {
-		status := Failed
-		if ctx.Err() != nil {
-			status = Cancelled
-		}
-		diag := plan.StepDiagnostic(cfgStep, fmt.Sprintf("Step %s failed", ps.Addr), runErr)
-		var storeErr *store.OpError
-		switch {
-		case errors.Is(runErr, store.ErrNotFound) && ctx.Err() == nil:
-			diag = missingArtifact(cfgStep, runErr)
-		case errors.As(runErr, &storeErr):
-			diag = plan.StoreDiagnostic(cfgStep, runErr)
-		}
-		return fail(status, runErr, diag)
+	return env
+}
+
+// failed ends a step whose kind returned an error, with the diagnostic
+// that says the most: a missing or corrupt artifact, the store, or the
+// step's own error.
+func (s *stepRun) failed(ctx context.Context, runErr error) error {
+	status := Failed
+	if ctx.Err() != nil {
+		status = Cancelled
 	}
-	failpoint.Hit("apply.step.ran") // test hook: the outputs are stored, the cache entry is not
-	entry, err := cache.NewEntry(ps.Kind, pre, outputs)
-	if err != nil {
-		return fail(Failed, err, plan.StepDiagnostic(cfgStep, fmt.Sprintf("Step %s returned bad outputs", ps.Addr), err))
+	diag := plan.StepDiagnostic(s.cfgStep, fmt.Sprintf("Step %s failed", s.ps.Addr), runErr)
+	var storeErr *store.OpError
+	switch {
+	case errors.Is(runErr, store.ErrNotFound) && ctx.Err() == nil:
+		diag = missingArtifact(s.cfgStep, runErr)
+	case errors.As(runErr, &storeErr):
+		diag = plan.StoreDiagnostic(s.cfgStep, runErr)
 	}
-	entry.Step, entry.Pipeline = ps.Addr.String(), p.Pipeline.Config.Name()
-	entry.Warnings = r.Warnings
-	entry.Started, entry.Duration, entry.PipeVersion = started.UTC(), a.now().Sub(started).Seconds(), a.opts.PipeVersion
-	if err := cache.Save(ctx, a.opts.Store, entry); err != nil {
-		return fail(Failed, err, plan.StoreDiagnostic(cfgStep, err))
-	}
-	failpoint.Hit("apply.entry.saved") // test hook: the cache entry is saved, the step's ref and execution record are not
-	out, err := entry.OutputValues()
-	if err != nil {
-		return fail(Failed, err, plan.StepDiagnostic(cfgStep, "Cannot read back outputs", err))
-	}
-	r.Status, r.Outputs = Ran, out
-	return a.succeed(ctx, ps, cfgStep, r, execID, started)
+	return s.fail(ctx, status, runErr, diag)
 }
 
 // runKind runs a kind, turning a panic into an error: a bug in one step

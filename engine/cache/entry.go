@@ -37,10 +37,45 @@ type Entry struct {
 	// sorted.
 	Artifacts []string `json:"artifacts"`
 	// Warnings the step raised (a model that did not converge).
-	Warnings    []string  `json:"warnings,omitempty"`
-	Started     time.Time `json:"started"`
-	Duration    float64   `json:"duration_seconds"`
-	PipeVersion string    `json:"pipe_version,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+	// External are the files the step wrote outside the store
+	// (steps.ExternalFile): on a cache hit the engine restores those that
+	// are missing or different. Their artifacts are in Artifacts too.
+	External    []External `json:"external,omitempty"`
+	Started     time.Time  `json:"started"`
+	Duration    float64    `json:"duration_seconds"`
+	PipeVersion string     `json:"pipe_version,omitempty"`
+}
+
+// External is a file a step wrote outside the store, with the artifact
+// that holds its bytes.
+type External struct {
+	// Folder is where the step opened it, as the pipeline names it (a
+	// path relative to the pipeline's folder, or a URL); Name is its key
+	// in the folder.
+	Folder    string `json:"folder"`
+	Name      string `json:"name"`
+	Digest    string `json:"digest"`
+	MediaType string `json:"media_type,omitempty"`
+	Size      int64  `json:"size"`
+}
+
+// AddExternal records files the step wrote outside the store, and their
+// artifacts among the entry's, so that a hit needs them in the store.
+func (e *Entry) AddExternal(files []steps.ExternalFile) {
+	seen := map[string]bool{}
+	for _, d := range e.Artifacts {
+		seen[d] = true
+	}
+	for _, f := range files {
+		e.External = append(e.External, External{Folder: f.Folder, Name: f.Name,
+			Digest: f.Artifact.Digest, MediaType: f.Artifact.MediaType, Size: f.Artifact.Size})
+		if !seen[f.Artifact.Digest] {
+			seen[f.Artifact.Digest] = true
+			e.Artifacts = append(e.Artifacts, f.Artifact.Digest)
+		}
+	}
+	slices.Sort(e.Artifacts)
 }
 
 // NewEntry builds an entry for outputs, checking them against the kind's

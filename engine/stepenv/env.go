@@ -34,6 +34,9 @@ type Config struct {
 	// Models is the model registry steps may use (see Env.Models); nil
 	// when there is none.
 	Models steps.ModelRegistry
+	// External receives the files a step wrote outside the store (see
+	// Env.WroteExternal); nil drops them.
+	External func(steps.ExternalFile)
 }
 
 // Env implements steps.Env. It is safe for concurrent use.

@@ -65,7 +65,7 @@ func Catalog(c *Counter) *steps.Catalog {
 	if c == nil {
 		c = &Counter{}
 	}
-	return steps.NewCatalog(&Source{c}, &Transform{c}, &Combine{c}, &FakeModel{c}, &Tally{c})
+	return steps.NewCatalog(&Source{c}, &Transform{c}, &Combine{c}, &FakeModel{c}, &Tally{c}, &Export{c})
 }
 
 // Source reads files and stores their lines, sorted by path, as one

@@ -40,5 +40,8 @@
 // message naming both widths, before anything is written.
 //
 // The step is cached like any other: when nothing it reads has changed it
-// does not run, and does not write the file again.
+// does not run. The file is a side effect the engine keeps track of
+// (steps.ExternalFile): on a cache hit, on this machine or another that
+// shares the store, a file that is missing or different is written again
+// from the predictions artifact, and apply says so.
 package predict

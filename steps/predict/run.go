@@ -40,6 +40,9 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	if err != nil {
 		return nil, err
 	}
+	// The file is a side effect: the engine restores it on a cache hit
+	// where it is missing or different.
+	steps.WroteExternal(env, steps.ExternalFile{Folder: d.folder, Name: d.name, Artifact: a})
 	uri := destURI(d, in.Dir)
 	positives := rows.positives()
 	env.Logger().Info("predicted", "rows", ds.N, "positives", positives, "uri", uri)

@@ -58,32 +58,33 @@
 // Only the report fields format, model.digest, data.digest and metrics
 // (numbers, by name) are read.
 //
-// # Failures half-way
+// # Version numbers, and failures half-way
 //
-// A recorded version must never point at missing files, so the files are
-// written before the version is recorded, and the version number is known
-// before anything is written: the model's existing version, or the
-// model's newest version plus one. The number is claimed by writing
-// vN/model.json only if no object exists there (a conditional write:
-// atomic on GCS and S3, and within one process for local folders). If
-// vN/model.json is already there with the same bytes, an earlier publish
-// of this model died before recording it, and this one carries on; with
-// other bytes, the folder and the registry disagree (the registry was
-// reset, or another registry publishes to the same folder) and the step
-// fails without touching the folder. Then report.json and lineage.json are
-// written (each atomically, on Close), the version is recorded, and the
-// alias moved. A failure before the record leaves at most files that the
-// next publish of the same model reuses; a failure after it leaves a
-// complete version; the alias moves last. In the rare case where another
-// publish on the same registry recorded a version of the same model in
-// between, the files are written again under the number the registry
-// gave, and a warning names the folder left behind.
+// The registry's log gives the number, before anything is written: the
+// model's existing version, or a number reserved for this model digest in
+// the log (ReserveVersion), which no other publish, on any machine that
+// shares the store, can get; two publishes of the same model share it. A
+// recorded version must never point at missing files, so the files are
+// written before the version is recorded. The folder is claimed by
+// writing vN/model.json only if no object exists there (a conditional
+// write: atomic on GCS, S3 and local folders). If vN/model.json is already
+// there with the same bytes, an earlier publish of this model died before
+// recording it, and this one carries on; with other bytes, the folder and
+// the registry disagree (the registry's log was replaced, or something
+// else writes to the folder) and the step fails without touching the
+// folder. Then report.json and lineage.json are written (each atomically,
+// on Close), the version is recorded, and the alias moved. A failure
+// before the record leaves at most a reservation and files that the next
+// publish of the same model reuses, under the same number; a failure
+// after it leaves a complete version; the alias moves last.
 //
 // The step's outputs go into the cache like any step's: an apply that
 // changes nothing the step reads does not run it again, so a rollback done
 // by hand stays until a new model (or a changed publish block) comes. The
-// cache lives in the store and the registry beside the state folder, so
-// two machines that share a store should share the registry too: a
-// publish cached from another machine's run records nothing in this
-// machine's registry (pipe apply -replace=publish.NAME records it).
+// version folder's files are side effects the engine keeps track of
+// (steps.ExternalFile, their bytes stored as artifacts): an apply that
+// takes the step from the cache, on this machine or another that shares
+// the store (and so the registry's log), writes again the files that are
+// missing or different, and records nothing new: the version is already
+// in the log.
 package publish

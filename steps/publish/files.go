@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
@@ -33,7 +34,9 @@ func (p *publisher) versionURI(v int) string { return p.cfg.base + fmt.Sprintf("
 func versionKey(v int, file string) string { return fmt.Sprintf("v%d/%s", v, file) }
 
 // publish writes the files and records the version, in that order, and
-// returns the version and whether it is new.
+// returns the version and whether it is new. The number comes from the
+// registry's log (ReserveVersion) before anything is written, so that no
+// two publishes, on any machines, write one folder.
 func (p *publisher) publish(ctx context.Context) (int, bool, error) {
 	c := p.cfg
 	b, err := p.env.OpenBucket(ctx, c.to)
@@ -52,14 +55,13 @@ func (p *publisher) publish(ctx context.Context) (int, bool, error) {
 		if err := p.ensure(ctx, b, existing); err != nil {
 			return 0, false, err
 		}
-		return existing, false, nil
+		return existing, false, p.recordFolder(ctx, b, existing)
 	}
 
-	latest, err := p.models.LatestVersion(ctx, c.name)
+	n, err := p.models.ReserveVersion(ctx, c.name, c.model.Digest)
 	if err != nil {
-		return 0, false, fmt.Errorf("publish: %w", err)
+		return 0, false, fmt.Errorf("publish: taking a version number for %s: %w", c.name, err)
 	}
-	n := latest + 1
 	if err := p.claim(ctx, b, n); err != nil {
 		return 0, false, err
 	}
@@ -86,16 +88,32 @@ func (p *publisher) publish(ctx context.Context) (int, bool, error) {
 		return 0, false, fmt.Errorf("publish: recording %s version %d: %w", c.name, n, err)
 	}
 	if v != n {
-		// Another publish on this registry recorded a version of this
-		// model between our look-up and our record.
-		if err := p.ensure(ctx, b, v); err != nil {
-			return 0, false, err
-		}
-		p.env.Warn(fmt.Sprintf("%s got version %d, not %d", c.name, v, n),
-			fmt.Sprintf("Another publish recorded a version of %s while this one wrote %s; the files were written again under %s. Nothing in the registry names %s: delete it.",
-				c.name, p.versionURI(n), p.versionURI(v), p.versionURI(n)))
+		return 0, false, fmt.Errorf("publish: the registry reserved version %d of %s for this model but recorded it as version %d; %s was written: check `pipe models show %s`", n, c.name, v, p.versionURI(n), c.name)
 	}
-	return v, created, nil
+	return v, created, p.recordFolder(ctx, b, v)
+}
+
+// recordFolder tells the engine the files of version v's folder, as they
+// are now, so that a later apply that takes this step from the cache
+// writes them again where they are missing (another machine's folder, a
+// deleted one). Their bytes are stored as artifacts.
+func (p *publisher) recordFolder(ctx context.Context, b *blob.Bucket, v int) error {
+	for _, file := range []string{modelFile, reportFile, lineageFile} {
+		key := versionKey(v, file)
+		data, err := b.ReadAll(ctx, key)
+		if err != nil {
+			return fmt.Errorf("publish: reading back %s%s: %w", p.versionURI(v), file, err)
+		}
+		a, err := p.env.PutArtifact(ctx, "application/json", func(w io.Writer) error {
+			_, err := w.Write(data)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("publish: storing %s%s: %w", p.versionURI(v), file, err)
+		}
+		steps.WroteExternal(p.env, steps.ExternalFile{Folder: p.cfg.to, Name: key, Artifact: a})
+	}
+	return nil
 }
 
 // claim takes version n's folder by writing model.json only if it is not

@@ -92,6 +92,8 @@ func (v *applyHuman) Event(e apply.Event) {
 		v.mu.Unlock()
 	case apply.StepWarning:
 		v.line("%s: %s %s", e.Step, paint(color, ansiYellow, "warning:"), e.Warning)
+	case apply.StepRestored:
+		v.line("%s: restored %s from the store (%s)", e.Step, e.File, e.Note)
 	case apply.StepFinished:
 		v.mu.Lock()
 		delete(v.running, e.Step)
