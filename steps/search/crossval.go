@@ -137,6 +137,21 @@ type FoldFit struct {
 // Parallelism. Fit errors name the trial and fold.
 func CrossValidate(ctx context.Context, p *Problem, s *Settings) (*Result, error) {
 	start := time.Now()
+	cv, err := newCrossValidation(p, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := cv.run(ctx, cv.tasks); err != nil {
+		return nil, err
+	}
+	res := resultOf(p, cv.distinct, cv.of, cv.fits)
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+// newCrossValidation checks p and plans its fits: the distinct
+// candidates, their paths, the folds and a task per fold and path.
+func newCrossValidation(p *Problem, s *Settings) (*crossValidation, error) {
 	if s == nil {
 		s = &Settings{}
 	}
@@ -162,7 +177,6 @@ func CrossValidate(ctx context.Context, p *Problem, s *Settings) (*Result, error
 		folds[f] = p.newFold(f)
 	}
 	budget := memoryBudget(p.Data)
-	tasks := planTasks(p, distinct, paths, folds, budget)
 
 	// Tasks start in that order as long as their fits' state fits in the
 	// memory budget, all of them at once when it allows: their fits share
@@ -173,21 +187,18 @@ func CrossValidate(ctx context.Context, p *Problem, s *Settings) (*Result, error
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	cv := &crossValidation{p: p, s: s, distinct: distinct, of: of, folds: folds, batch: batch, par: par,
+		tasks: planTasks(p, distinct, paths, folds, budget), budget: budget,
 		fits: make([][]FoldFit, len(distinct)), total: len(distinct) * p.Folds.K, gc: newCollector(budget / 2)}
 	for u := range cv.fits {
 		cv.fits[u] = make([]FoldFit, p.Folds.K)
 	}
-	if err := cv.run(ctx, tasks, budget); err != nil {
-		return nil, err
-	}
-	res := cv.result()
-	res.Duration = time.Since(start)
-	return res, nil
+	return cv, nil
 }
 
 // cvTask is one path of distinct candidates fitted on one fold.
 type cvTask struct {
 	fold   int
+	index  int   // the path's index in buildPaths' order
 	path   []int // distinct candidates, in fitting order
 	cost   float64
 	memory int64 // the state of one of its fits, in bytes
@@ -198,8 +209,8 @@ type cvTask struct {
 func planTasks(p *Problem, distinct []logreg.Params, paths [][]int, folds []foldData, budget int64) []cvTask {
 	var tasks []cvTask
 	for f := range folds {
-		for _, path := range paths {
-			t := cvTask{fold: f, path: path}
+		for pi, path := range paths {
+			t := cvTask{fold: f, index: pi, path: path}
 			for _, u := range path {
 				t.cost += fitCost(distinct[u])
 				t.memory = max(t.memory, fitMemory(p.Data, distinct[u]))
@@ -223,6 +234,8 @@ type crossValidation struct {
 	batch    *logreg.Batch
 	par      int
 	gc       *collector
+	tasks    []cvTask
+	budget   int64
 	// fits[u][f] is distinct candidate u's fit on fold f.
 	fits  [][]FoldFit
 	total int
@@ -234,8 +247,8 @@ type crossValidation struct {
 
 // run runs the tasks, starting them in order as the memory budget allows,
 // and stops at the first failure.
-func (cv *crossValidation) run(ctx context.Context, tasks []cvTask, budget int64) error {
-	mem := semaphore.NewWeighted(budget)
+func (cv *crossValidation) run(ctx context.Context, tasks []cvTask) error {
+	mem := semaphore.NewWeighted(cv.budget)
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -298,23 +311,25 @@ func (cv *crossValidation) runPath(ctx context.Context, t cvTask) bool {
 	return true
 }
 
-// result gathers every candidate's fold fits into trials and ranks them.
-func (cv *crossValidation) result() *Result {
-	res := &Result{Trials: make([]Trial, len(cv.p.Candidates)), Fits: cv.total}
-	for u := range cv.distinct {
-		for _, ff := range cv.fits[u] {
+// resultOf gathers every candidate's fold fits into trials and ranks
+// them: fits[u][f] is distinct candidate u's fit on fold f, of[i] the
+// distinct candidate of candidate i.
+func resultOf(p *Problem, distinct []logreg.Params, of []int, fits [][]FoldFit) *Result {
+	res := &Result{Trials: make([]Trial, len(p.Candidates)), Fits: len(distinct) * len(fits[0])}
+	for u := range distinct {
+		for _, ff := range fits[u] {
 			res.Evaluations += ff.Evaluations
 			if !ff.Converged {
 				res.NotConverged++
 			}
 		}
 	}
-	for i, params := range cv.p.Candidates {
-		t := Trial{Params: params, Folds: slices.Clone(cv.fits[cv.of[i]])}
+	for i, params := range p.Candidates {
+		t := Trial{Params: params, Folds: slices.Clone(fits[of[i]])}
 		t.Mean, t.Std = meanStd(t.Scores())
 		res.Trials[i] = t
 	}
-	res.Best = rank(res.Trials, cv.p.Metric)
+	res.Best = rank(res.Trials, p.Metric)
 	return res
 }
 

@@ -88,6 +88,18 @@
 // parallelism, and the same inputs always give the same trials artifact,
 // byte for byte.
 //
+// # Shards
+//
+// A search is a [steps.Sharder]: its tasks (a fold and a path of
+// candidates that differ only in C) split into shards by a function of
+// the configuration alone, longest tasks first, each to the shard with
+// the least work so far. [Kind.RunShard] fits one shard's tasks and
+// stores their fits as a partial result (media type PartialMediaType);
+// [Kind.Assemble] gathers every shard's fits into the trials table. A fit
+// is the same whichever fits share its passes, so the table is the same
+// bytes as Run's for any number of shards, run in one process or on
+// many machines. Every shard reads the whole dataset.
+//
 // # Outputs
 //
 // best is the best trial's parameters as lrconfig.ToValue writes them

@@ -21,6 +21,27 @@ import (
 // documentation.
 func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Outputs, error) {
 	start := time.Now()
+	sp, err := prepare(ctx, env, in)
+	if err != nil {
+		return nil, err
+	}
+	res, err := CrossValidate(ctx, sp.p, sp.settings(env))
+	if err != nil {
+		return nil, sp.fitError(ctx, err)
+	}
+	return finish(ctx, env, sp.c, res, sp.p.Data.N, sp.testRows(), start)
+}
+
+// prepared is a search ready to cross-validate: its configuration, and
+// the problem made of its data, folds and candidates.
+type prepared struct {
+	c *config
+	p *Problem
+}
+
+// prepare reads the configuration and the dataset, checks the classes,
+// and splits the folds.
+func prepare(ctx context.Context, env steps.Env, in *steps.Inputs) (*prepared, error) {
 	c, errs := parseConfig(in.Config, false)
 	if len(errs) > 0 {
 		return nil, errs[0]
@@ -29,7 +50,6 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	if err != nil {
 		return nil, err
 	}
-
 	ds, err := dataset.Open(ctx, env, c.data)
 	if err != nil {
 		return nil, fmt.Errorf("search: reading the data: %w", err)
@@ -41,31 +61,53 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	if err != nil {
 		return nil, err // checkClasses found every problem StratifiedKFold reports
 	}
-	p := &Problem{
+	return &prepared{c: c, p: &Problem{
 		Data:       &logreg.Data{X: ds.X, N: ds.N, D: ds.Dim, Y: ds.LabelsFloat64(), Weight: ds.W},
 		Folds:      folds,
 		Candidates: cands,
 		Metric:     c.metric,
-	}
+	}}, nil
+}
+
+// settings are the cross-validation's settings: the step's parallelism,
+// progress reported to env.
+func (sp *prepared) settings(env steps.Env) *Settings {
 	par := env.Parallelism()
-	if c.parallelism > 0 {
-		par = min(par, c.parallelism)
+	if sp.c.parallelism > 0 {
+		par = min(par, sp.c.parallelism)
 	}
-	res, err := CrossValidate(ctx, p, &Settings{
+	return &Settings{
 		Parallelism: max(1, par),
 		Progress: func(done, total int) {
 			env.Progress(int64(done), int64(total), fmt.Sprintf("%d of %d fits", done, total))
 		},
-	})
-	if err != nil {
-		if fe := (*FitError)(nil); errors.As(err, &fe) && ctx.Err() == nil {
-			return nil, steps.Errorf(steps.AttrPath("data"), "Cannot cross-validate on this data",
-				"Trial %d (%s), fold %d of %d: %s.", fe.Trial+1, describe(fe.Params), fe.Fold+1, c.folds,
-				strings.TrimPrefix(fe.Err.Error(), "logreg: "))
-		}
-		return nil, err
 	}
+}
 
+// fitError turns a fit that failed into an error about the data.
+func (sp *prepared) fitError(ctx context.Context, err error) error {
+	if fe := (*FitError)(nil); errors.As(err, &fe) && ctx.Err() == nil {
+		return steps.Errorf(steps.AttrPath("data"), "Cannot cross-validate on this data",
+			"Trial %d (%s), fold %d of %d: %s.", fe.Trial+1, describe(fe.Params), fe.Fold+1, sp.c.folds,
+			strings.TrimPrefix(fe.Err.Error(), "logreg: "))
+	}
+	return err
+}
+
+// testRows counts the rows each fold holds out.
+func (sp *prepared) testRows() []int {
+	n := make([]int, sp.p.Folds.K)
+	for _, a := range sp.p.Folds.Assign {
+		n[a]++
+	}
+	return n
+}
+
+// finish logs the result, warns about fits that did not converge, and
+// stores the trials table of a cross-validation of rows rows whose folds
+// held out testRows: the step's outputs, whether the fits ran here
+// (Run) or in shards (Assemble).
+func finish(ctx context.Context, env steps.Env, c *config, res *Result, rows int, testRows []int, start time.Time) (steps.Outputs, error) {
 	log := env.Logger()
 	for i, t := range res.Trials {
 		var fitTime time.Duration
@@ -83,7 +125,7 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 			"They stopped at max_iter, so their scores may be slightly off. Add a larger max_iter to the space (e.g. max_iter = 1000), or set standardize = true.")
 	}
 
-	table, err := newTrialsFile(c, p, res)
+	table, err := newTrialsFile(c, rows, testRows, res)
 	if err != nil {
 		return nil, err
 	}

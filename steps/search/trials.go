@@ -60,22 +60,20 @@ type TrialRow struct {
 	WarmStart []*int `json:"warm_start"`
 }
 
-// newTrialsFile tabulates a cross-validation's result.
-func newTrialsFile(c *config, p *Problem, res *Result) (*TrialsFile, error) {
+// newTrialsFile tabulates a cross-validation's result over rows rows,
+// whose folds held out testRows.
+func newTrialsFile(c *config, rows int, testRows []int, res *Result) (*TrialsFile, error) {
 	f := &TrialsFile{
 		Format:        TrialsFormat,
 		Strategy:      c.strategy,
 		Metric:        string(c.metric),
 		LowerIsBetter: c.metric.LowerIsBetter(),
-		Folds:         p.Folds.K,
+		Folds:         len(testRows),
 		Seed:          c.seed,
-		Rows:          p.Data.N,
-		TestRows:      make([]int, p.Folds.K),
+		Rows:          rows,
+		TestRows:      testRows,
 		BestTrial:     res.Best + 1,
 		Trials:        make([]TrialRow, len(res.Trials)),
-	}
-	for _, a := range p.Folds.Assign {
-		f.TestRows[a]++
 	}
 	for i, t := range res.Trials {
 		v := lrconfig.ToValue(t.Params)
