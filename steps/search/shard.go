@@ -168,7 +168,9 @@ func crossValidateShard(ctx context.Context, p *Problem, s *Settings, mine []tas
 				Iterations: ff.Iterations, Evaluations: ff.Evaluations, Converged: ff.Converged, Status: ff.Status, WarmStart: ff.WarmStart})
 		}
 	}
-	slices.SortFunc(fits, func(a, b partialFit) int { return cmp.Or(cmp.Compare(a.Fold, b.Fold), cmp.Compare(a.Candidate, b.Candidate)) })
+	slices.SortFunc(fits, func(a, b partialFit) int {
+		return cmp.Or(cmp.Compare(a.Fold, b.Fold), cmp.Compare(a.Candidate, b.Candidate))
+	})
 	return fits, nil
 }
 
