@@ -20,10 +20,11 @@
 // format is one more view. What a command shares with others is named
 // after what it is: workspace.go opens a pipeline's workspace,
 // registry.go its lineage registry, openlineage.go the OpenLineage
-// reporting of an apply, logging.go the structured logger.
+// reporting of an apply, logging.go the structured logger, catalog.go
+// the step kinds the binary knows.
 //
 // cli.go dispatches to the commands; exitcode.go is the only place
 // errors become exit codes, and main.go the only place that exits.
-// Commands print only through the writers the CLI was given, so the
-// tests run the real binary and read what it wrote.
+// Commands read and print only through the reader and writers the CLI
+// was given, so the tests run the real binary and read what it wrote.
 package main

@@ -13,5 +13,6 @@
 // and engine/diagfmt renders diagnostics for both the CLI and pipe serve.
 //
 // Human output is for people and may change; the JSON documents are a
-// contract, documented in the README.
+// contract (docs/guide.md): their types are exported here (RunsDocument,
+// ApplySummary, ...) so that tests decode exactly what is printed.
 package views
