@@ -25,7 +25,7 @@ func TestKinds(t *testing.T) {
 		t.Errorf("usage:\n%s", r.stdout)
 	}
 	r = pipe(t, ".", nil, "kinds", "lod").expect(t, 1)
-	if !strings.Contains(r.stderr, `there is no step kind "lod"`) || !strings.Contains(r.stderr, "Try: one of combine, evaluate, fakemodel, load,") {
+	if !strings.Contains(r.stderr, `there is no step kind "lod"`) || !strings.Contains(r.stderr, "Try: one of combine, evaluate, export, fakemodel, load,") {
 		t.Errorf("unknown kind:\n%s", r.stderr)
 	}
 	pipe(t, ".", nil, "kinds", "-json", "-markdown").expect(t, 1)
