@@ -158,8 +158,8 @@ func TestArtifactsAndStatusPage(t *testing.T) {
 	for _, want := range []string{
 		`<img src="/artifacts/` + p.plot.Digest + `"`,
 		"intent", "champion", "0.95", "roc_auc", // models with metrics side by side
-		"succeeded", "watch", "source.corpus · ran", "transform.shout · ran", // runs with their steps
-		"demo",
+		"succeeded", "watch", "2 ran", `href="/runs/2"`, // runs with their steps counted
+		"demo", `href="/models/intent/versions/1"`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
@@ -173,6 +173,19 @@ func TestArtifactsAndStatusPage(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("page:\n%s", page)
+	}
+	// The run's page: its steps as a graph, on a timeline and in a table,
+	// each linking its own page.
+	code, run, _ := f.get("/runs/2")
+	for _, want := range []string{`data-node="source.corpus"`, `data-node="transform.shout"`, `href="/runs/2/steps/transform.shout"`, `data-bar="source.corpus"`, "Timeline"} {
+		if code != 200 || !strings.Contains(run, want) {
+			t.Errorf("/runs/2 (%d) lacks %q", code, want)
+		}
+	}
+	for _, ext := range []string{"http://", "https://", "<script", "style="} {
+		if strings.Contains(run, ext) {
+			t.Errorf("the run page refers to %q", ext)
+		}
 	}
 
 	// A plot whose bytes are damaged in the store is not served.

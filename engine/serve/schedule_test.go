@@ -183,8 +183,9 @@ transform "slow" {
 `
 }
 
-// waitRunning polls the status until a step of the current apply runs.
-func (f *fixture) waitRunning(step string) {
+// waitRunning polls the status until a step of the current apply runs,
+// and returns the run's ID.
+func (f *fixture) waitRunning(step string) int64 {
 	f.t.Helper()
 	deadline := time.Now().Add(checkTimeout)
 	for time.Now().Before(deadline) {
@@ -192,13 +193,14 @@ func (f *fixture) waitRunning(step string) {
 		if st.Current != nil && st.Current.RunID != 0 {
 			for _, p := range st.Current.Steps {
 				if p.Step == step && p.Status == "running" {
-					return
+					return st.Current.RunID
 				}
 			}
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	f.t.Fatalf("%s never ran", step)
+	return 0
 }
 
 func TestShutdownGrace(t *testing.T) {

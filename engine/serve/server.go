@@ -98,6 +98,10 @@ type Server struct {
 	scheduler *trigger.Scheduler // nil without a schedule
 	met       *metrics.Metrics
 
+	// stopping is closed when Run begins to shut down: live event streams
+	// end then, so that the HTTP server's shutdown need not wait for them.
+	stopping chan struct{}
+
 	mu      sync.Mutex
 	last    *snapshot.Snapshot // the last load
 	watch   *trigger.Watcher   // nil when not watching
@@ -115,7 +119,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, dir: dir, queue: applies.NewQueue()}
+	s := &Server{opts: opts, dir: dir, queue: applies.NewQueue(), stopping: make(chan struct{})}
 	s.log = opts.Logger
 	s.loader = &snapshot.Loader{Dir: dir, Options: opts.Workspace, Resolve: opts.resolve, Now: opts.clock.Now, Log: s.log, Secrets: &s.secrets}
 	s.met = metrics.New(metrics.Options{Resources: &s.res, Applying: s.inProgress, Log: s.log})
@@ -173,10 +177,11 @@ func pipelineDir(path string) (string, error) {
 // artifacts, the metrics and the page.
 func (s *Server) routes() {
 	mux := http.NewServeMux()
-	a := api.New(api.Options{Resources: &s.res, Status: s.status, Snapshot: s.snapshot, Closing: s.isClosing, Dir: s.dir, Log: s.log})
+	a := api.New(api.Options{Resources: &s.res, Status: s.status, Snapshot: s.snapshot, Closing: s.isClosing, Dir: s.dir,
+		Follow: s.applier.Follow, Stopping: func() <-chan struct{} { return s.stopping }, Log: s.log})
 	a.Register(mux)
 	mux.Handle("GET "+api.PathMetrics, s.met.Handler())
-	page.New(page.Options{API: a, Resources: &s.res, Snapshot: s.snapshot, Log: s.log}).Register(mux)
+	page.New(page.Options{API: a, Snapshot: s.snapshot, Current: s.applier.Current, Log: s.log}).Register(mux)
 	s.handler = headers(mux)
 }
 
@@ -242,6 +247,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	s.mu.Lock()
 	s.closing = true
 	s.mu.Unlock()
+	close(s.stopping)
 	stop()
 	<-loopDone
 	cancelApply()

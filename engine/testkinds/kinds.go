@@ -56,7 +56,7 @@ func (c *Counter) Total() int {
 // Catalog returns the test kinds, counting into c (which may be nil):
 //
 //	source "x"    { path = "file or glob" }          → data (artifact), lines (number)
-//	transform "x" { input = ARTIFACT, factor = 2, mode = "upper"|"lower", fail = false, sleep = "10ms", parallelism = 4 }
+//	transform "x" { input = ARTIFACT, factor = 2, mode = "upper"|"lower", fail = false, sleep = "10ms", wait_for = "FILE", parallelism = 4 }
 //	                                                 → out (artifact), score (number), info (object)
 //	combine "x"   { inputs = [ARTIFACT...], params = ANY } → out (artifact), count (number)
 //	fakemodel "x" { data = ARTIFACT, eval = ARTIFACT, quality = 0.9 } → model, report (artifacts), f1 (number)
@@ -143,6 +143,8 @@ func (*Transform) Schema() *steps.Schema {
 			{Name: "mode", Type: cty.String, Default: cty.StringVal("upper")},
 			{Name: "fail", Type: cty.Bool, Default: cty.False},
 			{Name: "sleep", Type: cty.String, Default: cty.StringVal("0s"), NotKeyed: true},
+			{Name: "wait_for", Type: cty.String, Default: cty.StringVal(""), NotKeyed: true,
+				Description: "A file to wait for before running: a test holds the step running until it writes it."},
 			{Name: "parallelism", Type: cty.Number, NotKeyed: true},
 		},
 		Outputs: []steps.Output{
@@ -172,6 +174,9 @@ func (t *Transform) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (s
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
+	}
+	if err := waitFor(ctx, in.String("wait_for")); err != nil {
+		return nil, err
 	}
 	if in.Bool("fail") {
 		return nil, errors.New("transform: failing as asked")
@@ -255,4 +260,23 @@ func (c *Combine) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (ste
 		return nil, err
 	}
 	return steps.Outputs{"out": a.Value(), "count": cty.NumberIntVal(int64(n))}, nil
+}
+
+// waitFor waits until the file at path exists ("" waits for nothing).
+func waitFor(ctx context.Context, path string) error {
+	if path == "" {
+		return nil
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/pipe-ml/pipe/engine/serve/applies"
 	"github.com/pipe-ml/pipe/engine/serve/resources"
 	"github.com/pipe-ml/pipe/engine/serve/snapshot"
 )
@@ -31,7 +32,11 @@ type Options struct {
 	// Dir is the pipeline folder, absolute: paths inside it are shown
 	// relative to it (Public).
 	Dir string
-	Log *slog.Logger
+	// Follow follows the apply in progress (applies.Applier.Follow), for
+	// the run pages' live updates; Stopping is closed when serve stops.
+	Follow   func() (<-chan *applies.Progress, func())
+	Stopping func() <-chan struct{}
+	Log      *slog.Logger
 }
 
 // API answers the JSON endpoints, /healthz, /readyz and /artifacts.
@@ -54,6 +59,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/status", a.handleStatus)
 	mux.HandleFunc("GET /api/runs", a.handleRuns)
 	mux.HandleFunc("GET /api/runs/{id}", a.handleRun)
+	mux.HandleFunc("GET /api/runs/{id}/events", a.handleEvents)
 	mux.HandleFunc("GET /api/models", a.handleModels)
 	mux.HandleFunc("GET /api/models/{name}", a.handleModel)
 	mux.HandleFunc("GET /api/lineage", a.handleLineage)

@@ -168,3 +168,13 @@ func (a *API) handleRun(w http.ResponseWriter, r *http.Request) {
 	d, err := a.Run(r.Context(), id)
 	a.answer(w, d, err)
 }
+
+// RunPipelines returns the names of the pipelines that have runs.
+func (a *API) RunPipelines(ctx context.Context) ([]string, error) {
+	var names []string
+	err := a.opts.Resources.WithRegistry(ctx, func(db *registry.DB) (err error) {
+		names, err = db.RunPipelines(ctx)
+		return err
+	})
+	return names, err
+}

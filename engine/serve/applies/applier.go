@@ -53,6 +53,8 @@ type Applier struct {
 	applied string    // fingerprint of the last plan applied
 	check   *Check    // the last check's outcome
 	current *Progress // the apply in progress, or nil
+	// followers are told of every change of current (Follow).
+	followers map[chan *Progress]bool
 }
 
 // New returns an Applier; Loop starts it.
@@ -199,10 +201,12 @@ func (a *Applier) apply(ctx, applyCtx context.Context, r trigger.Request, l *sna
 	}
 	a.mu.Lock()
 	a.applied, a.current = fp, cur
+	a.tell()
 	a.mu.Unlock()
 	defer func() {
 		a.mu.Lock()
 		a.current = nil
+		a.tell()
 		a.mu.Unlock()
 		if a.opts.Applied != nil {
 			a.opts.Applied(context.WithoutCancel(ctx))
@@ -218,6 +222,7 @@ func (a *Applier) apply(ctx, applyCtx context.Context, r trigger.Request, l *sna
 		OnRun: func(id int64, _ registry.Run) {
 			a.mu.Lock()
 			cur.RunID = id
+			a.tell()
 			a.mu.Unlock()
 			a.opts.Log.Info("run started", "run_id", id, "trigger", r.Trigger, "to_run", c.ToRun, "cached", c.Cached)
 		},
@@ -267,6 +272,7 @@ func (a *Applier) event(cur *Progress, e apply.Event) {
 		p.Status, p.Duration = e.Status, e.Duration
 	}
 	runID := cur.RunID
+	a.tell()
 	a.mu.Unlock()
 	switch e.Type {
 	case apply.StepFinished:

@@ -1,18 +1,40 @@
-// Package page is pipe serve's status page at /: the pipeline and its
-// validity (with the diagnostics when it does not load), the apply in
-// progress, the latest runs with their steps, and every model with its
-// versions' metrics side by side and the champion's plot.
+// Package page is pipe serve's pages for people, server-rendered HTML
+// (html/template; templates, stylesheet and scripts embedded in the
+// binary):
 //
-// The page is server-rendered HTML (html/template, page.html embedded),
-// refreshed by the browser every 30 seconds, with no script and nothing
-// from another origin: its Content-Security-Policy allows images from
-// serve itself and inline styles only. What it shows of a report it
-// learns from engine/serve/api, which asks the kinds (steps.Catalog)
-// rather than reading any kind's format. The page goes out through the
-// redactor in force (engine/serve/redaction).
+//	/                           the overview: the pipeline and its validity,
+//	                            the apply in progress, the latest runs, the
+//	                            models with the champion's plot
+//	/runs                       every run, 50 a page, filtered by pipeline,
+//	                            status and trigger (a plain form), with
+//	                            links to older and newer pages
+//	/runs/{id}                  a run: its steps as a graph (SVG drawn here
+//	                            from the engine's graph, engine/dag), each
+//	                            coloured by how it went and linking its page;
+//	                            a timeline of when each ran; a table of them
+//	/runs/{id}/steps/{step}     a step: configuration as evaluated, outputs,
+//	                            artifacts with digests, warnings, the error,
+//	                            where it ran
+//	/runs/{id}/steps/{step}/{output}
+//	                            an artifact it made, with what its kind says
+//	                            it holds (a search's trials: a sortable table
+//	                            and a plot)
+//	/models, /models/{name}     the models; a model's versions side by side
+//	                            with each metric's change against the
+//	                            champion, and its aliases' history
+//	/models/{name}/versions/{v} a version, and its lineage as a graph
 //
-// More pages (a run, a search's trials, a model's versions) belong here,
-// one file and one template each, reading through engine/serve/api as
-// this one does; engine/serve/api owns the JSON they might share, and
-// engine/serve mounts the page with Register.
+// A run in progress updates itself: live.js follows the run's server-sent
+// events (engine/serve/api, from engine/serve/applies) and recolours its
+// steps; with scripts off the page reloads every 5 seconds instead.
+// Every control is a link, a button or a form field and works without
+// scripts; focus is always visible; colours meet WCAG AA.
+//
+// Pages send a strict Content-Security-Policy (ContentSecurityPolicy):
+// nothing from another origin, no inline script or style. A bad request
+// (a run that does not exist, a malformed parameter) gets a 4xx page that
+// says what is wrong and where to go on from; serve's own failures a 500
+// that says no more, the details in the log. Pages read everything
+// through engine/serve/api, so they show what the API shows; the tests in
+// browsertest drive them in headless Chromium.
 package page

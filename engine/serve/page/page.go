@@ -3,91 +3,62 @@ package page
 import (
 	"bytes"
 	"context"
-	_ "embed"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/pipe-ml/pipe/engine/diagfmt"
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/serve/api"
-	"github.com/pipe-ml/pipe/engine/serve/resources"
+	"github.com/pipe-ml/pipe/engine/serve/applies"
 	"github.com/pipe-ml/pipe/engine/serve/snapshot"
 )
 
-// Options configure the page.
+// Options configure the pages.
 type Options struct {
-	// API reads the models and the reports' plots.
+	// API reads everything the pages show, as the API shows it.
 	API *api.API
-	// Resources give the registry the runs are read from.
-	Resources *resources.Resources
 	// Snapshot returns the last load, or nil.
 	Snapshot func() *snapshot.Snapshot
-	Log      *slog.Logger
+	// Current returns the apply in progress, or nil.
+	Current func() *applies.Progress
+	Log     *slog.Logger
 }
 
-// Page is the status page.
+// Page is serve's pages for people.
 type Page struct{ opts Options }
 
-// New returns the page; Register mounts it.
+// New returns the pages; Register mounts them.
 func New(opts Options) *Page { return &Page{opts: opts} }
 
-// Register adds the page at / to mux.
+// Register adds the pages, their static files and the answer to any
+// other path to mux.
 func (p *Page) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", p.handlePage)
+	mux.HandleFunc("GET /runs", p.handleRuns)
+	mux.HandleFunc("GET /runs/{id}", p.handleRun)
+	mux.HandleFunc("GET /runs/{id}/steps/{step}", p.handleStep)
+	mux.HandleFunc("GET /runs/{id}/steps/{step}/{output}", p.handleOutput)
+	mux.HandleFunc("GET /models", p.handleModels)
+	mux.HandleFunc("GET /models/{name}", p.handleModel)
+	mux.HandleFunc("GET /models/{name}/versions/{version}", p.handleVersion)
+	mux.HandleFunc("GET /static/{file}", p.handleStatic)
+	mux.HandleFunc("GET /", p.notFound)
 }
 
-//go:embed page.html
-var pageHTML string
-
-// pageRuns is how many runs the page shows.
+// pageRuns is how many runs the overview shows.
 const pageRuns = 10
 
-// championAlias is the alias whose ROC plot the page shows.
+// championAlias is the alias whose report's plot the overview shows, and
+// that the model pages compare versions with.
 const championAlias = "champion"
 
-var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
-	"time": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format("2006-01-02 15:04:05Z")
-	},
-	"duration": func(a, b time.Time) string {
-		if a.IsZero() || b.IsZero() {
-			return ""
-		}
-		return humanDuration(b.Sub(a))
-	},
-	"seconds": func(s float64) string { return humanDuration(time.Duration(s * float64(time.Second))) },
-	"metric":  func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) },
-	"short": func(d string) string {
-		if len(d) > 19 {
-			return d[:19]
-		}
-		return d
-	},
-}).Parse(pageHTML))
-
-// humanDuration rounds a duration for people: 840ms, 12.3s, 4m05s.
-func humanDuration(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return d.Round(100 * time.Millisecond).String()
-	default:
-		return d.Round(time.Second).String()
-	}
-}
-
-// pageData is what the template shows.
+// pageData is what the overview shows.
 type pageData struct {
+	frame
 	Status      api.Status
 	Diagnostics string
-	Runs        []registry.RunDetail
+	Runs        []registry.RunSummary
 	Models      []pageModel
 	Error       string
 }
@@ -100,7 +71,7 @@ type pageModel struct {
 	Plot     string
 }
 
-// metricOf is used by the template: a version's metric, or "".
+// MetricOf is used by the template: a version's metric, or "".
 func (m pageModel) MetricOf(v registry.ModelVersion, name string) string {
 	x, ok := v.Metrics[name]
 	if !ok {
@@ -112,6 +83,7 @@ func (m pageModel) MetricOf(v registry.ModelVersion, name string) string {
 func (p *Page) handlePage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	d := pageData{Status: p.opts.API.Status()}
+	d.frame = frame{Title: d.Status.Pipeline, Heading: d.Status.Pipeline, Section: "overview", Refresh: 30}
 	if l := p.opts.Snapshot(); l != nil && !l.Valid {
 		var b bytes.Buffer
 		diags, src := p.opts.API.Diagnostics(l)
@@ -119,15 +91,7 @@ func (p *Page) handlePage(w http.ResponseWriter, r *http.Request) {
 		d.Diagnostics = b.String()
 	}
 	runs, err := p.opts.API.Runs(ctx, registry.RunQuery{Limit: pageRuns})
-	for _, run := range runs.Runs {
-		if err != nil {
-			break
-		}
-		var rd *registry.RunDetail
-		if rd, err = p.opts.API.Run(ctx, run.ID); err == nil {
-			d.Runs = append(d.Runs, *rd)
-		}
-	}
+	d.Runs = runs.Runs
 	if err == nil {
 		var page api.ModelsPage
 		page, err = p.opts.API.Models(ctx)
@@ -136,30 +100,14 @@ func (p *Page) handlePage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		d.Error = err.Error()
+		d.Error = p.opts.API.Public().Text(err.Error())
 	}
-	var b bytes.Buffer
-	if err := pageTemplate.Execute(&b, d); err != nil {
-		p.opts.Log.Error("rendering the status page", "error", err)
-		http.Error(w, "the status page failed to render; see the logs", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-	w.Write(b.Bytes())
+	p.render(w, http.StatusOK, "page", d)
 }
 
 // pageModel finds the champion's plot.
 func (p *Page) pageModel(ctx context.Context, m registry.ModelDetail) pageModel {
-	pm := pageModel{ModelDetail: m}
-	for _, a := range m.Aliases {
-		if a.Name == championAlias {
-			pm.Champion = a.Version
-		}
-	}
+	pm := pageModel{ModelDetail: m, Champion: championOf(m)}
 	for _, v := range m.Versions {
 		if v.Version != pm.Champion || v.ReportDigest == "" {
 			continue
@@ -174,4 +122,14 @@ func (p *Page) pageModel(ctx context.Context, m registry.ModelDetail) pageModel 
 		}
 	}
 	return pm
+}
+
+// championOf is the version the champion alias points at, or 0.
+func championOf(m registry.ModelDetail) int {
+	for _, a := range m.Aliases {
+		if a.Name == championAlias {
+			return a.Version
+		}
+	}
+	return 0
 }
