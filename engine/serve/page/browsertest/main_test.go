@@ -7,6 +7,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	// The pipe binary TestMain builds is made of these (and of cmd/pipe,
+	// which no package may import): importing them lets go test's cache
+	// see a change in them. After a change in cmd/pipe alone, run the
+	// tests with -count=1.
+	_ "github.com/pipe-ml/pipe/engine/serve"
+	_ "github.com/pipe-ml/pipe/engine/testkinds"
+	_ "github.com/pipe-ml/pipe/steps/builtin"
 )
 
 var (
