@@ -9,7 +9,10 @@
 //	                          what a user deploys (kubectl apply -k)
 //	components/               cloud credentials for prod: GKE workload
 //	                          identity, workload identity federation, a key
-//	                          Secret, or IRSA with an S3 store
+//	                          Secret, or IRSA with an S3 store; and the
+//	                          opt-in kubernetes-executor (the coordinator's
+//	                          Role, the workers' ServiceAccount, the
+//	                          CronJob's settings)
 //	monitoring/               PrometheusRule, ServiceMonitor, Grafana
 //	                          dashboard
 //	argocd/                   Argo CD Applications for GitOps

@@ -79,6 +79,7 @@ func TestComponentsListed(t *testing.T) {
 	for _, c := range credentialComponents {
 		listed = append(listed, c.name)
 	}
+	listed = append(listed, optInComponents...)
 	slices.Sort(listed)
 	if diff := cmp.Diff(onDisk, listed); diff != "" {
 		t.Errorf("deploy/components and credentialComponents differ (-disk +listed):\n%s", diff)

@@ -161,6 +161,9 @@ func TestEveryKustomizationIsTested(t *testing.T) {
 	for _, c := range credentialComponents {
 		known["deploy/components/"+c.name] = true
 	}
+	for _, c := range optInComponents {
+		known["deploy/components/"+c] = true
+	}
 	known["pipelines"] = true // rendered through deploy/base
 	err := filepath.WalkDir(repoRoot, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -201,6 +204,7 @@ func TestKubectlRendersTheSame(t *testing.T) {
 	for _, c := range credentialComponents {
 		dirs["prod+"+c.name] = prodVariant(t, c.name)
 	}
+	dirs["prod+"+executorComponent] = executorOverlay(t)
 	for name, dir := range dirs {
 		t.Run(name, func(t *testing.T) {
 			path := dir
@@ -235,7 +239,15 @@ func TestKubectlRendersTheSame(t *testing.T) {
 // comment documents, tested.
 func prodVariant(t *testing.T, component string) string {
 	t.Helper()
-	if v, ok := variants.Load(component); ok {
+	return prodOverlay(t, component, "- ../../components/"+component+"\n")
+}
+
+// prodOverlay copies the prod overlay as prodVariant does, with the line
+// of its credentials component replaced by components (the lines of one
+// or more components), and remembers the copy under key.
+func prodOverlay(t *testing.T, key, components string) string {
+	t.Helper()
+	if v, ok := variants.Load(key); ok {
 		return v.(string)
 	}
 	dst, err := os.MkdirTemp("", "pipe-deploy-variant-")
@@ -257,12 +269,12 @@ func prodVariant(t *testing.T, component string) string {
 	if bytes.Count(k, []byte(current)) != 1 {
 		t.Fatalf("deploy/overlays/prod/kustomization.yaml should list %q once under components", strings.TrimSpace(current))
 	}
-	k = bytes.Replace(k, []byte(current), []byte("- ../../components/"+component+"\n"), 1)
+	k = bytes.Replace(k, []byte(current), []byte(components), 1)
 	if err := os.WriteFile(kpath, k, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	overlay := filepath.Join(dst, "deploy/overlays/prod")
-	variants.Store(component, overlay)
+	variants.Store(key, overlay)
 	return overlay
 }
 

@@ -94,6 +94,17 @@ type Config struct {
 // POD_NAME, POD_UID, POD_NAMESPACE for the owner reference. store is the
 // store's URL. It reads files, never the network.
 func FromEnvironment(store string, getenv func(string) string) (*Config, error) {
+	c, err := fromEnvironment(store, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes executor: %w", err)
+	}
+	return c, nil
+}
+
+func fromEnvironment(store string, getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	c := &Config{
 		Store:          store,
 		Image:          getenv(EnvImage),
@@ -110,13 +121,13 @@ func FromEnvironment(store string, getenv func(string) string) (*Config, error) 
 	var err error
 	if c.REST, err = cc.ClientConfig(); err != nil {
 		if clientcmd.IsEmptyConfig(err) {
-			return nil, errors.New("kubernetes executor: no cluster to run on: set KUBECONFIG (or write ~/.kube/config), or run pipe in a pod whose ServiceAccount token is mounted (deploy/components/kubernetes-executor)")
+			return nil, errors.New("no cluster to run on: set KUBECONFIG (or write ~/.kube/config), or run pipe in a pod whose ServiceAccount token is mounted (deploy/components/kubernetes-executor)")
 		}
-		return nil, fmt.Errorf("kubernetes executor: reading the kubeconfig: %w", err)
+		return nil, fmt.Errorf("reading the kubeconfig: %w", err)
 	}
 	if t := getenv(EnvTTL); t != "" {
 		if c.TTL, err = time.ParseDuration(t); err != nil || c.TTL < 0 {
-			return nil, fmt.Errorf("kubernetes executor: %s=%q is not a duration (e.g. 1h, 30m)", EnvTTL, t)
+			return nil, fmt.Errorf("%s=%q is not a duration (e.g. 1h, 30m)", EnvTTL, t)
 		}
 	}
 	c.Namespace = namespace(getenv, cc)
@@ -186,7 +197,7 @@ func checkImage(image string) error {
 	if pinned.MatchString(image) {
 		return nil
 	}
-	return fmt.Errorf("kubernetes executor: the image %q is not pinned by digest, so the pods of one run could run different pipes: set %s to REPO@sha256:DIGEST (docker inspect --format '{{index .RepoDigests 0}}' IMAGE prints it), or run the coordinator in a pod of that image, whose digest it then uses", image, EnvImage)
+	return fmt.Errorf("the image %q is not pinned by digest, so the pods of one run could run different pipes: set %s to REPO@sha256:DIGEST (docker inspect --format '{{index .RepoDigests 0}}' IMAGE prints it), or run the coordinator in a pod of that image, whose digest it then uses", image, EnvImage)
 }
 
 // checkStore refuses a store the pods cannot reach.
@@ -196,7 +207,7 @@ func checkStore(url string) error {
 	case "gs", "s3", "azblob":
 		return nil
 	case "":
-		return errors.New("kubernetes executor: no store URL: the workers need the store the coordinator uses")
+		return errors.New("no store URL: the workers need the store the coordinator uses")
 	}
-	return fmt.Errorf("kubernetes executor: the store %s is on this machine (%s://), where the pods cannot read or write it: use a bucket (settings { store = \"gs://BUCKET/PREFIX\" }, PIPE_STORE or -store), or run these steps locally (-executor=local)", url, scheme)
+	return fmt.Errorf("the store %s is on this machine (%s://), where the pods cannot read or write it: use a bucket (settings { store = \"gs://BUCKET/PREFIX\" }, PIPE_STORE or -store), or run these steps locally (-executor=local)", url, scheme)
 }

@@ -27,7 +27,8 @@ const idleAfter = 30 * time.Second
 // Executor runs steps as Kubernetes Jobs. Build it with New; it reaches
 // the cluster at its first Run. It is safe for concurrent use.
 type Executor struct {
-	cfg Config
+	cfg       Config
+	configure func() (Config, error) // FromEnv's, until the first Run
 
 	mu       sync.Mutex
 	conn     *conn
@@ -52,11 +53,22 @@ func New(cfg Config) *Executor {
 	return &Executor{cfg: cfg.withDefaults()}
 }
 
+// FromEnv returns an executor configured from the environment by
+// FromEnvironment(store, getenv) when it first runs a step: building it
+// reads nothing, and a configuration that is missing or wrong (no
+// kubeconfig) is the error of the steps sent to it, not of a plan.
+func FromEnv(store string, getenv func(string) string) *Executor {
+	return &Executor{configure: func() (Config, error) {
+		c, err := fromEnvironment(store, getenv)
+		if err != nil {
+			return Config{}, err
+		}
+		return c.withDefaults(), nil
+	}}
+}
+
 // Name returns "kubernetes".
 func (e *Executor) Name() string { return executor.KubernetesName }
-
-// Namespace is where the executor's Jobs run.
-func (e *Executor) Namespace() string { return e.cfg.Namespace }
 
 // Run runs task as a Job (an Indexed Job for a task in shards), following
 // it until it completes, fails, or ctx ends; see the package
@@ -93,6 +105,14 @@ func (e *Executor) acquire(ctx context.Context) (*conn, *watch, error) {
 	defer e.mu.Unlock()
 	if e.connErr != nil {
 		return nil, nil, e.connErr
+	}
+	if e.configure != nil {
+		cfg, err := e.configure()
+		if err != nil {
+			e.connErr = err
+			return nil, nil, err
+		}
+		e.cfg, e.configure = cfg, nil
 	}
 	if e.conn == nil {
 		c, err := connect(ctx, e.cfg)
