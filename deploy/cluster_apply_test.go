@@ -84,3 +84,55 @@ func decodeAll(manifests []byte) (int, error) {
 	}
 	return len(docs), nil
 }
+
+// TestClusterBadInput: installations that cannot start. The wait's
+// failure names the object and the reason, in Kubernetes' own words.
+func TestClusterBadInput(t *testing.T) {
+	c := k8stest.Connect(t)
+	for _, tc := range []struct {
+		name string
+		dir  string
+		v    variant
+		want []string
+	}{{
+		// The Secret component, without the Secret the user must create.
+		name: "missing-secret",
+		dir:  prodVariant(t, "gcs-key-secret"),
+		v:    variant{image: k8stest.PipeImage},
+		want: []string{"pod/pipe-", "FailedMount", `secret "pipe-gcs-key" not found`},
+	}, {
+		name: "unbound-claim",
+		dir:  devOverlay,
+		v: variant{patches: []string{`apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: pipe-data
+spec:
+  resources:
+    requests:
+      storage: 1Ti
+`}},
+		want: []string{"persistentvolumeclaim/pipe-data: Pending", "FailedScheduling", "unbound immediate PersistentVolumeClaims"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c.Image(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			ns := c.Namespace(t, "bad")
+			if _, err := apply(ctx, c, renderInto(t, tc.dir, ns, tc.v)); err != nil {
+				t.Fatal(err)
+			}
+			wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+			defer wcancel()
+			err := c.WaitDeployment(wctx, ns, "pipe")
+			if err == nil {
+				t.Fatal("the deployment became ready")
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("the wait's error does not say %q:\n%v", want, err)
+				}
+			}
+		})
+	}
+}

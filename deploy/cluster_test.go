@@ -29,7 +29,7 @@ import (
 type variant struct {
 	// env are KEY=VALUE literals merged into the pipe-env ConfigMap.
 	env []string
-	// image replaces the dev overlay's pipe:dev (NAME:TAG).
+	// image replaces the overlay's image (NAME:TAG).
 	image string
 	// patches are strategic-merge patches (YAML documents).
 	patches []string
@@ -59,8 +59,12 @@ func renderInto(t *testing.T, dir, ns string, v variant) []byte {
 		}
 	}
 	if v.image != "" {
+		// The dev overlay's image, and the base's that prod tags.
 		name, tag, _ := strings.Cut(v.image, ":")
-		fmt.Fprintf(&k, "images:\n  - name: pipe\n    newName: %s\n    newTag: %q\n", name, tag)
+		k.WriteString("images:\n")
+		for _, from := range []string{"pipe", "ghcr.io/pipe-ml/pipe"} {
+			fmt.Fprintf(&k, "  - name: %s\n    newName: %s\n    newTag: %q\n", from, name, tag)
+		}
 	}
 	if len(v.patches) > 0 {
 		k.WriteString("patches:\n")
@@ -157,7 +161,14 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() (bool, s
 // seed) as a Parquet file at path, readable by the pods' user.
 func gendata(t *testing.T, path string, rows, seed int) {
 	t.Helper()
-	cmd := exec.Command("go", "run", "./cmd/pipe-gendata", "-rows", fmt.Sprint(rows), "-seed", fmt.Sprint(seed), "-out", path)
+	gendataDim(t, path, rows, seed, 584)
+}
+
+// gendataDim is gendata with dim features per row.
+func gendataDim(t *testing.T, path string, rows, seed, dim int) {
+	t.Helper()
+	cmd := exec.Command("go", "run", "./cmd/pipe-gendata", "-rows", fmt.Sprint(rows), "-seed", fmt.Sprint(seed),
+		"-dim", fmt.Sprint(dim), "-out", path)
 	cmd.Dir = repoRoot
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("pipe-gendata: %v\n%s", err, out)

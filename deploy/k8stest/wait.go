@@ -196,15 +196,21 @@ func describeContainer(b *strings.Builder, pod string, s corev1.ContainerStatus)
 		}
 		fmt.Fprintf(b, "    container %s: %s: %s, exit code %d", s.Name, st.when, st.t.Reason, st.t.ExitCode)
 		if msg := strings.TrimSpace(st.t.Message); msg != "" {
-			fmt.Fprintf(b, ": %s", lastLines(msg, 3))
+			fmt.Fprintf(b, ": %s", lastLines(msg, 12))
 		}
 		b.WriteString("\n")
 	}
 }
 
-// lastLines is the last n lines of s, joined with " | ".
+// lastLines is the last n lines of s that are not blank, joined with
+// " | ": the end of a log, where pipe says what failed.
 func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, strings.TrimSpace(l))
+		}
+	}
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}

@@ -1,0 +1,321 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/pipe-ml/pipe/deploy/k8stest"
+)
+
+// The failures a platform engineer meets on a cluster, each read the way
+// they would read it: kubectl describe, the pod's log, serve's API and
+// metrics, and the alerts evaluated by a real Prometheus scraping serve.
+
+// TestClusterImagePullFailure: a pod whose image is on no registry it can
+// reach. The wait's error and kubectl describe name the image and why.
+func TestClusterImagePullFailure(t *testing.T) {
+	c := k8stest.Connect(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	ns := c.Namespace(t, "pull")
+	const image = "pipe:does-not-exist"
+	if _, err := apply(ctx, c, renderInto(t, devOverlay, ns, variant{image: image})); err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 90*time.Second)
+	defer wcancel()
+	err := c.WaitDeployment(wctx, ns, "pipe")
+	if err == nil {
+		t.Fatalf("deployment with image %s became ready", image)
+	}
+	if !regexp.MustCompile(`container pipe \(` + image + `\): waiting: (ErrImagePull|ImagePullBackOff)`).MatchString(err.Error()) {
+		t.Errorf("the wait's error does not say the image could not be pulled:\n%v", err)
+	}
+	describe, derr := c.Kubectl(ctx, nil, "-n", ns, "describe", "pods", "-l", "app.kubernetes.io/component=server")
+	if derr != nil {
+		t.Fatal(derr)
+	}
+	for _, want := range []string{`Failed to pull image "` + image + `"`, "connection refused"} {
+		if !strings.Contains(describe, want) {
+			t.Errorf("kubectl describe pod does not say %q:\n%s", want, describe)
+		}
+	}
+}
+
+// cronJobEnv is a patch that sets env in the CronJob's container only.
+func cronJobEnv(name, value string) string {
+	return fmt.Sprintf(`apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: pipe-apply
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+            - name: pipe
+              env:
+                - name: %s
+                  value: %q
+`, name, value)
+}
+
+// TestClusterFailedRun: a run of the CronJob whose pipeline fails (its
+// data has 16 features where the pipeline wants 584). The Job fails with
+// BackoffLimitExceeded; its pods' termination messages and its log name
+// the step and the error; serve lists the failed run and counts it; and
+// PipeRunFailed fires in Prometheus.
+//
+// A pipeline that fails before its run starts (no data file at all: a
+// plan-time error) records no run, so serve's metrics and PipeRunFailed
+// do not see it; the Job's failure (kubectl get jobs, or your cluster's
+// Job alerts) does, and PipeNoRecentSuccess the next day.
+func TestClusterFailedRun(t *testing.T) {
+	c := k8stest.Connect(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	d := startDev(ctx, t, c, variant{patches: []string{cronJobEnv("PIPE_VAR_data_dir", "/data/bad")}})
+	bad := filepath.Join(d.dataDir, "bad")
+	if err := os.Mkdir(bad, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gendataDim(t, filepath.Join(bad, "corpus.parquet"), 200, 1, 16)
+	first := d.waitRun(ctx, t, 0, "watch")
+	prom := startPrometheus(t, d.base)
+	prom.waitScraped(t, `pipe_runs_total{status="failed",trigger="schedule"}`)
+
+	if _, err := c.Kubectl(ctx, nil, "-n", d.ns, "create", "job", "--from=cronjob/pipe-apply", "pipe-apply-fails"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.WaitJob(ctx, d.ns, "pipe-apply-fails")
+	if !errors.Is(err, k8stest.ErrJobFailed) {
+		t.Fatalf("the Job did not fail: %v", err)
+	}
+	for _, want := range []string{"BackoffLimitExceeded", "no column emb_16"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("WaitJob's error does not say %q:\n%v", want, err)
+		}
+	}
+	describe, _ := c.Kubectl(ctx, nil, "-n", d.ns, "describe", "job", "pipe-apply-fails")
+	if !strings.Contains(describe, "BackoffLimitExceeded") {
+		t.Errorf("kubectl describe job does not say BackoffLimitExceeded:\n%s", describe)
+	}
+	logs, _ := c.Kubectl(ctx, nil, "-n", d.ns, "logs", "job/pipe-apply-fails")
+	if !strings.Contains(logs, "Step load.corpus failed") || !strings.Contains(logs, "no column emb_16") {
+		t.Errorf("the Job's log does not name the failing step and its path:\n%s", logs)
+	}
+
+	failed := d.waitRun(ctx, t, first.ID, "schedule")
+	if failed.Status != "failed" || !strings.Contains(failed.Error, "Step load.corpus failed") {
+		t.Errorf("serve's /api/runs shows the Job's run as %+v, want failed naming load.corpus", failed)
+	}
+	prom.waitAlert(t, "PipeRunFailed", map[string]string{"pipeline": "privacy-intent", "trigger": "schedule"},
+		"A pipe run of privacy-intent failed (schedule).")
+}
+
+// TestClusterOOMKilled: a CronJob run killed for exceeding its memory
+// limit. kubectl describe says OOMKilled with exit code 137, the log
+// stops mid-run, serve records the run as interrupted (the retry marks
+// it), and PipeRunFailed fires.
+func TestClusterOOMKilled(t *testing.T) {
+	c := k8stest.Connect(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	limit := `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: pipe-apply
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+            - name: pipe
+              resources:
+                requests: {memory: 64Mi}
+                limits: {memory: 64Mi}
+`
+	// The Job reads a data set of its own, larger than its limit; serve
+	// keeps the small one.
+	d := startDev(ctx, t, c, variant{patches: []string{limit, cronJobEnv("PIPE_VAR_data_dir", "/data/big")}})
+	big := filepath.Join(d.dataDir, "big")
+	if err := os.Mkdir(big, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gendata(t, filepath.Join(big, "corpus.parquet"), 40000, 3)
+	first := d.waitRun(ctx, t, 0, "watch")
+	prom := startPrometheus(t, d.base)
+	prom.waitScraped(t, `pipe_runs_total{status="interrupted",trigger="schedule"}`)
+
+	if _, err := c.Kubectl(ctx, nil, "-n", d.ns, "create", "job", "--from=cronjob/pipe-apply", "pipe-apply-oom"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.WaitJob(ctx, d.ns, "pipe-apply-oom")
+	if !errors.Is(err, k8stest.ErrJobFailed) {
+		t.Fatalf("the Job did not fail: %v", err)
+	}
+	if !strings.Contains(err.Error(), "OOMKilled, exit code 137") {
+		t.Errorf("WaitJob's error does not say OOMKilled:\n%v", err)
+	}
+	describe, _ := c.Kubectl(ctx, nil, "-n", d.ns, "describe", "pods", "-l", "job-name=pipe-apply-oom")
+	for _, want := range []string{`Reason:\s+OOMKilled`, `Exit Code:\s+137`, `memory:\s+64Mi`} {
+		if !regexp.MustCompile(want).MatchString(describe) {
+			t.Errorf("kubectl describe pod does not say %s:\n%s", want, describe)
+		}
+	}
+	logs, _ := c.Kubectl(ctx, nil, "-n", d.ns, "logs", "job/pipe-apply-oom")
+	if strings.Contains(logs, "Apply complete") || !strings.Contains(logs, "load.corpus: running") {
+		t.Errorf("the killed Job's log should stop in its run:\n%s", logs)
+	}
+
+	interrupted := d.waitRun(ctx, t, first.ID, "schedule")
+	if interrupted.Status != "interrupted" {
+		t.Errorf("serve's /api/runs shows the killed run as %+v, want interrupted", interrupted)
+	}
+	prom.waitAlert(t, "PipeRunFailed", map[string]string{"pipeline": "privacy-intent", "trigger": "schedule"},
+		"A pipe run of privacy-intent failed (schedule).")
+}
+
+// prometheus is a Prometheus server (Debian's) scraping one pipe serve
+// every second with deploy/monitoring's rules loaded.
+type prometheus struct {
+	base string
+}
+
+// startPrometheus starts Prometheus on loopback, scraping serve at base.
+// Without the prometheus binary the test skips (fails under
+// PIPE_REQUIRE_K8S=1: CI installs it).
+func startPrometheus(t *testing.T, base string) *prometheus {
+	t.Helper()
+	bin, err := exec.LookPath("prometheus")
+	if err != nil {
+		if os.Getenv("PIPE_REQUIRE_K8S") == "1" {
+			t.Fatal("prometheus is not installed (apt-get install prometheus); PIPE_REQUIRE_K8S=1 requires it")
+		}
+		t.Skip("prometheus is not installed (apt-get install prometheus): the alerts cannot be evaluated")
+	}
+	dir := t.TempDir()
+	var rules struct {
+		Groups any `json:"groups"`
+	}
+	rules.Groups = renderMonitoring(t).rule.Spec.Groups
+	rulesYAML, err := yaml.Marshal(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := strings.TrimPrefix(base, "http://")
+	config := fmt.Sprintf("global: {scrape_interval: 1s, evaluation_interval: 1s}\nrule_files: [%s]\nscrape_configs:\n  - job_name: pipe\n    static_configs: [{targets: [%q]}]\n",
+		filepath.Join(dir, "rules.yaml"), target)
+	for name, body := range map[string][]byte{"rules.yaml": rulesYAML, "prometheus.yml": []byte(config)} {
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr)
+	logf, err := os.Create(filepath.Join(dir, "prometheus.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		logf.Close()
+		if t.Failed() {
+			t.Logf("prometheus's log:\n%s", tailOf(filepath.Join(dir, "prometheus.log"), 30))
+		}
+	})
+	return &prometheus{base: "http://" + addr}
+}
+
+// waitScraped waits until Prometheus has the series, so that an increase
+// from its value now is seen.
+func (p *prometheus) waitScraped(t *testing.T, series string) {
+	t.Helper()
+	eventually(t, 2*time.Minute, "scraped by Prometheus: "+series, func() (bool, string) {
+		var body struct {
+			Data struct {
+				Result []any `json:"result"`
+			} `json:"data"`
+		}
+		code, raw, err := get(context.Background(), p.base+"/api/v1/query?query="+url.QueryEscape(series))
+		if err != nil || code != 200 {
+			return false, fmt.Sprintf("%d %v %s", code, err, raw)
+		}
+		if err := yaml.Unmarshal(raw, &body); err != nil {
+			return false, err.Error()
+		}
+		return len(body.Data.Result) > 0, string(raw)
+	})
+}
+
+// waitAlert waits until the alert fires with labels and its summary reads
+// summary.
+func (p *prometheus) waitAlert(t *testing.T, alert string, labels map[string]string, summary string) {
+	t.Helper()
+	eventually(t, 3*time.Minute, alert+" firing", func() (bool, string) {
+		var body struct {
+			Data struct {
+				Alerts []struct {
+					Labels      map[string]string `json:"labels"`
+					Annotations map[string]string `json:"annotations"`
+					State       string            `json:"state"`
+				} `json:"alerts"`
+			} `json:"data"`
+		}
+		code, raw, err := get(context.Background(), p.base+"/api/v1/alerts")
+		if err != nil || code != 200 || yaml.Unmarshal(raw, &body) != nil {
+			return false, fmt.Sprintf("%d %v %s", code, err, raw)
+		}
+		for _, a := range body.Data.Alerts {
+			if a.Labels["alertname"] != alert || a.State != "firing" || a.Annotations["summary"] != summary {
+				continue
+			}
+			match := true
+			for k, v := range labels {
+				match = match && a.Labels[k] == v
+			}
+			if match {
+				return true, ""
+			}
+		}
+		return false, string(raw)
+	})
+}
+
+// tailOf is the last n lines of a file.
+func tailOf(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
