@@ -54,9 +54,10 @@ func TestClusterImagePullFailure(t *testing.T) {
 	}
 }
 
-// cronJobEnv is a patch that sets env in the CronJob's container only.
-func cronJobEnv(name, value string) string {
-	return fmt.Sprintf(`apiVersion: batch/v1
+// cronJobPatch is a strategic-merge patch of the CronJob's container
+// with fields (YAML, indented as a container's fields).
+func cronJobPatch(fields string) string {
+	return `apiVersion: batch/v1
 kind: CronJob
 metadata:
   name: pipe-apply
@@ -67,10 +68,12 @@ spec:
         spec:
           containers:
             - name: pipe
-              env:
-                - name: %s
-                  value: %q
-`, name, value)
+` + fields
+}
+
+// cronJobEnv is a patch that sets env in the CronJob's container only.
+func cronJobEnv(name, value string) string {
+	return cronJobPatch(fmt.Sprintf("              env:\n                - name: %s\n                  value: %q\n", name, value))
 }
 
 // TestClusterFailedRun: a run of the CronJob whose pipeline fails (its
@@ -134,21 +137,7 @@ func TestClusterOOMKilled(t *testing.T) {
 	c := k8stest.Connect(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	limit := `apiVersion: batch/v1
-kind: CronJob
-metadata:
-  name: pipe-apply
-spec:
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          containers:
-            - name: pipe
-              resources:
-                requests: {memory: 64Mi}
-                limits: {memory: 64Mi}
-`
+	limit := cronJobPatch("              resources:\n                requests: {memory: 64Mi}\n                limits: {memory: 64Mi}\n")
 	// The Job reads a data set of its own, larger than its limit; serve
 	// keeps the small one.
 	d := startDev(ctx, t, c, variant{patches: []string{limit, cronJobEnv("PIPE_VAR_data_dir", "/data/big")}})
@@ -246,7 +235,7 @@ func startPrometheus(t *testing.T, base string) *prometheus {
 		_ = cmd.Wait()
 		logf.Close()
 		if t.Failed() {
-			t.Logf("prometheus's log:\n%s", tailOf(filepath.Join(dir, "prometheus.log"), 30))
+			t.Logf("prometheus's log:\n%s", k8stest.Tail(filepath.Join(dir, "prometheus.log"), 30))
 		}
 	})
 	return &prometheus{base: "http://" + addr}
@@ -305,17 +294,4 @@ func (p *prometheus) waitAlert(t *testing.T, alert string, labels map[string]str
 		}
 		return false, string(raw)
 	})
-}
-
-// tailOf is the last n lines of a file.
-func tailOf(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

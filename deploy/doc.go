@@ -31,6 +31,16 @@
 // pipelines/*.pipe.hcl, credentials in prod, alerts and dashboards that
 // name only metrics pipe serve exports, and the Dockerfile's shape.
 //
+// The cluster_*_test.go tests then run all of it for real on the test
+// cluster of deploy/k8stest (make test-k8s; they skip without one): the
+// image built from the Dockerfile, every installation through the API
+// server's dry run, the dev overlay applied and run (serve, a Job from the
+// CronJob, a ConfigMap edit, a broken pipeline), and the failures a
+// platform engineer reads (an image that cannot be pulled, a failed run,
+// an OOM-kill, a missing Secret, a claim that cannot bind), with the
+// alerts evaluated by a real Prometheus. docs/deployment.md lists what
+// each proves.
+//
 // Siblings own the rest: the pipeline files are pipelines/*.pipe.hcl (the
 // ConfigMap generator beside them, pipelines/kustomization.yaml, is this
 // package's), the image is built by the Dockerfile at the repository root,

@@ -56,7 +56,7 @@ func (c *Cluster) Dump(t testing.TB, ns string) {
 	section("kubectl describe node "+c.Node, out, err)
 	for _, name := range []string{"kubelet", "containerd"} {
 		path := filepath.Join(c.State, "logs", name+".log")
-		section(path+" (the end)", tailFile(path, 60), nil)
+		section(path+" (the end)", Tail(path, 60), nil)
 	}
 	t.Logf("k8stest: what namespace %s looked like when the test failed:%s", ns, b.String())
 }
@@ -73,8 +73,9 @@ func clip(s string) string {
 	return s
 }
 
-// tailFile is the last n lines of the file at path.
-func tailFile(path string, n int) string {
+// Tail is the last n lines of the file at path (or why it cannot be
+// read): for a test's log of a server it started.
+func Tail(path string, n int) string {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err.Error()
