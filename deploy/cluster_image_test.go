@@ -27,8 +27,21 @@ func TestClusterImage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	version := gitOutput(t, "describe", "--tags", "--always", "--dirty")
-	commit := gitOutput(t, "rev-parse", "HEAD")
+	// What image.sh stamped (git describe and the commit of this
+	// checkout when it built), as the Dockerfile's labels record it from
+	// the same build arguments.
+	labels, err := c.Docker(ctx, "image", "inspect", "-f",
+		`{{index .Config.Labels "org.opencontainers.image.version"}} {{index .Config.Labels "org.opencontainers.image.revision"}}`, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	version, commit, _ := strings.Cut(strings.TrimSpace(labels), " ")
+	if len(commit) != 40 || version == "" || version == "dev" {
+		t.Fatalf("image %s is labelled version %q, revision %q: not stamped", img, version, commit)
+	}
+	if _, err := exec.Command("git", "-C", repoRoot, "cat-file", "-e", commit+"^{commit}").Output(); err != nil {
+		t.Errorf("image %s is labelled with revision %s, which is no commit of this repository", img, commit)
+	}
 	out, err := c.Docker(ctx, "run", "--rm", "--network", "none", "--read-only", img, "version")
 	if err != nil {
 		t.Fatal(err)
@@ -83,16 +96,4 @@ func TestClusterImage(t *testing.T) {
 	if n <= 0 || n > maxImageBytes {
 		t.Errorf("image %s is %d bytes, want at most %d", img, n, maxImageBytes)
 	}
-}
-
-// gitOutput is git's trimmed output in the repository.
-func gitOutput(t *testing.T, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = repoRoot
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("git %v: %v", args, err)
-	}
-	return strings.TrimSpace(string(out))
 }
