@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"gocloud.dev/gcerrors"
 )
@@ -83,5 +84,5 @@ func (e *OpError) Is(target error) bool {
 }
 
 func isNotFound(err error) bool {
-	return errors.Is(err, ErrNotFound) || gcerrors.Code(err) == gcerrors.NotFound
+	return errors.Is(err, ErrNotFound) || errors.Is(err, fs.ErrNotExist) || gcerrors.Code(err) == gcerrors.NotFound
 }

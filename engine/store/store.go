@@ -30,9 +30,20 @@ type Options struct {
 	// on a small blob (stat, cache entries, refs). Streaming an object is
 	// bounded only by the caller's context. Default 60 s.
 	RequestTimeout time.Duration
-	// SpoolDir is the local folder where Put writes an object before
-	// uploading it; it is created when missing. Default os.TempDir().
+	// SpoolDir is the local folder where Put writes an object to a
+	// remote store before uploading it, when there is no usable Cache; it
+	// is created when missing. Default os.TempDir().
 	SpoolDir string
+	// Cache keeps verified local copies of a gs:// or s3:// store's
+	// objects; see ObjectCache. Nil means none: every read of a remote
+	// object downloads it, and Map reads it into memory. Local and
+	// memory stores do not use it.
+	Cache *ObjectCache
+	// FetchStreams is how many ranged reads at once download an object
+	// of at least FetchChunk bytes into the Cache. Default 8.
+	FetchStreams int
+	// FetchChunk is the size of each ranged read. Default 8 MiB.
+	FetchChunk int64
 }
 
 // Open opens the store at url, with default options. See ParseLocation for
@@ -61,6 +72,12 @@ func OpenOptions(ctx context.Context, url, baseDir string, opts *Options) (*Stor
 	o.Retry = o.Retry.withDefaults()
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 60 * time.Second
+	}
+	if o.FetchStreams <= 0 {
+		o.FetchStreams = 8
+	}
+	if o.FetchChunk <= 0 {
+		o.FetchChunk = 8 << 20
 	}
 	if o.SpoolDir == "" {
 		o.SpoolDir = os.TempDir()

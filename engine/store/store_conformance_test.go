@@ -34,6 +34,8 @@ type backend struct {
 	open func(t *testing.T, name string) *Store
 	// emulator is the GCS emulator behind the gs backend, nil otherwise.
 	emulator *gcstest.Server
+	// cached says the stores have an object cache.
+	cached bool
 }
 
 func openTestStore(t *testing.T, url, baseDir string) *Store {
@@ -85,6 +87,33 @@ var conformance = []struct {
 	{"Refs", testRefs},
 	{"InvalidNames", testInvalidNames},
 	{"Ping", testPing},
+	{"Map", testMap},
+	{"MapCorrupt", testMapCorrupt},
+}
+
+// gcsCachedBackend is gcsBackend with an object cache for each store.
+func gcsCachedBackend(t *testing.T) *backend {
+	srv := gcstest.Start(t)
+	return &backend{name: "gs+cache", emulator: srv, cached: true, open: func(t *testing.T, name string) *Store {
+		c, err := OpenObjectCache(t.TempDir(), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := OpenOptions(context.Background(), srv.URL()+"/"+name+"/store", "", &Options{Retry: testRetry, SpoolDir: t.TempDir(), Cache: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}}
+}
+
+// dropCopy removes the object cache's copy of digest, if the store has a
+// cache, so that the next read goes to the store.
+func dropCopy(s *Store, digest string) {
+	if s.opts.Cache != nil {
+		s.opts.Cache.remove(digest)
+	}
 }
 
 func runConformance(t *testing.T, b *backend) {
@@ -98,6 +127,9 @@ func runConformance(t *testing.T, b *backend) {
 func TestConformanceMem(t *testing.T)  { runConformance(t, memBackend()) }
 func TestConformanceFile(t *testing.T) { runConformance(t, fileBackend()) }
 func TestConformanceGCS(t *testing.T)  { runConformance(t, gcsBackend(t)) }
+func TestConformanceGCSCached(t *testing.T) {
+	runConformance(t, gcsCachedBackend(t))
+}
 
 // content returns n bytes of seeded pseudo-random data.
 func content(seed uint64, n int) []byte {
@@ -289,6 +321,7 @@ func testCorruptObject(t *testing.T, _ *backend, s *Store) {
 	if err := s.bucket.WriteAll(ctx, key, bad, nil); err != nil {
 		t.Fatal(err)
 	}
+	dropCopy(s, a.Digest)
 	_, err = s.ReadAll(ctx, a.Digest)
 	var ce *CorruptError
 	if !errors.As(err, &ce) || !errors.Is(err, ErrCorrupt) || !errors.Is(err, ErrNotFound) {

@@ -9,33 +9,54 @@ import (
 	"time"
 )
 
-// CleanTemps removes the files that a killed process left behind, and
-// returns how many it removed: spool files (pipe-spool-*) in
-// Options.SpoolDir, and in a local store (file://) the temporary files
-// named KEY.<hex time>.tmp beside the key they were going to become. The
-// latter are never read as objects (reads use exact keys, and listings of
-// the store skip them), so they only waste space. Only files older than
-// minAge are removed, so that a write in progress in another process is
-// left alone; an hour is a safe minAge. Other backends leave nothing
-// behind.
+// CleanTemps removes the files that killed processes left behind, and
+// returns how many it removed:
 //
-// It is meant for `pipe apply` to call once it holds the state lock.
+//   - the store's own temporary files (pipe-tmp-*.tmp: objects being
+//     written in place, spool files in Options.SpoolDir, fills of
+//     Options.Cache) whose process is gone, whatever their age: their
+//     owner holds a lock on them while it lives (see tempFile). On Linux
+//     they are unnamed while written and a kill leaves none at all;
+//   - in a local store (file://), the temporary files that gocloud's
+//     fileblob writes beside a cache entry or ref (KEY.<hex time>.tmp)
+//     and spool or dataset copies of earlier versions of pipe in the spool
+//     folder (pipe-spool-*, pipe-dataset-*.arrow), when older than minAge,
+//     since they carry no lock; an hour is a safe minAge.
+//
+// None of them is ever read as an object (reads use exact keys, and
+// listings of the store skip them): they only waste space. Other backends
+// leave nothing behind. It is meant for `pipe apply` to call once it holds
+// the state lock.
 func (s *Store) CleanTemps(ctx context.Context, minAge time.Duration) (int, error) {
 	cutoff := time.Now().Add(-minAge)
 	removed := 0
-	remove := func(path string, d fs.DirEntry) {
+	removeOld := func(path string, d fs.DirEntry) {
 		if info, err := d.Info(); err == nil && !info.ModTime().After(cutoff) && os.Remove(path) == nil {
 			removed++
 		}
 	}
+	n, _ := removeOrphans(s.opts.SpoolDir)
+	removed += n
 	spools, _ := os.ReadDir(s.opts.SpoolDir)
 	for _, d := range spools {
-		if !d.IsDir() && strings.HasPrefix(d.Name(), spoolPattern[:len(spoolPattern)-1]) {
-			remove(filepath.Join(s.opts.SpoolDir, d.Name()), d)
+		if !d.IsDir() && isLegacyTemp(d.Name()) {
+			removeOld(filepath.Join(s.opts.SpoolDir, d.Name()), d)
+		}
+	}
+	if c := s.opts.Cache; c != nil {
+		n, err := c.cleanTemps()
+		removed += n
+		if err != nil {
+			return removed, err
 		}
 	}
 	if s.loc.Scheme != "file" {
 		return removed, nil
+	}
+	n, err := removeOrphans(filepath.Join(s.loc.Dir, filepath.FromSlash(objectsPrefix)))
+	removed += n
+	if err != nil {
+		return removed, &OpError{Store: s.url, Op: "cleaning temporary files", Attempts: 1, Err: err}
 	}
 	for _, top := range []string{objectsPrefix, cachePrefix, refsPrefix, RegistryPrefix} {
 		root := filepath.Join(s.loc.Dir, filepath.FromSlash(top))
@@ -49,8 +70,8 @@ func (s *Store) CleanTemps(ctx context.Context, minAge time.Duration) (int, erro
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if !d.IsDir() && isTempName(d.Name()) {
-				remove(path, d)
+			if !d.IsDir() && isTempName(d.Name()) && !strings.HasPrefix(d.Name(), tempPrefix) {
+				removeOld(path, d)
 			}
 			return nil
 		})
@@ -61,9 +82,19 @@ func (s *Store) CleanTemps(ctx context.Context, minAge time.Duration) (int, erro
 	return removed, nil
 }
 
-// isTempName reports whether name is a fileblob temporary file:
-// NAME.<hex nanoseconds>.tmp.
+// isLegacyTemp reports whether name is a temporary file of an earlier
+// version of pipe, which took no lock: a spool file or a dataset's copy.
+func isLegacyTemp(name string) bool {
+	return strings.HasPrefix(name, "pipe-spool-") ||
+		strings.HasPrefix(name, "pipe-dataset-") && strings.HasSuffix(name, ".arrow")
+}
+
+// isTempName reports whether name is a temporary file: the store's own
+// (pipe-tmp-*) or fileblob's (NAME.<hex nanoseconds>.tmp).
 func isTempName(name string) bool {
+	if strings.HasPrefix(name, tempPrefix) {
+		return true
+	}
 	rest, ok := strings.CutSuffix(name, ".tmp")
 	if !ok {
 		return false
