@@ -133,6 +133,9 @@ func cleanTemps(ctx context.Context, w *workspace.Workspace, logger *slog.Logger
 	} else if n > 0 {
 		logger.Info("removed temporary files left by killed processes", "files", n)
 	}
+	if w.CacheProblem != nil {
+		logger.Warn("no local object cache: every read of the store downloads", "error", w.CacheProblem)
+	}
 }
 
 // openRegistry opens the registry, brought up to date from the store's

@@ -12,6 +12,8 @@
 //	           folder was moved, settings.registry, else .pipe/registry.db
 //	executor:  -executor, PIPE_EXECUTOR, settings.executor, else local
 //	           (where steps without an executor of their own run)
+//	object     PIPE_CACHE_DIR, else STATE/objects; bounded by PIPE_CACHE_MAX
+//	cache:     (default 20 GiB); opened for gs:// and s3:// stores only
 //
 // Relative paths in settings are relative to the pipeline folder; relative
 // paths from flags and the environment are relative to the working

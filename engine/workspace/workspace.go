@@ -64,9 +64,16 @@ type Workspace struct {
 	// Executor runs the steps whose resources block names none: -executor,
 	// PIPE_EXECUTOR, settings.executor, else local (engine/executor).
 	Executor string
+	// CacheDir and CacheMax are the local object cache's folder and
+	// size bound, which a remote store uses (see objectcache.go).
+	CacheDir string
+	CacheMax int64
 	// Store and Files are set by OpenStore.
 	Store *store.Store
 	Files *filehash.Cache
+	// CacheProblem, set by OpenStore, says why a remote store has no
+	// object cache (its folder cannot be written), for a warning.
+	CacheProblem error
 }
 
 // Getenv returns the value of name in env, or "".
@@ -125,6 +132,9 @@ func Resolve(opts Options) (*Workspace, hcl.Diagnostics) {
 		w.StoreURL = absURL(p.Settings.Store, func(s string) string { return resolveIn(dir, s) })
 	default:
 		w.StoreURL = "file://" + filepath.ToSlash(filepath.Join(w.StateDir, "store"))
+	}
+	if d := w.resolveCache(opts.Env); d.HasErrors() {
+		return w, append(diags, d...)
 	}
 	switch {
 	case opts.Registry != "":
@@ -189,11 +199,10 @@ func absURL(u string, abs func(string) string) string {
 	}
 }
 
-// OpenStore opens the store and the stat cache. The store's spool folder
-// is inside the state folder when that can be written, so uploads do not
-// fill a small /tmp.
+// OpenStore opens the store and the stat cache. A remote store gets the
+// local object cache (CacheDir), where it also spools what it uploads.
 func (w *Workspace) OpenStore(ctx context.Context) error {
-	s, err := store.OpenOptions(ctx, w.StoreURL, w.Pipeline.Config.Dir, nil)
+	s, err := store.OpenOptions(ctx, w.StoreURL, w.Pipeline.Config.Dir, &store.Options{Cache: w.openCache()})
 	if err != nil {
 		return err
 	}
