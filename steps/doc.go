@@ -28,7 +28,9 @@
 //	                                           engine does
 //
 // A kind knows nothing about the graph, the cache or the registry;
-// everything it may touch outside its own memory comes through [Env].
+// everything it may touch outside its own memory comes through [Env]. An
+// Env may also be an [ArtifactMapper], which hands large artifacts over in
+// place (memory maps of verified local copies), checked beside the step.
 //
 // Values crossing the boundary are cty values. An artifact (a dataset, a
 // model, a report) is stored by the engine, content-addressed, and travels

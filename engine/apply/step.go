@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -143,6 +144,13 @@ func (s *stepRun) run(ctx context.Context) error {
 		Dir:          p.Pipeline.Config.Dir,
 		Explanations: eval.Explain(s.cfgStep, p.Pipeline.Scope(s.known), p.Pipeline.Sources),
 	})
+	// What the step read in place is checked before anything it made is
+	// committed; a check that failed (a corrupt or truncated object) is
+	// the step's error, whatever the kind made of the bad bytes.
+	if verr := env.Verify(ctx); verr != nil && ctx.Err() == nil {
+		runErr = verr
+	}
+	env.Release()
 	if runErr != nil {
 		return s.failed(ctx, runErr)
 	}
@@ -219,9 +227,18 @@ func (s *stepRun) failed(ctx context.Context, runErr error) error {
 // runKind runs a kind, turning a panic into an error: a bug in one step
 // kind must not take down the whole apply, nor leave the registry with a
 // running execution.
+//
+// A memory fault (a mapped artifact's file truncated under the step; see
+// steps.ArtifactMapper) is no bug: it becomes an error too, and the
+// artifact's check then names the object.
 func runKind(ctx context.Context, k steps.Kind, env steps.Env, in *steps.Inputs) (out steps.Outputs, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
+			if f, ok := p.(interface{ Addr() uintptr }); ok {
+				err = fmt.Errorf("the %s step read memory that vanished (address %#x): a file it read in place was truncated", k.Name(), f.Addr())
+				return
+			}
 			err = fmt.Errorf("the %s step crashed (a bug in pipe; please report it): %v", k.Name(), p)
 		}
 	}()

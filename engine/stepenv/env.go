@@ -39,13 +39,18 @@ type Config struct {
 	External func(steps.ExternalFile)
 }
 
-// Env implements steps.Env. It is safe for concurrent use.
+// Env implements steps.Env and steps.ArtifactMapper. It is safe for
+// concurrent use.
 type Env struct {
 	cfg  Config
 	mems *memBuckets
+	maps *mappings // what the step mapped; its own per ForStep
 }
 
-var _ steps.Env = (*Env)(nil)
+var (
+	_ steps.Env            = (*Env)(nil)
+	_ steps.ArtifactMapper = (*Env)(nil)
+)
 
 // New returns an Env. It panics when cfg.Store is nil or cfg.Dir is empty:
 // that is a bug in the engine.
@@ -59,12 +64,13 @@ func New(cfg Config) *Env {
 	if cfg.Parallelism <= 0 {
 		cfg.Parallelism = runtime.NumCPU()
 	}
-	return &Env{cfg: cfg, mems: &memBuckets{m: map[string]*blob.Bucket{}}}
+	return &Env{cfg: cfg, mems: &memBuckets{m: map[string]*blob.Bucket{}}, maps: &mappings{}}
 }
 
 // ForStep returns an Env for one step: same store, folder, parallelism and
-// mem:// buckets, with its own logger and its own warning and progress
-// functions. A nil argument keeps e's.
+// mem:// buckets, with its own logger, its own warning and progress
+// functions, and its own mapped artifacts (see MapArtifact). A nil
+// argument keeps e's.
 func (e *Env) ForStep(logger *slog.Logger, warn func(summary, detail string), progress func(done, total int64, note string)) *Env {
 	c := e.cfg
 	if logger != nil {
@@ -76,7 +82,7 @@ func (e *Env) ForStep(logger *slog.Logger, warn func(summary, detail string), pr
 	if progress != nil {
 		c.Progress = progress
 	}
-	return &Env{cfg: c, mems: e.mems}
+	return &Env{cfg: c, mems: e.mems, maps: &mappings{}}
 }
 
 // Store is the artifact store.
@@ -85,8 +91,14 @@ func (e *Env) Store() *store.Store { return e.cfg.Store }
 // Dir is the pipeline's folder.
 func (e *Env) Dir() string { return e.cfg.Dir }
 
-// PutArtifact stores what write produces; see store.Store.Put.
+// PutArtifact stores what write produces; see store.Store.Put. It first
+// waits for the checks of the artifacts the step mapped, and fails with
+// the first that failed: nothing computed from bytes that are not the
+// artifact's is stored.
 func (e *Env) PutArtifact(ctx context.Context, mediaType string, write func(w io.Writer) error) (steps.Artifact, error) {
+	if err := e.Verify(ctx); err != nil {
+		return steps.Artifact{}, err
+	}
 	return e.cfg.Store.Put(ctx, mediaType, write)
 }
 
@@ -123,8 +135,12 @@ func (e *Env) ReadArtifact(ctx context.Context, a steps.Artifact) ([]byte, error
 // bucket. A mem://NAME bucket lives as long as the Env and the Envs made
 // from it with ForStep, so that what one step writes to mem://out another
 // (or a test) can read; closing the returned bucket does not discard it.
-// The caller closes the bucket.
+// The caller closes the bucket. Like PutArtifact, it first waits for the
+// checks of the artifacts the step mapped.
 func (e *Env) OpenBucket(ctx context.Context, url string) (*blob.Bucket, error) {
+	if err := e.Verify(ctx); err != nil {
+		return nil, err
+	}
 	loc, err := store.ParseLocation(url, e.cfg.Dir)
 	if err != nil {
 		return nil, err

@@ -18,5 +18,5 @@ func (e *Env) WroteExternal(f steps.ExternalFile) {
 func (e *Env) WithExternalFiles(fn func(steps.ExternalFile)) *Env {
 	c := e.cfg
 	c.External = fn
-	return &Env{cfg: c, mems: e.mems}
+	return &Env{cfg: c, mems: e.mems, maps: e.maps}
 }

@@ -13,5 +13,5 @@ func (e *Env) Models() steps.ModelRegistry { return e.cfg.Models }
 func (e *Env) WithModels(m steps.ModelRegistry) *Env {
 	c := e.cfg
 	c.Models = m
-	return &Env{cfg: c, mems: e.mems}
+	return &Env{cfg: c, mems: e.mems, maps: e.maps}
 }

@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"os"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -31,7 +31,8 @@ type Mapping struct {
 //     cache's copy (downloaded first when missing; see Options.Cache), is
 //     memory-mapped read-only: no copy, no read ahead of use. Its check
 //     runs beside whatever the caller does with the bytes: a goroutine
-//     hashes the mapped file, which also brings its pages in. A file that
+//     hashes the file, which also brings its pages into the page cache
+//     ahead of the caller. A file that
 //     this process hashed to the digest before, unchanged since (see
 //     verifiedFiles), is not hashed again; two Maps of one file at once
 //     share one check;
@@ -48,8 +49,9 @@ type Mapping struct {
 // The bytes are read-only: writing to them crashes the process. If
 // another process truncates the mapped file, reading past its new end
 // raises SIGBUS, which Go turns into a crash unless the goroutine reading
-// called debug.SetPanicOnFault(true) and recovers; the check's own
-// goroutine does, and Verify then reports the object as truncated.
+// called debug.SetPanicOnFault(true) and recovers (the check itself reads
+// the file with pread, not through the map); Verify then reports the
+// object as truncated or changed.
 func (s *Store) Map(ctx context.Context, digest string) (*Mapping, error) {
 	key, err := objectKey(digest)
 	if err != nil {
@@ -188,8 +190,10 @@ func startCheck(lo *localObject) *check {
 	c := &check{key: k, done: make(chan struct{})}
 	checks.by[k] = c
 	checks.users[c] = 1
-	// The check maps the file on its own, from its own descriptor, so
-	// that it outlives any one Mapping.
+	// The check reads the file on its own, from its own descriptor, so
+	// that it outlives any one Mapping. It reads with pread, not through
+	// a map: the pages it brings into the page cache are the mappings'
+	// too, but are not counted twice in the process's resident memory.
 	fd, err := syscall.Dup(int(lo.f.Fd()))
 	if err != nil {
 		c.finish(err)
@@ -198,13 +202,7 @@ func startCheck(lo *localObject) *check {
 	f := os.NewFile(uintptr(fd), lo.path)
 	go func() {
 		defer f.Close()
-		data, err := mapFile(f, lo.id.size)
-		if err != nil {
-			c.finish(err)
-			return
-		}
-		err = hashMapped(data, lo.digest, &c.stop)
-		unmapFile(data)
+		err := hashFile(f, lo.id.size, lo.digest, &c.stop)
 		if err == nil {
 			if id, ierr := idOf(f); ierr != nil || id != lo.id {
 				err = errChanged
@@ -255,25 +253,24 @@ func (c *check) report(ctx context.Context, s *Store, key string, lo *localObjec
 	return c.corrupt
 }
 
-// hashMapped hashes data, a mapped file, and checks it against digest. A
-// fault on reading it (the file was truncated) is an error, not a crash.
-func hashMapped(data []byte, digest string, stop *atomic.Bool) (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if p := recover(); p != nil {
-			if _, ok := p.(interface{ Addr() uintptr }); !ok {
-				panic(p)
-			}
-			err = errTruncated
-		}
-	}()
+// hashFile hashes the first size bytes of f and checks them against
+// digest. A file shorter than size was truncated.
+func hashFile(f *os.File, size int64, digest string, stop *atomic.Bool) error {
 	h := sha256.New()
-	const block = 4 << 20
-	for off := 0; off < len(data); off += block {
+	buf := make([]byte, 4<<20)
+	for off := int64(0); off < size; {
 		if stop.Load() {
 			return errStopped
 		}
-		h.Write(data[off:min(off+block, len(data))])
+		n, err := f.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		h.Write(buf[:n])
+		off += int64(n)
+		if errors.Is(err, io.EOF) {
+			return errTruncated
+		}
+		if err != nil {
+			return err
+		}
 	}
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != digest {
 		return corruption("its content hashes to " + got)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/fault"
 	"github.com/pipe-ml/pipe/steps/shared/media"
 	"github.com/pipe-ml/pipe/steps/shared/metrics"
 	"github.com/pipe-ml/pipe/steps/shared/scoring"
@@ -18,7 +19,8 @@ import (
 
 // Run scores the model on the data and stores the plot and the report.
 // See the package documentation.
-func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Outputs, error) {
+func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (_ steps.Outputs, err error) {
+	defer fault.Guard(&err)() // the data is read in place: a fault on it is an error
 	if errs := (Kind{}).Validate(in.Config); len(errs) > 0 {
 		return nil, errs[0]
 	}

@@ -12,13 +12,15 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/pipe-ml/pipe/steps"
+	"github.com/pipe-ml/pipe/steps/shared/fault"
 	"github.com/pipe-ml/pipe/steps/shared/media"
 	"github.com/pipe-ml/pipe/steps/shared/scoring"
 )
 
 // Run predicts every row of the data and writes the file. See the package
 // documentation.
-func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Outputs, error) {
+func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (_ steps.Outputs, err error) {
+	defer fault.Guard(&err)() // the data is read in place: a fault on it is an error
 	if errs := (Kind{}).Validate(in.Config); len(errs) > 0 {
 		return nil, errs[0]
 	}

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/pipe-ml/pipe/steps/shared/fault"
 	"github.com/pipe-ml/pipe/steps/shared/logreg"
 )
 
@@ -391,7 +392,11 @@ const cvObjectiveTol = 2.2e-5
 
 // fitAndScore fits params on the fold's training rows, from init's
 // solution when init is not nil, and scores the fit on the held-out rows.
-func fitAndScore(ctx context.Context, m Metric, fd *foldData, params logreg.Params, init *logreg.Result, par int, batch *logreg.Batch) (FoldFit, *logreg.Result, error) {
+//
+// It runs on a goroutine of its own: a fault on a memory-mapped matrix
+// (see steps/shared/fault) is an error, not a crash.
+func fitAndScore(ctx context.Context, m Metric, fd *foldData, params logreg.Params, init *logreg.Result, par int, batch *logreg.Batch) (_ FoldFit, _ *logreg.Result, err error) {
+	defer fault.Guard(&err)()
 	start := time.Now()
 	settings := &logreg.Settings{Parallelism: par, Batch: batch, ObjectiveTol: cvObjectiveTol * params.Tol}
 	if init != nil {

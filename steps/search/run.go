@@ -11,6 +11,7 @@ import (
 
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/fault"
 	"github.com/pipe-ml/pipe/steps/shared/logreg"
 	"github.com/pipe-ml/pipe/steps/shared/lrconfig"
 	"github.com/pipe-ml/pipe/steps/shared/media"
@@ -19,7 +20,8 @@ import (
 // Run reads the dataset, splits it into stratified folds, cross-validates
 // every trial and stores the table of trials. See the package
 // documentation.
-func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Outputs, error) {
+func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (_ steps.Outputs, err error) {
+	defer fault.Guard(&err)() // the data is read in place: a fault on it is an error
 	start := time.Now()
 	sp, err := prepare(ctx, env, in)
 	if err != nil {

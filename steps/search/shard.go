@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/steps"
+	"github.com/pipe-ml/pipe/steps/shared/fault"
 	"github.com/pipe-ml/pipe/steps/shared/logreg"
 )
 
@@ -119,7 +120,8 @@ func shardSplit(c *config, n int) ([][]taskRef, error) {
 }
 
 // RunShard fits shard i of count and stores its fits.
-func (Kind) RunShard(ctx context.Context, env steps.Env, in *steps.Inputs, i, count int) (steps.Artifact, error) {
+func (Kind) RunShard(ctx context.Context, env steps.Env, in *steps.Inputs, i, count int) (_ steps.Artifact, err error) {
+	defer fault.Guard(&err)() // the data is read in place: a fault on it is an error
 	sp, err := prepare(ctx, env, in)
 	if err != nil {
 		return steps.Artifact{}, err

@@ -44,6 +44,8 @@ type Option func(*options)
 type options struct {
 	dir         string
 	parallelism int
+	local       bool
+	onProgress  func(done, total int64, note string)
 }
 
 // Parallelism sets Env.Parallelism (default 2).
@@ -52,8 +54,19 @@ func Parallelism(n int) Option { return func(o *options) { o.parallelism = n } }
 // Dir sets the pipeline folder (default a new t.TempDir()).
 func Dir(dir string) Option { return func(o *options) { o.dir = dir } }
 
-// NewEnv returns an Env over a new mem:// store. The store is closed when
-// the test ends.
+// LocalStore puts the store in a local folder (file://, in a new
+// t.TempDir()) instead of memory, so that steps read datasets in place
+// from memory maps of its files, as they do in a pipeline.
+func LocalStore() Option { return func(o *options) { o.local = true } }
+
+// OnProgress calls f on every progress report of a step, after recording
+// it: a test can act while a step runs (truncate a file it reads, cancel).
+func OnProgress(f func(done, total int64, note string)) Option {
+	return func(o *options) { o.onProgress = f }
+}
+
+// NewEnv returns an Env over a new mem:// store (or a local one, see
+// LocalStore). The store is closed when the test ends.
 func NewEnv(t testing.TB, opts ...Option) *Env {
 	t.Helper()
 	o := options{parallelism: 2}
@@ -67,7 +80,11 @@ func NewEnv(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("steptest: %v", err)
 	}
-	s, err := store.Open(context.Background(), "mem://", dir)
+	url := "mem://"
+	if o.local {
+		url = "file://" + filepath.ToSlash(t.TempDir())
+	}
+	s, err := store.Open(context.Background(), url, dir)
 	if err != nil {
 		t.Fatalf("steptest: %v", err)
 	}
@@ -85,8 +102,11 @@ func NewEnv(t testing.TB, opts ...Option) *Env {
 		},
 		Progress: func(done, total int64, note string) {
 			e.mu.Lock()
-			defer e.mu.Unlock()
 			e.reports = append(e.reports, Report{done, total, note})
+			e.mu.Unlock()
+			if o.onProgress != nil {
+				o.onProgress(done, total, note)
+			}
 		},
 	})
 	return e

@@ -144,6 +144,12 @@ func (e *Env) Run(kind steps.Kind, attrs map[string]cty.Value) (steps.Outputs, e
 		return nil, err
 	}
 	out, err := kind.Run(e.t.Context(), e, in)
+	// As the engine does: what the step read in place is checked before
+	// its outputs count, and released after.
+	if verr := e.Verify(e.t.Context()); verr != nil {
+		err = verr
+	}
+	e.Release()
 	if err != nil {
 		return out, err
 	}

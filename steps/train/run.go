@@ -9,6 +9,7 @@ import (
 
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/shared/dataset"
+	"github.com/pipe-ml/pipe/steps/shared/fault"
 	"github.com/pipe-ml/pipe/steps/shared/logreg"
 	"github.com/pipe-ml/pipe/steps/shared/lrconfig"
 	"github.com/pipe-ml/pipe/steps/shared/media"
@@ -16,7 +17,8 @@ import (
 
 // Run reads the dataset, fits the model and stores it. See the package
 // documentation.
-func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Outputs, error) {
+func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (_ steps.Outputs, err error) {
+	defer fault.Guard(&err)() // the data is read in place: a fault on it is an error
 	c := parseConfig(in.Config)
 	params, err := lrconfig.Decode(c.params, steps.AttrPath("params"))
 	if err != nil {

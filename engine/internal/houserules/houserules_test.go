@@ -115,7 +115,6 @@ var tooLong = []string{
 	"cmd/bench/search/main.go:run",
 	"cmd/bench/table/measure.go:measure",
 	"cmd/bench/train/main.go:run",
-	"steps/shared/logreg/fit.go:Fit",
 	"steps/shared/logreg/lbfgs.go:solveLBFGS",
 	"steps/shared/logreg/newton.go:fill",
 	"steps/shared/logreg/newton.go:minimize",

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 	"sync/atomic"
+
+	"github.com/pipe-ml/pipe/steps/shared/fault"
 )
 
 // Version is the format version written to, and required in, the
@@ -27,9 +28,10 @@ const (
 // Dataset is a labelled feature matrix with optional per-row columns.
 //
 // X is row-major: row i is X[i*Dim : (i+1)*Dim]. A Dataset returned by
-// [Read] may alias the memory it was read into; treat its slices as
-// read-only (they stay valid as long as the Dataset is reachable, the
-// garbage collector owns them).
+// [Open] or [View] aliases the bytes it was read from, a read-only memory
+// map in a step: never write to its slices (that crashes the process),
+// and do not keep them past the step's Run. One from [Read] or [Decode]
+// aliases memory the garbage collector owns.
 type Dataset struct {
 	// N is the number of rows, Dim the number of features per row.
 	N, Dim int
@@ -136,35 +138,28 @@ func FirstNonFinite(x []float32) int {
 		return firstNonFinite(x)
 	}
 	// Blocks are taken in order; once one holds a non-finite value, the
-	// blocks after it need not be searched.
-	var next atomic.Int64
+	// blocks after it need not be searched. The goroutines guard against
+	// a fault on a memory-mapped x (see steps/shared/fault).
 	var found atomic.Int64
 	found.Store(int64(blocks))
 	firsts := make([]int, blocks)
-	var wg sync.WaitGroup
-	for range par {
-		wg.Go(func() {
-			for {
-				b := int(next.Add(1) - 1)
-				if b >= blocks || int64(b) > found.Load() {
-					return
-				}
-				lo := b * block
-				firsts[b] = firstNonFinite(x[lo:min(lo+block, len(x))])
-				if firsts[b] < 0 {
-					continue
-				}
-				firsts[b] += lo
-				for {
-					f := found.Load()
-					if int64(b) >= f || found.CompareAndSwap(f, int64(b)) {
-						break
-					}
-				}
+	fault.Go(par, blocks, func(_, b int) {
+		if int64(b) > found.Load() {
+			return
+		}
+		lo := b * block
+		firsts[b] = firstNonFinite(x[lo:min(lo+block, len(x))])
+		if firsts[b] < 0 {
+			return
+		}
+		firsts[b] += lo
+		for {
+			f := found.Load()
+			if int64(b) >= f || found.CompareAndSwap(f, int64(b)) {
+				break
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 	if f := int(found.Load()); f < blocks {
 		return firsts[f]
 	}

@@ -163,8 +163,69 @@ type memEnv struct {
 	objects map[string][]byte
 }
 
-func (e *memEnv) OpenArtifact(_ context.Context, a steps.Artifact) (io.ReadCloser, error) {
-	return io.NopCloser(bytes.NewReader(e.objects[a.Digest])), nil
+func (e *memEnv) ReadArtifact(_ context.Context, a steps.Artifact) ([]byte, error) {
+	return bytes.Clone(e.objects[a.Digest]), nil
+}
+
+// mapEnv is memEnv that hands artifacts over in place.
+type mapEnv struct{ memEnv }
+
+func (e *mapEnv) MapArtifact(_ context.Context, a steps.Artifact) ([]byte, error) {
+	return e.objects[a.Digest], nil
+}
+
+// TestOpenInPlace: with an Env that maps artifacts, the Dataset's
+// matrix, labels and weights are the artifact's own bytes.
+func TestOpenInPlace(t *testing.T) {
+	d := sample(50, 7, 3)
+	b := encode(t, d)
+	sum := sha256.Sum256(b)
+	a := steps.Artifact{Digest: "sha256:" + hex.EncodeToString(sum[:]), MediaType: steps.MediaDataset, Size: int64(len(b))}
+	got, err := Open(context.Background(), &mapEnv{memEnv{objects: map[string][]byte{a.Digest: b}}}, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string][]byte{"features": bytesOf(got.X), "labels": bytesOf(got.Y), "weights": bytesOf(got.W)} {
+		if !inside(s, b) {
+			t.Errorf("the %s were copied, not read in place", name)
+		}
+	}
+	if !cmp.Equal(got.X, d.X) || !cmp.Equal(got.IDs, d.IDs) || !cmp.Equal(got.Texts, d.Texts) {
+		t.Errorf("Open in place read other values")
+	}
+}
+
+// inside reports whether s lies within b's memory.
+func inside(s, b []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	lo, hi := uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&b[0]))+uintptr(len(b))
+	p := uintptr(unsafe.Pointer(&s[0]))
+	return lo <= p && p+uintptr(len(s)) <= hi
+}
+
+// TestViewUnaligned: a file whose buffers are not aligned for their types
+// in memory (here, the same bytes one byte further on) is read correctly,
+// by copying what is not aligned.
+func TestViewUnaligned(t *testing.T) {
+	d := sample(40, 5, 9)
+	b := encode(t, d)
+	shifted := make([]byte, len(b)+1)
+	copy(shifted[1:], b)
+	got, err := View(shifted[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inside(bytesOf(got.X), shifted) || inside(bytesOf(got.W), shifted) {
+		t.Errorf("misaligned features or weights were aliased")
+	}
+	if !inside(bytesOf(got.Y), shifted) {
+		t.Errorf("the labels (bytes, always aligned) were copied")
+	}
+	if !cmp.Equal(got.X, d.X) || !cmp.Equal(got.W, d.W) || !cmp.Equal(got.Y, d.Y) || !cmp.Equal(got.Texts, d.Texts) {
+		t.Errorf("an unaligned file read other values")
+	}
 }
 
 func TestOpen(t *testing.T) {
@@ -240,5 +301,41 @@ func TestFirstNonFinite(t *testing.T) {
 			}
 		}
 		runtime.GOMAXPROCS(prev)
+	}
+}
+
+// TestWrittenFilesMapInPlace: every buffer of every file Write makes
+// starts at a multiple of 8 bytes into the file, so that a memory map
+// (page-aligned) of it holds the matrix, labels and weights aligned for
+// their types, and View aliases them: whatever the shape and the optional
+// columns.
+func TestWrittenFilesMapInPlace(t *testing.T) {
+	for _, shape := range [][2]int{{1, 1}, {3, 2}, {17, 5}, {100, 584}, {1001, 3}} {
+		for _, strip := range []bool{false, true} {
+			d := sample(shape[0], shape[1], uint64(shape[0]))
+			if strip {
+				d.W, d.IDs, d.Texts = nil, nil, nil
+			}
+			b := encode(t, d)
+			bt, err := recordBatch(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := int(uintptr(unsafe.Pointer(unsafe.SliceData(bt.body))) - uintptr(unsafe.Pointer(&b[0]))) // the body's offset in the file
+			for i, buf := range bt.buffers {
+				if (int64(start)+buf[0])%8 != 0 {
+					t.Errorf("%d×%d (stripped %v): buffer %d at file offset %d", shape[0], shape[1], strip, i, int64(start)+buf[0])
+				}
+			}
+			aligned := make([]byte, len(b)) // a fresh allocation is aligned, as a map is
+			copy(aligned, b)
+			got, err := View(aligned)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !inside(bytesOf(got.X), aligned) || strip == false && !inside(bytesOf(got.W), aligned) {
+				t.Errorf("%d×%d: a file pipe wrote was not read in place", shape[0], shape[1])
+			}
+		}
 	}
 }

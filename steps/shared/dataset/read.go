@@ -8,63 +8,58 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
-	"github.com/apache/arrow/go/v15/arrow/ipc"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/pipe-ml/pipe/steps"
+	"github.com/pipe-ml/pipe/steps/shared/fault"
 )
 
 // Decode reads a dataset from the bytes of an Arrow IPC file. The Dataset
-// does not alias b: the record batch body is copied once.
+// does not alias b: b is copied once.
 func Decode(b []byte) (*Dataset, error) {
-	return Read(bytes.NewReader(b), int64(len(b)))
+	return View(bytes.Clone(b))
 }
 
-// ReadFile reads a dataset from a file. Peak memory is one copy of the
-// record batch: the feature matrix aliases it.
+// ReadFile reads a dataset from a file, into memory: one copy of the file,
+// which the feature matrix aliases.
 func ReadFile(path string) (*Dataset, error) {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	return Read(f, st.Size())
+	return View(b)
 }
 
-// Open reads the dataset artifact a through env. The artifact is streamed
-// to a temporary file (its digest checked on the way), then read with
-// ReadFile, so that memory never holds both the file and the matrix.
+// Open reads the dataset artifact a through env, in place when env can
+// map it (steps.ArtifactMapper): the Dataset's matrix, labels and weights
+// then alias a read-only memory map of the store's file (or of the local
+// object cache's copy), valid until the step's Run returns, and the
+// artifact's digest is checked by the engine beside the step. Otherwise
+// the artifact is read into memory, checked, once. Either way peak memory
+// is the file itself plus the ids and texts.
+//
+// Code that reads the Dataset's slices in goroutines of its own must
+// guard them against a fault on the mapping (see steps/shared/fault); the
+// calling goroutine must too, and Open itself reads the mapping under the
+// caller's guard, so call it from a function that deferred fault.Guard.
 func Open(ctx context.Context, env steps.Env, a steps.Artifact) (*Dataset, error) {
 	if a.MediaType != MediaType {
 		return nil, fmt.Errorf("dataset: artifact %s is %s, not a dataset (%s)", a.Digest, a.MediaType, MediaType)
 	}
-	rc, err := env.OpenArtifact(ctx, a)
+	var b []byte
+	var err error
+	if m, ok := env.(steps.ArtifactMapper); ok {
+		b, err = m.MapArtifact(ctx, a)
+	} else {
+		b, err = env.ReadArtifact(ctx, a)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	defer rc.Close()
-	tmp, err := os.CreateTemp("", "pipe-dataset-*.arrow")
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	if _, err := io.Copy(tmp, rc); err != nil {
-		return nil, fmt.Errorf("dataset: reading artifact %s: %w", a.Digest, err)
-	}
-	st, err := tmp.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	return Read(tmp, st.Size())
+	fault.Track(b, "dataset "+a.Digest)
+	return View(b)
 }
 
 // errTooLarge is panicked by limitAllocator and recovered by Read.
@@ -92,57 +87,19 @@ func (a *limitAllocator) Reallocate(size int, b []byte) []byte {
 	return a.GoAllocator.Reallocate(size, b)
 }
 
-// Read reads a dataset from an Arrow IPC file of the given size and
-// validates it (see [Dataset.Check] and the package documentation). It
-// never panics: a corrupt file is an error.
-func Read(r io.ReaderAt, size int64) (d *Dataset, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			d = nil
-			if e, ok := p.(error); ok && errors.Is(e, errTooLarge) {
-				err = errTooLarge
-				return
-			}
-			err = fmt.Errorf("dataset: corrupt file: %v", p)
-		}
-	}()
+// Read reads a dataset from an Arrow IPC file of the given size, into
+// memory (one copy of the file, which the matrix aliases), and validates
+// it (see [Dataset.Check] and the package documentation). It never
+// panics: a corrupt file is an error.
+func Read(r io.ReaderAt, size int64) (*Dataset, error) {
 	if size < 0 || int64(int(size)) != size {
 		return nil, fmt.Errorf("dataset: file size %d is out of range", size)
 	}
-	if err := checkFooter(r, size); err != nil {
-		return nil, err
+	b := make([]byte, size)
+	if _, err := r.ReadAt(b, 0); err != nil && !(errors.Is(err, io.EOF) && size == 0) {
+		return nil, fmt.Errorf("dataset: reading: %w", err)
 	}
-	mem := &limitAllocator{max: int(size) + 64}
-	fr, err := ipc.NewFileReader(io.NewSectionReader(r, 0, size), ipc.WithAllocator(mem))
-	if err != nil {
-		return nil, fmt.Errorf("dataset: not an Arrow IPC file: %w", err)
-	}
-	defer fr.Close()
-	if n := fr.NumRecords(); n != 1 {
-		return nil, fmt.Errorf("dataset: file holds %d record batches, want exactly 1", n)
-	}
-	if fr.NumDictionaries() != 0 {
-		return nil, fmt.Errorf("dataset: file holds dictionaries; the format has none")
-	}
-	d, want, err := fromSchema(fr.Schema())
-	if err != nil {
-		return nil, err
-	}
-	rec, err := fr.RecordAt(0)
-	if err != nil {
-		return nil, fmt.Errorf("dataset: reading rows: %w", err)
-	}
-	defer rec.Release()
-	if err := fromRecord(d, rec, want); err != nil {
-		return nil, err
-	}
-	if err := d.Check(); err != nil {
-		return nil, err
-	}
-	if p := d.Positives(); p != want.positives {
-		return nil, fmt.Errorf("dataset: metadata says %d positives, labels hold %d", want.positives, p)
-	}
-	return d, nil
+	return View(b)
 }
 
 // expected holds what the schema promises about the record batch.
@@ -229,108 +186,4 @@ func fieldNames(s *arrow.Schema) []string {
 		names = append(names, f.Name)
 	}
 	return names
-}
-
-// fromRecord points d's slices into rec's buffers, checking every length
-// and offset first.
-func fromRecord(d *Dataset, rec arrow.Record, want expected) error {
-	if rec.NumRows() != int64(want.rows) {
-		return fmt.Errorf("dataset: metadata says %d rows, the record batch holds %d", want.rows, rec.NumRows())
-	}
-	n := want.rows
-	for i, c := range rec.Columns() {
-		if c.Len() != n || c.NullN() != 0 || c.Data().Offset() != 0 {
-			return fmt.Errorf("dataset: column %s has %d values (%d null), want %d non-null", rec.ColumnName(i), c.Len(), c.NullN(), n)
-		}
-	}
-	list, ok := rec.Column(0).(*array.FixedSizeList)
-	if !ok {
-		return fmt.Errorf("dataset: features column is not a fixed-size list")
-	}
-	vals := list.ListValues()
-	if vals.NullN() != 0 || vals.Data().Offset() != 0 {
-		return fmt.Errorf("dataset: features hold null values")
-	}
-	var err error
-	if d.X, err = numbers[float32](vals.Data(), n*d.Dim); err != nil {
-		return fmt.Errorf("dataset: features: %w", err)
-	}
-	if d.Y, err = numbers[uint8](rec.Column(1).Data(), n); err != nil {
-		return fmt.Errorf("dataset: labels: %w", err)
-	}
-	col := 2
-	if want.weight {
-		if d.W, err = numbers[float64](rec.Column(col).Data(), n); err != nil {
-			return fmt.Errorf("dataset: weights: %w", err)
-		}
-		col++
-	}
-	if want.ids {
-		if d.IDs, err = stringValues(rec.Column(col), n); err != nil {
-			return fmt.Errorf("dataset: ids: %w", err)
-		}
-		col++
-	}
-	if want.texts {
-		if d.Texts, err = stringValues(rec.Column(col), n); err != nil {
-			return fmt.Errorf("dataset: texts: %w", err)
-		}
-	}
-	return nil
-}
-
-// numbers returns the first n values of a primitive array's data buffer,
-// aliasing it when it is aligned and copying it otherwise.
-func numbers[T float32 | float64 | uint8](data arrow.ArrayData, n int) ([]T, error) {
-	bufs := data.Buffers()
-	var zero T
-	size := int(unsafe.Sizeof(zero))
-	if len(bufs) < 2 {
-		return nil, fmt.Errorf("missing data buffer")
-	}
-	if n == 0 {
-		return []T{}, nil
-	}
-	if bufs[1] == nil || bufs[1].Len()/size < n {
-		return nil, fmt.Errorf("data buffer holds fewer than %d values", n)
-	}
-	b := bufs[1].Bytes()[:n*size]
-	if uintptr(unsafe.Pointer(&b[0]))%uintptr(size) == 0 {
-		return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), n), nil
-	}
-	out := make([]T, n)
-	copy(bytesOf(out), b)
-	return out, nil
-}
-
-func stringValues(a arrow.Array, n int) ([]string, error) {
-	s, ok := a.(*array.String)
-	if !ok {
-		return nil, fmt.Errorf("not a string column")
-	}
-	bufs := s.Data().Buffers()
-	if len(bufs) < 3 || bufs[1] == nil || bufs[1].Len() < 4*(n+1) {
-		return nil, fmt.Errorf("offsets buffer is too short")
-	}
-	offs := s.ValueOffsets()
-	if len(offs) < n+1 {
-		return nil, fmt.Errorf("offsets buffer is too short")
-	}
-	limit := 0
-	if bufs[2] != nil {
-		limit = bufs[2].Len()
-	}
-	if offs[0] < 0 {
-		return nil, fmt.Errorf("negative offset")
-	}
-	for i := 0; i < n; i++ {
-		if offs[i+1] < offs[i] || int(offs[i+1]) > limit {
-			return nil, fmt.Errorf("row %d: offset out of range", i+1)
-		}
-	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = s.Value(i)
-	}
-	return out, nil
 }

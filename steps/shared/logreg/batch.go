@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"unsafe"
+
+	"github.com/pipe-ml/pipe/steps/shared/fault"
 )
 
 // A Batch shares passes over one feature matrix between the fits that run
@@ -38,6 +40,11 @@ type Batch struct {
 	mu      sync.Mutex
 	members int             // fits in the batch
 	waiting []*batchRequest // passes asked for since the last sweep
+	// failed is what a sweep panicked with (a fault on a memory-mapped
+	// X: see steps/shared/fault). Every pass of every fit in the batch
+	// panics with it from then on, so that no fit waits for a sweep
+	// that will never come.
+	failed any
 }
 
 // batchRequest is one fit's pass, waiting for a sweep.
@@ -82,7 +89,10 @@ func (b *Batch) join() {
 func (b *Batch) leave() {
 	b.mu.Lock()
 	b.members--
-	reqs := b.takeIfComplete()
+	var reqs []*batchRequest
+	if b.failed == nil {
+		reqs = b.takeIfComplete()
+	}
 	b.mu.Unlock()
 	if reqs != nil {
 		b.sweep(reqs, nil)
@@ -94,11 +104,21 @@ func (b *Batch) leave() {
 func (b *Batch) pass(e *evaluator, bEff float64) {
 	req := &batchRequest{e: e, bEff: bEff, done: make(chan struct{})}
 	b.mu.Lock()
+	if p := b.failed; p != nil {
+		b.mu.Unlock()
+		panic(p)
+	}
 	b.waiting = append(b.waiting, req)
 	reqs := b.takeIfComplete()
 	b.mu.Unlock()
 	if reqs == nil {
 		<-req.done
+		b.mu.Lock()
+		p := b.failed
+		b.mu.Unlock()
+		if p != nil {
+			panic(p)
+		}
 		return
 	}
 	b.sweep(reqs, req)
@@ -118,6 +138,15 @@ func (b *Batch) takeIfComplete() []*batchRequest {
 // sweep runs the passes of reqs in one sweep over the matrix and wakes
 // every request but own, whose goroutine is the caller.
 func (b *Batch) sweep(reqs []*batchRequest, own *batchRequest) {
+	defer func() {
+		if p := recover(); p != nil {
+			if fe := fault.From(p); fe != nil {
+				p = fe
+			}
+			b.fail(p, reqs, own)
+			panic(p)
+		}
+	}()
 	for _, r := range reqs {
 		r.e.chunkBlocks(b.blocks)
 	}
@@ -135,6 +164,21 @@ func (b *Batch) sweep(reqs []*batchRequest, own *batchRequest) {
 		}
 	})
 	for _, r := range reqs {
+		if r != own {
+			close(r.done)
+		}
+	}
+}
+
+// fail records that a sweep of reqs panicked with p and wakes every fit
+// waiting for a pass, which then panics with p too.
+func (b *Batch) fail(p any, reqs []*batchRequest, own *batchRequest) {
+	b.mu.Lock()
+	b.failed = p
+	waiting := b.waiting
+	b.waiting = nil
+	b.mu.Unlock()
+	for _, r := range append(reqs, waiting...) {
 		if r != own {
 			close(r.done)
 		}

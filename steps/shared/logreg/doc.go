@@ -67,6 +67,13 @@
 // rows at a time (the gradient loaded and stored once for four rows) and
 // two fits on the same rows together (each row converted once for both).
 //
+// X may be a read-only memory map of a dataset file (a step reads its
+// data in place). If another process truncates that file, a pass faults:
+// the goroutines of a pass guard against it (steps/shared/fault), and
+// Fit, Decision and PredictProba return a *fault.Error instead of
+// crashing the process; a Batch whose sweep faulted fails every fit in
+// it, so that none waits for a sweep that will never come.
+//
 // Memory: besides X, a fit allocates O(d) per 256-row chunk and O(n) for a
 // subset's sorted rows: about 2 MB for 100k × 584. For l1 and elasticnet
 // add the Hessian sample's active columns packed as float32 (at most

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"slices"
 	"time"
+
+	"github.com/pipe-ml/pipe/steps/shared/fault"
 )
 
 // Settings tune how a fit runs, not what it computes (except Init, which
@@ -168,45 +170,18 @@ type Scaling struct {
 // Parallelism, and not on the order of data.Rows. Bad data (one class
 // only, non-finite features or weights, wrong lengths, no rows) is an
 // error that names the row and feature.
-func Fit(ctx context.Context, data *Data, params Params, s *Settings) (*Result, error) {
+//
+// A fault on a memory-mapped X (its file truncated under the fit; see
+// steps/shared/fault) is an error too, a *fault.Error.
+func Fit(ctx context.Context, data *Data, params Params, s *Settings) (_ *Result, err error) {
+	defer fault.Guard(&err)()
 	start := time.Now()
 	if s == nil {
 		s = &Settings{}
 	}
-	if err := params.Validate(); err != nil {
+	if err := checkFit(data, params, s); err != nil {
 		return nil, err
 	}
-	if data == nil {
-		return nil, errors.New("logreg: no data")
-	}
-	if err := data.checkLabels(); err != nil {
-		return nil, err
-	}
-	if s.InitCoef != nil && len(s.InitCoef) != data.D {
-		return nil, fmt.Errorf("logreg: InitCoef has %d coefficients, want one per feature (%d)", len(s.InitCoef), data.D)
-	}
-	for _, v := range append(slices.Clip(s.InitCoef), s.InitIntercept) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("logreg: the starting point has a non-finite value %v", v)
-		}
-	}
-	if v := s.ObjectiveTol; !(v >= 0) || math.IsInf(v, 1) {
-		return nil, fmt.Errorf("logreg: Settings.ObjectiveTol is %v: want a finite value ≥ 0", v)
-	}
-	if sc := s.Scaling; sc != nil {
-		if !params.Standardize {
-			return nil, errors.New("logreg: Settings.Scaling is given but Params.Standardize is false")
-		}
-		if len(sc.Mean) != data.D || len(sc.Scale) != data.D {
-			return nil, fmt.Errorf("logreg: Settings.Scaling has %d means and %d scales, want %d of each", len(sc.Mean), len(sc.Scale), data.D)
-		}
-		for j, v := range sc.Scale {
-			if !(v > 0) || math.IsInf(v, 0) || math.IsNaN(sc.Mean[j]) || math.IsInf(sc.Mean[j], 0) {
-				return nil, fmt.Errorf("logreg: Settings.Scaling feature %d: mean %v, scale %v: want a finite mean and a finite scale > 0", j, sc.Mean[j], v)
-			}
-		}
-	}
-
 	var count [2]int
 	for p := range data.Len() {
 		count[int(data.Y[data.row(p)])]++
@@ -214,10 +189,6 @@ func Fit(ctx context.Context, data *Data, params Params, s *Settings) (*Result, 
 	cw := params.ClassWeight.weights(count)
 	if cw[0] == 0 || cw[1] == 0 {
 		return nil, fmt.Errorf("logreg: class_weight %s gives a class zero weight: training needs weight on both classes", params.ClassWeight)
-	}
-
-	if s.Batch != nil && !s.Batch.holds(data) {
-		return nil, errors.New("logreg: Settings.Batch is over another matrix than the data's")
 	}
 	e := newEvaluator(data, cw, workersOr(s.Parallelism))
 	res := &Result{ClassWeights: cw}
@@ -232,7 +203,96 @@ func Fit(ctx context.Context, data *Data, params Params, s *Settings) (*Result, 
 		}
 		res.Scaling = &Scaling{Mean: slices.Clone(e.mean), Scale: slices.Clone(e.std)}
 	}
+	p, theta0, err := newProblem(e, data, params, s)
+	if err != nil {
+		return nil, err
+	}
+	solve := p.solveLBFGS
+	if p.lambda1 > 0 {
+		solve = p.solveNewton
+	}
+	if s.Batch != nil {
+		e.batch = s.Batch
+		s.Batch.join()
+		// A fit that panics (a fault on a mapped X, see the Batch) fails
+		// the batch: the others must not wait for its passes.
+		defer func() {
+			if p := recover(); p != nil {
+				if fe := fault.From(p); fe != nil {
+					p = fe // what it faulted on, from where, for every fit
+				}
+				s.Batch.fail(p, nil, nil)
+				panic(p)
+			}
+		}()
+	}
+	sol, err := solve(ctx, theta0, params.Tol, params.MaxIter, s.Progress)
+	if s.Batch != nil {
+		s.Batch.leave()
+	}
+	switch {
+	case errors.Is(err, errNotFinite):
+		return nil, data.nonFinite()
+	case err != nil:
+		return nil, fmt.Errorf("logreg: %w", err)
+	}
+	res.Coef = slices.Clone(sol.theta[:p.d])
+	if p.fitB {
+		res.Intercept = sol.theta[p.d]
+	}
+	res.Curvature, res.GradNorm = sol.curvature, sol.gradNorm
+	res.Iterations, res.Evaluations = sol.iterations, sol.evaluations
+	res.Status, res.Converged = sol.status, sol.status.Converged()
+	res.Loss = sol.loss
+	res.Objective = params.objective(res.Coef, sol.loss)
+	res.Duration = time.Since(start)
+	return res, nil
+}
 
+// checkFit checks Fit's arguments: the parameters, the labels and weights
+// of the rows, and the settings.
+func checkFit(data *Data, params Params, s *Settings) error {
+	if err := params.Validate(); err != nil {
+		return err
+	}
+	if data == nil {
+		return errors.New("logreg: no data")
+	}
+	if err := data.checkLabels(); err != nil {
+		return err
+	}
+	if s.InitCoef != nil && len(s.InitCoef) != data.D {
+		return fmt.Errorf("logreg: InitCoef has %d coefficients, want one per feature (%d)", len(s.InitCoef), data.D)
+	}
+	for _, v := range append(slices.Clip(s.InitCoef), s.InitIntercept) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("logreg: the starting point has a non-finite value %v", v)
+		}
+	}
+	if v := s.ObjectiveTol; !(v >= 0) || math.IsInf(v, 1) {
+		return fmt.Errorf("logreg: Settings.ObjectiveTol is %v: want a finite value ≥ 0", v)
+	}
+	if sc := s.Scaling; sc != nil {
+		if !params.Standardize {
+			return errors.New("logreg: Settings.Scaling is given but Params.Standardize is false")
+		}
+		if len(sc.Mean) != data.D || len(sc.Scale) != data.D {
+			return fmt.Errorf("logreg: Settings.Scaling has %d means and %d scales, want %d of each", len(sc.Mean), len(sc.Scale), data.D)
+		}
+		for j, v := range sc.Scale {
+			if !(v > 0) || math.IsInf(v, 0) || math.IsNaN(sc.Mean[j]) || math.IsInf(sc.Mean[j], 0) {
+				return fmt.Errorf("logreg: Settings.Scaling feature %d: mean %v, scale %v: want a finite mean and a finite scale > 0", j, sc.Mean[j], v)
+			}
+		}
+	}
+	if s.Batch != nil && !s.Batch.holds(data) {
+		return errors.New("logreg: Settings.Batch is over another matrix than the data's")
+	}
+	return nil
+}
+
+// newProblem sets up the problem Fit solves, and its starting point.
+func newProblem(e *evaluator, data *Data, params Params, s *Settings) (*problem, []float64, error) {
 	p := &problem{e: e, d: data.D, fitB: params.FitIntercept, objTol: objectiveRelTol * params.Tol}
 	if s.ObjectiveTol != 0 {
 		p.objTol = s.ObjectiveTol
@@ -246,46 +306,13 @@ func Fit(ctx context.Context, data *Data, params Params, s *Settings) (*Result, 
 	if p.fitB {
 		theta0[p.d] = s.InitIntercept
 	}
-
 	if c := s.Curvature; c != nil && p.lambda1 == 0 {
-		if c.n != e.n || c.cw != cw || c.fitB != p.fitB || c.hist.dim() != p.dim() {
-			return nil, errors.New("logreg: Settings.Curvature is of a fit on other rows, class weights or intercept")
+		if c.n != e.n || c.cw != p.e.cw || c.fitB != p.fitB || c.hist.dim() != p.dim() {
+			return nil, nil, errors.New("logreg: Settings.Curvature is of a fit on other rows, class weights or intercept")
 		}
 		p.seed = c
 	}
-	solve := p.solveLBFGS
-	if p.lambda1 > 0 {
-		solve = p.solveNewton
-	}
-	if s.Batch != nil {
-		e.batch = s.Batch
-		s.Batch.join()
-	}
-	sol, err := solve(ctx, theta0, params.Tol, params.MaxIter, s.Progress)
-	if s.Batch != nil {
-		s.Batch.leave()
-	}
-	switch {
-	case errors.Is(err, errNotFinite):
-		return nil, data.nonFinite()
-	case err != nil:
-		return nil, fmt.Errorf("logreg: %w", err)
-	}
-
-	res.Coef = slices.Clone(sol.theta[:p.d])
-	if p.fitB {
-		res.Intercept = sol.theta[p.d]
-	}
-	res.Curvature = sol.curvature
-	res.GradNorm = sol.gradNorm
-	res.Iterations = sol.iterations
-	res.Evaluations = sol.evaluations
-	res.Status = sol.status
-	res.Converged = sol.status.Converged()
-	res.Loss = sol.loss
-	res.Objective = params.objective(res.Coef, sol.loss)
-	res.Duration = time.Since(start)
-	return res, nil
+	return p, theta0, nil
 }
 
 // Curvature is the L-BFGS solver's estimate of the curvature of a fit's

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/pipe-ml/pipe/steps/shared/fault"
 )
 
 // MediaType is the media type of an encoded [Model]. steps/shared/media
@@ -101,8 +103,10 @@ func NewModel(r *Result, data *Data, params Params, features Features, trainingD
 }
 
 // Decision returns the margins Coef·xᵢ + Intercept of the n rows of x
-// (row-major, d features each).
-func (m *Model) Decision(x []float32, n, d int) ([]float64, error) {
+// (row-major, d features each). A fault on a memory-mapped x is a
+// *fault.Error (see steps/shared/fault).
+func (m *Model) Decision(x []float32, n, d int) (_ []float64, err error) {
+	defer fault.Guard(&err)()
 	if d != m.Features.Dim {
 		return nil, fmt.Errorf("logreg: the data has %d features per row, the model expects %d", d, m.Features.Dim)
 	}

@@ -3,8 +3,8 @@ package logreg
 import (
 	"math"
 	"slices"
-	"sync"
-	"sync/atomic"
+
+	"github.com/pipe-ml/pipe/steps/shared/fault"
 )
 
 // chunkRows is the number of rows in one chunk of a pass over the data.
@@ -348,28 +348,10 @@ func parallelFor(workers, count int, f func(i int)) {
 
 // parallelWorkers is parallelFor that also tells f which of the
 // goroutines (0 ≤ worker < workers) runs it, for per-goroutine scratch.
+// The goroutines guard against a fault on a memory-mapped X (see
+// steps/shared/fault), which is raised again in the caller's goroutine.
 func parallelWorkers(workers, count int, f func(worker, i int)) {
-	workers = min(workers, count)
-	if workers <= 1 {
-		for i := range count {
-			f(0, i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= count {
-					return
-				}
-				f(w, i)
-			}
-		})
-	}
-	wg.Wait()
+	fault.Go(workers, count, f)
 }
 
 // standardize computes the mean and standard deviation of every feature
