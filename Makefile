@@ -48,8 +48,10 @@ test: vet fmt-check
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -count=1 -tags purego ./steps/shared/logreg
 
-# The packages whose tests run on the test cluster.
-K8S_PACKAGES ?= ./deploy/...
+# The packages whose tests run on the test cluster: k8stest's own and
+# every package whose tests import it (deploy, the kubernetes executor...).
+K8S_PACKAGES ?= $(shell $(GO) list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | \
+	awk '{ for (i = 1; i <= NF; i++) if ($$i == "github.com/pipe-ml/pipe/deploy/k8stest") { print $$1; break } }')
 
 ## test-k8s: the tests on a real Kubernetes cluster on this machine (root; docs/deployment.md): binaries built once, cluster up, K8S_PACKAGES, teardown.
 test-k8s:

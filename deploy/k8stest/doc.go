@@ -13,7 +13,8 @@
 //	up.sh      starts it and returns when the node is Ready
 //	image.sh   builds pipe's image and imports it into the node
 //	down.sh    tears it down, leaving the machine as up.sh found it
-//	run.sh     up.sh, a command, down.sh whatever happens (make test-k8s)
+//	run.sh     up.sh, a command, down.sh whatever happens (make test-k8s,
+//	           which runs the tests of every package that imports this one)
 //
 // Connect finds the cluster through $PIPE_K8S_STATE/cluster.env (default
 // /tmp/pipe-k8s). Without one a test skips, saying how to start one; with
