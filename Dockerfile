@@ -21,6 +21,9 @@ ARG TARGETOS
 ARG TARGETARCH
 ARG VERSION=dev
 ARG COMMIT=
+# Go build tags; the tests build an image with "pipetest" (their step
+# kinds and failpoints, engine/internal/failpoint). Releases set none.
+ARG TAGS=
 # Module downloads go through GOPROXY; point it at your own proxy if you
 # have one.
 ARG GOPROXY=https://proxy.golang.org,direct
@@ -33,7 +36,7 @@ COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH:-amd64} \
-    go build -trimpath \
+    go build -trimpath -tags "${TAGS}" \
       -ldflags "-s -w -X main.version=${VERSION} -X main.commit=${COMMIT}" \
       -o /out/usr/local/bin/pipe ./cmd/pipe \
  && mkdir -p /out/var/lib/pipe/state /out/var/lib/pipe/store /out/tmp \

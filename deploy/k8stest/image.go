@@ -17,11 +17,19 @@ import (
 // which Image builds the image.
 const PipeImage = "pipe:dev"
 
-var (
-	imageOnce sync.Once
-	imageLog  string
-	imageErr  error
-)
+// TestImage is the tag of pipe's image built with the pipetest build tag
+// (the test step kinds and failpoints), which the kubernetes executor's
+// tests run as their workers.
+const TestImage = "pipe:pipetest"
+
+// imageBuild is one tag's build, done once per test process.
+type imageBuild struct {
+	once sync.Once
+	log  string
+	err  error
+}
+
+var builds sync.Map // tag → *imageBuild
 
 // Image builds pipe's image from the repository's Dockerfile with
 // cluster/image.sh (base images made locally, the build on the cluster's
@@ -30,30 +38,44 @@ var (
 // every test that asks, each with the build's output.
 func (c *Cluster) Image(t testing.TB) string {
 	t.Helper()
-	imageOnce.Do(func() {
+	return c.BuildImage(t, PipeImage, "")
+}
+
+// BuildImage is Image for another tag, built with the Go build tags
+// goTags (comma-separated, "" for none): TestImage with "pipetest".
+func (c *Cluster) BuildImage(t testing.TB, tag, goTags string) string {
+	t.Helper()
+	v, _ := builds.LoadOrStore(tag, &imageBuild{})
+	b := v.(*imageBuild)
+	b.once.Do(func() {
 		script, err := scriptPath("image.sh")
 		if err != nil {
-			imageErr = err
+			b.err = err
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, script, PipeImage)
-		cmd.Env = append(os.Environ(), "PIPE_K8S_STATE="+c.State)
+		cmd := exec.CommandContext(ctx, script, tag)
+		cmd.Env = append(os.Environ(), "PIPE_K8S_STATE="+c.State, "PIPE_IMAGE_TAGS="+goTags)
 		out, err := cmd.CombinedOutput()
-		imageLog = string(out)
+		b.log = string(out)
 		if err != nil {
-			imageErr = fmt.Errorf("k8stest: %s %s: %v", script, PipeImage, err)
+			b.err = fmt.Errorf("k8stest: %s %s: %v", script, tag, err)
 		}
 	})
-	if imageErr != nil {
-		t.Fatalf("%v:\n%s", imageErr, clip(imageLog))
+	if b.err != nil {
+		t.Fatalf("%v:\n%s", b.err, clip(b.log))
 	}
-	return PipeImage
+	return tag
 }
 
 // ImageLog is the output of the image's build (empty before Image).
-func ImageLog() string { return imageLog }
+func ImageLog() string {
+	if v, ok := builds.Load(PipeImage); ok {
+		return v.(*imageBuild).log
+	}
+	return ""
+}
 
 // scriptPath is the path of a script in cluster/, found beside this
 // source file, so that the checkout under test builds its own image.

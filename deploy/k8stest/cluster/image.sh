@@ -17,6 +17,9 @@
 # ($cache/docker), so a second build compiles only what changed.
 #
 #   deploy/k8stest/cluster/image.sh [TAG]      # default pipe:dev
+#
+# PIPE_IMAGE_TAGS sets the Go build tags (the Dockerfile's TAGS): the
+# kubernetes executor's tests build pipe:pipetest with "pipetest".
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
@@ -86,6 +89,7 @@ docker_cli build --network host \
   --build-arg GO_IMAGE="$go_image" --build-arg BASE_IMAGE="$base_image" \
   --build-arg GOPROXY="$(go env GOPROXY)" \
   --build-arg VERSION="$version" --build-arg COMMIT="$commit" \
+  --build-arg TAGS="${PIPE_IMAGE_TAGS:-}" \
   -t "$tag" "$repo"
 log "built $tag in $((SECONDS - start)) s, $(docker_cli image inspect -f '{{.Size}}' "$tag") bytes"
 docker_cli save "$tag" | ctr -a "$ctd_sock" -n k8s.io images import - >/dev/null
