@@ -10,9 +10,12 @@
 // fields of an object), which the engine checks, and each output's type
 // and kinds of artifact ([Media]); `pipe kinds` documents kinds from it.
 // Kinds that read files from outside the store also implement
-// [FileReader], so that the engine can hash those files into the cache
-// key; kinds that check a configuration beyond what the schema can say
-// implement [Validator]. A [Catalog] holds the kinds by block type and
+// [FileReader]: they list the files a configuration reads, so that the
+// engine can hash them into the cache key, and the folders those files
+// come from (a glob's fixed part, a folder given whole), so that pipe
+// serve knows where to watch for new data without guessing from the
+// attributes. Kinds that check a configuration beyond what the schema can
+// say implement [Validator]. A [Catalog] holds the kinds by block type and
 // gathers their kinds of artifact.
 //
 // The engine imports this package and no package below it. The folders

@@ -45,14 +45,38 @@ type Validator interface {
 }
 
 // FileReader is implemented by kinds that read files from outside the
-// store (the load step's CSV and Parquet files). InputFiles returns the
-// files Run will read, as slash-separated paths relative to dir (the
-// pipeline's folder) or absolute paths when the user wrote one outside it,
-// in the order Run reads them. The engine hashes every one of them into the
-// cache key and passes them to Run in [Inputs.Files]. cfg holds no unknown
-// values when InputFiles is called.
+// store (the load step's CSV and Parquet files).
 type FileReader interface {
+	// InputFiles returns the files Run will read, as slash-separated
+	// paths relative to dir (the pipeline's folder) or absolute paths when
+	// the user wrote one outside it, in the order Run reads them. The
+	// engine hashes every one of them into the cache key and passes them
+	// to Run in [Inputs.Files]. cfg holds no unknown values when
+	// InputFiles is called.
 	InputFiles(cfg cty.Value, dir string) ([]string, error)
+
+	// InputFolders returns the folders in which a file appearing,
+	// changing or going away may change what InputFiles returns: the
+	// folder a glob searches (its part before the first wildcard), a
+	// folder given whole, a named file's folder. Paths are as
+	// InputFiles's. pipe serve watches them, and the folders of the files
+	// InputFiles returns, to apply when the data change. InputFolders
+	// must neither fail nor read the files: a file may not exist yet, and
+	// its folder is where it will appear. cfg may hold unknown values (the
+	// outputs of steps that have not run yet); a path not known yet gives
+	// no folder.
+	InputFolders(cfg cty.Value, dir string) []Folder
+}
+
+// Folder is a folder a [FileReader] reads files from.
+type Folder struct {
+	// Path is slash-separated and relative to the pipeline's folder, or
+	// absolute.
+	Path string
+	// From is the path of the attribute value that names the folder, e.g.
+	// AttrPath("path").IndexInt(1): the engine never shows a folder named
+	// by a sensitive value.
+	From cty.Path
 }
 
 // Outputs are a step's results, by output name.

@@ -72,6 +72,8 @@ func Catalog(c *Counter) *steps.Catalog {
 // artifact.
 type Source struct{ c *Counter }
 
+var _ steps.FileReader = (*Source)(nil)
+
 func (*Source) Name() string    { return "source" }
 func (*Source) Version() string { return "1" }
 func (*Source) Schema() *steps.Schema {
@@ -103,6 +105,20 @@ func (*Source) InputFiles(cfg cty.Value, dir string) ([]string, error) {
 	}
 	slices.Sort(rel)
 	return rel, nil
+}
+
+// InputFolders names the folder path's files come from: a glob's folder
+// before its first wildcard, or a file's folder.
+func (*Source) InputFolders(cfg cty.Value, dir string) []steps.Folder {
+	v := cfg.GetAttr("path")
+	if !v.IsKnown() || v.IsNull() {
+		return nil
+	}
+	p := path.Clean(v.AsString())
+	if i := strings.IndexAny(p, "*?["); i >= 0 {
+		p = p[:i] // path.Dir of "data/" and of "data/pre" is "data"
+	}
+	return []steps.Folder{{Path: path.Dir(p), From: steps.AttrPath("path")}}
 }
 
 func (s *Source) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Outputs, error) {

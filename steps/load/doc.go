@@ -28,7 +28,10 @@
 // starting with "." or "_" are skipped), a plain path must exist. The
 // union is read in sorted path order, so rows keep a stable order. The
 // format comes from format or from each file's extension; compressed CSV
-// (.csv.gz) is not supported.
+// (.csv.gz) is not supported. InputFolders names where those files come
+// from, for pipe serve to watch: a glob's folder before its first
+// wildcard, a folder given whole, a file's folder (even before the file
+// exists).
 //
 // Embeddings are wide columns PREFIX0..PREFIX{dim-1} (float or double in
 // Parquet), one list, large list or fixed-size list column of float or

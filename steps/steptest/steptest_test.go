@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,6 +62,14 @@ func (concat) InputFiles(cfg cty.Value, dir string) ([]string, error) {
 		out = append(out, v.AsString())
 	}
 	return out, nil
+}
+
+func (concat) InputFolders(cfg cty.Value, dir string) []steps.Folder {
+	var out []steps.Folder
+	for i, v := range cfg.GetAttr("paths").AsValueSlice() {
+		out = append(out, steps.Folder{Path: path.Dir(v.AsString()), From: steps.AttrPath("paths").IndexInt(i)})
+	}
+	return out
 }
 
 func (k concat) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Outputs, error) {

@@ -12,10 +12,13 @@
 // The Watcher watches (fsnotify, not recursively) the pipeline folder
 // itself, not its files, so that a Kubernetes ConfigMap's swap of ..data
 // is seen; and the data folders of the last load that had no errors
-// (FoldersOf): the folders of the files each file-reading step reads
-// (steps.FileReader) and the fixed part (the folder before the first
-// wildcard) of every path-like string attribute of those steps, so that a
-// new file matching a glob is seen. A folder that does not exist yet is
+// (FoldersOf), which the file-reading kinds name (steps.FileReader): the
+// folders a step's configuration reads from (InputFolders: a glob's part
+// before its first wildcard, so that a new file matching it is seen; a
+// folder given whole; a file's folder) and the folder of every file it
+// reads now (InputFiles). serve does not guess from attribute values
+// which are paths: a kind that reads files says so. A folder that does
+// not exist yet is
 // watched through its nearest existing parent. Events in the state folder
 // and on the registry's files are ignored. An event starts the debounce
 // timer; the request is pushed once the folders have been quiet for the
