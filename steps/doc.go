@@ -15,8 +15,13 @@
 // come from (a glob's fixed part, a folder given whole), so that pipe
 // serve knows where to watch for new data without guessing from the
 // attributes. Kinds that check a configuration beyond what the schema can
-// say implement [Validator]. A [Catalog] holds the kinds by block type and
-// gathers their kinds of artifact.
+// say implement [Validator]. Kinds whose artifacts people look at
+// implement [Summarizer]: given an artifact's media type and bytes, they
+// return a typed [Summary] (named metrics, curves as point lists, images
+// to link), and pipe serve's page shows that instead of reading any
+// kind's format. A [Catalog] holds the kinds by block type, gathers their
+// kinds of artifact and asks the kind that makes one to summarise it
+// ([Catalog.Summarize]).
 //
 // The engine imports this package and no package below it. The folders
 // below it are of three sorts:

@@ -20,6 +20,15 @@ import (
 	"github.com/pipe-ml/pipe/steps"
 )
 
+// The media types of the artifacts publish puts: those of engine/testkinds'
+// fakemodel, whose report (in evaluate's shape) the kind describes, naming
+// its plot.
+const (
+	mediaModel  = "application/vnd.pipe.model.v1+json"
+	mediaReport = "application/vnd.pipe.report.v1+json"
+	mediaPNG    = "image/png"
+)
+
 // published puts a model version in the store and the registry the way a
 // publish step would: a model, a report naming a PNG plot, the plot, and
 // a dataset that is no business of /artifacts; champion points at it.
@@ -53,14 +62,14 @@ func publish(t *testing.T, state string) published {
 		}
 		return a
 	}
-	p.plot = put(steps.MediaPNG, p.plotBytes)
-	p.model = put(steps.MediaModel, []byte(`{"coef": [1, 2]}`))
+	p.plot = put(mediaPNG, p.plotBytes)
+	p.model = put(mediaModel, []byte(`{"coef": [1, 2]}`))
 	p.dataset = put("application/json", []byte(`{"rows": 3}`))
 	report, _ := json.Marshal(map[string]any{
 		"f1":   0.9,
-		"plot": map[string]string{"digest": p.plot.Digest, "media_type": steps.MediaPNG},
+		"plot": map[string]string{"digest": p.plot.Digest, "media_type": mediaPNG},
 	})
-	p.report = put(steps.MediaReport, report)
+	p.report = put(mediaReport, report)
 
 	db, err := registry.Open(ctx, filepath.Join(state, "registry.db"), nil)
 	if err != nil {

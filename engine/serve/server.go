@@ -178,7 +178,7 @@ func pipelineDir(path string) (string, error) {
 func (s *Server) routes() {
 	mux := http.NewServeMux()
 	a := api.New(api.Options{Resources: &s.res, Status: s.status, Snapshot: s.snapshot, Closing: s.isClosing, Dir: s.dir,
-		Follow: s.applier.Follow, Stopping: func() <-chan struct{} { return s.stopping }, Log: s.log})
+		Follow: s.applier.Follow, Stopping: func() <-chan struct{} { return s.stopping }, Kinds: s.opts.Workspace.Kinds, Log: s.log})
 	a.Register(mux)
 	mux.Handle("GET "+api.PathMetrics, s.met.Handler())
 	page.New(page.Options{API: a, Snapshot: s.snapshot, Current: s.applier.Current, Log: s.log}).Register(mux)

@@ -3,7 +3,10 @@ package testkinds
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -16,6 +19,8 @@ import (
 // report.json shape) with the quality it is given as every metric,
 // measured on eval. It feeds the publish step in tests.
 type FakeModel struct{ c *Counter }
+
+var _ steps.Summarizer = (*FakeModel)(nil)
 
 // The kinds of artifact of the real train and evaluate kinds, whose media
 // types and labels FakeModel's artifacts share (the engine imports no
@@ -79,4 +84,32 @@ func (k *FakeModel) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (s
 		return nil, err
 	}
 	return steps.Outputs{"model": model.Value(), "report": report.Value(), "f1": cty.NumberFloatVal(q)}, nil
+}
+
+// Summarize summarises a report in evaluate's shape, as the real evaluate
+// kind does (steps.Summarizer): its metrics, sorted by name, and the
+// picture it names under "plot", if any. Other media types it does not
+// describe.
+func (*FakeModel) Summarize(mediaType string, content []byte) (*steps.Summary, error) {
+	if mediaType != fakeReport.Type {
+		return nil, nil
+	}
+	var doc struct {
+		Metrics map[string]float64 `json:"metrics"`
+		Plot    *struct {
+			Digest    string `json:"digest"`
+			MediaType string `json:"media_type"`
+		} `json:"plot"`
+	}
+	if err := json.Unmarshal(content, &doc); err != nil {
+		return nil, fmt.Errorf("fakemodel: the report is not JSON: %w", err)
+	}
+	s := &steps.Summary{}
+	for _, name := range slices.Sorted(maps.Keys(doc.Metrics)) {
+		s.Metrics = append(s.Metrics, steps.Metric{Name: name, Value: doc.Metrics[name]})
+	}
+	if doc.Plot != nil {
+		s.Images = []steps.Image{{Title: "Curves", Digest: doc.Plot.Digest, MediaType: doc.Plot.MediaType}}
+	}
+	return s, nil
 }

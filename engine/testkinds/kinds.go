@@ -59,7 +59,7 @@ func (c *Counter) Total() int {
 //	transform "x" { input = ARTIFACT, factor = 2, mode = "upper"|"lower", fail = false, sleep = "10ms", wait_for = "FILE", parallelism = 4 }
 //	                                                 → out (artifact), score (number), info (object)
 //	combine "x"   { inputs = [ARTIFACT...], params = ANY } → out (artifact), count (number)
-//	fakemodel "x" { data = ARTIFACT, eval = ARTIFACT, quality = 0.9 } → model, report (artifacts), f1 (number)
+//	fakemodel "x" { data = ARTIFACT, eval = ARTIFACT, quality = 0.9 } → model, report (artifacts), f1 (number); describes its report
 //	tally "x"     { input = ARTIFACT, add = COUNTS, min_count = 1 } → counts (artifact), distinct (number)
 func Catalog(c *Counter) *steps.Catalog {
 	if c == nil {

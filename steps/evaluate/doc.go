@@ -1,8 +1,9 @@
 // Package evaluate is the evaluate step kind: it scores a trained model
 // (steps/shared/logreg, made by steps/train) on a dataset artifact and stores a
 // report and a plot of the ROC and precision-recall curves. The metrics
-// themselves are steps/shared/metrics'; publish (steps/publish) and the serve
-// status page read the report.
+// themselves are steps/shared/metrics'; publish (steps/publish) reads the
+// report, and the kind describes it for people (steps.Summarizer: its
+// metrics, curves and plot), which is what pipe serve's page shows.
 //
 //	evaluate "holdout" {
 //	  model     = train.model.model

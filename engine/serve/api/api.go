@@ -9,6 +9,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/serve/applies"
 	"github.com/pipe-ml/pipe/engine/serve/resources"
 	"github.com/pipe-ml/pipe/engine/serve/snapshot"
+	"github.com/pipe-ml/pipe/steps"
 )
 
 // Paths serve answers on. The Kubernetes probes use the first two.
@@ -36,14 +37,17 @@ type Options struct {
 	// the run pages' live updates; Stopping is closed when serve stops.
 	Follow   func() (<-chan *applies.Progress, func())
 	Stopping func() <-chan struct{}
-	Log      *slog.Logger
+	// Kinds describe the artifacts they make (steps.Summarizer): what a
+	// report holds, which plot pictures it.
+	Kinds *steps.Catalog
+	Log   *slog.Logger
 }
 
 // API answers the JSON endpoints, /healthz, /readyz and /artifacts.
 type API struct {
-	opts    Options
-	public  Public
-	reports reportCache
+	opts      Options
+	public    Public
+	summaries summaryCache
 }
 
 // New returns the API; Register mounts it.

@@ -23,8 +23,8 @@
 //	GET /api/lineage?ref=R    lineage of R (NAME@ALIAS, NAME@VERSION, a
 //	                          file path or a digest); &direction=downstream
 //	                          for what was built from it
-//	GET /artifacts/{digest}   a model version's evaluation report (JSON) or
-//	                          the plot its report names (PNG)
+//	GET /artifacts/{digest}   a model version's report, or the plot its
+//	                          report's summary links (PNG)
 //
 // There is no endpoint that starts an apply: an HTTP trigger needs an
 // authentication story (a token, mTLS or a mesh policy) that a first
@@ -32,10 +32,16 @@
 // (engine/serve/trigger) or `pipe apply` (the CronJob, a person).
 //
 // /artifacts is not a file server: it serves only digests the registry
-// ties to a model version (the version's report) and the plot a report
-// names under "plot": {"digest": ..., "media_type": "image/png"}, as JSON
-// or PNG, read from the store with the digest checked before any byte is
-// sent.
+// ties to a model version (the version's report, with its media type, a
+// JSON-based one as application/json) and the PNG image the report's
+// summary links, read from the store with the digest checked (and a PNG's
+// signature) before any byte is sent.
+//
+// What a report holds serve learns from the kind that made it: Summary
+// asks the catalog (steps.Catalog.Summarize) with the media type the
+// registry recorded and the bytes, and remembers the answer by digest. A
+// kind that describes nothing gives no summary, and the page shows no
+// plot; serve knows no kind's format.
 //
 // Answers encode values and never edit text. Values of sensitive
 // variables are redacted where they are recorded (engine/apply, and

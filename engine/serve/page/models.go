@@ -42,7 +42,8 @@ type modelPage struct {
 	Rows []versionRow
 	// Moves are the aliases' moves, newest first.
 	Moves []registry.AliasMove
-	Plot  string
+	// Plot pictures the champion's report, if its kind links a picture.
+	Plot *plot
 }
 
 type versionRow struct {

@@ -66,9 +66,15 @@ type pageData struct {
 type pageModel struct {
 	registry.ModelDetail
 	// Champion is the version the champion alias points at (0: none);
-	// Plot the URL of its ROC plot, if its report names one.
+	// Plot the picture of its report, if the kind that made the report
+	// links one.
 	Champion int
-	Plot     string
+	Plot     *plot
+}
+
+// plot is an image the page shows: where it is and what it shows.
+type plot struct {
+	URL, Title string
 }
 
 // MetricOf is used by the template: a version's metric, or "".
@@ -105,20 +111,21 @@ func (p *Page) handlePage(w http.ResponseWriter, r *http.Request) {
 	p.render(w, http.StatusOK, "page", d)
 }
 
-// pageModel finds the champion's plot.
+// pageModel finds the champion's plot: the image its report's summary
+// links.
 func (p *Page) pageModel(ctx context.Context, m registry.ModelDetail) pageModel {
 	pm := pageModel{ModelDetail: m, Champion: championOf(m)}
 	for _, v := range m.Versions {
 		if v.Version != pm.Champion || v.ReportDigest == "" {
 			continue
 		}
-		plot, err := p.opts.API.PlotOf(ctx, v.ReportDigest)
+		s, err := p.opts.API.Summary(ctx, v.ReportDigest)
 		if err != nil {
 			p.opts.Log.Warn("reading the champion's report", "model", m.Name, "version", v.Version, "error", err)
 			break
 		}
-		if plot != nil {
-			pm.Plot = "/artifacts/" + plot.Digest
+		if img := api.Plot(s); img != nil {
+			pm.Plot = &plot{URL: "/artifacts/" + img.Digest, Title: img.Title}
 		}
 	}
 	return pm
