@@ -92,5 +92,8 @@ docker_cli build --network host \
   --build-arg TAGS="${PIPE_IMAGE_TAGS:-}" \
   -t "$tag" "$repo"
 log "built $tag in $((SECONDS - start)) s, $(docker_cli image inspect -f '{{.Size}}' "$tag") bytes"
+# The image this tag named before is dangling now: drop it, so that the
+# cached data root does not grow with every build (BuildKit's cache stays).
+docker_cli image prune -f >/dev/null
 docker_cli save "$tag" | ctr -a "$ctd_sock" -n k8s.io images import - >/dev/null
 log "imported $tag into the node's containerd"
