@@ -36,23 +36,7 @@ Runs are recorded with the trigger watch or schedule.
 A pipeline that does not load is never run, neither in its new form nor
 in its last good one: /readyz fails with the diagnostics until it is fixed.
 
-Endpoints (on -addr):
-  /healthz             200 while the process is alive
-  /readyz              200 when the pipeline loads and the store and the
-                       registry answer; else 503 naming the failing check
-                       (?format=json for JSON)
-  /metrics             Prometheus metrics (pipe_runs_total and friends)
-  /api/status          the server's state, as JSON
-  /api/runs            runs, newest first, 50 a page (?pipeline=&status=
-                       &trigger=&limit=; ?before=ID for older ones)
-  /api/runs/ID         one run with its steps
-  /api/models          models with their versions, metrics and aliases
-  /api/models/NAME     one model with its aliases' history
-  /api/lineage?ref=R   lineage of NAME@ALIAS, NAME@VERSION, a file or a
-                       digest (&direction=downstream)
-  /                    a status page: runs, models, the champion's ROC
-
-On SIGTERM or Ctrl-C serve stops taking triggers, cancels the apply in
+` + serveEndpoints + `On SIGTERM or Ctrl-C serve stops taking triggers, cancels the apply in
 progress (after -grace), which is recorded as cancelled with what
 finished in the cache, and exits 0.
 
@@ -76,6 +60,14 @@ Options:
                       before cancelling it. Default 0: cancel at once.
   -lock-retry=DUR     When another apply holds the state lock, check again
                       after this long. Default ` + serve.DefaultLockRetry.String() + `.
+  -token-file=FILE    Ask for the token in FILE (one line; a Kubernetes
+                      Secret can supply it) before answering the API and
+                      the pages: Authorization: Bearer TOKEN, or sign in on
+                      /login once in a browser. /healthz and /readyz stay
+                      open (/readyz then says which check failed, not why).
+  -metrics-token-file=FILE
+                      Ask for this token on /metrics (Prometheus's
+                      authorization.credentials_file). Default: open.
 ` + arguments.WorkspaceHelp + arguments.ExecutorHelp + `  -no-color           Never colour the output.
 
 Environment: PIPE_STORE, PIPE_STATE_DIR, PIPE_REGISTRY and PIPE_VAR_NAME as
@@ -91,6 +83,28 @@ Examples:
 `
 }
 
+// serveEndpoints lists what serve answers, for its usage.
+const serveEndpoints = `Endpoints (on -addr):
+  /healthz             200 while the process is alive
+  /readyz              200 when the pipeline loads and the store and the
+                       registry answer; else 503 naming the failing check
+                       (?format=json for JSON)
+  /metrics             Prometheus metrics (pipe_runs_total and friends)
+  /api/status          the server's state, as JSON
+  /api/runs            runs, newest first, 50 a page (?pipeline=&status=
+                       &trigger=&limit=; ?before=ID for older ones)
+  /api/runs/ID         one run with its steps (/events: server-sent
+                       events while it runs)
+  /api/models          models with their versions, metrics and aliases
+  /api/models/NAME     one model with its aliases' history
+  /api/lineage?ref=R   lineage of NAME@ALIAS, NAME@VERSION, a file or a
+                       digest (&direction=downstream)
+  /                    pages for people: the overview, /runs, a run's
+                       graph and timeline, its steps, /models, a model's
+                       versions against the champion and alias history
+
+`
+
 func (*serveCmd) Run(ctx context.Context, c *cli, args []string) error {
 	a, err := arguments.ParseServe(args)
 	if err != nil {
@@ -101,16 +115,18 @@ func (*serveCmd) Run(ctx context.Context, c *cli, args []string) error {
 		return withHint(fmt.Errorf("no pipeline at %s: %w", a.Path, errors.Unwrap(err)), "give the folder that holds the *.pipe.hcl files")
 	}
 	s, err := serve.New(serve.Options{
-		Workspace:   c.workspaceOptions(a.Path, a.Workspace),
-		PipeVersion: currentBuild().Version,
-		Parallelism: a.Parallelism,
-		Watch:       a.Watch,
-		Debounce:    a.Debounce,
-		Poll:        a.Poll,
-		Schedule:    a.Schedule,
-		Grace:       a.Grace,
-		LockRetry:   a.LockRetry,
-		Logger:      c.serveLogger(),
+		Workspace:        c.workspaceOptions(a.Path, a.Workspace),
+		PipeVersion:      currentBuild().Version,
+		Parallelism:      a.Parallelism,
+		Watch:            a.Watch,
+		Debounce:         a.Debounce,
+		Poll:             a.Poll,
+		Schedule:         a.Schedule,
+		Grace:            a.Grace,
+		LockRetry:        a.LockRetry,
+		TokenFile:        a.TokenFile,
+		MetricsTokenFile: a.MetricsTokenFile,
+		Logger:           c.serveLogger(),
 	})
 	if err != nil {
 		return err

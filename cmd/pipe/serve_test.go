@@ -168,7 +168,7 @@ func (p *serveProc) exit() int {
 func TestServeHelpAndBadFlags(t *testing.T) {
 	r := pipe(t, ".", nil, "serve", "-h").expect(t, 0)
 	for _, want := range []string{"Usage: pipe serve", "Examples:", "-addr=HOST:PORT", "Default :8080", "-schedule=CRON", "-schedule-tz",
-		"-debounce", "-parallelism", "-grace", "-store=URL", "-state-dir", "/healthz", "/readyz", "/metrics", "/api/runs"} {
+		"-debounce", "-parallelism", "-grace", "-store=URL", "-state-dir", "/healthz", "/readyz", "/metrics", "/api/runs", "-token-file=FILE", "-metrics-token-file"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("serve -h lacks %q", want)
 		}
@@ -188,6 +188,14 @@ func TestServeHelpAndBadFlags(t *testing.T) {
 	}
 	pipe(t, dir, nil, "serve", "-parallelism=0").expect(t, 1)
 	pipe(t, dir, nil, "serve", "-debounce=0s").expect(t, 1)
+	empty := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = pipe(t, dir, nil, "serve", "-token-file="+empty).expect(t, 1)
+	if !strings.Contains(r.stderr, "is empty; write the token in it") {
+		t.Errorf("empty token file:\n%s", r.stderr)
+	}
 	r = pipe(t, dir, nil, "serve", "does-not-exist").expect(t, 1)
 	if !strings.Contains(r.stderr, "no pipeline at does-not-exist") {
 		t.Errorf("missing folder:\n%s", r.stderr)

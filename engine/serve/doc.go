@@ -21,6 +21,8 @@
 //	serve/page        the status page at /
 //	serve/metrics     /metrics for Prometheus
 //	serve/resources   the store and registry kept open for the readers
+//	serve/access      the optional access token (a file, such as a
+//	                  mounted Secret) the API and the pages ask for
 //	serve/redaction   which values of a load are sensitive, for what
 //	                  serve records of it (never by editing an answer)
 //

@@ -10,12 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/serve/access"
 	"github.com/pipe-ml/pipe/engine/serve/api"
 	"github.com/pipe-ml/pipe/engine/serve/applies"
 	"github.com/pipe-ml/pipe/engine/serve/metrics"
@@ -73,6 +75,11 @@ type Options struct {
 	LockRetry time.Duration
 	// Logger receives the server's structured logs; nil discards them.
 	Logger *slog.Logger
+	// TokenFile, when set, names a file holding the access token the API,
+	// /artifacts and the pages ask for (engine/serve/access); the probes
+	// stay open. MetricsTokenFile, when set, is the token /metrics asks
+	// for; without it /metrics is open.
+	TokenFile, MetricsTokenFile string
 
 	// clock is time; tests replace it. Nil means the machine's.
 	clock trigger.Clock
@@ -88,7 +95,8 @@ type Server struct {
 	log  *slog.Logger
 	dir  string // the pipeline folder, absolute
 
-	handler http.Handler
+	handler             http.Handler
+	token, metricsToken *access.Token // nil when open
 
 	secrets   redaction.Current
 	res       resources.Resources
@@ -121,6 +129,12 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, dir: dir, queue: applies.NewQueue(), stopping: make(chan struct{})}
 	s.log = opts.Logger
+	if s.token, err = access.Open(opts.TokenFile, s.log); err != nil {
+		return nil, err
+	}
+	if s.metricsToken, err = access.Open(opts.MetricsTokenFile, s.log); err != nil {
+		return nil, err
+	}
 	s.loader = &snapshot.Loader{Dir: dir, Options: opts.Workspace, Resolve: opts.resolve, Now: opts.clock.Now, Log: s.log, Secrets: &s.secrets}
 	s.met = metrics.New(metrics.Options{Resources: &s.res, Applying: s.inProgress, Log: s.log})
 	s.applier = applies.New(applies.Options{
@@ -178,11 +192,23 @@ func pipelineDir(path string) (string, error) {
 func (s *Server) routes() {
 	mux := http.NewServeMux()
 	a := api.New(api.Options{Resources: &s.res, Status: s.status, Snapshot: s.snapshot, Closing: s.isClosing, Dir: s.dir,
-		Follow: s.applier.Follow, Stopping: func() <-chan struct{} { return s.stopping }, Kinds: s.opts.Workspace.Kinds, Log: s.log})
+		Follow: s.applier.Follow, Stopping: func() <-chan struct{} { return s.stopping }, Kinds: s.opts.Workspace.Kinds, Token: s.token, Log: s.log})
 	a.Register(mux)
 	mux.Handle("GET "+api.PathMetrics, s.met.Handler())
-	page.New(page.Options{API: a, Snapshot: s.snapshot, Current: s.applier.Current, Log: s.log}).Register(mux)
-	s.handler = headers(mux)
+	pg := page.New(page.Options{API: a, Snapshot: s.snapshot, Current: s.applier.Current, Token: s.token, Log: s.log})
+	pg.Register(mux)
+	s.handler = headers(access.Guard(mux, access.Rules{Token: s.token, Metrics: s.metricsToken, Denied: func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == api.PathMetrics:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="pipe serve metrics"`)
+			http.Error(w, "serve: /metrics asks for its token (Authorization: Bearer TOKEN)", http.StatusUnauthorized)
+		case strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/artifacts/"):
+			w.Header().Set("WWW-Authenticate", `Bearer realm="pipe serve"`)
+			a.WriteError(w, http.StatusUnauthorized, errors.New("serve: this API asks for its access token: send Authorization: Bearer TOKEN"))
+		default:
+			pg.SignIn(w, r)
+		}
+	}}))
 }
 
 // headers sets the headers every answer carries, the probes', /metrics'

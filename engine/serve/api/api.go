@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/pipe-ml/pipe/engine/serve/access"
 	"github.com/pipe-ml/pipe/engine/serve/applies"
 	"github.com/pipe-ml/pipe/engine/serve/resources"
 	"github.com/pipe-ml/pipe/engine/serve/snapshot"
@@ -40,6 +41,9 @@ type Options struct {
 	// Kinds describe the artifacts they make (steps.Summarizer): what a
 	// report holds, which plot pictures it.
 	Kinds *steps.Catalog
+	// Token is serve's access token, nil without one: /readyz shows why a
+	// check failed only to callers that carry it.
+	Token *access.Token
 	Log   *slog.Logger
 }
 

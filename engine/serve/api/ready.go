@@ -99,6 +99,13 @@ func (a *API) handleHealth(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) handleReady(w http.ResponseWriter, r *http.Request) {
 	rd := a.readiness(r.Context())
+	if !a.opts.Token.Allowed(r) {
+		// The kubelet needs the status alone; why is for those with the
+		// token.
+		for i := range rd.Checks {
+			rd.Checks[i].Error, rd.Checks[i].Diagnostics, rd.Checks[i].Text = "", nil, ""
+		}
+	}
 	code := http.StatusOK
 	if !rd.Ready {
 		code = http.StatusServiceUnavailable
@@ -116,6 +123,10 @@ func (a *API) handleReady(w http.ResponseWriter, r *http.Request) {
 	for _, c := range rd.Checks {
 		if c.OK {
 			fmt.Fprintf(&b, "%s: ok\n", c.Name)
+			continue
+		}
+		if c.Error == "" {
+			fmt.Fprintf(&b, "%s: failed\n", c.Name)
 			continue
 		}
 		fmt.Fprintf(&b, "%s: failed: %s\n", c.Name, c.Error)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/diagfmt"
 	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/serve/access"
 	"github.com/pipe-ml/pipe/engine/serve/api"
 	"github.com/pipe-ml/pipe/engine/serve/applies"
 	"github.com/pipe-ml/pipe/engine/serve/snapshot"
@@ -22,7 +23,10 @@ type Options struct {
 	Snapshot func() *snapshot.Snapshot
 	// Current returns the apply in progress, or nil.
 	Current func() *applies.Progress
-	Log     *slog.Logger
+	// Token is the access token, nil when serve has none: /login takes
+	// it and gives a session cookie (engine/serve/access).
+	Token *access.Token
+	Log   *slog.Logger
 }
 
 // Page is serve's pages for people.
@@ -43,6 +47,8 @@ func (p *Page) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /models/{name}", p.handleModel)
 	mux.HandleFunc("GET /models/{name}/versions/{version}", p.handleVersion)
 	mux.HandleFunc("GET /static/{file}", p.handleStatic)
+	mux.HandleFunc("GET /login", p.handleSignIn)
+	mux.HandleFunc("POST /login", p.handleSignIn)
 	mux.HandleFunc("GET /", p.notFound)
 }
 

@@ -33,6 +33,9 @@ type Serve struct {
 	// LockRetry is -lock-retry: when the state lock is held, check again
 	// after this long.
 	LockRetry time.Duration
+	// TokenFile is -token-file: the API's and the pages' access token;
+	// MetricsTokenFile is -metrics-token-file, /metrics' own.
+	TokenFile, MetricsTokenFile string
 }
 
 // ParseServe parses pipe serve's arguments.
@@ -48,6 +51,8 @@ func ParseServe(args []string) (*Serve, error) {
 	fs.IntVar(&a.Parallelism, "parallelism", runtime.NumCPU(), "")
 	fs.DurationVar(&a.Grace, "grace", 0, "")
 	fs.DurationVar(&a.LockRetry, "lock-retry", serve.DefaultLockRetry, "")
+	fs.StringVar(&a.TokenFile, "token-file", "", "")
+	fs.StringVar(&a.MetricsTokenFile, "metrics-token-file", "", "")
 	a.Workspace.register(fs)
 	a.Workspace.registerExecutor(fs)
 	var err error
