@@ -130,7 +130,7 @@ func TestCIWorkflow(t *testing.T) {
 		}
 	}
 	inOrder("plan", "pipe fmt -check", "pipe validate", "pipe plan -detailed-exitcode -out=pipe.plan", "pipe show -markdown pipe.plan")
-	inOrder("apply", "gh run download", "pipe apply -json pipe.plan")
+	inOrder("apply", "gh run download", `pipe apply -json -plan-digest="$digest" pipe.plan`)
 
 	work := t.TempDir()
 	pipeline := wf.Env["PIPELINE"]
@@ -189,6 +189,23 @@ func TestCIWorkflow(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(work, "pipe.plan")); err != nil {
 		t.Errorf("no saved plan to upload: %v", err)
 	}
+
+	// A plan file changed after review is refused by the apply step: it
+	// applies only the digest the comment shows.
+	reviewed, _ := os.ReadFile(filepath.Join(work, "pipe.plan"))
+	os.WriteFile(filepath.Join(work, "pipe.plan"), bytes.Replace(reviewed, []byte(`"min_f1"`), []byte(`"min_f1" `), 1), 0o644)
+	for _, step := range wf.Jobs["apply"].Steps {
+		if step.Name != "Apply the reviewed plan" {
+			continue
+		}
+		cmd := exec.Command("bash", "-e", "-o", "pipefail", "-c", step.Run)
+		cmd.Dir, cmd.Env = work, append(append([]string(nil), base...), events["apply"]...)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "it is not the plan that was reviewed") {
+			t.Errorf("the apply step ran a plan changed after review: %v\n%s", err, out)
+		}
+	}
+	os.WriteFile(filepath.Join(work, "pipe.plan"), reviewed, 0o644)
 
 	runJob("apply")
 	env := append(append([]string(nil), base...), events["apply"]...)

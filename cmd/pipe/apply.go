@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 	"github.com/pipe-ml/pipe/engine/apply"
+	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/plan"
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/runner"
@@ -30,7 +34,11 @@ lineage registry.
 
 Given a PLANFILE saved by "pipe plan -out=FILE", apply runs exactly that
 plan, with the variables it was made with, and refuses it when the
-pipeline, its variables or its inputs changed since.
+pipeline, its variables or its inputs changed since, when it would apply
+to another store or pipeline folder than this command resolves (the
+store from -store, PIPE_STORE or settings.store; the folder must be the
+current one or inside it), or when -plan-digest names another plan. A
+file that is not a whole plan is refused as damaged.
 
 Only one apply runs at a time on a state folder; Ctrl-C cancels the
 running steps cleanly (press it twice to stop at once).
@@ -42,6 +50,14 @@ Options:
                       Default: PIPE_TRIGGER, or ci in a CI job, or manual.
   -json               Print the plan, one event per line and the result as
                       JSON (NDJSON), for CI.
+  -plan-digest=sha256:HEX
+                      Apply PLANFILE only if its digest is this one: the
+                      digest plan -out and show print, and the plan's
+                      pull-request comment shows.
+  -trust-plan-location
+                      Apply PLANFILE against the store and pipeline folder
+                      it names even when they are not what this command
+                      resolves (check them with pipe show first).
 ` + arguments.StepsHelp + arguments.WorkspaceHelp + arguments.ExecutorHelp + openLineageUsage + `  -no-color           Never colour the output.
 
 Examples:
@@ -49,6 +65,7 @@ Examples:
   pipe apply -openlineage=http://marquez:5000
   pipe apply -target=train.model -parallelism=4
   pipe plan -out=nightly.plan && pipe apply nightly.plan
+  pipe apply -plan-digest=sha256:3f2a… reviewed.plan
 `
 }
 
@@ -99,22 +116,31 @@ func (*applyCmd) Run(ctx context.Context, c *cli, args []string) error {
 }
 
 // openApply opens the workspace a.Path names: a pipeline, or the one a
-// saved plan was made from, with the plan's variables, store, targets and
-// replacements (which it sets in a). saved is the plan, or nil.
+// saved plan was made from, with the plan's variables, targets and
+// replacements (which it sets in a). saved is the plan, or nil. A saved
+// plan must have the digest -plan-digest names, and apply to the store
+// and pipeline folder this apply resolves by itself (unless
+// -trust-plan-location): a plan file is only as trustworthy as whoever
+// could edit it after it was reviewed.
 func (c *cli) openApply(ctx context.Context, v *views.View, a *arguments.Apply) (w *workspace.Workspace, saved *plan.Document, err error) {
-	saved, isPlan, err := isPlanFile(a.Path)
+	saved, err = readPlanArg(a.Path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, withHint(err, "make the plan again: pipe plan -out=FILE")
 	}
-	if !isPlan {
+	if saved == nil {
+		if a.PlanDigest != "" || a.TrustPlanLocation {
+			return nil, nil, withHint(fmt.Errorf("-plan-digest and -trust-plan-location are for a saved plan, and %s is a pipeline", a.Path), "pipe apply -plan-digest=sha256:... PLANFILE")
+		}
 		w, err = c.openWorkspace(ctx, v, c.workspaceOptions(a.Path, a.Workspace))
 		return w, nil, err
 	}
+	if a.PlanDigest != "" {
+		if err := saved.CheckDigest(a.Path, a.PlanDigest); err != nil {
+			return nil, nil, err
+		}
+	}
 	if len(a.Targets)+len(a.Replace) > 0 {
 		return nil, nil, withHint(errors.New("-target and -replace cannot change a saved plan"), "make a new plan with them: pipe plan -target=... -out=FILE")
-	}
-	if a.Store == "" {
-		a.Store = saved.Saved.Store
 	}
 	if a.Targets, err = arguments.StepAddrs("target", saved.Targets); err != nil {
 		return nil, nil, err
@@ -128,6 +154,51 @@ func (c *cli) openApply(ctx context.Context, v *views.View, a *arguments.Apply) 
 	}
 	opts := c.workspaceOptions(at, a.Workspace)
 	opts.Vars.Values = saved.Saved.VariableValues()
-	w, err = c.openWorkspace(ctx, v, opts)
-	return w, saved, err
+	if w, err = c.resolveWorkspace(v, opts); err != nil {
+		return nil, nil, err
+	}
+	if err := checkPlanLocation(a, saved, w); err != nil {
+		return nil, nil, err
+	}
+	if err := c.openStore(ctx, w); err != nil {
+		return nil, nil, err
+	}
+	return w, saved, nil
+}
+
+// checkPlanLocation refuses a saved plan that would apply to another
+// store or pipeline folder than w resolved, unless -trust-plan-location,
+// which applies it against the plan's own store.
+func checkPlanLocation(a *arguments.Apply, saved *plan.Document, w *workspace.Workspace) error {
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	moved := saved.Saved.Moved(w.StoreURL, w.Pipeline.Config.Dir, wd)
+	if len(moved) == 0 {
+		return nil
+	}
+	if a.TrustPlanLocation {
+		w.StoreURL = saved.Saved.Store
+		return nil
+	}
+	return withHint(fmt.Errorf("the saved plan %s does not apply here: %s", a.Path, strings.Join(moved, "; and ")),
+		"run apply from the folder where plan ran, with the same store (-store, PIPE_STORE); or, having checked the plan with pipe show, -trust-plan-location")
+}
+
+// readPlanArg reads the saved plan that apply's PATH names, or returns
+// nil when PATH is a pipeline: a folder, or a file named like a pipeline
+// file (*.pipe.hcl, *.pipe.json). Any other file is a plan, and one that
+// does not read as a plan is a damaged plan, never parsed as a pipeline.
+func readPlanArg(path string) (*plan.Document, error) {
+	info, err := os.Stat(path)
+	if err != nil || info.IsDir() {
+		return nil, nil
+	}
+	for _, suf := range config.FileSuffixes {
+		if strings.HasSuffix(path, suf) {
+			return nil, nil
+		}
+	}
+	return plan.Read(path)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"time"
 
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
@@ -25,7 +24,8 @@ the output of a step that runs (its key is known after apply). Nothing
 runs and nothing is written but the stat cache.
 
 Options:
-  -out=FILE           Save the plan; "pipe apply FILE" runs exactly it, and
+  -out=FILE           Save the plan and print its digest; "pipe apply
+                      -plan-digest=DIGEST FILE" runs exactly it, and
                       refuses when the pipeline, variables or inputs
                       changed since.
   -detailed-exitcode  Exit 0 when nothing would run, 2 when something
@@ -59,27 +59,20 @@ func (*planCmd) Run(ctx context.Context, c *cli, args []string) error {
 		return errReported
 	}
 	doc := pl.Document(currentBuild().Version)
+	if a.Out != "" {
+		if doc, err = pl.Save(a.Out, currentBuild().Version, a.Path, w.StoreURL, time.Now()); err != nil {
+			return err
+		}
+	}
 	view := views.NewPlan(a.ViewType, v)
 	if err := view.Plan(doc); err != nil {
 		return err
 	}
 	if a.Out != "" {
-		if err := pl.Save(a.Out, currentBuild().Version, a.Path, w.StoreURL, time.Now()); err != nil {
-			return err
-		}
-		view.Saved(a.Out)
+		view.Saved(a.Out, doc.Digest)
 	}
 	if a.DetailedExitCode && doc.Summary.Run > 0 {
 		return &exitErr{code: exitChanges}
 	}
 	return nil
-}
-
-// isPlanFile reports whether path is a saved plan rather than a pipeline.
-func isPlanFile(path string) (*plan.Document, bool, error) {
-	info, err := os.Stat(path)
-	if err != nil || info.IsDir() {
-		return nil, false, nil
-	}
-	return plan.ReadFile(path)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -15,20 +16,21 @@ import (
 func TestPlanOutNote(t *testing.T) {
 	dir := copyDir(t, "testdata/pipelines/ok")
 	planFile := filepath.Join(t.TempDir(), "pr.plan")
-	note := "Saved the plan to " + planFile + ". Run it with: pipe apply " + planFile + "\n"
+	note := regexp.MustCompile("\nSaved the plan to " + regexp.QuoteMeta(planFile) + ` \((sha256:[0-9a-f]{64})\)\.\nRun exactly it with: pipe apply -plan-digest=(sha256:[0-9a-f]{64}) ` + regexp.QuoteMeta(planFile) + "\n$")
 
 	r := pipe(t, dir, nil, "plan", "-out="+planFile).expect(t, 0)
-	if !strings.HasSuffix(r.stdout, "\n"+note) || strings.Contains(r.stderr, "Saved the plan") {
+	if m := note.FindStringSubmatch(r.stdout); m == nil || m[1] != m[2] || strings.Contains(r.stderr, "Saved the plan") {
 		t.Errorf("plan -out: the note is not last on stdout:\n--- stdout\n%s--- stderr\n%s", r.stdout, r.stderr)
 	}
 
-	md := pipe(t, dir, nil, "plan", "-markdown").expect(t, 0)
+	// The comment of a saved plan is the plan's, with what it was made
+	// from and its digest: show -markdown prints it again.
 	r = pipe(t, dir, nil, "plan", "-markdown", "-out="+planFile).expect(t, 0)
-	if r.stdout != md.stdout {
-		t.Errorf("plan -markdown -out: stdout is not the comment alone:\n--- with -out\n%s--- without\n%s", r.stdout, md.stdout)
+	if show := pipe(t, dir, nil, "show", "-markdown", planFile).expect(t, 0); r.stdout != show.stdout || strings.Contains(r.stdout, "Saved the plan") {
+		t.Errorf("plan -markdown -out: stdout is not the comment alone:\n--- plan\n%s--- show\n%s", r.stdout, show.stdout)
 	}
-	if !strings.Contains(r.stderr, note) {
-		t.Errorf("plan -markdown -out: stderr lacks %q:\n%s", note, r.stderr)
+	if !note.MatchString(r.stderr) {
+		t.Errorf("plan -markdown -out: stderr lacks the note:\n%s", r.stderr)
 	}
 
 	r = pipe(t, dir, nil, "plan", "-json", "-out="+planFile).expect(t, 0)
@@ -36,8 +38,8 @@ func TestPlanOutNote(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || strings.Contains(r.stdout, "Saved the plan") {
 		t.Errorf("plan -json -out: stdout is not one JSON document (%v):\n%s", err, r.stdout)
 	}
-	if !strings.Contains(r.stderr, note) {
-		t.Errorf("plan -json -out: stderr lacks %q:\n%s", note, r.stderr)
+	if !note.MatchString(r.stderr) || doc.Digest == "" || !strings.Contains(r.stderr, doc.Digest) {
+		t.Errorf("plan -json -out: stderr lacks the note with the digest %q:\n%s", doc.Digest, r.stderr)
 	}
 	pipe(t, dir, nil, "show", planFile).expect(t, 0)
 }

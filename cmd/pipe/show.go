@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
+	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/plan"
 )
 
@@ -20,7 +22,11 @@ Shows a plan saved with "pipe plan -out=PLANFILE": for a person (the same
 text plan prints), as JSON (the plan document, with what the plan was
 made from), or as Markdown for a pull-request comment: a table of steps
 with their action and why, what changed in which attribute, and the
-summary line. It reads nothing but the file.
+summary line. Each shows what the plan was made from, which apply will
+use: the plan's digest (give it to apply -plan-digest), the pipeline
+folder, the store, and the variables' values (sensitive ones hidden). It
+reads nothing but the file; a file that is not a whole plan is refused
+as damaged.
 
 Options:
   -json       Print the plan document.
@@ -38,12 +44,14 @@ func (*showCmd) Run(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	doc, ok, err := plan.ReadFile(a.PlanFile)
+	for _, suf := range config.FileSuffixes {
+		if strings.HasSuffix(a.PlanFile, suf) {
+			return withHint(fmt.Errorf("%s is a pipeline file, not a saved plan", a.PlanFile), "save a plan with pipe plan -out=FILE, and show that")
+		}
+	}
+	doc, err := plan.Read(a.PlanFile)
 	if err != nil {
 		return withHint(err, "save a plan with pipe plan -out=%s", a.PlanFile)
-	}
-	if !ok {
-		return withHint(fmt.Errorf("%s is not a saved plan", a.PlanFile), "save one with pipe plan -out=FILE")
 	}
 	return views.NewPlan(a.ViewType, c.view(a.View)).Plan(doc)
 }

@@ -23,10 +23,11 @@ func TestShowPlan(t *testing.T) {
 	editFile(t, filepath.Join(dir, "main.pipe.hcl"), `path = "data/*.txt"`, `path = "data/*_a*.txt"`)
 	planFile := filepath.Join(t.TempDir(), "pr.plan")
 	r := pipe(t, dir, nil, "plan", "-detailed-exitcode", "-var", "factor=3", "-out="+planFile).expect(t, 2)
-	human := strings.TrimSuffix(r.stdout, "\nSaved the plan to "+planFile+". Run it with: pipe apply "+planFile+"\n")
+	human := r.stdout[:strings.LastIndex(r.stdout, "\nSaved the plan to "+planFile)]
 
 	r = pipe(t, dir, nil, "show", "-markdown", planFile).expect(t, 0)
 	md := regexp.MustCompile(`Planned \d{4}-\d\d-\d\d \d\d:\d\d \S+ against (.*) by pipe \S+\.`).ReplaceAllString(r.stdout, "Planned TIME against $1 by pipe VERSION.")
+	md = digestRE.ReplaceAllString(md, "sha256:DIGEST")
 	golden(t, "show_markdown.md", mask(md, dir, false))
 	for _, want := range []string{
 		"**Plan: 4 to run, 0 cached.**",
@@ -37,9 +38,9 @@ func TestShowPlan(t *testing.T) {
 			t.Errorf("show -markdown lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	footer := regexp.MustCompile("\n<sub>Planned [^\n]*</sub>\n$")
+	footer := regexp.MustCompile("\nPlan digest: (?s:.*)<sub>Planned [^\n]*</sub>\n$")
 	if !footer.MatchString(r.stdout) {
-		t.Errorf("show -markdown does not say when and against which store the plan was made:\n%s", r.stdout)
+		t.Errorf("show -markdown does not say what the plan was made from:\n%s", r.stdout)
 	}
 	r2 := pipe(t, dir, nil, "plan", "-markdown", "-var", "factor=3").expect(t, 0)
 	if want := footer.ReplaceAllString(r.stdout, ""); r2.stdout != want {
@@ -61,8 +62,14 @@ func TestShowPlan(t *testing.T) {
 		t.Errorf("show -json: %+v", doc)
 	}
 
+	r = pipe(t, dir, nil, "show", "-no-color", planFile).expect(t, 0)
+	for _, want := range []string{"\nSaved plan sha256:", "  pipeline folder  . (" + dir + ")\n", "  var.factor       3\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("show lacks %q:\n%s", want, r.stdout)
+		}
+	}
 	r = pipe(t, dir, nil, "show", filepath.Join(dir, "main.pipe.hcl")).expect(t, 1)
-	if !strings.Contains(r.stderr, "is not a saved plan") || !strings.Contains(r.stderr, "Try: ") {
+	if !strings.Contains(r.stderr, "is a pipeline file, not a saved plan") || !strings.Contains(r.stderr, "Try: ") {
 		t.Errorf("show of a pipeline file:\n%s", r.stderr)
 	}
 	pipe(t, dir, nil, "show", "missing.plan").expect(t, 1)

@@ -28,15 +28,33 @@ func (c *cli) workspaceOptions(path string, f arguments.Workspace) workspace.Opt
 // openWorkspace loads the pipeline and opens its store, printing
 // diagnostics through v.
 func (c *cli) openWorkspace(ctx context.Context, v *views.View, opts workspace.Options) (*workspace.Workspace, error) {
+	w, err := c.resolveWorkspace(v, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.openStore(ctx, w); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// resolveWorkspace loads the pipeline and resolves where its things are,
+// printing diagnostics through v; it opens nothing.
+func (c *cli) resolveWorkspace(v *views.View, opts workspace.Options) (*workspace.Workspace, error) {
 	w, diags := workspace.Resolve(opts)
 	v.Diagnostics(diags, pipelineSources(w))
 	if diags.HasErrors() {
 		return nil, errReported
 	}
-	if err := w.OpenStore(ctx); err != nil {
-		return nil, withHint(err, "check -store, PIPE_STORE or settings.store, and your credentials")
-	}
 	return w, nil
+}
+
+// openStore opens the store w resolved.
+func (c *cli) openStore(ctx context.Context, w *workspace.Workspace) error {
+	if err := w.OpenStore(ctx); err != nil {
+		return withHint(err, "check -store, PIPE_STORE or settings.store, and your credentials")
+	}
+	return nil
 }
 
 // loadOptions are the options to load the pipeline at path with the

@@ -45,7 +45,9 @@ const DocumentFormat = "1"
 //	  ],
 //	  "summary": {"run": 3, "cached": 2},
 //	  "targets": ["train.model"], "replace": [],
-//	  "saved": {...}                     // only in a saved plan file
+//	  "saved": {...},                    // only in a saved plan file
+//	  "digest": "sha256:…"               // of a saved plan file's bytes, when
+//	                                     // read from one; never in the file
 //	}
 //
 // Reason codes: new, changed, replace, upstream, no_entry, miss.
@@ -58,6 +60,11 @@ type Document struct {
 	Targets       []string       `json:"targets,omitempty"`
 	Replace       []string       `json:"replace,omitempty"`
 	Saved         *Saved         `json:"saved,omitempty"`
+	// Digest is the SHA-256 of the saved plan file's bytes ("sha256:"
+	// and 64 hex digits): set by Read and Save, never written into the
+	// file. It names exactly the plan that was reviewed: apply
+	// -plan-digest refuses any other.
+	Digest string `json:"digest,omitempty"`
 }
 
 // DocumentStep is one step of a Document.
@@ -161,8 +168,9 @@ func DisplayOutputs(outputs cty.Value) map[string]string {
 	return m
 }
 
-// Save writes a plan file: the Document with what it was made from.
-func (p *Plan) Save(path, pipeVersion, pipelinePath, storeURL string, now time.Time) error {
+// Save writes a plan file: the Document with what it was made from. It
+// returns the document saved, with its Digest.
+func (p *Plan) Save(path, pipeVersion, pipelinePath, storeURL string, now time.Time) (*Document, error) {
 	d := p.Document(pipeVersion)
 	saved := &Saved{
 		Created:   now.UTC(),
@@ -175,24 +183,26 @@ func (p *Plan) Save(path, pipeVersion, pipelinePath, storeURL string, now time.T
 	for name, v := range p.Pipeline.Vars {
 		enc, err := cachekey.Encode(v)
 		if err != nil {
-			return fmt.Errorf("plan: variable %s: %w", name, err)
+			return nil, fmt.Errorf("plan: variable %s: %w", name, err)
 		}
 		saved.Variables[name] = enc
 	}
 	d.Saved = saved
 	b, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
-		return fmt.Errorf("plan: encoding: %w", err)
+		return nil, fmt.Errorf("plan: encoding: %w", err)
 	}
+	b = append(b, '\n')
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return fmt.Errorf("plan: writing %s: %w", path, err)
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return nil, fmt.Errorf("plan: writing %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("plan: writing %s: %w", path, err)
+		return nil, fmt.Errorf("plan: writing %s: %w", path, err)
 	}
-	return nil
+	d.Digest = Digest(b)
+	return d, nil
 }
 
 func absOrEmpty(path string) string {
@@ -248,27 +258,6 @@ func RelName(dir, name string) string {
 		return filepath.ToSlash(name)
 	}
 	return filepath.ToSlash(rel)
-}
-
-// ReadFile reads a saved plan. It reports ok false (and no error) when
-// the file is not a plan at all, so a caller can treat it as a pipeline
-// file instead.
-func ReadFile(path string) (doc *Document, ok bool, err error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, false, err
-	}
-	var d Document
-	if json.Unmarshal(b, &d) != nil || d.FormatVersion == "" {
-		return nil, false, nil
-	}
-	if d.FormatVersion != DocumentFormat {
-		return nil, true, fmt.Errorf("plan: %s is a plan of format %s; this pipe reads format %s. Make the plan again with this pipe", path, d.FormatVersion, DocumentFormat)
-	}
-	if d.Saved == nil {
-		return nil, true, fmt.Errorf("plan: %s is a plan printed by -json, not saved with -out; it lacks what apply needs to check it. Save one with pipe plan -out=FILE", path)
-	}
-	return &d, true, nil
 }
 
 // VariableValues returns the saved non-sensitive variable values, to load

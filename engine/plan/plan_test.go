@@ -2,6 +2,7 @@ package plan_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,14 +31,14 @@ type versioned struct {
 func (k versioned) Version() string { return k.v }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	store *store.Store
 	files *filehash.Cache
 	kinds *steps.Catalog
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
 	os.WriteFile(filepath.Join(dir, "data", "a.txt"), []byte("a\n"), 0o644)
@@ -160,12 +161,12 @@ func TestSavedPlanStale(t *testing.T) {
 	e := newEnv(t)
 	pl := e.make()
 	file := filepath.Join(t.TempDir(), "p.plan")
-	if err := pl.Save(file, "test", e.dir, e.store.URL(), time.Now()); err != nil {
+	if _, err := pl.Save(file, "test", e.dir, e.store.URL(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	doc, ok, err := ReadFile(file)
-	if err != nil || !ok {
-		t.Fatalf("ReadFile: %v %v", ok, err)
+	doc, err := Read(file)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
 	}
 	if problems := Stale(doc, e.make()); len(problems) != 0 {
 		t.Errorf("fresh plan is stale: %v", problems)
@@ -179,7 +180,7 @@ func TestSavedPlanStale(t *testing.T) {
 	// An input file changes after the plan.
 	pl = e.make()
 	pl.Save(file, "test", e.dir, e.store.URL(), time.Now())
-	doc, _, _ = ReadFile(file)
+	doc, _ = Read(file)
 	os.WriteFile(filepath.Join(e.dir, "data", "a.txt"), []byte("other\n"), 0o644)
 	problems := Stale(doc, e.make())
 	if len(problems) != 2 || !strings.Contains(problems[0], "step source.in was planned as cached and would now be run (input file data/a.txt changed") {
@@ -195,8 +196,9 @@ func TestSavedPlanStale(t *testing.T) {
 	}
 
 	// Not a plan at all.
-	if _, ok, _ := ReadFile(filepath.Join(e.dir, "main.pipe.hcl")); ok {
-		t.Error("a pipeline file read as a plan")
+	var damaged *DamagedError
+	if _, err := Read(filepath.Join(e.dir, "main.pipe.hcl")); !errors.As(err, &damaged) {
+		t.Errorf("a pipeline file read as a plan: %v", err)
 	}
 }
 
@@ -276,10 +278,10 @@ func TestSavedPlanPipelinePath(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "p.plan")
 	// As given on the command line, relative to where plan ran.
 	t.Chdir(filepath.Dir(e.dir))
-	if err := e.make().Save(file, "test", filepath.Base(e.dir), e.store.URL(), time.Now()); err != nil {
+	if _, err := e.make().Save(file, "test", filepath.Base(e.dir), e.store.URL(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	doc, _, err := ReadFile(file)
+	doc, err := Read(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,14 +353,14 @@ combine "c" {
 		return pl
 	}
 	file := filepath.Join(t.TempDir(), "p.plan")
-	if err := load("hunter2").Save(file, "test", e.dir, e.store.URL(), time.Now()); err != nil {
+	if _, err := load("hunter2").Save(file, "test", e.dir, e.store.URL(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(file)
 	if strings.Contains(string(b), "hunter2") {
 		t.Error("the saved plan holds a sensitive value")
 	}
-	doc, _, _ := ReadFile(file)
+	doc, _ := Read(file)
 	if _, ok := doc.Saved.VariableValues()["token"]; ok {
 		t.Error("a sensitive value came back from the saved plan")
 	}

@@ -22,6 +22,13 @@ type Apply struct {
 	Trigger string
 	// OpenLineage is -openlineage: a URL or file, "" for the default.
 	OpenLineage string
+	// PlanDigest is -plan-digest: the digest the saved plan must have
+	// ("sha256:…"), "" for any.
+	PlanDigest string
+	// TrustPlanLocation is -trust-plan-location: apply a saved plan
+	// against its own store and pipeline folder even when they are not
+	// what this apply resolves.
+	TrustPlanLocation bool
 	// ViewType is human or -json.
 	ViewType ViewType
 }
@@ -35,6 +42,8 @@ func ParseApply(args []string) (*Apply, error) {
 	fs.DurationVar(&a.LockTimeout, "lock-timeout", 0, "")
 	fs.StringVar(&a.Trigger, "trigger", "", "")
 	fs.StringVar(&a.OpenLineage, "openlineage", "", "")
+	fs.StringVar(&a.PlanDigest, "plan-digest", "", "")
+	fs.BoolVar(&a.TrustPlanLocation, "trust-plan-location", false, "")
 	a.Workspace.register(fs)
 	a.Workspace.registerExecutor(fs)
 	a.Steps.register(fs)

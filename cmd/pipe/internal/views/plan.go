@@ -3,6 +3,7 @@ package views
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
 	"github.com/pipe-ml/pipe/engine/executor"
@@ -12,8 +13,9 @@ import (
 // Plan prints a plan: pipe plan, and pipe show of a saved one.
 type Plan interface {
 	Plan(d *plan.Document) error
-	// Saved says where the plan was saved and how to run it.
-	Saved(path string)
+	// Saved says where the plan was saved, its digest, and how to run
+	// exactly it.
+	Saved(path, digest string)
 }
 
 // NewPlan returns the plan view for vt: text for a person, the plan
@@ -34,11 +36,32 @@ func NewPlan(vt arguments.ViewType, v *View) Plan {
 type planJSON struct{ *View }
 
 func (v planJSON) Plan(d *plan.Document) error { return writeJSON(v.Stdout, d) }
-func (v planJSON) Saved(path string)           { savedNote(v.Stderr, path) }
+func (v planJSON) Saved(path, digest string)   { savedNote(v.Stderr, path, digest) }
 
-// savedNote says where a plan was saved and how to run it.
-func savedNote(w io.Writer, path string) {
-	fmt.Fprintf(w, "\nSaved the plan to %s. Run it with: pipe apply %s\n", path, path)
+// savedNote says where a plan was saved, its digest, and how to run
+// exactly it.
+func savedNote(w io.Writer, path, digest string) {
+	fmt.Fprintf(w, "\nSaved the plan to %s (%s).\nRun exactly it with: pipe apply -plan-digest=%s %s\n", path, digest, digest, path)
+}
+
+// madeFrom lists what a saved plan was made from, which apply uses: the
+// pipeline folder, the store, and the variables (sensitive ones shown
+// as (sensitive value)), as label and value.
+func madeFrom(s *plan.Saved) [][2]string {
+	folder := s.Path
+	if s.AbsPath != "" && s.AbsPath != s.Path {
+		folder += " (" + s.AbsPath + ")"
+	}
+	rows := [][2]string{{"pipeline folder", folder}, {"store", s.Store}}
+	names := make([]string, 0, len(s.Variables))
+	for name := range s.Variables {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		rows = append(rows, [2]string{"var." + name, s.Variables[name].Display()})
+	}
+	return rows
 }
 
 // summaryLine is the plan's last line: "Plan: 1 to run, 2 cached."

@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/pipe-ml/pipe/engine/plan"
@@ -13,7 +14,7 @@ import (
 // comment.
 type planMarkdown struct{ *View }
 
-func (v planMarkdown) Saved(path string) { savedNote(v.Stderr, path) }
+func (v planMarkdown) Saved(path, digest string) { savedNote(v.Stderr, path, digest) }
 
 func (v planMarkdown) Plan(d *plan.Document) error {
 	w := v.Stdout
@@ -41,9 +42,23 @@ func (v planMarkdown) Plan(d *plan.Document) error {
 		fmt.Fprintf(w, "\nReplaced: `%s`\n", strings.Join(d.Replace, "`, `"))
 	}
 	if d.Saved != nil {
-		fmt.Fprintf(w, "\n<sub>Planned %s against `%s` by pipe %s.</sub>\n", d.Saved.Created.Format("2006-01-02 15:04 MST"), d.Saved.Store, d.PipeVersion)
+		writeMarkdownMadeFrom(w, d)
 	}
 	return nil
+}
+
+// writeMarkdownMadeFrom shows, under a saved plan's table, its digest
+// (also in a comment a CI job can find: <!-- pipe-plan-digest: … -->)
+// and what apply will use: folder, store and variables.
+func writeMarkdownMadeFrom(w io.Writer, d *plan.Document) {
+	fmt.Fprintf(w, "\nPlan digest: `%s`. Apply exactly this plan with `pipe apply -plan-digest=%s PLANFILE`.\n", d.Digest, d.Digest)
+	fmt.Fprintf(w, "<!-- pipe-plan-digest: %s -->\n\n", d.Digest)
+	fmt.Fprintln(w, "| Applies with | |")
+	fmt.Fprintln(w, "|---|---|")
+	for _, r := range madeFrom(d.Saved) {
+		fmt.Fprintf(w, "| %s | %s |\n", mdEscape(r[0]), mdEscape(r[1]))
+	}
+	fmt.Fprintf(w, "\n<sub>Planned %s against `%s` by pipe %s.</sub>\n", d.Saved.Created.Format("2006-01-02 15:04 MST"), d.Saved.Store, d.PipeVersion)
 }
 
 // mdEscaper keeps a table cell a table cell, and text text: a value such
