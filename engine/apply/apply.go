@@ -15,6 +15,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/dag"
+	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/plan"
 	"github.com/pipe-ml/pipe/engine/redact"
 	"github.com/pipe-ml/pipe/engine/registry"
@@ -46,8 +47,12 @@ type Options struct {
 	// Events receives progress events; it must not block for long. Nil
 	// drops them.
 	Events func(Event)
-	// PipeVersion is recorded in cache entries.
+	// PipeVersion is recorded in cache entries, and a remote worker must
+	// be of the same version.
 	PipeVersion string
+	// Executors run the steps placed on them (engine/executor), by name;
+	// the local executor needs no entry.
+	Executors map[string]executor.Executor
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -59,7 +64,9 @@ type StepResult struct {
 	// Outputs of a step that ran or was cached.
 	Outputs cty.Value
 	// Key is the step's cache key, when it got that far.
-	Key      string
+	Key string
+	// Executor is where a step that ran (or failed running) ran.
+	Executor string
 	Duration time.Duration
 	Warnings []string
 	// Err is why a step failed, or what skipped it, with the values of

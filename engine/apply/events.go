@@ -19,6 +19,16 @@ const (
 	// outside the store (File) missing or different (Note), and the file
 	// was written again from the store.
 	StepRestored EventType = "step_restored"
+	// StepWaiting: a step handed to a remote executor cannot start yet
+	// (Note says why: unschedulable, over quota, pulling its image).
+	StepWaiting EventType = "step_waiting"
+	// StepRunning: a remote step's work started, Where (a pod).
+	StepRunning EventType = "step_running"
+	// StepLog: Line is a line of a remote step's log.
+	StepLog EventType = "step_log"
+	// StepRetrying: a remote step's attempt failed (Note says why) and
+	// another starts.
+	StepRetrying EventType = "step_retrying"
 )
 
 // Event is one thing that happened during an apply, for progress output.
@@ -44,6 +54,15 @@ type Event struct {
 	// File is set on step_restored: the file written again, as the
 	// pipeline names its folder.
 	File string `json:"file,omitempty"`
+	// Executor is where a step ran or runs ("local", "kubernetes"), on
+	// step_finished of a step that ran and on a remote step's events.
+	Executor string `json:"executor,omitempty"`
+	// Where names the place (a pod) on step_running and step_log; Shard
+	// the shard of a sharded step an event is about.
+	Where string `json:"where,omitempty"`
+	Shard *int   `json:"shard,omitempty"`
+	// Line is a line of a remote step's log, on step_log.
+	Line string `json:"line,omitempty"`
 	// Error is set when a step failed or was skipped.
 	Error string `json:"error,omitempty"`
 	// Key is the step's cache key, on step_finished when known.

@@ -60,7 +60,7 @@ func (a *applier) finishExecution(ctx context.Context, ps *plan.Step, r *StepRes
 		return
 	}
 	r.ExecutionID = id
-	res := registry.ExecutionResult{Status: r.Status, Ended: a.now(), Error: errString(r.Err), Warnings: r.Warnings}
+	res := registry.ExecutionResult{Status: r.Status, Ended: a.now(), Error: errString(r.Err), Warnings: r.Warnings, Executor: r.Executor}
 	if r.Outputs != cty.NilVal {
 		res.Outputs = outputsJSON(r.Outputs)
 		res.Produced = labelled(a.opts.Plan.Pipeline.Kinds, producedArtifacts(r.Outputs))

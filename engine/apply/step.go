@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -17,9 +16,10 @@ import (
 	"github.com/pipe-ml/pipe/engine/cachekey"
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/eval"
-	"github.com/pipe-ml/pipe/engine/internal/failpoint"
+	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/plan"
 	"github.com/pipe-ml/pipe/engine/stepenv"
+	"github.com/pipe-ml/pipe/engine/steprun"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/steps"
 )
@@ -127,48 +127,51 @@ func (s *stepRun) fromCache(ctx context.Context) (bool, error) {
 	return true, a.succeed(ctx, s.ps, s.cfgStep, s.r, s.execID, s.started)
 }
 
-// run runs the kind and saves its cache entry.
+// run runs the step where it is placed, and takes its outputs from the
+// cache entry that made.
 func (s *stepRun) run(ctx context.Context) error {
 	a, p := s.a, s.a.opts.Plan
-	var external []steps.ExternalFile
-	var mu sync.Mutex
-	env := s.env().WithExternalFiles(func(f steps.ExternalFile) {
-		mu.Lock()
-		external = append(external, f)
-		mu.Unlock()
-	})
-	unmarked, _ := s.cfg.UnmarkDeep()
-	outputs, runErr := runKind(ctx, s.ps.Kind, env, &steps.Inputs{
-		Config:       unmarked,
-		Files:        s.files,
-		Dir:          p.Pipeline.Config.Dir,
-		Explanations: eval.Explain(s.cfgStep, p.Pipeline.Scope(s.known), p.Pipeline.Sources),
-	})
-	// What the step read in place is checked before anything it made is
-	// committed; a check that failed (a corrupt or truncated object) is
-	// the step's error, whatever the kind made of the bad bytes.
-	if verr := env.Verify(ctx); verr != nil && ctx.Err() == nil {
-		runErr = verr
+	res, pl, diags := plan.Place(p.Pipeline, s.cfgStep, s.cfg, p.Executor)
+	if diags.HasErrors() {
+		return s.fail(ctx, Failed, errors.New(diags.Error()), diags[0])
 	}
-	env.Release()
-	if runErr != nil {
-		return s.failed(ctx, runErr)
-	}
-	failpoint.Hit("apply.step.ran") // test hook: the outputs are stored, the cache entry is not
-	entry, err := cache.NewEntry(s.ps.Kind, s.pre, outputs)
+	s.r.Executor = pl.Executor
+	exec, err := a.executor(pl.Executor)
 	if err != nil {
-		return s.fail(ctx, Failed, err, plan.StepDiagnostic(s.cfgStep, fmt.Sprintf("Step %s returned bad outputs", s.ps.Addr), err))
+		return s.fail(ctx, Failed, err, plan.StepDiagnostic(s.cfgStep, "Executor not available", err))
 	}
-	mu.Lock()
-	entry.AddExternal(external)
-	mu.Unlock()
-	entry.Step, entry.Pipeline = s.ps.Addr.String(), p.Pipeline.Config.Name()
-	entry.Warnings = s.r.Warnings
-	entry.Started, entry.Duration, entry.PipeVersion = s.started.UTC(), a.now().Sub(s.started).Seconds(), a.opts.PipeVersion
-	if err := cache.Save(ctx, a.opts.Store, entry); err != nil {
-		return s.fail(ctx, Failed, err, plan.StoreDiagnostic(s.cfgStep, err))
+	shards, err := steprun.Count(s.ps.Kind, s.cfg, res.Shards)
+	if err != nil {
+		return s.fail(ctx, Failed, err, plan.StepDiagnostic(s.cfgStep, "Cannot split the step into shards", err))
 	}
-	failpoint.Hit("apply.entry.saved") // test hook: the cache entry is saved, the step's ref and execution record are not
+	step := &steprun.Step{
+		Kind: s.ps.Kind, Config: s.cfg, Files: s.files, Dir: p.Pipeline.Config.Dir,
+		Explanations: eval.Explain(s.cfgStep, p.Pipeline.Scope(s.known), p.Pipeline.Sources),
+		Preimage:     s.pre, Pipeline: p.Pipeline.Config.Name(), Addr: s.ps.Addr.String(),
+		PipeVersion: a.opts.PipeVersion, Shards: shards,
+	}
+	var entry *cache.Entry
+	task := &executor.Task{
+		Pipeline: step.Pipeline, RunID: a.opts.RunID, Step: step.Addr, Kind: s.ps.Kind.Name(), Key: s.r.Key,
+		Resources: res, Shards: shards, Events: s.taskEvent,
+		InProcess: func(ctx context.Context) (err error) {
+			entry, err = steprun.Run(ctx, step, s.runOptions())
+			return err
+		},
+	}
+	if pl.Remote() {
+		if task.Input, err = s.putInput(ctx, step); err != nil {
+			return s.fail(ctx, Failed, err, plan.StoreDiagnostic(s.cfgStep, err))
+		}
+	}
+	if err := exec.Run(ctx, task); err != nil {
+		return s.runFailed(ctx, err)
+	}
+	if entry == nil {
+		if entry, err = s.remoteEntry(ctx, step); err != nil {
+			return s.runFailed(ctx, err)
+		}
+	}
 	out, err := entry.OutputValues()
 	if err != nil {
 		return s.fail(ctx, Failed, err, plan.StepDiagnostic(s.cfgStep, "Cannot read back outputs", err))
@@ -177,24 +180,31 @@ func (s *stepRun) run(ctx context.Context) error {
 	return a.succeed(ctx, s.ps, s.cfgStep, s.r, s.execID, s.started)
 }
 
-// env is the step's Env: its warnings and progress become events, its
-// warnings are kept in the result, and it reaches the model registry.
-func (s *stepRun) env() *stepenv.Env {
+// runOptions are how the step runs in this process: its Env, its
+// warnings kept in the result and sent as events, redacted.
+func (s *stepRun) runOptions() steprun.Options {
 	a, ps := s.a, s.ps
-	var warnMu sync.Mutex
-	env := a.env.ForStep(
-		a.opts.Logger.With("step", ps.Addr.String()),
-		func(summary, detail string) {
-			w := summary
-			if detail != "" {
-				w += ": " + detail
-			}
-			w = a.secrets.String(w)
-			warnMu.Lock()
+	var mu sync.Mutex
+	return steprun.Options{
+		Env:    s.env(),
+		Redact: a.secrets.String,
+		Now:    a.now,
+		Warn: func(w string) {
+			mu.Lock()
 			s.r.Warnings = append(s.r.Warnings, w)
-			warnMu.Unlock()
+			mu.Unlock()
 			a.opts.Events(Event{Type: StepWarning, Time: a.now(), Step: ps.Addr.String(), Kind: ps.Kind.Name(), Warning: w})
 		},
+	}
+}
+
+// env is the step's Env: its progress becomes events, and it reaches the
+// model registry. steprun routes its warnings (runOptions).
+func (s *stepRun) env() *stepenv.Env {
+	a, ps := s.a, s.ps
+	env := a.env.ForStep(
+		a.opts.Logger.With("step", ps.Addr.String()),
+		nil,
 		func(done, total int64, note string) {
 			a.opts.Events(Event{Type: StepProgress, Time: a.now(), Step: ps.Addr.String(), Kind: ps.Kind.Name(), Done: done, Total: total, Note: note})
 		},
@@ -224,27 +234,6 @@ func (s *stepRun) failed(ctx context.Context, runErr error) error {
 	return s.fail(ctx, status, runErr, diag)
 }
 
-// runKind runs a kind, turning a panic into an error: a bug in one step
-// kind must not take down the whole apply, nor leave the registry with a
-// running execution.
-//
-// A memory fault (a mapped artifact's file truncated under the step; see
-// steps.ArtifactMapper) is no bug: it becomes an error too, and the
-// artifact's check then names the object.
-func runKind(ctx context.Context, k steps.Kind, env steps.Env, in *steps.Inputs) (out steps.Outputs, err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if p := recover(); p != nil {
-			if f, ok := p.(interface{ Addr() uintptr }); ok {
-				err = fmt.Errorf("the %s step read memory that vanished (address %#x): a file it read in place was truncated", k.Name(), f.Addr())
-				return
-			}
-			err = fmt.Errorf("the %s step crashed (a bug in pipe; please report it): %v", k.Name(), p)
-		}
-	}()
-	return k.Run(ctx, env, in)
-}
-
 // succeed publishes a step's outputs to the steps after it, remembers the
 // step's key as its last execution, and records it.
 func (a *applier) succeed(ctx context.Context, ps *plan.Step, cfgStep *config.Step, r *StepResult, execID int64, started time.Time) error {
@@ -272,7 +261,7 @@ func (a *applier) finish(ctx context.Context, ps *plan.Step, r *StepResult, diag
 	a.mu.Unlock()
 	a.opts.Events(a.describe(Event{
 		Type: StepFinished, Time: a.now(), Step: ps.Addr.String(), Kind: ps.Kind.Name(),
-		Status: r.Status, Duration: r.Duration.Seconds(), Error: errString(r.Err), Key: r.Key,
+		Status: r.Status, Duration: r.Duration.Seconds(), Error: errString(r.Err), Key: r.Key, Executor: r.Executor,
 	}, r))
 	// A step that ran sent its warnings as they happened; a cached one
 	// repeats those its entry recorded, so they are not forgotten.

@@ -43,7 +43,7 @@ type ResourceAttribute struct {
 // once: the block's schema, its documentation and what engine/eval checks
 // come from here.
 var ResourceAttributes = []ResourceAttribute{
-	{"executor", cty.String, `Where the step runs: "local" (the apply's own process) or "kubernetes" (a Job). Default: the pipeline's executor (-executor, PIPE_EXECUTOR, settings.executor, else local).`},
+	{"executor", cty.String, `Where the step runs: "local" (the apply's own process), "process" (a child pipe step exec) or "kubernetes" (a Job). Default: the pipeline's executor (-executor, PIPE_EXECUTOR, settings.executor, else local).`},
 	{"cpu", cty.String, `CPU the step's pod requests, a Kubernetes quantity: 2, "500m".`},
 	{"memory", cty.String, `Memory the step's pod requests and is limited to, a Kubernetes quantity: "4Gi".`},
 	{"ephemeral_storage", cty.String, `Local disk the step's pod requests, a Kubernetes quantity: "10Gi".`},

@@ -105,7 +105,7 @@ func setResource(res *executor.Resources, name string, v cty.Value) string {
 // setExecutor checks an executor's name.
 func setExecutor(into *string, name string) string {
 	if !executor.Known(name) {
-		msg := fmt.Sprintf("pipe has no executor named %q; it has %s.", name, strings.Join(executor.Names(), " and "))
+		msg := fmt.Sprintf("pipe has no executor named %q; it has %s.", name, strings.Join(executor.Names(), ", "))
 		if s := lang.Suggest(name, executor.Names()); s != "" {
 			msg += fmt.Sprintf(" Did you mean %q?", s)
 		}

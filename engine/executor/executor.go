@@ -10,15 +10,20 @@ import (
 const (
 	// Local runs steps in the apply's own process.
 	LocalName = "local"
+	// Process runs each step in a child `pipe step exec` on this
+	// machine (engine/executor/process).
+	ProcessName = "process"
 	// Kubernetes runs steps as Kubernetes Jobs.
 	KubernetesName = "kubernetes"
 )
 
 // Names lists the executors pipe knows, for messages.
-func Names() []string { return []string{LocalName, KubernetesName} }
+func Names() []string { return []string{LocalName, ProcessName, KubernetesName} }
 
 // Known reports whether name is an executor pipe knows.
-func Known(name string) bool { return name == LocalName || name == KubernetesName }
+func Known(name string) bool {
+	return name == LocalName || name == ProcessName || name == KubernetesName
+}
 
 // Executor runs steps somewhere. It must be safe for concurrent use: apply
 // runs independent steps at once. Building one must not reach anything (a

@@ -173,3 +173,24 @@ type RefusedError struct {
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("the worker refused the step-input document of %s: %s", e.Step, e.Reason)
 }
+
+// Exited is the error to report for a worker that exited with code:
+// for ExitStepFailed and ExitRefused, the error its termination message
+// holds; for another code, a failure of the infrastructure, naming
+// where the worker ran. It returns nil for code 0.
+func Exited(task *Task, where string, code int, termination []byte) error {
+	switch code {
+	case 0:
+		return nil
+	case ExitStepFailed, ExitRefused:
+		t, err := ParseTermination(termination)
+		if err != nil {
+			return fmt.Errorf("executor: %s: the worker %s exited with status %d: %w", task.Step, where, code, err)
+		}
+		if t.Step == "" {
+			t.Step = task.Step
+		}
+		return t.Err()
+	}
+	return fmt.Errorf("executor: %s: the worker %s exited with status %d; its log above says why. A failure of the machine or the store is retried (resources { retries }); apply again to resume from the cache", task.Step, where, code)
+}

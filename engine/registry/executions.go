@@ -28,6 +28,9 @@ type ExecutionResult struct {
 	Outputs  json.RawMessage
 	Warnings []string
 	Produced []ArtifactRef
+	// Executor is where the step ran, when it ran: "local", "process",
+	// "kubernetes".
+	Executor string
 }
 
 // checkJSON checks that raw is JSON (or empty).
@@ -93,7 +96,7 @@ func (db *DB) FinishExecution(ctx context.Context, id int64, res ExecutionResult
 			return nil, err
 		}
 		return []txlog.Fact{{ExecutionEnded: &txlog.ExecutionEnded{Execution: key, Status: res.Status, Ended: res.Ended,
-			Error: res.Error, Outputs: res.Outputs, Warnings: res.Warnings, Produced: produced}}}, nil
+			Error: res.Error, Outputs: res.Outputs, Warnings: res.Warnings, Produced: produced, Executor: res.Executor}}}, nil
 	}, nil)
 }
 

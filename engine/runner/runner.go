@@ -12,6 +12,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/apply"
 	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/plan"
 	"github.com/pipe-ml/pipe/engine/redact"
 	"github.com/pipe-ml/pipe/engine/registry"
@@ -43,6 +44,8 @@ type Options struct {
 	OnRun func(runID int64, run registry.Run)
 	// Events receives the apply's progress events.
 	Events func(apply.Event)
+	// Executors run the steps placed on them, by name (apply.Options).
+	Executors map[string]executor.Executor
 }
 
 // Outcome is how an apply went.
@@ -189,6 +192,7 @@ func execute(ctx context.Context, w *workspace.Workspace, opts Options, reg *reg
 	res, err := apply.Execute(ctx, apply.Options{
 		Plan: pl, Store: w.Store, Files: w.Files, Registry: reg, RunID: out.RunID,
 		Parallelism: opts.Parallelism, Logger: opts.Logger, Events: opts.Events, PipeVersion: opts.PipeVersion,
+		Executors: opts.Executors,
 	})
 	out.Duration = time.Since(out.Started)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/serve/access"
 	"github.com/pipe-ml/pipe/engine/serve/api"
@@ -52,6 +53,9 @@ type Options struct {
 	Workspace workspace.Options
 	// PipeVersion is recorded with each run.
 	PipeVersion string
+	// Executors, when set, gives each apply the executors its steps may
+	// run on (runner.Options.Executors), for the workspace it applies.
+	Executors func(*workspace.Workspace) map[string]executor.Executor
 	// Parallelism bounds the steps of an apply; 0 means the number of
 	// CPUs.
 	Parallelism int
@@ -139,7 +143,7 @@ func New(opts Options) (*Server, error) {
 	s.met = metrics.New(metrics.Options{Resources: &s.res, Applying: s.inProgress, Log: s.log})
 	s.applier = applies.New(applies.Options{
 		Queue: s.queue, Clock: opts.clock, Load: s.reload,
-		PipeVersion: opts.PipeVersion, Env: opts.Workspace.Env, Parallelism: opts.Parallelism,
+		PipeVersion: opts.PipeVersion, Env: opts.Workspace.Env, Parallelism: opts.Parallelism, Executors: opts.Executors,
 		LockRetry: opts.LockRetry, Log: s.log, Applied: s.met.Sync,
 	})
 	if opts.Schedule != nil {

@@ -24,8 +24,14 @@ var Counts = steps.Media{Type: "application/vnd.pipe.test.counts+json", Label: "
 // Tally counts the lines of an artifact, adding the counts of an earlier
 // tally:
 //
-//	tally "x" { input = ARTIFACT, add = tally.y.counts, min_count = 1 } → counts (Counts), distinct (number)
+//	tally "x" { input = ARTIFACT, add = tally.y.counts, min_count = 1, fail_shard = 2 } → counts (Counts), distinct (number)
+//
+// It splits into shards (steps.Sharder), shard i of n counting the lines
+// whose number modulo n is i, and counts its shards as "tally/shard";
+// fail_shard, not keyed, makes one shard fail, for tests of resuming.
 type Tally struct{ c *Counter }
+
+var _ steps.Sharder = (*Tally)(nil)
 
 func (*Tally) Name() string    { return "tally" }
 func (*Tally) Version() string { return "1" }
@@ -38,6 +44,7 @@ func (*Tally) Schema() *steps.Schema {
 			{Name: "min_count", Type: cty.Number, Default: cty.NumberIntVal(1),
 				Number:      &steps.Number{Whole: true, Min: cty.NumberIntVal(1)},
 				Description: "Lines seen fewer times are left out."},
+			{Name: "fail_shard", Type: cty.Number, NotKeyed: true, Description: "The shard that fails, for tests."},
 		},
 		Outputs: []steps.Output{
 			{Name: "counts", Type: steps.ArtifactType, Media: []steps.Media{Counts}, Description: "How often each line occurs."},
@@ -48,6 +55,46 @@ func (*Tally) Schema() *steps.Schema {
 
 func (k *Tally) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Outputs, error) {
 	k.c.Add("tally")
+	counts, err := k.count(ctx, env, in, 0, 1)
+	if err != nil {
+		return nil, err
+	}
+	return k.finish(ctx, env, in, counts)
+}
+
+// Shards splits a tally into n shards, whatever its input.
+func (k *Tally) Shards(cfg cty.Value, n int) (int, error) { return n, nil }
+
+// RunShard counts the lines whose number modulo count is i.
+func (k *Tally) RunShard(ctx context.Context, env steps.Env, in *steps.Inputs, i, count int) (steps.Artifact, error) {
+	k.c.Add("tally/shard")
+	if f := in.Attr("fail_shard"); !f.IsNull() && f.Equals(cty.NumberIntVal(int64(i))).True() {
+		return steps.Artifact{}, fmt.Errorf("tally: shard %d failed, as fail_shard asked", i)
+	}
+	counts, err := k.count(ctx, env, in, i, count)
+	if err != nil {
+		return steps.Artifact{}, err
+	}
+	return putCounts(ctx, env, counts)
+}
+
+// Assemble adds the shards' counts.
+func (k *Tally) Assemble(ctx context.Context, env steps.Env, in *steps.Inputs, partials []steps.Artifact) (steps.Outputs, error) {
+	counts := map[string]int{}
+	for _, p := range partials {
+		part, err := readCounts(ctx, env, p)
+		if err != nil {
+			return nil, err
+		}
+		for line, n := range part {
+			counts[line] += n
+		}
+	}
+	return k.finish(ctx, env, in, counts)
+}
+
+// count counts the lines of the input whose number modulo count is i.
+func (k *Tally) count(ctx context.Context, env steps.Env, in *steps.Inputs, i, count int) (map[string]int, error) {
 	input, err := in.Artifact("input")
 	if err != nil {
 		return nil, err
@@ -57,21 +104,31 @@ func (k *Tally) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps
 		return nil, err
 	}
 	counts := map[string]int{}
+	n := 0
+	for line := range strings.Lines(string(b)) {
+		if n%count == i {
+			counts[strings.TrimRight(line, "\n")]++
+		}
+		n++
+	}
+	return counts, nil
+}
+
+// finish adds the earlier tally's counts, drops the rare lines and stores
+// the counts.
+func (k *Tally) finish(ctx context.Context, env steps.Env, in *steps.Inputs, counts map[string]int) (steps.Outputs, error) {
 	if !in.Attr("add").IsNull() {
 		add, err := in.Artifact("add")
 		if err != nil {
 			return nil, err
 		}
-		prev, err := env.ReadArtifact(ctx, add)
+		prev, err := readCounts(ctx, env, add)
 		if err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal(prev, &counts); err != nil {
-			return nil, fmt.Errorf("tally: reading the counts to add: %w", err)
+		for line, n := range prev {
+			counts[line] += n
 		}
-	}
-	for line := range strings.Lines(string(b)) {
-		counts[strings.TrimRight(line, "\n")]++
 	}
 	minCount, err := in.Int("min_count", 1)
 	if err != nil {
@@ -82,16 +139,32 @@ func (k *Tally) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps
 			delete(counts, line)
 		}
 	}
-	out, err := json.Marshal(counts) // sorted keys
-	if err != nil {
-		return nil, err
-	}
-	a, err := env.PutArtifact(ctx, Counts.Type, func(w io.Writer) error {
-		_, err := io.Copy(w, bytes.NewReader(out))
-		return err
-	})
+	a, err := putCounts(ctx, env, counts)
 	if err != nil {
 		return nil, err
 	}
 	return steps.Outputs{"counts": a.Value(), "distinct": cty.NumberIntVal(int64(len(counts)))}, nil
+}
+
+func putCounts(ctx context.Context, env steps.Env, counts map[string]int) (steps.Artifact, error) {
+	out, err := json.Marshal(counts) // sorted keys
+	if err != nil {
+		return steps.Artifact{}, err
+	}
+	return env.PutArtifact(ctx, Counts.Type, func(w io.Writer) error {
+		_, err := io.Copy(w, bytes.NewReader(out))
+		return err
+	})
+}
+
+func readCounts(ctx context.Context, env steps.Env, a steps.Artifact) (map[string]int, error) {
+	b, err := env.ReadArtifact(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]int{}
+	if err := json.Unmarshal(b, &counts); err != nil {
+		return nil, fmt.Errorf("tally: reading counts: %w", err)
+	}
+	return counts, nil
 }

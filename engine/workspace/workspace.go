@@ -169,7 +169,7 @@ func (w *Workspace) resolveExecutor(opts Options) hcl.Diagnostics {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown executor",
-			Detail:   fmt.Sprintf("%s names the executor %q, which pipe does not have. Use %s.", from, name, strings.Join(executor.Names(), " or ")),
+			Detail:   fmt.Sprintf("%s names the executor %q, which pipe does not have. Use one of %s.", from, name, strings.Join(executor.Names(), ", ")),
 		}}
 	}
 	return nil

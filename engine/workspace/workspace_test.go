@@ -118,7 +118,7 @@ source "a" { path = "x" }
 		{dir, "", nil, "kubernetes"},
 		{dir, "", []string{"PIPE_EXECUTOR=local"}, "local"},
 		{plain, "kubernetes", []string{"PIPE_EXECUTOR=local"}, "kubernetes"},
-		{plain, "", []string{"PIPE_EXECUTOR=k8s"}, `PIPE_EXECUTOR names the executor "k8s", which pipe does not have. Use local or kubernetes.`},
+		{plain, "", []string{"PIPE_EXECUTOR=k8s"}, `PIPE_EXECUTOR names the executor "k8s", which pipe does not have. Use one of local, process, kubernetes.`},
 		{plain, "lokal", nil, `-executor names the executor "lokal"`},
 	} {
 		w, diags := Resolve(Options{Path: c.path, Kinds: testkinds.Catalog(nil), Executor: c.flag, Env: c.env})

@@ -38,7 +38,8 @@
 //	                            end of its execution are not
 //
 // The points belong to the packages that hit them (engine/store,
-// engine/registry, engine/apply); the tests that use them are cmd/pipe's
+// engine/registry, and engine/steprun for the apply.* points, the code
+// an apply and a worker share to run a step); the tests that use them are cmd/pipe's
 // e2e_crash_test.go, which checks that it covers every point hit in
 // engine/.
 package failpoint

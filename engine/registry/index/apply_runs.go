@@ -110,8 +110,8 @@ func (t *Tx) executionEnded(ctx context.Context, f *txlog.ExecutionEnded) (refus
 	if err != nil {
 		return refuse("outputs are not JSON: " + err.Error()), nil
 	}
-	if _, err := t.exec(ctx, `UPDATE executions SET status = ?, ended_at = ?, error = ?, outputs = ?, warnings = ? WHERE id = ?`,
-		f.Status, FormatTime(f.Ended), nullString(f.Error), outputs, warningsJSON(f.Warnings), id); err != nil {
+	if _, err := t.exec(ctx, `UPDATE executions SET status = ?, ended_at = ?, error = ?, outputs = ?, warnings = ?, executor = ? WHERE id = ?`,
+		f.Status, FormatTime(f.Ended), nullString(f.Error), outputs, warningsJSON(f.Warnings), nullString(f.Executor), id); err != nil {
 		return "", err
 	}
 	return t.insertEvents(ctx, id, "produced", f.Produced, f.Ended)

@@ -40,6 +40,10 @@ type Execution struct {
 	Config   json.RawMessage `json:"config,omitempty"`
 	Outputs  json.RawMessage `json:"outputs,omitempty"`
 	Warnings []string        `json:"warnings,omitempty"`
+	// Executor is where an execution that ran ran: "local", "process",
+	// "kubernetes"; "" when it did not run or was recorded before pipe
+	// recorded it.
+	Executor string `json:"executor,omitempty"`
 	// Used and Produced are the artifacts the execution read and wrote,
 	// input files included (with Path set).
 	Used     []ArtifactRef `json:"used,omitempty"`
@@ -60,7 +64,7 @@ type Dependency struct {
 }
 
 // ExecutionColumns are the columns ScanExecution reads, in its order.
-const ExecutionColumns = `id, run_id, step, kind, kind_version, cache_key, status, started_at, ended_at, error, config, outputs, warnings`
+const ExecutionColumns = `id, run_id, step, kind, kind_version, cache_key, status, started_at, ended_at, error, config, outputs, warnings, executor`
 
 // ScanExecution reads an execution's own columns (ExecutionColumns), not
 // its events.
@@ -68,13 +72,14 @@ func ScanExecution(sc interface{ Scan(...any) error }) (Execution, error) {
 	var (
 		e                                      Execution
 		key, errMsg, config, outputs, warnings sql.NullString
+		executor                               sql.NullString
 		started, ended                         sql.NullString
 	)
 	if err := sc.Scan(&e.ID, &e.RunID, &e.Step, &e.Kind, &e.KindVersion, &key, &e.Status, &started, &ended,
-		&errMsg, &config, &outputs, &warnings); err != nil {
+		&errMsg, &config, &outputs, &warnings, &executor); err != nil {
 		return e, err
 	}
-	e.CacheKey, e.Error = key.String, errMsg.String
+	e.CacheKey, e.Error, e.Executor = key.String, errMsg.String, executor.String
 	e.Started, e.Ended = ParseTime(started), ParseTime(ended)
 	if config.Valid {
 		e.Config = json.RawMessage(config.String)

@@ -95,6 +95,9 @@ type ExecutionEnded struct {
 	Outputs   json.RawMessage `json:"outputs,omitempty"`
 	Warnings  []string        `json:"warnings,omitempty"`
 	Produced  []Artifact      `json:"produced,omitempty"`
+	// Executor is where an execution that ran ran: "local", "process",
+	// "kubernetes" (engine/executor); absent before pipe recorded it.
+	Executor string `json:"executor,omitempty"`
 }
 
 // ArtifactSeen: an artifact was recorded at a location, apart from any

@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"github.com/pipe-ml/pipe/engine/apply"
+	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/lock"
 	"github.com/pipe-ml/pipe/engine/plan"
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/runner"
 	"github.com/pipe-ml/pipe/engine/serve/snapshot"
 	"github.com/pipe-ml/pipe/engine/serve/trigger"
+	"github.com/pipe-ml/pipe/engine/workspace"
 )
 
 // Options configure an Applier.
@@ -32,6 +34,9 @@ type Options struct {
 	PipeVersion string
 	Env         []string
 	Parallelism int
+	// Executors gives an apply the executors its steps may run on, for
+	// its workspace; nil means the local executor alone.
+	Executors func(*workspace.Workspace) map[string]executor.Executor
 	// LockRetry is how long to wait before checking again when another
 	// apply held the state lock.
 	LockRetry time.Duration
@@ -218,6 +223,7 @@ func (a *Applier) apply(ctx, applyCtx context.Context, r trigger.Request, l *sna
 		PipeVersion: a.opts.PipeVersion,
 		Env:         a.opts.Env,
 		Parallelism: a.opts.Parallelism,
+		Executors:   a.executors(l.Workspace),
 		Logger:      a.opts.Log,
 		OnRun: func(id int64, _ registry.Run) {
 			a.mu.Lock()
@@ -301,4 +307,12 @@ func fingerprint(configDigest string, pl *plan.Plan) string {
 		}
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// executors are the executors an apply of w may use.
+func (a *Applier) executors(w *workspace.Workspace) map[string]executor.Executor {
+	if a.opts.Executors == nil {
+		return nil
+	}
+	return a.opts.Executors(w)
 }
