@@ -92,7 +92,7 @@ func (*applyCmd) Run(ctx context.Context, c *cli, args []string) error {
 	out, err := runner.Run(ctx, runner.Options{
 		Workspace: w, Trigger: trigger, PipeVersion: currentBuild().Version, Env: c.env,
 		Parallelism: a.Parallelism, LockTimeout: a.LockTimeout, Targets: a.Targets, Replace: a.Replace,
-		Saved: saved, SavedPath: a.Path, Logger: c.logger(),
+		Saved: saved, SavedPath: a.Path, Logger: c.logger(), Executors: c.executors(w),
 		OnPlan: func(_ *plan.Plan, doc *plan.Document) { view.Plan(doc) },
 		OnRun:  func(_ int64, run registry.Run) { ol.begin(run) },
 		Events: func(e apply.Event) { view.Event(e); ol.event(e) },

@@ -48,6 +48,8 @@ func newCLI(stdin io.Reader, stdout, stderr io.Writer, env []string) *cli {
 		&runsCmd{}, &modelsCmd{}, &lineageCmd{},
 		// Running it as a service.
 		&serveCmd{},
+		// Running a step away from the coordinator.
+		&stepCmd{},
 		&forceUnlockCmd{}, &versionCmd{},
 	}
 	return c

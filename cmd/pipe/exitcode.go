@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/lock"
 	"github.com/pipe-ml/pipe/engine/runner"
 )
@@ -17,6 +18,10 @@ const (
 	exitError   = 1 // any failure, including invalid pipelines
 	exitChanges = 2 // plan -detailed-exitcode: something would run
 	exitFormat  = 3 // fmt -check: a file is not formatted
+	// step exec: the step failed by itself, and the worker refused its
+	// document; a remote executor retries neither (engine/executor).
+	exitStepFailed = executor.ExitStepFailed // 4
+	exitRefused    = executor.ExitRefused    // 5
 )
 
 // exitErr ends a command with an exit code, everything already printed.

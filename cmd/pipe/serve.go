@@ -118,6 +118,7 @@ func (*serveCmd) Run(ctx context.Context, c *cli, args []string) error {
 		Workspace:        c.workspaceOptions(a.Path, a.Workspace),
 		PipeVersion:      currentBuild().Version,
 		Parallelism:      a.Parallelism,
+		Executors:        c.executors,
 		Watch:            a.Watch,
 		Debounce:         a.Debounce,
 		Poll:             a.Poll,

@@ -138,7 +138,8 @@ func (w *Workspace) registerExecutor(fs *flag.FlagSet) {
 
 // ExecutorHelp documents -executor in a command's usage.
 const ExecutorHelp = `  -executor=NAME     Where steps run unless their resources block says:
-                     local (this process) or kubernetes (a Job a step).
+                     local (this process), process (a child process a
+                     step) or kubernetes (a Job a step).
                      Default: PIPE_EXECUTOR, settings.executor, or local.
                      Steps that read local files or hold a sensitive value
                      stay in this process.

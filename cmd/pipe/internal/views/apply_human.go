@@ -15,7 +15,8 @@ import (
 )
 
 // applyHuman prints an apply for a person: the plan, a line when a step
-// starts running and when it finishes, warnings as they come, and on a
+// starts running and when it finishes, warnings as they come, what a
+// step on a remote executor waits for and the lines of its log, and on a
 // terminal (View.Live) a status line for the steps still running,
 // rewritten in place. Diagnostics go to stderr as text; an error that
 // stopped the apply is printed by the CLI.
@@ -94,6 +95,14 @@ func (v *applyHuman) Event(e apply.Event) {
 		v.line("%s: %s %s", e.Step, paint(color, ansiYellow, "warning:"), e.Warning)
 	case apply.StepRestored:
 		v.line("%s: restored %s from the store (%s)", e.Step, e.File, e.Note)
+	case apply.StepWaiting:
+		v.line("%s: waiting on %s: %s", where(e), e.Executor, e.Note)
+	case apply.StepRunning:
+		v.line("%s: running on %s (%s)", where(e), e.Executor, e.Where)
+	case apply.StepRetrying:
+		v.line("%s: %s on %s: %s", where(e), paint(color, ansiYellow, "retrying"), e.Executor, e.Note)
+	case apply.StepLog:
+		v.line("%s: %s", where(e), paint(color, ansiDim, e.Line))
 	case apply.StepFinished:
 		v.mu.Lock()
 		delete(v.running, e.Step)
@@ -110,6 +119,15 @@ func (v *applyHuman) Event(e apply.Event) {
 			v.line("%s: %s (%s)", e.Step, e.Status, e.Error)
 		}
 	}
+}
+
+// where names the step (and the shard) an event of a remote step is
+// about: "search.lr[3]".
+func where(e apply.Event) string {
+	if e.Shard != nil {
+		return fmt.Sprintf("%s[%d]", e.Step, *e.Shard)
+	}
+	return e.Step
 }
 
 // tick redraws the live line while steps run.

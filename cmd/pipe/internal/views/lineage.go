@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
+	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/registry"
 )
 
@@ -90,6 +91,15 @@ func formatMetrics(m map[string]float64) string {
 
 // kindLabel names a step kind and its version once: "publish/1" for a
 // version string that starts with the kind's name, else "train 1".
+// statusLabel is what happened to an execution, and where one that ran
+// away from the apply's process ran: "ran on kubernetes".
+func statusLabel(status, ranOn string) string {
+	if ranOn != "" && ranOn != executor.LocalName {
+		return status + " on " + ranOn
+	}
+	return status
+}
+
 func kindLabel(kind, version string) string {
 	if strings.HasPrefix(version, kind+"/") {
 		return version

@@ -195,7 +195,7 @@ func (t *treeWriter) details(n *registry.Node) []string {
 // executionLabel is an execution on one line: its step, its kind, and
 // what happened to it in which run.
 func executionLabel(e *registry.ExecutionNode) string {
-	s := fmt.Sprintf("%s (%s) %s in run %d", e.Step, kindLabel(e.Kind, e.KindVersion), e.Status, e.RunID)
+	s := fmt.Sprintf("%s (%s) %s in run %d", e.Step, kindLabel(e.Kind, e.KindVersion), statusLabel(e.Status, e.Executor), e.RunID)
 	if e.CachedFrom != 0 && e.CachedFromRun != e.RunID {
 		s += fmt.Sprintf(" (ran in run %d)", e.CachedFromRun)
 	}
@@ -314,7 +314,7 @@ func nodeLabel(n *registry.Node) string {
 		return s + ")"
 	case registry.NodeExecution:
 		e := n.Execution
-		s := fmt.Sprintf("%s (%s) %s", e.Step, kindLabel(e.Kind, e.KindVersion), e.Status)
+		s := fmt.Sprintf("%s (%s) %s", e.Step, kindLabel(e.Kind, e.KindVersion), statusLabel(e.Status, e.Executor))
 		if e.CachedFrom != 0 {
 			s += fmt.Sprintf(" from execution %d of run %d", e.CachedFrom, e.CachedFromRun)
 		}

@@ -143,7 +143,7 @@ func writeExecutions(w io.Writer, execs []registry.Execution) {
 		if e.Status == registry.ExecCached || e.Status == registry.ExecSkipped {
 			dur = "-"
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Step, kindLabel(e.Kind, e.KindVersion), e.Status, dur, refNames(e.Used), refNames(e.Produced))
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Step, kindLabel(e.Kind, e.KindVersion), statusLabel(e.Status, e.Executor), dur, refNames(e.Used), refNames(e.Produced))
 	}
 	tw.Flush()
 	for _, e := range execs {
