@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/pipe-ml/pipe/engine/executor"
+	"github.com/pipe-ml/pipe/engine/executor/kubernetes"
 	"github.com/pipe-ml/pipe/engine/executor/process"
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
@@ -11,6 +12,7 @@ import (
 // cluster is contacted when a step first runs on it.
 func (c *cli) executors(w *workspace.Workspace) map[string]executor.Executor {
 	return map[string]executor.Executor{
-		executor.ProcessName: &process.Executor{Store: w.StoreURL, Dir: w.Pipeline.Config.Dir, Env: c.env},
+		executor.ProcessName:    &process.Executor{Store: w.StoreURL, Dir: w.Pipeline.Config.Dir, Env: c.env},
+		executor.KubernetesName: kubernetes.FromEnv(w.StoreURL, c.getenv),
 	}
 }
