@@ -8,19 +8,6 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// Media types that engine code still names while it moves away from
-// knowing kinds (engine/serve's plot, tests of the store).
-//
-// Deprecated: a kind declares the kinds of artifact it makes and takes in
-// its schema ([Output.Media], [Attribute.Accepts]); the built-in kinds'
-// are in steps/shared/media. These go when nothing in the engine uses them.
-const (
-	MediaDataset = "application/vnd.apache.arrow.file"
-	MediaModel   = "application/vnd.pipe.model.v1+json"
-	MediaReport  = "application/vnd.pipe.report.v1+json"
-	MediaPNG     = "image/png"
-)
-
 // Artifact is a content-addressed object in the store: a dataset, a model,
 // a report. Its digest names it; two artifacts with the same digest are the
 // same bytes.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/registry/txlog"
 	"github.com/pipe-ml/pipe/engine/store"
-	"github.com/pipe-ml/pipe/steps"
 )
 
 // sharedStore is a folder that several machines use as their store; each
@@ -438,5 +437,3 @@ func TestFileRemembersItsStore(t *testing.T) {
 		t.Errorf("a read-only registry recorded a run: %v", err)
 	}
 }
-
-var _ = steps.MediaModel

@@ -32,7 +32,7 @@ func newEnv(t *testing.T) *Env {
 func TestArtifacts(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	a, err := e.PutArtifact(ctx, steps.MediaReport, func(w io.Writer) error {
+	a, err := e.PutArtifact(ctx, "application/vnd.pipe.report.v1+json", func(w io.Writer) error {
 		_, err := io.WriteString(w, `{"f1":0.9}`)
 		return err
 	})

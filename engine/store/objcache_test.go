@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/pipe-ml/pipe/engine/store/gcstest"
-	"github.com/pipe-ml/pipe/steps"
 )
 
 // cachedStore opens a store at url with the object cache in cacheDir,
@@ -46,7 +45,7 @@ func TestObjectCacheGCS(t *testing.T) {
 	url := srv.URL() + "/cached"
 	writer := cachedStore(t, url, t.TempDir(), 4<<20)
 	data := content(31, 40<<20+12345)
-	a, err := writer.PutBytes(ctx, steps.MediaDataset, data)
+	a, err := writer.PutBytes(ctx, mediaDataset, data)
 	if err != nil {
 		t.Fatal(err)
 	}

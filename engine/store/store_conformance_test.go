@@ -168,7 +168,7 @@ func objectKeys(t *testing.T, s *Store) []string {
 func testRoundTrip(t *testing.T, b *backend, s *Store) {
 	ctx := context.Background()
 	data := content(1, 300_000)
-	a, err := s.Put(ctx, steps.MediaModel, func(w io.Writer) error {
+	a, err := s.Put(ctx, mediaModel, func(w io.Writer) error {
 		// Many small writes, as an encoder makes them.
 		for i := 0; i < len(data); i += 1000 {
 			if _, err := w.Write(data[i:min(i+1000, len(data))]); err != nil {
@@ -180,7 +180,7 @@ func testRoundTrip(t *testing.T, b *backend, s *Store) {
 	if err != nil {
 		t.Fatalf("Put: %v", err)
 	}
-	want := steps.Artifact{Digest: digestOf(data), MediaType: steps.MediaModel, Size: int64(len(data))}
+	want := steps.Artifact{Digest: digestOf(data), MediaType: mediaModel, Size: int64(len(data))}
 	if a != want {
 		t.Fatalf("Put = %v, want %v", a, want)
 	}
@@ -248,11 +248,11 @@ func testRoundTrip(t *testing.T, b *backend, s *Store) {
 func testIdempotentPut(t *testing.T, _ *backend, s *Store) {
 	ctx := context.Background()
 	data := []byte(`{"coef":[1,2,3]}`)
-	a1, err := s.PutBytes(ctx, steps.MediaModel, data)
+	a1, err := s.PutBytes(ctx, mediaModel, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a2, err := s.Put(ctx, steps.MediaModel, func(w io.Writer) error { _, err := w.Write(data); return err })
+	a2, err := s.Put(ctx, mediaModel, func(w io.Writer) error { _, err := w.Write(data); return err })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func testConcurrentPuts(t *testing.T, _ *backend, s *Store) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			arts[i], errs[i] = s.Put(ctx, steps.MediaDataset, func(w io.Writer) error {
+			arts[i], errs[i] = s.Put(ctx, mediaDataset, func(w io.Writer) error {
 				_, err := w.Write(data)
 				return err
 			})
@@ -311,7 +311,7 @@ func testConcurrentPuts(t *testing.T, _ *backend, s *Store) {
 func testCorruptObject(t *testing.T, _ *backend, s *Store) {
 	ctx := context.Background()
 	data := content(3, 100_000)
-	a, err := s.PutBytes(ctx, steps.MediaDataset, data)
+	a, err := s.PutBytes(ctx, mediaDataset, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +338,7 @@ func testCorruptObject(t *testing.T, _ *backend, s *Store) {
 	if ok, err := s.Has(ctx, a.Digest); ok || err != nil {
 		t.Errorf("Has after the corrupt read = %v, %v; want false, nil", ok, err)
 	}
-	if _, err := s.PutBytes(ctx, steps.MediaDataset, data); err != nil {
+	if _, err := s.PutBytes(ctx, mediaDataset, data); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.ReadAll(ctx, a.Digest); err != nil || !bytes.Equal(got, data) {
@@ -510,7 +510,7 @@ func testLargeObject(t *testing.T, _ *backend, s *Store) {
 	const block = 1 << 20
 	b := content(8, block)
 	h := sha256.New()
-	a, err := s.Put(ctx, steps.MediaDataset, func(w io.Writer) error {
+	a, err := s.Put(ctx, mediaDataset, func(w io.Writer) error {
 		for i := 0; i < n/block; i++ {
 			b[0], b[1] = byte(i), byte(i>>8) // no two blocks alike
 			h.Write(b)
@@ -787,3 +787,10 @@ func TestGCSReadResumes(t *testing.T) {
 		t.Errorf("the Store never reopened the stream: the test did not exercise it")
 	}
 }
+
+// Media types of the objects the tests store; the store keeps them as
+// given and reads nothing into them.
+const (
+	mediaDataset = "application/vnd.apache.arrow.file"
+	mediaModel   = "application/vnd.pipe.model.v1+json"
+)

@@ -1,7 +1,6 @@
 package kubernetes
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -262,14 +261,6 @@ func shardOf(pod *corev1.Pod) int {
 		}
 	}
 	return -1
-}
-
-// describeShard is " (shard I)" for a shard's pod, "" otherwise.
-func describeShard(i int) string {
-	if i < 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (shard %d)", i)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -122,6 +122,10 @@ func (w *watch) handler() cache.ResourceEventHandler {
 		case *corev1.Event:
 			names, _ = eventJob(o)
 		}
+		if len(names) > 0 {
+			// An event came through: the informers are working again.
+			w.clearErr()
+		}
 		for _, n := range names {
 			w.wake(n)
 		}

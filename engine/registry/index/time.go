@@ -14,13 +14,6 @@ const timeLayout = "2006-01-02T15:04:05.000Z"
 // FormatTime is a time as the index stores it.
 func FormatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return FormatTime(t)
-}
-
 // ParseTime reads a stored time; NULL or empty is the zero time.
 func ParseTime(s sql.NullString) time.Time {
 	if !s.Valid || s.String == "" {

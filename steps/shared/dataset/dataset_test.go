@@ -180,7 +180,7 @@ func TestOpenInPlace(t *testing.T) {
 	d := sample(50, 7, 3)
 	b := encode(t, d)
 	sum := sha256.Sum256(b)
-	a := steps.Artifact{Digest: "sha256:" + hex.EncodeToString(sum[:]), MediaType: steps.MediaDataset, Size: int64(len(b))}
+	a := steps.Artifact{Digest: "sha256:" + hex.EncodeToString(sum[:]), MediaType: MediaType, Size: int64(len(b))}
 	got, err := Open(context.Background(), &mapEnv{memEnv{objects: map[string][]byte{a.Digest: b}}}, a)
 	if err != nil {
 		t.Fatal(err)
