@@ -18,7 +18,8 @@
 // say implement [Validator]. Kinds whose artifacts people look at
 // implement [Summarizer]: given an artifact's media type and bytes, they
 // return a typed [Summary] (named metrics, curves as point lists, images
-// to link), and pipe serve's page shows that instead of reading any
+// to link, tables a display may sort, charts of series with their
+// spread), and pipe serve's page shows that instead of reading any
 // kind's format. A [Catalog] holds the kinds by block type, gathers their
 // kinds of artifact and asks the kind that makes one to summarise it
 // ([Catalog.Summarize]).

@@ -28,6 +28,11 @@ type Summary struct {
 	// its curves, to be linked by digest. A display checks each digest's
 	// form and its media type before it links one.
 	Images []Image
+	// Tables are rows of named values, such as a search's trials.
+	Tables []Table
+	// Charts are series of points with their spread against shared axes,
+	// such as a metric against a parameter.
+	Charts []Chart
 }
 
 // Metric is a named number.

@@ -113,4 +113,8 @@
 // the bytes differ from run to run and defeat the cache. The step logs
 // them instead (per trial at debug level, in total at info level, as
 // duration_seconds). Fits that stop at max_iter are counted in a warning.
+// For people, the kind summarises the table (steps.Summarizer,
+// summary.go): the trials with the parameters that vary, and a chart of
+// the score against C on a log scale, a line for each combination of the
+// other parameters, each point spanning its folds, the best one marked.
 package search

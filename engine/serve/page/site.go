@@ -85,13 +85,14 @@ var funcs = template.FuncMap{
 		}
 		return humanDuration(b.Sub(a))
 	},
-	"seconds": func(s float64) string { return humanDuration(time.Duration(s * float64(time.Second))) },
-	"metric":  func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) },
-	"short":   shortDigest,
-	"bytes":   humanBytes,
-	"pretty":  prettyJSON,
-	"query":   func(s string) template.URL { return template.URL("?" + s) },
-	"pathEsc": url.PathEscape,
+	"seconds":   func(s float64) string { return humanDuration(time.Duration(s * float64(time.Second))) },
+	"metric":    func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) },
+	"short":     shortDigest,
+	"bytes":     humanBytes,
+	"pretty":    prettyJSON,
+	"query":     func(s string) template.URL { return template.URL("?" + s) },
+	"pathEsc":   url.PathEscape,
+	"sortvalue": sortValue,
 }
 
 // pages are the page templates, each parsed with the layout.

@@ -143,6 +143,13 @@ func TestScriptsOff(t *testing.T) {
 	tb.open(secondRun)
 	click(t, tb, `a.node[data-node="search.lr"]`)
 	tb.waitFor(`location.pathname === '/runs/2/steps/search.lr' && document.readyState === 'complete'`)
+	tb.open("/runs/1/steps/search.lr/trials")
+	click(t, tb, `th a[data-sort="trials.mean"]`)
+	tb.waitFor(`location.search.includes('sort=trials.mean') && document.readyState === 'complete'`)
+	tb.has(`th[aria-sort="ascending"] a[data-sort="trials.mean"]`)
+	click(t, tb, `th a[data-sort="trials.mean"]`)
+	tb.waitFor(`location.search.includes('order=desc') && document.readyState === 'complete'`)
+	tb.has(`th[aria-sort="descending"]`)
 }
 
 // click clicks the first element a selector finds, as a mouse does.

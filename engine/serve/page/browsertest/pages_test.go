@@ -161,3 +161,53 @@ func TestProblems(t *testing.T) {
 	tb.contains("[role=alert]", "no run 424242")
 	tb.has(`a[href="/runs"]`)
 }
+
+// TestSearchPage: the search's trials as a table with every fold's score,
+// sortable in place (and on the server without scripts, TestScriptsOff),
+// and the chart of the score against C, a line for each penalty and class
+// weight, the folds' spread at each point, the best trial marked.
+func TestSearchPage(t *testing.T) {
+	s := openSite(t)
+	tb := newTab(t, s)
+	tb.open("/runs/1/steps/search.lr/trials")
+	if n := tb.count("table.sortable tbody tr"); n != 16 {
+		t.Errorf("%d trials, want 16", n)
+	}
+	for _, col := range []string{"trial", "C", "class_weight", "penalty", "mean f1", "std", "rank", "fold 1", "fold 2", "fold 3"} {
+		if !strings.Contains(tb.text("table.sortable thead"), col) {
+			t.Errorf("no %q column", col)
+		}
+	}
+	tb.has("table.sortable tr.best .badge")
+	tb.contains("table.sortable tr.best", "best")
+	// The chart: log scale ticks at decades, four series, spreads, a mark.
+	if n := tb.count("svg[role=img] g[class^=series]"); n != 4 {
+		t.Errorf("%d series, want 4", n)
+	}
+	if n := tb.count("svg[role=img] line.spread"); n != 16 {
+		t.Errorf("%d spreads, want one per trial", n)
+	}
+	tb.has("svg[role=img] circle.best")
+	tb.contains("svg[role=img]", "0.01")
+	if n := tb.count("ul.legend li"); n != 4 {
+		t.Errorf("legend: %d entries", n)
+	}
+	tb.contains("ul.legend", "penalty l1")
+	// Sorting in place: a click on "mean f1" orders the rows by it, a
+	// second reverses them, without leaving the page.
+	tb.eval(`window.stillThisPage = true`)
+	means := `Array.from(document.querySelectorAll('table.sortable tbody tr')).map(r => parseFloat(r.cells[4].getAttribute('data-value')))`
+	tb.eval(`document.querySelector('th a[data-sort="trials.mean"]').click(); true`)
+	if ok, _ := tb.eval(`(() => { const m = ` + means + `; return m.every((v, i) => i === 0 || m[i-1] <= v); })()`).(bool); !ok {
+		t.Errorf("not sorted ascending: %v", tb.eval(means))
+	}
+	tb.has(`th[aria-sort="ascending"] a[data-sort="trials.mean"]`)
+	tb.eval(`document.querySelector('th a[data-sort="trials.mean"]').click(); true`)
+	if ok, _ := tb.eval(`(() => { const m = ` + means + `; return m.every((v, i) => i === 0 || m[i-1] >= v); })()`).(bool); !ok {
+		t.Errorf("not sorted descending: %v", tb.eval(means))
+	}
+	if v, _ := tb.eval(`window.stillThisPage === true && location.search.includes('order=desc')`).(bool); !v {
+		t.Errorf("sorting left the page, or the address does not say the order: %s", tb.location())
+	}
+	tb.noConsoleErrors("sorting", "")
+}
