@@ -33,6 +33,9 @@ type variant struct {
 	image string
 	// patches are strategic-merge patches (YAML documents).
 	patches []string
+	// components are components of deploy/components added to the
+	// overlay, by name.
+	components []string
 }
 
 // renderInto renders the kustomization in dir (a path from this package's
@@ -52,6 +55,12 @@ func renderInto(t *testing.T, dir, ns string, v variant) []byte {
 	}
 	var k strings.Builder
 	fmt.Fprintf(&k, "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - %s\nnamespace: %s\n", rel, ns)
+	if len(v.components) > 0 {
+		k.WriteString("components:\n")
+		for _, c := range v.components {
+			fmt.Fprintf(&k, "  - %s\n", filepath.Join(rel, "../../components", c))
+		}
+	}
 	if len(v.env) > 0 {
 		k.WriteString("configMapGenerator:\n  - name: pipe-env\n    behavior: merge\n    literals:\n")
 		for _, e := range v.env {
