@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/serve/api"
 )
@@ -79,7 +80,7 @@ func (p *Page) handleStep(w http.ResponseWriter, r *http.Request) {
 	sp := stepPage{
 		frame: frame{Title: fmt.Sprintf("%s in run %d", e.Step, run.ID), Heading: e.Step, Section: "runs",
 			Crumbs: []crumb{{"Runs", "/runs"}, {fmt.Sprintf("run %d", run.ID), fmt.Sprintf("/runs/%d", run.ID)}}},
-		Run: run, Exec: e, Config: fields(e.Config), Outputs: fields(e.Outputs), Where: where(run), OutputHref: map[string]string{},
+		Run: run, Exec: e, Config: fields(e.Config), Outputs: fields(e.Outputs), Where: where(run, e), OutputHref: map[string]string{},
 	}
 	if !e.Ended.IsZero() {
 		sp.Took = humanDuration(e.Ended.Sub(e.Started))
@@ -95,8 +96,9 @@ func (p *Page) handleStep(w http.ResponseWriter, r *http.Request) {
 	p.render(w, http.StatusOK, "step", sp)
 }
 
-// where says in words where a run's steps ran.
-func where(run *registry.RunDetail) string {
+// where says in words where a step ran: on which executor (engine/
+// executor), in which run, applied how, with which pipe and store.
+func where(run *registry.RunDetail, e registry.Execution) string {
 	by := map[string]string{
 		registry.TriggerManual:   "applied by hand (pipe apply)",
 		registry.TriggerCI:       "applied by a CI job",
@@ -106,9 +108,19 @@ func where(run *registry.RunDetail) string {
 	if by == "" {
 		by = "applied (" + run.Trigger + ")"
 	}
-	s := fmt.Sprintf("In run %d, %s, with pipe %s", run.ID, by, run.PipeVersion)
+	s := fmt.Sprintf("run %d, %s, with pipe %s", run.ID, by, run.PipeVersion)
 	if run.StoreURL != "" {
 		s += ", on the store " + run.StoreURL
 	}
-	return s + "."
+	switch e.Executor {
+	case "":
+		return "In " + s + "."
+	case executor.LocalName:
+		return "In the apply's own process (the local executor), in " + s + "."
+	case executor.ProcessName:
+		return "In a child process of the apply (pipe step exec, the process executor), in " + s + "."
+	case executor.KubernetesName:
+		return "In a Kubernetes Pod (pipe step exec, the kubernetes executor), in " + s + "."
+	}
+	return "On the " + e.Executor + " executor, in " + s + "."
 }

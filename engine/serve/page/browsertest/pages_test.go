@@ -106,6 +106,24 @@ func TestStepPage(t *testing.T) {
 	if body := tb.text("body"); strings.Contains(body, s.dir) || strings.Contains(body, os.TempDir()+"/") {
 		t.Errorf("the step page shows a server path")
 	}
+	// Where it ran: the executor, the run, how it was applied.
+	tb.contains(".facts", "In the apply's own process (the local executor), in run 1, applied by hand (pipe apply)")
+	// A warning: load skipped the corpus's invalid row, and says which.
+	tb.open("/runs/1/steps/load.corpus")
+	tb.contains("#warnings + ul li.warning", "Skipped 1 invalid row of 241")
+	tb.contains("#warnings + ul li.warning", `row 242, column emb_0: "n/a" is not a number`)
+	// A failed step: the error with its diagnostic (what failed, where in
+	// the pipeline, what to do), and its configuration with the sensitive
+	// bar redacted, in the error too.
+	tb.open("/runs/3/steps/publish.release")
+	tb.contains("#error + pre", "Publishing blocked by require")
+	tb.contains("#error + pre", "var.min_f1 = (sensitive value)")
+	tb.contains("#error + pre", "Improve the model, or change the condition")
+	tb.has(`#config ~ table tr[data-field="require"]`)
+	tb.contains(`#config ~ table tr[data-field="require"] td`, "(sensitive value)")
+	if html, _ := tb.eval(`document.documentElement.outerHTML`).(string); strings.Contains(html, "0.999") {
+		t.Errorf("the failed publish's page shows the sensitive min_f1:\n%s", clipped(html[strings.Index(html, "0.999")-100:]))
+	}
 }
 
 func TestModelPages(t *testing.T) {

@@ -19,20 +19,24 @@ import (
 
 // intentPipeline is a real pipeline of real kinds over a small generated
 // corpus: a grid search over C, penalty and class weight, a model, its
-// evaluation and its publication as the champion.
+// evaluation and its publication as the champion. The corpus has an
+// invalid row, which load skips with a warning; the bar publish must pass
+// is a sensitive variable, which the step's page must not show.
 const intentPipeline = `pipeline "intent" {}
 
 variable "min_f1" {
-  type    = number
-  default = 0.5
+  type      = number
+  default   = 0.5
+  sensitive = true
 }
 
 load "corpus" {
-  path     = "data/corpus.csv"
-  label    = "label"
-  positive = "private"
-  features = { prefix = "emb_", dim = 8 }
-  split    = { test = 0.25, seed = 7, stratify = true }
+  path       = "data/corpus.csv"
+  label      = "label"
+  positive   = "private"
+  features   = { prefix = "emb_", dim = 8 }
+  on_invalid = "skip"
+  split      = { test = 0.25, seed = 7, stratify = true }
 }
 
 search "lr" {
@@ -266,7 +270,8 @@ func get(url string) (string, error) {
 }
 
 // writeCorpus writes 240 rows of two classes in 8 dimensions that
-// overlap enough for the search's choices to matter; seed picks the data.
+// overlap enough for the search's choices to matter, and one row whose
+// feature is not a number (load skips it); seed picks the data.
 func writeCorpus(path string, seed uint64) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -290,6 +295,7 @@ func writeCorpus(path string, seed uint64) error {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString("public,n/a" + strings.Repeat(",0", 7) + "\n")
 	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
