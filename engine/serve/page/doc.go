@@ -36,5 +36,7 @@
 // says what is wrong and where to go on from; serve's own failures a 500
 // that says no more, the details in the log. Pages read everything
 // through engine/serve/api, so they show what the API shows; the tests in
-// browsertest drive them in headless Chromium.
+// browsertest drive them in headless Chromium. BenchmarkRunsPage and
+// BenchmarkRunsPageWalk get /runs from a server over 10,000 runs, each
+// filter and every page in turn (the target: under 100 ms a page).
 package page
