@@ -74,7 +74,8 @@ func githubEnv(t *testing.T, env map[string]string, secrets map[string]string) [
 // quickstart, with the workflow's environment as GitHub would give it:
 // the pull-request job, then the main-branch job applying the plan the
 // first one saved. The run that applied it is recorded as a CI run of
-// main at the pushed commit.
+// main at the pushed commit, in the store's registry log: another
+// machine, with no registry file of the runner's, reads it there.
 func TestCIWorkflow(t *testing.T) {
 	b, err := os.ReadFile("ci/pipe.yml")
 	if err != nil {
@@ -208,7 +209,14 @@ func TestCIWorkflow(t *testing.T) {
 	os.WriteFile(filepath.Join(work, "pipe.plan"), reviewed, 0o644)
 
 	runJob("apply")
+	// The runner's registry file goes with the runner: the history is in
+	// the store. Another machine (here, the same folder without its
+	// registry file, and a folder of its own) reads it from there.
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(filepath.Join(work, pipeline, ".pipe", "registry.db"+suffix))
+	}
 	env := append(append([]string(nil), base...), events["apply"]...)
+	env = append(env, "PIPE_STATE_DIR="+t.TempDir())
 	cmd := exec.Command(binary(t), "plan", "-detailed-exitcode", pipeline)
 	cmd.Dir, cmd.Env = work, env
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -45,7 +45,7 @@ func newCLI(stdin io.Reader, stdout, stderr io.Writer, env []string) *cli {
 		&validateCmd{}, &planCmd{}, &applyCmd{}, &outputCmd{}, &showCmd{},
 		&graphCmd{}, &fmtCmd{}, &kindsCmd{},
 		// What ran and what it made.
-		&runsCmd{}, &modelsCmd{}, &lineageCmd{},
+		&runsCmd{}, &modelsCmd{}, &lineageCmd{}, &registryCmd{},
 		// Running it as a service.
 		&serveCmd{},
 		// Running a step away from the coordinator.

@@ -8,9 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
 
@@ -24,56 +27,118 @@ type openedRegistry struct {
 	// Pipeline is the pipeline's name, "" when the registry was named
 	// directly and no pipeline was loaded.
 	Pipeline string
+	// store is the store the command opened for the registry's log.
+	store *store.Store
 }
 
-// openRegistry opens the registry of the pipeline at path, where pipe
-// apply records runs: -registry or PIPE_REGISTRY when given (the pipeline
-// is then not read, so a registry can be browsed without its pipeline),
-// else where the workspace puts it. A registry that does not exist yet is
-// an error that says to apply first; a read-only one is never created.
+// Close closes the registry and its store.
+func (r *openedRegistry) Close() error {
+	err := r.DB.Close()
+	if r.store != nil {
+		r.store.Close()
+	}
+	return err
+}
+
+// openRegistry opens the registry of the pipeline at path, brought up to
+// date from the log in the pipeline's store: -registry or PIPE_REGISTRY
+// when given (the pipeline is then not read, so a registry can be
+// browsed without its pipeline, with the store the file was last used
+// with), else where the workspace puts it. A registry file that is
+// missing is rebuilt from the store's log; one that cannot be brought up
+// to date answers as it stands, and a warning says so. With no history
+// anywhere, the error says to apply first.
 func (c *cli) openRegistry(ctx context.Context, v *views.View, path string, f arguments.Registry, readOnly bool) (*openedRegistry, error) {
-	var (
-		regPath string
-		out     = &openedRegistry{}
-	)
+	out := &openedRegistry{}
+	regPath, w, err := c.registryPath(path, f, v, out, false)
+	if err != nil {
+		return nil, err
+	}
+	existed := fileExists(regPath)
+	opts := &registry.Options{ReadOnly: readOnly, PipeVersion: version}
+	if w != nil {
+		if out.store, err = store.Open(ctx, w.StoreURL, w.Pipeline.Config.Dir); err != nil {
+			return nil, err
+		}
+		opts.Store, opts.Origin = out.store, w.Origin()
+	} else if !existed {
+		return nil, withHint(fmt.Errorf("no registry at %s yet: run pipe apply first", regPath), "pipe apply, or name an existing registry file; leave -registry out to read the pipeline's store")
+	}
+	db, err := registry.Open(ctx, regPath, opts)
+	if err != nil {
+		if out.store != nil {
+			out.store.Close()
+		}
+		return nil, err
+	}
+	out.DB = db
+	st := db.Status()
+	if !existed && st.Entry == 0 && !st.Stale() {
+		out.Close()
+		removeIndex(regPath)
+		return nil, withHint(fmt.Errorf("no registry at %s yet: run pipe apply first (the store %s holds no history either)", regPath, db.StoreURL()), "pipe apply, or point -store (PIPE_STORE) at the store the runs were recorded in")
+	}
+	warnStale(v, st)
+	return out, nil
+}
+
+// registryPath resolves where the registry file is, and the workspace
+// when the pipeline was read: always when withPipeline, else not for a
+// file named with -registry (or PIPE_REGISTRY) and no -store.
+func (c *cli) registryPath(path string, f arguments.Registry, v *views.View, out *openedRegistry, withPipeline bool) (string, *workspace.Workspace, error) {
 	explicit := f.File
 	if explicit == "" {
 		explicit = c.getenv(workspace.EnvRegistry)
 	}
-	if explicit != "" {
+	if explicit != "" && f.Store == "" && !withPipeline {
 		abs, err := filepath.Abs(explicit)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		regPath = abs
 		dir, err := filepath.Abs(path)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 			dir = filepath.Dir(dir)
 		}
 		out.Dir = dir
-	} else {
-		w, diags := workspace.Resolve(workspace.Options{
-			Path: path, Kinds: c.kinds, AllowMissingVars: true,
-			StateDir: f.StateDir, Env: c.env,
-		})
-		v.Diagnostics(diags, pipelineSources(w))
-		if diags.HasErrors() {
-			return nil, errReported
-		}
-		regPath, out.Dir, out.Pipeline = w.RegistryPath, w.Pipeline.Config.Dir, w.Pipeline.Config.Name()
+		return abs, nil, nil
 	}
-	if _, err := os.Stat(regPath); errors.Is(err, os.ErrNotExist) {
-		return nil, withHint(fmt.Errorf("no registry at %s yet: run pipe apply first", regPath), "pipe apply, or point -registry (PIPE_REGISTRY) at the registry")
+	w, diags := workspace.Resolve(workspace.Options{
+		Path: path, Kinds: c.kinds, AllowMissingVars: true,
+		StateDir: f.StateDir, Store: f.Store, Registry: f.File, Env: c.env,
+	})
+	v.Diagnostics(diags, pipelineSources(w))
+	if diags.HasErrors() {
+		return "", nil, errReported
 	}
-	db, err := registry.Open(ctx, regPath, &registry.Options{ReadOnly: readOnly})
-	if err != nil {
-		return nil, err
+	out.Dir, out.Pipeline = w.Pipeline.Config.Dir, w.Pipeline.Config.Name()
+	return w.RegistryPath, w, nil
+}
+
+// warnStale says, on stderr, that the registry answers from a local index
+// that could not be brought up to date, and why.
+func warnStale(v *views.View, st registry.SyncStatus) {
+	if !st.Stale() {
+		return
 	}
-	out.DB = db
-	return out, nil
+	v.Diagnostics(hcl.Diagnostics{{
+		Severity: hcl.DiagWarning,
+		Summary:  "Registry not up to date",
+		Detail:   strings.TrimPrefix(st.String(), "registry: "),
+	}}, nil)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func removeIndex(path string) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
 }
 
 // registryError turns the registry's "no such thing" errors into ones
@@ -83,4 +148,68 @@ func registryError(err error) error {
 		return nil
 	}
 	return errors.New(strings.TrimPrefix(err.Error(), "registry: "))
+}
+
+type registryCmd struct{}
+
+func (*registryCmd) Name() string { return "registry" }
+func (*registryCmd) Synopsis() string {
+	return "Show how up to date the registry's local index is, or rebuild it"
+}
+func (*registryCmd) Usage() string {
+	return `Usage: pipe registry status [options] [PATH]
+       pipe registry rebuild [options] [PATH]
+
+The registry's history is a log in the pipeline's store, shared by every
+machine that uses the store; each machine keeps a local index of it
+(registry.db), which every command that reads the registry brings up to
+date first. Deleting registry.db loses nothing.
+
+  status     Bring the index up to date, and say which store's log it
+             holds, up to which entry, and when it last reached the end.
+  rebuild    Make the index again from the log (from the newest
+             checkpoint and the entries after it), in place: for an
+             index of another store's log, one whose store was replaced,
+             or to check it.
+
+Options:
+  -from-scratch      rebuild: replay every entry of the log instead of
+                     starting from a checkpoint.
+  -json              status: print JSON.
+` + arguments.RegistryHelp + `
+Examples:
+  pipe registry status
+  pipe registry rebuild -store=gs://ml-store/pipe
+`
+}
+
+func (*registryCmd) Run(ctx context.Context, c *cli, args []string) error {
+	a, err := arguments.ParseRegistry(args)
+	if err != nil {
+		return err
+	}
+	v := c.view(a.View)
+	view := views.NewRegistry(a.ViewType, v)
+	if a.Sub == "status" {
+		reg, err := c.openRegistry(ctx, v, a.Path, a.Registry, true)
+		if err != nil {
+			return err
+		}
+		defer reg.Close()
+		return view.Status(reg.Path(), reg.Status())
+	}
+	regPath, w, err := c.registryPath(a.Path, a.Registry, v, &openedRegistry{}, true)
+	if err != nil {
+		return err
+	}
+	s, err := store.Open(ctx, w.StoreURL, w.Pipeline.Config.Dir)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	st, err := registry.Rebuild(ctx, regPath, s, &registry.RebuildOptions{FromScratch: a.FromScratch})
+	if err != nil {
+		return err
+	}
+	return view.Rebuilt(regPath, st)
 }

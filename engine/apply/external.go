@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"strings"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
@@ -51,10 +52,11 @@ func (a *applier) restoreExternal(ctx context.Context, ps *plan.Step, files []ca
 // externalPath names an external file for a person: its folder as the
 // pipeline names it, and its name.
 func externalPath(f cache.External) string {
-	if f.Folder == "" {
+	folder := strings.TrimSuffix(f.Folder, "/")
+	if folder == "" || folder == "." {
 		return f.Name
 	}
-	return f.Folder + "/" + f.Name
+	return folder + "/" + f.Name
 }
 
 // externalState says why the file must be written again ("missing",

@@ -11,9 +11,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pipe-ml/pipe/engine/registry/txlog"
 	"github.com/pipe-ml/pipe/engine/store"
+	"github.com/pipe-ml/pipe/engine/store/gcstest"
 )
 
 // sharedStore is a folder that several machines use as their store; each
@@ -435,5 +437,72 @@ func TestFileRemembersItsStore(t *testing.T) {
 	}
 	if _, err := again.BeginRun(context.Background(), Run{Pipeline: "p", Trigger: TriggerManual}); err == nil || !strings.Contains(err.Error(), "read-only") {
 		t.Errorf("a read-only registry recorded a run: %v", err)
+	}
+}
+
+// A machine whose clock is a year behind records runs and alias moves
+// in the log's order all the same: order is the entries', never a clock's.
+func TestWrongClockDoesNotReorder(t *testing.T) {
+	s := newSharedStore(t)
+	ctx := context.Background()
+	right := s.machine(filepath.Join(t.TempDir(), "right.db"), nil)
+	behind := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	late := s.machine(filepath.Join(t.TempDir(), "late.db"), &Options{Now: func() time.Time { behind = behind.Add(time.Second); return behind }})
+	m1, m2 := sha("m1"), sha("m2")
+	run := recordModels(t, right, m1, m2)
+	for _, d := range []string{m1, m2} {
+		if _, _, err := right.CreateModelVersion(ctx, ModelVersion{Model: "m", ModelDigest: d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := right.SetAlias(ctx, "m", "champion", 1, Reason{RunID: run}); err != nil {
+		t.Fatal(err)
+	}
+	// The late machine moves the alias after, with a clock a year behind.
+	if _, err := late.SetAlias(ctx, "m", "champion", 2, Reason{Note: "late clock"}); err != nil {
+		t.Fatal(err)
+	}
+	lateRun, err := late.BeginRun(ctx, Run{Pipeline: "p", Trigger: TriggerManual})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := right.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []*DB{right, late} {
+		v, err := db.ResolveModel(ctx, "m@champion")
+		if err != nil || v.Version != 2 {
+			t.Errorf("champion is %+v (%v): the later move, made with an earlier clock, must win", v, err)
+		}
+		h, _ := db.AliasHistory(ctx, "m", "champion")
+		if len(h) != 2 || h[1].To != 2 || !h[1].At.Before(h[0].At) {
+			t.Errorf("history %+v: the late move comes second, though its time is earlier", h)
+		}
+		runs, _ := db.Runs(ctx, RunFilter{})
+		if len(runs) != 2 || runs[0].ID != lateRun || !runs[0].Started.Before(runs[1].Started) {
+			t.Errorf("runs %+v: the late run is the newest, though it started earlier by its clock", runs)
+		}
+	}
+}
+
+// A store that lets a second put-if-absent write through (a gateway that
+// drops the precondition, in front of the real GCS API) cannot keep the
+// log: opening a registry on it says so and which stores can.
+func TestStoreThatIgnoresConditionalWrites(t *testing.T) {
+	srv := gcstest.Start(t)
+	srv.DropPreconditions(t)
+	st, err := store.Open(context.Background(), srv.URL()+"/ignores", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, err = Open(context.Background(), filepath.Join(t.TempDir(), "registry.db"), &Options{Store: st})
+	if !errors.Is(err, store.ErrNoConditionalWrites) {
+		t.Fatalf("opening a registry on a store that ignores conditional writes: %v", err)
+	}
+	for _, want := range []string{"cannot keep the registry's log", "gs://pipe-test/ignores", "Google Cloud Storage", "If-None-Match"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message lacks %q:\n%v", want, err)
+		}
 	}
 }

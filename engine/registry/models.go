@@ -51,15 +51,18 @@ func (db *DB) ReserveVersion(ctx context.Context, model, modelDigest string, run
 
 // SetAlias points the model's alias at version and records the move in the
 // alias history with its reason. It returns moved=false, and records
-// nothing, when the alias already points there. When the alias moves
-// (another machine promotes) between the moment this call sees it and
-// the moment it records the move, it fails with an error that says what
-// happened, and moves nothing.
+// nothing, when the alias already points there. A move by hand (any
+// trigger but MoveByPublish) expects the alias where it was when the call
+// began: when it moves meanwhile (another machine promotes or publishes),
+// the call fails with an error that says what happened, and moves
+// nothing. A publish's move is made on top of whatever came first.
 func (db *DB) SetAlias(ctx context.Context, model, alias string, version int, why Reason) (moved bool, err error) {
 	expected := -1
 	err = db.change(ctx, func(ctx context.Context, tx *index.Tx) ([]txlog.Fact, error) {
-		if err := holderUnchanged(ctx, tx, model, alias, &expected); err != nil {
-			return nil, err
+		if why.Trigger != MoveByPublish {
+			if err := holderUnchanged(ctx, tx, model, alias, &expected); err != nil {
+				return nil, err
+			}
 		}
 		fact, err := models.SetAlias(ctx, tx, model, alias, version, why, db.now())
 		moved = fact != nil

@@ -106,7 +106,13 @@ func (s *Store) createOnce(ctx context.Context, key string, data []byte) error {
 	if s.loc.Scheme != "file" {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: "application/json", IfNotExist: true})
+		opts := &blob.WriterOptions{ContentType: "application/json", IfNotExist: true}
+		if s.loc.Scheme == "gs" {
+			// One request, no chunk buffer: the GCS client would
+			// otherwise allocate 16 MiB for each small record.
+			opts.BufferSize = -1
+		}
+		w, err := s.bucket.NewWriter(ctx, key, opts)
 		if err != nil {
 			return err
 		}

@@ -5,10 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -224,16 +220,7 @@ func testProbeConditionalWrites(t *testing.T, _ *backend, s *Store) {
 // every request.
 func TestProbeCatchesAStoreThatIgnoresConditionalWrites(t *testing.T) {
 	srv := gcstest.Start(t)
-	target, _ := url.Parse("http://" + srv.Host)
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		q.Del("ifGenerationMatch")
-		r.URL.RawQuery = q.Encode()
-		proxy.ServeHTTP(w, r)
-	}))
-	defer gateway.Close()
-	t.Setenv("STORAGE_EMULATOR_HOST", strings.TrimPrefix(gateway.URL, "http://"))
+	srv.DropPreconditions(t)
 	s := openTestStore(t, srv.URL()+"/ignores", "")
 	err := s.CheckConditionalWrites(context.Background())
 	if !errors.Is(err, ErrNoConditionalWrites) {

@@ -28,17 +28,49 @@ func (r Refusal) Error() string {
 // refuse is what a fact's apply function returns for a fact it refuses.
 type refuse string
 
-// Apply applies the facts of entry n, in order, each in a savepoint: a
-// refused fact leaves no trace and is returned as a Refusal. An error is a
-// failure of the index itself, and the transaction should be rolled back.
-// Applying a fact whose key the index already holds changes nothing, so
-// that an entry applied twice (by two processes sharing the file) is
-// harmless.
+// Apply applies the facts of entry n, in order: a refused fact leaves no
+// trace and is returned as a Refusal. An error is a failure of the index
+// itself, and the transaction should be rolled back. Applying a fact whose
+// key the index already holds changes nothing, so that an entry applied
+// twice (by two processes sharing the file) is harmless.
+//
+// The facts are applied together first, in one savepoint; only when one
+// is refused are they applied again one by one, each in its own, so that
+// the others stay.
 func (t *Tx) Apply(ctx context.Context, n int64, facts []txlog.Fact) ([]Refusal, error) {
+	if err := t.Savepoint(ctx, "entry"); err != nil {
+		return nil, err
+	}
+	all := true
+	for _, f := range facts {
+		why, err := t.applyFact(ctx, n, f)
+		if err != nil && !isConstraint(err) {
+			return nil, err
+		}
+		if why != "" || err != nil {
+			all = false
+			break
+		}
+	}
+	if all {
+		return nil, t.Release(ctx, "entry")
+	}
+	if err := t.RollbackTo(ctx, "entry"); err != nil {
+		return nil, err
+	}
+	refused, err := t.applyEach(ctx, n, facts)
+	if err != nil {
+		return nil, err
+	}
+	return refused, t.Release(ctx, "entry")
+}
+
+// applyEach applies the facts one by one, each in a savepoint.
+func (t *Tx) applyEach(ctx context.Context, n int64, facts []txlog.Fact) ([]Refusal, error) {
 	var refused []Refusal
 	for i, f := range facts {
 		sp := "fact" + strconv.Itoa(i)
-		if _, err := t.exec(ctx, `SAVEPOINT `+sp); err != nil {
+		if err := t.Savepoint(ctx, sp); err != nil {
 			return nil, err
 		}
 		why, err := t.applyFact(ctx, n, f)
@@ -49,12 +81,12 @@ func (t *Tx) Apply(ctx context.Context, n int64, facts []txlog.Fact) ([]Refusal,
 			return nil, err
 		}
 		if why != "" {
-			if _, err := t.exec(ctx, `ROLLBACK TO `+sp); err != nil {
+			if err := t.RollbackTo(ctx, sp); err != nil {
 				return nil, err
 			}
 			refused = append(refused, Refusal{Fact: i + 1, Type: f.Name(), Reason: string(why)})
 		}
-		if _, err := t.exec(ctx, `RELEASE `+sp); err != nil {
+		if err := t.Release(ctx, sp); err != nil {
 			return nil, err
 		}
 	}

@@ -189,15 +189,35 @@ type Tx struct {
 	tx *sql.Tx
 }
 
+// A write transaction's statements are prepared once per connection and
+// kept (the statement cache): applying a log entry runs a few queries per
+// fact, and preparing them each time cost more than running them.
+
+// A statement is prepared on the pool, outside the transaction; one that
+// names what the transaction itself created (a migration's tables) cannot
+// be, and runs in the transaction unprepared.
+
 func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st, err := (&cachedTx{db: t.db, tx: t.tx}).stmt(ctx, query); err == nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return t.tx.QueryContext(ctx, query, args...)
 }
 
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, err := (&cachedTx{db: t.db, tx: t.tx}).stmt(ctx, query); err == nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if len(args) > 0 {
+		if st, err := (&cachedTx{db: t.db, tx: t.tx}).stmt(ctx, query); err == nil {
+			return st.ExecContext(ctx, args...)
+		}
+	}
+	// SAVEPOINT, RELEASE, ROLLBACK TO: many names, cheap to prepare.
 	return t.tx.ExecContext(ctx, query, args...)
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pipe-ml/pipe/engine/lock"
@@ -31,7 +32,15 @@ type Resources struct {
 	storeErr            error
 	db                  *registry.DB
 	dbErr               error
+	// synced is when WithRegistry last brought the registry up to date
+	// from the store's log (UnixNano).
+	synced atomic.Int64
 }
+
+// SyncEvery is how often, at most, readers bring the registry's index up
+// to date from the store's log: every read of the registry does when the
+// last sync is older.
+const SyncEvery = time.Second
 
 // Open (re)opens the store and the registry when the loaded workspace
 // names other ones than those open. A failure is kept and returned to
@@ -39,7 +48,13 @@ type Resources struct {
 func (r *Resources) Open(ctx context.Context, ws *workspace.Workspace) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if ws.StoreURL != r.storeURL || r.store == nil {
+	storeChanged := ws.StoreURL != r.storeURL || r.store == nil
+	if storeChanged {
+		// The registry's log is in the store: it goes with it.
+		if r.db != nil {
+			r.db.Close()
+			r.db = nil
+		}
 		if r.store != nil {
 			r.store.Close()
 		}
@@ -64,7 +79,8 @@ func (r *Resources) openRegistry(ctx context.Context) {
 		r.dbErr = fmt.Errorf("serve: creating the registry's folder: %w", err)
 		return
 	}
-	r.db, r.dbErr = registry.Open(ctx, r.registryPath, nil)
+	r.db, r.dbErr = registry.Open(ctx, r.registryPath, &registry.Options{Store: r.store, NoSync: true})
+	r.synced.Store(0)
 }
 
 // WithStore calls fn with the open store, opening it again if it failed
@@ -82,7 +98,10 @@ func (r *Resources) WithStore(ctx context.Context, fn func(*store.Store) error) 
 }
 
 // WithRegistry calls fn with the open registry, opening it again if it
-// failed before. It returns ErrNotLoaded before the first good load.
+// failed before, and brought up to date from the store's log when the
+// last sync is older than SyncEvery (a store that cannot be reached
+// leaves it answering as it stands; its Status says so). It returns
+// ErrNotLoaded before the first good load.
 func (r *Resources) WithRegistry(ctx context.Context, fn func(*registry.DB) error) error {
 	if err := r.retryOpen(ctx, func() bool { return r.db == nil }, r.openRegistry); err != nil {
 		return err
@@ -91,6 +110,10 @@ func (r *Resources) WithRegistry(ctx context.Context, fn func(*registry.DB) erro
 	defer r.mu.RUnlock()
 	if r.db == nil {
 		return r.dbErr
+	}
+	if last := r.synced.Load(); time.Since(time.Unix(0, last)) > SyncEvery {
+		r.synced.Store(time.Now().UnixNano())
+		r.db.Sync(ctx)
 	}
 	return fn(r.db)
 }

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -205,4 +208,23 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// DropPreconditions puts a gateway in front of the emulator that removes
+// the precondition of every request (ifGenerationMatch), as some
+// S3-compatible servers ignore If-None-Match, and points Google's clients
+// at it for the rest of the test: a real GCS API that does not honour
+// put-if-absent writes, for tests of what pipe makes of such a store.
+func (s *Server) DropPreconditions(t testing.TB) {
+	t.Helper()
+	target := &url.URL{Scheme: "http", Host: s.Host}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		q.Del("ifGenerationMatch")
+		r.URL.RawQuery = q.Encode()
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(gateway.Close)
+	t.Setenv("STORAGE_EMULATOR_HOST", strings.TrimPrefix(gateway.URL, "http://"))
 }

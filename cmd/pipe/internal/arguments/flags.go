@@ -212,18 +212,26 @@ const StepsHelp = `  -target=STEP       Plan only STEP (KIND.NAME) and what it n
 // Registry says where the lineage registry of the commands that browse or
 // change it (runs, models, lineage) is.
 type Registry struct {
-	// StateDir is -state-dir, File -registry; "" means the default.
-	StateDir, File string
+	// StateDir is -state-dir, File -registry, Store -store; "" means the
+	// default.
+	StateDir, File, Store string
 }
 
 func (r *Registry) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.StateDir, "state-dir", "", "")
 	fs.StringVar(&r.File, "registry", "", "")
+	fs.StringVar(&r.Store, "store", "", "")
 }
 
 // RegistryHelp documents [Registry] in a command's usage.
 const RegistryHelp = `  -state-dir=DIR     Folder for local state. Default: PIPE_STATE_DIR, or
                      .pipe beside the pipeline.
-  -registry=FILE     SQLite lineage registry. Default: PIPE_REGISTRY, or
-                     registry.db in the state folder (or settings.registry).
+  -store=URL         The store, whose log holds the registry's history.
+                     Default: PIPE_STORE, settings.store, or the state
+                     folder's store.
+  -registry=FILE     The registry's local index (SQLite), brought up to
+                     date from the store's log first. Default:
+                     PIPE_REGISTRY, or registry.db in the state folder (or
+                     settings.registry). A file named here is read with
+                     the store it was last used with.
 `

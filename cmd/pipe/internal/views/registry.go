@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
 	"github.com/pipe-ml/pipe/engine/registry"
 )
 
@@ -99,4 +100,55 @@ func refNames(refs []registry.ArtifactRef) string {
 		files = []string{fmt.Sprintf("%d files", len(files))}
 	}
 	return strings.Join(append(files, names...), ", ")
+}
+
+// Registry prints what pipe registry status and rebuild say.
+type Registry struct {
+	*View
+	json bool
+}
+
+// NewRegistry returns pipe registry's view.
+func NewRegistry(t arguments.ViewType, v *View) *Registry {
+	return &Registry{View: v, json: t == arguments.ViewJSON}
+}
+
+// registryStatus is pipe registry status -json.
+type registryStatus struct {
+	File    string    `json:"file"`
+	Store   string    `json:"store"`
+	Entry   int64     `json:"entry"`
+	Synced  time.Time `json:"synced,omitzero"`
+	Applied int       `json:"applied"`
+	Stale   bool      `json:"stale"`
+	Error   string    `json:"error,omitempty"`
+}
+
+// Status says which log the index at file holds, how far, and whether it
+// is up to date.
+func (v *Registry) Status(file string, st registry.SyncStatus) error {
+	if v.json {
+		s := registryStatus{File: file, Store: st.Store, Entry: st.Entry, Synced: st.Synced, Applied: st.Applied, Stale: st.Stale()}
+		if st.Err != nil {
+			s.Error = st.Err.Error()
+		}
+		return writeJSON(v.Stdout, s)
+	}
+	store := st.Store
+	if store == "" {
+		store = "(none: a registry of its own)"
+	}
+	fmt.Fprintf(v.Stdout, "Registry %s\n  log:    %s\n  entry:  %d\n  synced: %s\n", file, store, st.Entry, formatWhen(st.Synced))
+	if st.Stale() {
+		fmt.Fprintf(v.Stdout, "  stale:  %s\n", strings.TrimPrefix(st.Err.Error(), "registry: "))
+	} else {
+		fmt.Fprintf(v.Stdout, "  up to date (%d new entries applied)\n", st.Applied)
+	}
+	return nil
+}
+
+// Rebuilt says that the index at file was made again from the log.
+func (v *Registry) Rebuilt(file string, st registry.SyncStatus) error {
+	fmt.Fprintf(v.Stdout, "Rebuilt %s from the log in %s: %d entries.\n", file, st.Store, st.Entry)
+	return nil
 }
