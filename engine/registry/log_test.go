@@ -16,6 +16,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/registry/txlog"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/engine/store/gcstest"
+	"github.com/pipe-ml/pipe/engine/store/s3test"
 )
 
 // sharedStore is a folder that several machines use as their store; each
@@ -230,18 +231,49 @@ func copyFile(from, to string) error {
 	return os.WriteFile(to, b, 0o644)
 }
 
+// sharedStores start, for each kind of store, one that several machines
+// share: a local folder, the GCS emulator and a real S3 server.
+var sharedStores = []struct {
+	name  string
+	start func(t *testing.T) *sharedStore
+}{
+	{"file", newSharedStore},
+	{"gcs", func(t *testing.T) *sharedStore {
+		return &sharedStore{t: t, url: gcstest.Start(t).URL() + "/team"}
+	}},
+	{"s3", func(t *testing.T) *sharedStore {
+		return &sharedStore{t: t, url: s3test.Start(t).URL("team")}
+	}},
+}
+
 // Machines publishing versions of one model at once get each a number of
-// its own, and agree on which is which.
+// its own, and agree on which is which; then every machine moves the
+// champion by hand at once: each move either lands or fails naming the
+// one that beat it, and every machine agrees on one history in which each
+// move starts where the one before it ended. On every kind of store.
 func TestConcurrentVersionsGetDistinctNumbers(t *testing.T) {
-	s := newSharedStore(t)
-	const machines, each = 5, 4
-	ctx := context.Background()
-	dbs := make([]*DB, machines)
-	for i := range dbs {
-		dbs[i] = s.machine(filepath.Join(t.TempDir(), "registry.db"), nil)
+	for _, b := range sharedStores {
+		t.Run(b.name, func(t *testing.T) {
+			s := b.start(t)
+			const machines, each = 5, 4
+			dbs := make([]*DB, machines)
+			for i := range dbs {
+				dbs[i] = s.machine(filepath.Join(t.TempDir(), "registry.db"), nil)
+			}
+			publishAtOnce(t, dbs, each)
+			checkVersionsAgree(t, dbs, machines*each)
+			promoteAtOnce(t, dbs)
+		})
 	}
+}
+
+// publishAtOnce has every machine reserve and create each versions of
+// the model "shared", all machines at once.
+func publishAtOnce(t *testing.T, dbs []*DB, each int) {
+	t.Helper()
+	ctx := context.Background()
 	var wg sync.WaitGroup
-	errs := make(chan error, machines*each)
+	errs := make(chan error, len(dbs)*each)
 	for i, db := range dbs {
 		wg.Add(1)
 		go func() {
@@ -266,6 +298,13 @@ func TestConcurrentVersionsGetDistinctNumbers(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// checkVersionsAgree checks that every machine sees n versions, numbered
+// 1 to n, each of another digest, and the same ones.
+func checkVersionsAgree(t *testing.T, dbs []*DB, n int) {
+	t.Helper()
+	ctx := context.Background()
 	var want string
 	for i, db := range dbs {
 		if _, err := db.Sync(ctx); err != nil {
@@ -276,13 +315,13 @@ func TestConcurrentVersionsGetDistinctNumbers(t *testing.T) {
 			t.Fatal(err)
 		}
 		seen := map[string]bool{}
-		for n, v := range d.Versions {
-			if v.Version != n+1 || seen[v.ModelDigest] || v.URI != fmt.Sprintf("gs://m/v%d/", v.Version) {
-				t.Errorf("machine %d: version %d of %d is %+v", i, n+1, len(d.Versions), v)
+		for k, v := range d.Versions {
+			if v.Version != k+1 || seen[v.ModelDigest] || v.URI != fmt.Sprintf("gs://m/v%d/", v.Version) {
+				t.Errorf("machine %d: version %d of %d is %+v", i, k+1, len(d.Versions), v)
 			}
 			seen[v.ModelDigest] = true
 		}
-		if len(d.Versions) != machines*each {
+		if len(d.Versions) != n {
 			t.Errorf("machine %d sees %d versions", i, len(d.Versions))
 		}
 		b, _ := json.Marshal(d)
@@ -290,6 +329,70 @@ func TestConcurrentVersionsGetDistinctNumbers(t *testing.T) {
 			want = string(b)
 		} else if string(b) != want {
 			t.Errorf("machine %d disagrees about the versions", i)
+		}
+	}
+}
+
+// promoteAtOnce has every machine move the champion by hand to a version
+// of its own at once, and checks the invariants after: the moves that
+// failed name the move that beat them, one history on every machine,
+// each move from where the one before ended, ending where the alias
+// points.
+func promoteAtOnce(t *testing.T, dbs []*DB) {
+	t.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	landed := make([]bool, len(dbs))
+	for i, db := range dbs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			moved, err := db.SetAlias(ctx, "shared", "champion", i+1, Reason{Note: fmt.Sprintf("machine %d", i)})
+			switch {
+			case err == nil:
+				landed[i] = moved
+			case !strings.Contains(err.Error(), "was moved to version") || !strings.Contains(err.Error(), "nothing was changed"):
+				t.Errorf("machine %d's promote failed without naming the move that beat it: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for _, ok := range landed {
+		if ok {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("no promote landed")
+	}
+	var want string
+	for i, db := range dbs {
+		if _, err := db.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		h, err := db.AliasHistory(ctx, "shared", "champion")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != n {
+			t.Errorf("machine %d: %d moves in the history, %d promotes said they moved it", i, len(h), n)
+		}
+		at := 0
+		for k, m := range h {
+			if m.From != at || m.To < 1 || m.To > len(landed) || !landed[m.To-1] {
+				t.Errorf("machine %d: move %d is %+v, want one from %d to a version whose promote landed", i, k+1, m, at)
+			}
+			at = m.To
+		}
+		if v, err := db.ResolveModel(ctx, "shared@champion"); err != nil || v.Version != at {
+			t.Errorf("machine %d: champion is %+v (%v), the history ends at %d", i, v, err, at)
+		}
+		b, _ := json.Marshal(h)
+		if i == 0 {
+			want = string(b)
+		} else if string(b) != want {
+			t.Errorf("machine %d disagrees about the history", i)
 		}
 	}
 }
