@@ -104,10 +104,10 @@ fuzz:
 	done
 
 # make bench's data and Python; BENCH_ROWS=20000 for a quicker run,
-# BENCH_ONLY=train,search,load to pick cases (search is grid,random).
+# BENCH_ONLY=train,search,load,steps to pick cases (search is grid,random).
 BENCH_ROWS   ?= 100000
 BENCH_DIM    ?= 584
-BENCH_ONLY   ?= train,search,load
+BENCH_ONLY   ?= train,search,load,steps
 BENCH_PYTHON ?= /usr/bin/python3
 
 ## bench: pipe beside scikit-learn and pandas on the same generated data, one table, written into docs/benchmarks.md (tens of minutes; installs nothing).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -31,16 +32,20 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (_ steps.O
 		return nil, err
 	}
 	m, ds, scores := sc.Model, sc.Data, sc.Prob
+	start := time.Now()
 	r, err := metrics.Evaluate(metrics.Data{Labels: ds.LabelsFloat64(), Scores: scores, Weights: ds.W},
 		&metrics.Settings{Threshold: threshold, MaxF1: maxF1, CurveStep: CurveStep})
 	if err != nil {
 		return nil, dataError(err, ds)
 	}
+	metricsTime := time.Since(start)
 
+	start = time.Now()
 	plot, err := env.PutArtifact(ctx, media.Plot.Type, func(w io.Writer) error { return metrics.WritePNG(w, r, nil) })
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: storing the plot: %w", err)
 	}
+	plotTime := time.Since(start)
 	rep := newReport(r, m, sc.ModelArtifact.Digest, ds, sc.DataArtifact.Digest, ArtifactInfo{Digest: plot.Digest, MediaType: plot.MediaType})
 	if err := rep.finite(); err != nil {
 		return nil, err
@@ -57,7 +62,8 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (_ steps.O
 		return nil, fmt.Errorf("evaluate: storing the report: %w", err)
 	}
 	env.Logger().Info("evaluated", "rows", ds.N, "threshold", rep.Threshold, "f1", rep.Metrics.F1,
-		"accuracy", rep.Metrics.Accuracy, "roc_auc", rep.Metrics.ROCAUC)
+		"accuracy", rep.Metrics.Accuracy, "roc_auc", rep.Metrics.ROCAUC,
+		"score_seconds", sc.Duration.Seconds(), "metrics_seconds", metricsTime.Seconds(), "plot_seconds", plotTime.Seconds())
 
 	num := cty.NumberFloatVal
 	c := rep.Confusion

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -184,7 +185,10 @@ func readAll(ctx context.Context, env steps.Env, c *config, files []steps.File) 
 	lab := &labeler{positive: c.positive, negative: c.negative}
 	all := &rowErrors{}
 	var done atomic.Int64
-	base := 0
+	base, start := 0, time.Now()
+	defer func() {
+		env.Logger().Info("read", "rows", base, "bytes", totalBytes, "seconds", time.Since(start).Seconds())
+	}()
 	for i, r := range readers {
 		note := "reading " + files[i].Path
 		progress := func(n int64) { env.Progress(done.Add(n), totalBytes, note) }
@@ -227,7 +231,9 @@ func (t *table) slice(lo, hi int, meta dataset.Meta) *dataset.Dataset {
 }
 
 func put(ctx context.Context, env steps.Env, d *dataset.Dataset) (steps.Artifact, error) {
+	start := time.Now()
 	a, err := env.PutArtifact(ctx, media.Dataset.Type, func(w io.Writer) error { return dataset.Write(w, d) })
+	env.Logger().Info("stored", "part", d.Meta.Part, "bytes", a.Size, "seconds", time.Since(start).Seconds())
 	if err != nil {
 		return steps.Artifact{}, fmt.Errorf("load: storing the %s dataset: %w", d.Meta.Part, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 	"gocloud.dev/blob"
@@ -38,6 +39,7 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (_ steps.O
 	if d.format == formatParquet {
 		mediaType, encode = media.PredictionsParquet.Type, rows.writeParquet
 	}
+	start := time.Now()
 	a, err := write(ctx, env, d, mediaType, encode)
 	if err != nil {
 		return nil, err
@@ -47,7 +49,8 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (_ steps.O
 	steps.WroteExternal(env, steps.ExternalFile{Folder: d.folder, Name: d.name, Artifact: a})
 	uri := destURI(d, in.Dir)
 	positives := rows.positives()
-	env.Logger().Info("predicted", "rows", ds.N, "positives", positives, "uri", uri)
+	env.Logger().Info("predicted", "rows", ds.N, "positives", positives, "uri", uri,
+		"score_seconds", sc.Duration.Seconds(), "write_seconds", time.Since(start).Seconds())
 	return steps.Outputs{
 		"predictions": a.Value(),
 		"rows":        cty.NumberIntVal(int64(ds.N)),

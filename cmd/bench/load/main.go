@@ -98,10 +98,6 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
 	var script string
 	if *python != "" {
 		script = filepath.Join(folder, "pandas_bench.py")
@@ -110,40 +106,56 @@ func run(args []string, stdout io.Writer) error {
 		}
 	}
 	var results []result
-	matrix := int64(*rows) * int64(*dim) * 4
 	for _, f := range files {
-		st, err := os.Stat(f.path)
+		r, err := measureFile(f, *rows, *dim, *python, script)
 		if err != nil {
 			return err
 		}
-		// Both readers find the file in the page cache, whatever ran
-		// before: the first would otherwise pay for reading it from disk
-		// (a file written by an earlier run may have been evicted since)
-		// and warm it for the second.
-		if err := warm(f.path); err != nil {
-			return err
-		}
-		var r result
-		out, err := exec.Command(self, "-measure", f.path, "-layout", f.layout, "-dim", strconv.Itoa(*dim)).Output()
-		if err != nil {
-			r = result{Reader: "load", File: f.path, Error: errText(err)}
-		} else if err := json.Unmarshal(out, &r); err != nil {
-			return fmt.Errorf("child output %q: %w", out, err)
-		}
-		results = append(results, finish(r, st.Size(), matrix))
-		if script != "" && f.layout == "wide" {
-			kind := strings.TrimPrefix(filepath.Ext(f.path), ".")
-			var p result
-			out, err := exec.Command(*python, script, kind, f.path).Output()
-			if err != nil {
-				p = result{Reader: "pandas.read_" + kind, File: f.path, Error: errText(err)}
-			} else if err := json.Unmarshal(out, &p); err != nil {
-				return fmt.Errorf("pandas output %q: %w", out, err)
-			}
-			results = append(results, finish(p, st.Size(), matrix))
-		}
+		results = append(results, r...)
 	}
 	return printResults(stdout, results, *asJSON)
+}
+
+// measureFile reads f with the load step, in a child process of this
+// command, and with pandas (wide files, when script is not ""): both
+// find the file in the page cache.
+func measureFile(f benchFile, rows, dim int, python, script string) ([]result, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(f.path)
+	if err != nil {
+		return nil, err
+	}
+	// Both readers find the file in the page cache, whatever ran
+	// before: the first would otherwise pay for reading it from disk
+	// (a file written by an earlier run may have been evicted since)
+	// and warm it for the second.
+	if err := warm(f.path); err != nil {
+		return nil, err
+	}
+	matrix := int64(rows) * int64(dim) * 4
+	var r result
+	out, err := exec.Command(self, "-measure", f.path, "-layout", f.layout, "-dim", strconv.Itoa(dim)).Output()
+	if err != nil {
+		r = result{Reader: "load", File: f.path, Error: errText(err)}
+	} else if err := json.Unmarshal(out, &r); err != nil {
+		return nil, fmt.Errorf("child output %q: %w", out, err)
+	}
+	results := []result{finish(r, st.Size(), matrix)}
+	if script == "" || f.layout != "wide" {
+		return results, nil
+	}
+	kind := strings.TrimPrefix(filepath.Ext(f.path), ".")
+	var p result
+	out, err = exec.Command(python, script, kind, f.path).Output()
+	if err != nil {
+		p = result{Reader: "pandas.read_" + kind, File: f.path, Error: errText(err)}
+	} else if err := json.Unmarshal(out, &p); err != nil {
+		return nil, fmt.Errorf("pandas output %q: %w", out, err)
+	}
+	return append(results, finish(p, st.Size(), matrix)), nil
 }
 
 func errText(err error) string {

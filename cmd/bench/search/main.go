@@ -78,88 +78,64 @@ type report struct {
 	Note         string `json:"note"`
 }
 
-func run(ctx context.Context, args []string, stdout io.Writer) error {
+// options are the command's flags.
+type options struct {
+	n, d         int
+	seed, cvSeed uint64
+	folds, par   int
+	planPath     string
+	planOnly     bool
+	only         string
+	cpuProfile   string
+}
+
+func parseFlags(args []string) (*options, error) {
+	o := &options{}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	n := fs.Int("n", 100_000, "rows")
-	d := fs.Int("d", 584, "features")
-	seed := fs.Uint64("seed", 1, "data seed (cmd/bench/train's)")
-	cvSeed := fs.Uint64("cv-seed", 7, "seed of the folds and of the random draws")
-	folds := fs.Int("folds", 5, "folds")
-	planPath := fs.String("plan", "", "write the folds and trials for sklearn_search.py to this file")
-	planOnly := fs.Bool("plan-only", false, "write the plan and stop")
-	only := fs.String("only", "grid,random", "comma-separated searches to run")
-	par := fs.Int("parallelism", 0, "goroutines (0: GOMAXPROCS)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the searches to this file")
-	if err := fs.Parse(args); err != nil {
+	fs.IntVar(&o.n, "n", 100_000, "rows")
+	fs.IntVar(&o.d, "d", 584, "features")
+	fs.Uint64Var(&o.seed, "seed", 1, "data seed (cmd/bench/train's)")
+	fs.Uint64Var(&o.cvSeed, "cv-seed", 7, "seed of the folds and of the random draws")
+	fs.IntVar(&o.folds, "folds", 5, "folds")
+	fs.StringVar(&o.planPath, "plan", "", "write the folds and trials for sklearn_search.py to this file")
+	fs.BoolVar(&o.planOnly, "plan-only", false, "write the plan and stop")
+	fs.StringVar(&o.only, "only", "grid,random", "comma-separated searches to run")
+	fs.IntVar(&o.par, "parallelism", 0, "goroutines (0: GOMAXPROCS)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first search to this file")
+	return o, fs.Parse(args)
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	o, err := parseFlags(args)
+	if err != nil {
 		return err
 	}
-
-	g := synth.Generate(synth.Config{N: *n, Dim: *d, Seed: *seed})
-	data := &logreg.Data{X: g.X, N: *n, D: *d, Y: g.LabelsFloat64()}
-	f, err := search.StratifiedKFold(g.Y, *folds, *cvSeed)
+	g := synth.Generate(synth.Config{N: o.n, Dim: o.d, Seed: o.seed})
+	data := &logreg.Data{X: g.X, N: o.n, D: o.d, Y: g.LabelsFloat64()}
+	f, err := search.StratifiedKFold(g.Y, o.folds, o.cvSeed)
 	if err != nil {
 		return err
 	}
 	positives := g.Positives()
 	g = nil // keep only features and labels
 	runtime.GC()
-
-	spaces := map[string]struct {
-		strategy string
-		trials   int
-		space    cty.Value
-	}{
-		"grid": {search.Grid, 0, cty.ObjectVal(map[string]cty.Value{
-			"C":            cty.TupleVal([]cty.Value{cty.NumberFloatVal(0.01), cty.NumberFloatVal(0.1), cty.NumberFloatVal(1), cty.NumberFloatVal(10)}),
-			"class_weight": cty.TupleVal([]cty.Value{cty.StringVal("none"), cty.StringVal("balanced")}),
-		})},
-		"random": {search.Random, 16, cty.ObjectVal(map[string]cty.Value{
-			"C": cty.ObjectVal(map[string]cty.Value{
-				"distribution": cty.StringVal("loguniform"), "low": cty.NumberFloatVal(1e-3), "high": cty.NumberFloatVal(1e2),
-			}),
-			"penalty":      cty.TupleVal([]cty.Value{cty.StringVal("l2"), cty.StringVal("l1")}),
-			"class_weight": cty.TupleVal([]cty.Value{cty.StringVal("none"), cty.StringVal("balanced")}),
-		})},
+	cands, pl, err := searchPlan(data, f, positives, o.cvSeed)
+	if err != nil {
+		return err
 	}
-	cands := map[string][]logreg.Params{}
-	pl := plan{N: *n, D: *d, Positives: positives, TestFold: make([]int, *n), Searches: map[string][]sklearnParams{}}
-	for i, a := range f.Assign {
-		pl.TestFold[i] = int(a)
-	}
-	for _, v := range data.X {
-		pl.XSum += float64(v)
-	}
-	for name, s := range spaces {
-		c, _, err := search.Candidates(s.space, s.strategy, s.trials, *cvSeed)
-		if err != nil {
+	if o.planPath != "" {
+		if err := writeJSON(o.planPath, pl); err != nil || o.planOnly {
 			return err
 		}
-		cands[name] = c
-		for _, p := range c {
-			pl.Searches[name] = append(pl.Searches[name], toSklearn(p))
-		}
 	}
-	if *planPath != "" {
-		b, err := json.Marshal(pl)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(*planPath, b, 0o644); err != nil {
-			return err
-		}
-		if *planOnly {
-			return nil
-		}
-	}
-
-	workers := *par
+	workers := o.par
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	rep := report{
 		Impl:         "pipe steps/search (" + runtime.Version() + ")",
-		N:            *n,
-		D:            *d,
+		N:            o.n,
+		D:            o.d,
 		Parallelism:  workers,
 		Searches:     map[string]searchReport{},
 		FeatureBytes: int64(len(data.X)) * 4,
@@ -167,57 +143,117 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	debug.FreeOSMemory() // return the generator's garbage before measuring
 	rss.Reset()
-	for _, name := range strings.Split(*only, ",") {
+	for _, name := range strings.Split(o.only, ",") {
 		c, ok := cands[name]
 		if !ok {
 			return fmt.Errorf("unknown search %q: use grid, random", name)
 		}
-		p := &search.Problem{Data: data, Folds: f, Candidates: c, Metric: search.F1}
-		runtime.GC()
-		if *cpuProfile != "" {
-			f, err := os.Create(*cpuProfile)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
-			}
-			defer pprof.StopCPUProfile()
-			*cpuProfile = "" // one profile, of the first search
-		}
-		cpu0 := cpuTime()
-		start := time.Now()
-		res, err := search.CrossValidate(ctx, p, &search.Settings{Parallelism: workers})
+		sr, err := timeSearch(ctx, &search.Problem{Data: data, Folds: f, Candidates: c, Metric: search.F1}, workers, o)
 		if err != nil {
 			return err
 		}
-		wall := time.Since(start)
-		best := res.Trials[res.Best]
-		sr := searchReport{
-			Seconds:      round3(wall.Seconds()),
-			CPUSeconds:   round3((cpuTime() - cpu0).Seconds()),
-			Trials:       len(c),
-			Folds:        *folds,
-			Fits:         res.Fits,
-			Passes:       res.Evaluations,
-			NotConverged: res.NotConverged,
-			BestScore:    best.Mean,
-			BestStd:      best.Std,
-			BestParams:   map[string]any{},
-		}
-		sp := toSklearn(best.Params)
-		sr.BestParams["C"], sr.BestParams["penalty"], sr.BestParams["class_weight"] = sp.C, sp.Penalty, sp.ClassWeight
-		for _, t := range res.Trials {
-			sr.Scores = append(sr.Scores, t.Mean)
-		}
-		rep.Searches[name] = sr
+		sr.Folds = o.folds
+		rep.Searches[name] = *sr
 		fmt.Fprintf(os.Stderr, "search bench: %s: %.1f s (%.1f s CPU), best f1 %.4f\n", name, sr.Seconds, sr.CPUSeconds, sr.BestScore)
 	}
 	rep.PeakRSSBytes = rss.Peak()
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
+}
+
+// spaces are the two searches, as a search step's space attribute.
+var spaces = map[string]struct {
+	strategy string
+	trials   int
+	space    cty.Value
+}{
+	"grid": {search.Grid, 0, cty.ObjectVal(map[string]cty.Value{
+		"C":            cty.TupleVal([]cty.Value{cty.NumberFloatVal(0.01), cty.NumberFloatVal(0.1), cty.NumberFloatVal(1), cty.NumberFloatVal(10)}),
+		"class_weight": cty.TupleVal([]cty.Value{cty.StringVal("none"), cty.StringVal("balanced")}),
+	})},
+	"random": {search.Random, 16, cty.ObjectVal(map[string]cty.Value{
+		"C": cty.ObjectVal(map[string]cty.Value{
+			"distribution": cty.StringVal("loguniform"), "low": cty.NumberFloatVal(1e-3), "high": cty.NumberFloatVal(1e2),
+		}),
+		"penalty":      cty.TupleVal([]cty.Value{cty.StringVal("l2"), cty.StringVal("l1")}),
+		"class_weight": cty.TupleVal([]cty.Value{cty.StringVal("none"), cty.StringVal("balanced")}),
+	})},
+}
+
+// searchPlan draws each search's candidates and writes down, for
+// sklearn_search.py, the folds, the trials and what identifies the data.
+func searchPlan(data *logreg.Data, f *search.Folds, positives int, cvSeed uint64) (map[string][]logreg.Params, *plan, error) {
+	cands := map[string][]logreg.Params{}
+	pl := &plan{N: data.N, D: data.D, Positives: positives, TestFold: make([]int, data.N), Searches: map[string][]sklearnParams{}}
+	for i, a := range f.Assign {
+		pl.TestFold[i] = int(a)
+	}
+	for _, v := range data.X {
+		pl.XSum += float64(v)
+	}
+	for name, s := range spaces {
+		c, _, err := search.Candidates(s.space, s.strategy, s.trials, cvSeed)
+		if err != nil {
+			return nil, nil, err
+		}
+		cands[name] = c
+		for _, p := range c {
+			pl.Searches[name] = append(pl.Searches[name], toSklearn(p))
+		}
+	}
+	return cands, pl, nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// timeSearch runs one cross-validation and reports it; the first one
+// run is profiled when asked.
+func timeSearch(ctx context.Context, p *search.Problem, workers int, o *options) (*searchReport, error) {
+	runtime.GC()
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+		o.cpuProfile = "" // one profile, of the first search
+	}
+	cpu0 := cpuTime()
+	start := time.Now()
+	res, err := search.CrossValidate(ctx, p, &search.Settings{Parallelism: workers})
+	if err != nil {
+		return nil, err
+	}
+	wall := time.Since(start)
+	best := res.Trials[res.Best]
+	sr := &searchReport{
+		Seconds:      round3(wall.Seconds()),
+		CPUSeconds:   round3((cpuTime() - cpu0).Seconds()),
+		Trials:       len(p.Candidates),
+		Fits:         res.Fits,
+		Passes:       res.Evaluations,
+		NotConverged: res.NotConverged,
+		BestScore:    best.Mean,
+		BestStd:      best.Std,
+		BestParams:   map[string]any{},
+	}
+	sp := toSklearn(best.Params)
+	sr.BestParams["C"], sr.BestParams["penalty"], sr.BestParams["class_weight"] = sp.C, sp.Penalty, sp.ClassWeight
+	for _, t := range res.Trials {
+		sr.Scores = append(sr.Scores, t.Mean)
+	}
+	return sr, nil
 }
 
 func toSklearn(p logreg.Params) sklearnParams {

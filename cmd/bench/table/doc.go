@@ -1,7 +1,7 @@
 // Command benchtable is `make bench`: it measures pipe beside
 // scikit-learn and pandas on the same generated data in the same run and
-// prints one table, with the goals of the tracker's issues 4 (load) and 5
-// (search and train) and whether each was met.
+// prints one table, with the goals of the tracker's issues 4 (load), 5
+// (search and train) and 17 (whole steps) and whether each was met.
 //
 //	go run ./cmd/bench/table                  # 100k × 584, tens of minutes
 //	go run ./cmd/bench/table -rows 20000      # a quick run
@@ -23,8 +23,14 @@
 //     rows, folds and trials, so that the best scores compare like for like;
 //   - cmd/bench/load reads the same rows as CSV and Parquet with the load
 //     step and with pandas.read_csv and pandas.read_parquet;
+//   - cmd/bench/steps times `pipe apply` of one step at a time (load,
+//     a grid search, train, evaluate, predict) on the same rows from
+//     Parquet, with the kernel inside each step and the process's peak
+//     memory; cmd/bench/steps/sklearn_steps.py times scikit-learn's fit,
+//     scoring and writing on the same rows;
 //   - and this command reads the Parquet file once with O_DIRECT, past the
-//     page cache, as the disk's speed that issue 4 compares Parquet with.
+//     page cache, as the disk's speed that issues 4 and 17 compare the
+//     Parquet load with.
 //
 // The Python side runs with -python (Debian's /usr/bin/python3) only where
 // the modules it needs import. It installs nothing: when scikit-learn,

@@ -29,19 +29,21 @@ func main() {
 
 // knownCases are what -only may name, in the order a run measures them;
 // "search" is both grid and random.
-var knownCases = []string{"train", "search", "grid", "random", "load"}
+var knownCases = []string{"train", "search", "grid", "random", "load", "steps"}
 
 const usage = `Usage: benchtable [flags]
 
 Measures pipe beside scikit-learn and pandas on the same generated data
-and prints one table with the goals of issues 4 and 5. Run it from the
-repository (make bench does). It installs nothing.
+and prints one table with the goals of issues 4, 5 and 17. Run it from
+the repository (make bench does). It installs nothing.
 
 Examples:
   benchtable                          the issues' 100000 × 584 (tens of minutes)
   benchtable -rows 20000              a quicker run
   benchtable -only train,load         skip the searches
   benchtable -only grid               the grid search alone, both sides
+  benchtable -only steps              pipe apply of one step at a time, beside
+                                      scikit-learn's time for the same work
   benchtable -from .bench/results-100000-584 -markdown
                                       the last full run's table again, in Markdown
   benchtable -write docs/benchmarks.md
@@ -62,7 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dim := fs.Int("dim", 584, "embedding width")
 	dir := fs.String("dir", ".bench", "folder for the data files, the built commands and the results")
 	resultsDir := fs.String("results", "", "folder for the commands' output (default DIR/results-ROWS-DIM)")
-	only := fs.String("only", "train,search,load", "comma-separated cases to measure: train, search (grid and random), grid, random, load")
+	only := fs.String("only", "train,search,load,steps", "comma-separated cases to measure: train, search (grid and random), grid, random, load, steps (pipe apply of one step at a time)")
 	python := fs.String("python", "/usr/bin/python3", `Python with scikit-learn and pandas (Debian's); "" to measure only pipe`)
 	goCmd := fs.String("go", "go", "the go command that builds the benchmark commands")
 	from := fs.String("from", "", "print the table of this results folder and measure nothing")

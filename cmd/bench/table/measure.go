@@ -33,11 +33,14 @@ type measurement struct {
 }
 
 // The commands measure builds from the repository, by the name of the
-// binary in DIR/bin.
+// binary in DIR/bin: the benchmark commands, and pipe itself, whose
+// steps steps-bench times as a user runs them.
 var commands = map[string]string{
 	"logreg-bench": "./cmd/bench/train",
 	"search-bench": "./cmd/bench/search",
 	"load-bench":   "./cmd/bench/load",
+	"steps-bench":  "./cmd/bench/steps",
+	"pipe":         "./cmd/pipe",
 }
 
 // measure runs every step of the cases asked for and leaves their output
@@ -46,6 +49,42 @@ var commands = map[string]string{
 // interrupt); a step that fails is recorded as STEP.error and the run goes
 // on.
 func (m *measurement) measure(ctx context.Context) error {
+	if err := m.prepare(ctx); err != nil {
+		return err
+	}
+	run := Run{Rows: m.rows, Dim: m.dim, Cases: m.cases, Python: m.python, Started: time.Now(), Commit: sourceCommit(), Machine: thisMachine()}
+	m.logf("%d × %d, cases %s; the full 100000 × 584 takes tens of minutes on 2 cores, most of them in scikit-learn's searches",
+		m.rows, m.dim, strings.Join(m.cases, ", "))
+	m.probePython(ctx)
+	if err := m.build(ctx); err != nil {
+		return err
+	}
+	if m.has("train") {
+		m.measureTrain(ctx)
+	}
+	if searches := m.searches(); len(searches) > 0 {
+		m.measureSearch(ctx, searches)
+	}
+	if m.has("load") {
+		m.measureLoad(ctx)
+	}
+	if m.has("steps") {
+		m.measureSteps(ctx)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	run.Seconds = time.Since(run.Started).Seconds()
+	run.Machine.LoadEnd = loadAverage()
+	b, err := json.MarshalIndent(run, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(m.results, fileRun), append(b, '\n'))
+}
+
+// prepare finds the repository and clears the results folder.
+func (m *measurement) prepare(ctx context.Context) error {
 	var err error
 	if m.root, err = m.repository(ctx); err != nil {
 		return err
@@ -55,84 +94,120 @@ func (m *measurement) measure(ctx context.Context) error {
 			return fmt.Errorf("benchtable: %w", err)
 		}
 	}
-	if err := m.clear(); err != nil {
-		return err
-	}
-	run := Run{Rows: m.rows, Dim: m.dim, Cases: m.cases, Python: m.python, Started: time.Now(), Commit: sourceCommit(), Machine: thisMachine()}
-	m.logf("%d × %d, cases %s; the full 100000 × 584 takes tens of minutes on 2 cores, most of them in scikit-learn's searches",
-		m.rows, m.dim, strings.Join(m.cases, ", "))
+	return m.clear()
+}
 
-	if m.python != "" {
-		// A Python that does not run is not a failure of the run: the
-		// table then says how to get one.
-		out, ok := m.step(ctx, "", "which Python modules "+m.python+" has", m.python, "-c", probeScript)
-		var py Python
-		if ok && json.Unmarshal(out, &py) == nil {
-			m.py = &py
-			if err := writeFile(filepath.Join(m.results, stepPython+".json"), out); err != nil {
-				return err
-			}
-		}
+// probePython asks -python which modules it has. A Python that does not
+// run is not a failure of the run: the table then says how to get one.
+func (m *measurement) probePython(ctx context.Context) {
+	if m.python == "" {
+		return
 	}
-	if err := m.build(ctx); err != nil {
-		return err
+	out, ok := m.step(ctx, "", "which Python modules "+m.python+" has", m.python, "-c", probeScript)
+	var py Python
+	if ok && json.Unmarshal(out, &py) == nil {
+		m.py = &py
+		_ = writeFile(filepath.Join(m.results, stepPython+".json"), out)
 	}
+}
 
-	npz := filepath.Join(m.dir, fmt.Sprintf("bench-%d-%d.npz", m.rows, m.dim))
-	plan := filepath.Join(m.dir, fmt.Sprintf("search-plan-%d-%d.json", m.rows, m.dim))
-	n, d := strconv.Itoa(m.rows), strconv.Itoa(m.dim)
-	has := func(c string) bool { return slices.Contains(m.cases, c) }
-	sklearn := m.py != nil && m.py.Sklearn != ""
+func (m *measurement) has(c string) bool { return slices.Contains(m.cases, c) }
 
-	if has("train") {
-		m.step(ctx, stepFits, "steps/shared/logreg: l2 and l1 fits (and the data as "+rel(m.root, npz)+")",
-			m.bin("logreg-bench"), "-n", n, "-d", d, "-data", npz)
-		if sklearn {
-			m.needs(ctx, stepSklearnFits, npz, "scikit-learn: l2 (lbfgs) and l1 (saga) fits on the same rows",
-				m.python, m.script("cmd/bench/train/sklearn_bench.py"), npz, "--no-search")
-		}
-	}
-	var searches []string
+func (m *measurement) sklearn() bool { return m.py != nil && m.py.Sklearn != "" }
+
+// searches are the searches the cases ask for.
+func (m *measurement) searches() []string {
+	var s []string
 	for _, c := range []string{"grid", "random"} {
-		if has(c) {
-			searches = append(searches, c)
+		if m.has(c) || m.has("search") {
+			s = append(s, c)
 		}
 	}
-	if len(searches) > 0 {
-		only := strings.Join(searches, ",")
-		m.step(ctx, stepSearch, "steps/search: "+strings.Join(searches, " and ")+" search (and the folds and trials as "+rel(m.root, plan)+")",
-			m.bin("search-bench"), "-n", n, "-d", d, "-plan", plan, "-only", only)
-		if sklearn {
-			if !exists(npz) {
-				m.step(ctx, "", "the data as "+rel(m.root, npz)+" for scikit-learn",
-					m.bin("logreg-bench"), "-n", n, "-d", d, "-data", npz, "-write-only")
-			}
-			m.needs(ctx, stepSklearnSearch, plan, "scikit-learn: the same searches on the same folds and trials (the longest step)",
-				m.python, m.script("cmd/bench/search/sklearn_search.py"), npz, plan, "--only", only)
-		}
-	}
-	if has("load") {
-		py := ""
-		if m.py != nil {
-			py = m.python
-		}
-		out, ok := m.step(ctx, stepLoad, "steps/load: CSV and Parquet beside pandas (files written once, kept in "+rel(m.root, m.dir)+")",
-			m.bin("load-bench"), "-rows", n, "-dim", d, "-dir", m.dir, "-python", py, "-json")
-		if ok {
-			m.disk(ctx, out)
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	return s
+}
 
-	run.Seconds = time.Since(run.Started).Seconds()
-	run.Machine.LoadEnd = loadAverage()
-	b, err := json.MarshalIndent(run, "", "  ")
-	if err != nil {
-		return err
+func (m *measurement) npz() string {
+	return filepath.Join(m.dir, fmt.Sprintf("bench-%d-%d.npz", m.rows, m.dim))
+}
+
+func (m *measurement) plan() string {
+	return filepath.Join(m.dir, fmt.Sprintf("search-plan-%d-%d.json", m.rows, m.dim))
+}
+
+func (m *measurement) shape() []string {
+	return []string{"-n", strconv.Itoa(m.rows), "-d", strconv.Itoa(m.dim)}
+}
+
+// measureTrain times logreg's fits and scikit-learn's.
+func (m *measurement) measureTrain(ctx context.Context) {
+	m.step(ctx, stepFits, "steps/shared/logreg: l2 and l1 fits (and the data as "+rel(m.root, m.npz())+")",
+		append([]string{m.bin("logreg-bench")}, append(m.shape(), "-data", m.npz())...)...)
+	if m.sklearn() {
+		m.needs(ctx, stepSklearnFits, m.npz(), "scikit-learn: l2 (lbfgs) and l1 (saga) fits on the same rows",
+			m.python, m.script("cmd/bench/train/sklearn_bench.py"), m.npz(), "--no-search")
 	}
-	return writeFile(filepath.Join(m.results, fileRun), append(b, '\n'))
+}
+
+// measureSearch times the searches, both sides, on the same folds and
+// trials.
+func (m *measurement) measureSearch(ctx context.Context, searches []string) {
+	only := strings.Join(searches, ",")
+	m.step(ctx, stepSearch, "steps/search: "+strings.Join(searches, " and ")+" search (and the folds and trials as "+rel(m.root, m.plan())+")",
+		append([]string{m.bin("search-bench")}, append(m.shape(), "-plan", m.plan(), "-only", only)...)...)
+	if !m.sklearn() {
+		return
+	}
+	m.ensureNPZ(ctx)
+	m.needs(ctx, stepSklearnSearch, m.plan(), "scikit-learn: the same searches on the same folds and trials (the longest step)",
+		m.python, m.script("cmd/bench/search/sklearn_search.py"), m.npz(), m.plan(), "--only", only)
+}
+
+// ensureNPZ writes the data for scikit-learn unless it is there.
+func (m *measurement) ensureNPZ(ctx context.Context) {
+	if !exists(m.npz()) {
+		m.step(ctx, "", "the data as "+rel(m.root, m.npz())+" for scikit-learn",
+			append([]string{m.bin("logreg-bench")}, append(m.shape(), "-data", m.npz(), "-write-only")...)...)
+	}
+}
+
+// measureLoad times the load step's readers beside pandas, and the disk.
+func (m *measurement) measureLoad(ctx context.Context) {
+	py := ""
+	if m.py != nil {
+		py = m.python
+	}
+	out, ok := m.step(ctx, stepLoad, "steps/load: CSV and Parquet beside pandas (files written once, kept in "+rel(m.root, m.dir)+")",
+		m.bin("load-bench"), "-rows", strconv.Itoa(m.rows), "-dim", strconv.Itoa(m.dim), "-dir", m.dir, "-python", py, "-json")
+	if ok {
+		m.disk(ctx, parquetOf(out))
+	}
+}
+
+// measureSteps times whole steps as a user runs them (pipe apply of one
+// step), and scikit-learn doing the same work: its fit, scoring and
+// writing (sklearn_steps.py), and the grid search when no search case
+// timed it already.
+func (m *measurement) measureSteps(ctx context.Context) {
+	out, ok := m.step(ctx, stepSteps, "pipe apply of one step at a time: load, grid search, train, evaluate, predict (3 runs each)",
+		m.bin("steps-bench"), "-pipe", m.bin("pipe"), "-rows", strconv.Itoa(m.rows), "-dim", strconv.Itoa(m.dim), "-dir", m.dir)
+	if ok && !m.has("load") {
+		var s Steps
+		if json.Unmarshal(out, &s) == nil {
+			m.disk(ctx, s.File)
+		}
+	}
+	if !m.sklearn() {
+		return
+	}
+	m.ensureNPZ(ctx)
+	m.needs(ctx, stepSklearnSteps, m.npz(), "scikit-learn: train, evaluate and predict's work on the same rows",
+		m.python, m.script("cmd/bench/steps/sklearn_steps.py"), m.npz(), m.dir)
+	if !slices.Contains(m.searches(), "grid") {
+		m.step(ctx, "", "the grid search's folds and trials as "+rel(m.root, m.plan()),
+			append([]string{m.bin("search-bench")}, append(m.shape(), "-plan", m.plan(), "-plan-only", "-only", "grid")...)...)
+		m.needs(ctx, stepSklearnSearch, m.plan(), "scikit-learn: the grid search on the same folds and trials",
+			m.python, m.script("cmd/bench/search/sklearn_search.py"), m.npz(), m.plan(), "--only", "grid")
+	}
 }
 
 // repository finds the root of the module this runs in.
@@ -241,17 +316,23 @@ func (m *measurement) step(ctx context.Context, step, what string, argv ...strin
 	return out, true
 }
 
-// disk reads the Parquet file the load step read, past the page cache.
-func (m *measurement) disk(ctx context.Context, loadOut []byte) {
-	if ctx.Err() != nil {
-		return
-	}
+// parquetOf finds the Parquet file the load step read in
+// cmd/bench/load's output, or "".
+func parquetOf(loadOut []byte) string {
 	var file string
 	for _, line := range bytes.Split(loadOut, []byte("\n")) {
 		var r Read
 		if json.Unmarshal(line, &r) == nil && r.Reader == "load" && filepath.Ext(r.File) == ".parquet" {
 			file = r.File
 		}
+	}
+	return file
+}
+
+// disk reads the Parquet file the load step read, past the page cache.
+func (m *measurement) disk(ctx context.Context, file string) {
+	if ctx.Err() != nil {
+		return
 	}
 	if file == "" {
 		m.fail(stepDisk, "cmd/bench/load read no Parquet file")

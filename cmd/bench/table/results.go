@@ -24,10 +24,13 @@ const (
 	stepSklearnSearch = "sklearn-search" // sklearn_search.py
 	stepLoad          = "load"           // cmd/bench/load -json (JSON lines)
 	stepDisk          = "disk"           // this command's O_DIRECT read
+	stepSteps         = "steps"          // cmd/bench/steps
+	stepSklearnSteps  = "sklearn-steps"  // sklearn_steps.py
 )
 
 // allSteps is every step's file name, in the order a run takes them.
-var allSteps = []string{stepPython, stepFits, stepSklearnFits, stepSearch, stepSklearnSearch, stepLoad, stepDisk}
+var allSteps = []string{stepPython, stepFits, stepSklearnFits, stepSearch, stepSklearnSearch, stepLoad, stepDisk,
+	stepSteps, stepSklearnSteps}
 
 // Run is what a run was asked to do and where: run.json.
 type Run struct {
@@ -140,6 +143,34 @@ type Disk struct {
 	Method   string  `json:"method"`
 }
 
+// Steps is the JSON of cmd/bench/steps: whole steps, by address.
+type Steps struct {
+	Rows        int                   `json:"rows"`
+	Dim         int                   `json:"dim"`
+	MatrixBytes int64                 `json:"matrix_bytes"`
+	File        string                `json:"file"`
+	FileBytes   int64                 `json:"file_bytes"`
+	Steps       map[string]StepReport `json:"steps"`
+}
+
+// StepReport is one step's fastest `pipe apply`.
+type StepReport struct {
+	WallSeconds   float64 `json:"wall_seconds"`
+	StepSeconds   float64 `json:"step_seconds"`
+	KernelSeconds float64 `json:"kernel_seconds"`
+	Kernel        string  `json:"kernel"`
+	PeakRSSBytes  int64   `json:"peak_rss_bytes"`
+	Runs          int     `json:"runs"`
+}
+
+// SklearnSteps is the JSON of sklearn_steps.py.
+type SklearnSteps struct {
+	Impl  string `json:"impl"`
+	Steps map[string]struct {
+		Seconds float64 `json:"seconds"`
+	} `json:"steps"`
+}
+
 // Results is everything one run left in its results folder. A nil
 // field is a step that did not run or failed; Failed holds why a step
 // failed, by step name.
@@ -152,6 +183,8 @@ type Results struct {
 	SklearnSearch *Searches
 	Load          []Read
 	Disk          *Disk
+	Steps         *Steps
+	SklearnSteps  *SklearnSteps
 	Failed        map[string]string
 }
 
@@ -170,6 +203,8 @@ func readResults(dir string) (*Results, error) {
 		stepSearch:        &res.Search,
 		stepSklearnSearch: &res.SklearnSearch,
 		stepDisk:          &res.Disk,
+		stepSteps:         &res.Steps,
+		stepSklearnSteps:  &res.SklearnSteps,
 	}
 	for _, step := range allSteps {
 		b, err := os.ReadFile(filepath.Join(dir, step+".error"))

@@ -75,6 +75,9 @@ func buildTable(res *Results) *Table {
 			csvRow(res), loadMemoryRow(res, ".csv", "pandas.read_csv"),
 			parquetRow(res), loadMemoryRow(res, ".parquet", "pandas.read_parquet"))
 	}
+	if slices.Contains(cases, "steps") {
+		t.Rows = append(t.Rows, stepRows(res)...)
+	}
 	t.Notes = notes(res)
 	return t
 }
@@ -273,7 +276,7 @@ func missing(res *Results, step string) string {
 		return "failed"
 	}
 	switch step {
-	case stepSklearnFits, stepSklearnSearch:
+	case stepSklearnFits, stepSklearnSearch, stepSklearnSteps:
 		if res.Run.Python == "" {
 			return "skipped"
 		}
@@ -330,6 +333,9 @@ func notes(res *Results) []string {
 		}
 		n = append(n, s+".")
 	}
+	if s := stepNote(res); s != "" {
+		n = append(n, s)
+	}
 	n = append(n, pythonNotes(res)...)
 	for _, step := range allSteps {
 		if msg, failed := res.Failed[step]; failed {
@@ -355,6 +361,8 @@ var stepTitle = map[string]string{
 	stepSklearnSearch: "cmd/bench/search/sklearn_search.py",
 	stepLoad:          "cmd/bench/load",
 	stepDisk:          "the O_DIRECT read",
+	stepSteps:         "cmd/bench/steps",
+	stepSklearnSteps:  "cmd/bench/steps/sklearn_steps.py",
 }
 
 func solvers(who string, f *Fits) string {

@@ -79,11 +79,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			"X": {Shape: []int{*n, *d}, F32: x},
 			"y": {Shape: []int{*n}, F64: y},
 		})
-		if err != nil {
+		if err != nil || *writeOnly {
 			return err
-		}
-		if *writeOnly {
-			return nil
 		}
 	}
 
@@ -98,40 +95,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		Note:         "measured on a shared machine: timings are noisy",
 	}
 	for _, pen := range strings.Split(*penalties, ",") {
-		params := logreg.DefaultParams()
-		params.Penalty = logreg.Penalty(pen)
-		if params.Penalty == logreg.ElasticNet {
-			params.L1Ratio = 0.5
+		fr, err := timeFit(ctx, data, logreg.Penalty(pen), *repeat, *par)
+		if err != nil {
+			return err
 		}
-		var best *logreg.Result
-		var alloc uint64
-		for range *repeat {
-			runtime.GC()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			res, err := logreg.Fit(ctx, data, params, &logreg.Settings{Parallelism: *par})
-			if err != nil {
-				return err
-			}
-			runtime.ReadMemStats(&after)
-			if best == nil || res.Duration < best.Duration {
-				best, alloc = res, after.TotalAlloc-before.TotalAlloc
-			}
-		}
-		solver := "lbfgs"
-		if params.Penalty == logreg.L1 || params.Penalty == logreg.ElasticNet {
-			solver = "sampled proximal newton"
-		}
-		rep.Fits[pen] = fitReport{
-			Solver:      solver,
-			Seconds:     round3(best.Duration),
-			Objective:   best.Objective,
-			Iterations:  best.Iterations,
-			Evaluations: best.Evaluations,
-			Converged:   best.Converged,
-			Status:      best.Status.String(),
-			AllocBytes:  alloc,
-		}
+		rep.Fits[pen] = *fr
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -141,6 +109,45 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
+}
+
+// timeFit fits the penalty's model repeat times and reports the fastest
+// fit, with what it allocated.
+func timeFit(ctx context.Context, data *logreg.Data, penalty logreg.Penalty, repeat, par int) (*fitReport, error) {
+	params := logreg.DefaultParams()
+	params.Penalty = penalty
+	if params.Penalty == logreg.ElasticNet {
+		params.L1Ratio = 0.5
+	}
+	var best *logreg.Result
+	var alloc uint64
+	for range repeat {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		res, err := logreg.Fit(ctx, data, params, &logreg.Settings{Parallelism: par})
+		if err != nil {
+			return nil, err
+		}
+		runtime.ReadMemStats(&after)
+		if best == nil || res.Duration < best.Duration {
+			best, alloc = res, after.TotalAlloc-before.TotalAlloc
+		}
+	}
+	solver := "lbfgs"
+	if params.Penalty == logreg.L1 || params.Penalty == logreg.ElasticNet {
+		solver = "sampled proximal newton"
+	}
+	return &fitReport{
+		Solver:      solver,
+		Seconds:     round3(best.Duration),
+		Objective:   best.Objective,
+		Iterations:  best.Iterations,
+		Evaluations: best.Evaluations,
+		Converged:   best.Converged,
+		Status:      best.Status.String(),
+		AllocBytes:  alloc,
+	}, nil
 }
 
 func round3(d time.Duration) float64 {

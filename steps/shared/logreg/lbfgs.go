@@ -19,101 +19,132 @@ const memory = 30
 // optimize.MoreThuente), the first step scaled to unit length as scipy's
 // L-BFGS-B does.
 func (p *problem) solveLBFGS(ctx context.Context, theta0 []float64, tol float64, maxIter int, progress func(Progress)) (*solution, error) {
-	n := p.dim()
-	cur, trial, best := newIterate(n), newIterate(n), newIterate(n)
-	copy(cur.theta, theta0)
-	if err := p.evalAt(cur); err != nil {
+	r, err := p.newLBFGSRun(theta0)
+	if err != nil {
 		return nil, err
 	}
-	evals := 1
-
-	v := make([]float64, n)   // gradient at cur
-	dir := make([]float64, n) // search direction
-	hist := newHistory(n, memory)
-	if p.fitB {
-		hist.interceptScale = p.interceptScale()
-	}
-	if p.seed != nil {
-		hist.seed(p.seed, p.lambda2-p.seed.lambda2, p.d)
-	}
-	sol := &solution{}
-
-	p.pseudoGradient(v, cur.theta, cur.g)
-	iter := 0
 	for {
-		sol.gradNorm = floats.Norm(v, math.Inf(1))
-		if sol.gradNorm <= tol {
-			sol.status = GradientThreshold
+		r.sol.gradNorm = floats.Norm(r.v, math.Inf(1))
+		if r.sol.gradNorm <= tol {
+			r.sol.status = GradientThreshold
 			break
 		}
-		if iter >= maxIter {
-			sol.status = IterationLimit
+		if r.iter >= maxIter {
+			r.sol.status = IterationLimit
 			break
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-
-		// Direction: −H·v; steepest descent when that is not a descent
-		// direction.
-		hist.apply(dir, v)
-		floats.Scale(-1, dir)
-		slope := floats.Dot(dir, v)
-		if !(slope < 0) {
-			hist.reset()
-			copy(dir, v)
-			floats.Scale(-1, dir)
-			slope = floats.Dot(dir, v)
-		}
-		step := 1.0
-		if hist.len() == 0 {
-			step = 1 / floats.Norm(dir, 2)
-		}
-
-		ok, used, err := p.wolfeSearch(cur, trial, best, dir, slope, step)
-		evals += used
+		slope, step := r.direction()
+		ok, used, err := p.wolfeSearch(r.cur, r.trial, r.best, r.dir, slope, step)
+		r.evals += used
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			if negligible(-slope/2, cur.obj) {
+			if negligible(-slope/2, r.cur.obj) {
 				// The quadratic model predicts a decrease below what F
 				// can resolve.
-				sol.status = FunctionConvergence
+				r.sol.status = FunctionConvergence
 				break
 			}
-			if hist.len() > 0 {
+			if r.hist.len() > 0 {
 				// Retry from steepest descent before giving up.
-				hist.reset()
+				r.hist.reset()
 				continue
 			}
-			sol.status = LineSearchFailure
+			r.sol.status = LineSearchFailure
 			break
 		}
-		iter++
-		hist.push(trial.theta, cur.theta, trial.g, cur.g)
-		prev := cur.obj
-		cur, trial = trial, cur
-		p.pseudoGradient(v, cur.theta, cur.g)
-		if progress != nil {
-			progress(Progress{Iteration: iter, Evaluations: evals, Objective: cur.obj, GradNorm: floats.Norm(v, math.Inf(1))})
-		}
-		if prev-cur.obj <= p.objTol*max(math.Abs(prev), math.Abs(cur.obj), 1) {
-			sol.gradNorm = floats.Norm(v, math.Inf(1))
-			sol.status = FunctionConvergence
-			if sol.gradNorm <= tol {
-				sol.status = GradientThreshold
-			}
+		if r.accept(tol, progress) {
 			break
 		}
 	}
-	sol.theta = cur.theta
-	sol.obj = cur.obj
-	sol.loss = cur.loss
-	sol.iterations = iter
-	sol.evaluations = evals
-	sol.curvature = &Curvature{hist: hist, lambda2: p.lambda2, cw: p.e.cw, n: p.e.n, fitB: p.fitB}
-	return sol, nil
+	return r.finish(), nil
+}
+
+// lbfgsRun is the state of one solveLBFGS: the current iterate, the line
+// search's two, the (pseudo-)gradient v at cur, the search direction, the
+// correction pairs, and the counts.
+type lbfgsRun struct {
+	p                *problem
+	cur, trial, best *iterate
+	v, dir           []float64
+	hist             *history
+	sol              *solution
+	iter, evals      int
+}
+
+// newLBFGSRun evaluates the starting point and sets up the history, its
+// intercept scale and its seed.
+func (p *problem) newLBFGSRun(theta0 []float64) (*lbfgsRun, error) {
+	n := p.dim()
+	r := &lbfgsRun{p: p, cur: newIterate(n), trial: newIterate(n), best: newIterate(n),
+		v: make([]float64, n), dir: make([]float64, n), hist: newHistory(n, memory), sol: &solution{}}
+	copy(r.cur.theta, theta0)
+	if err := p.evalAt(r.cur); err != nil {
+		return nil, err
+	}
+	r.evals = 1
+	if p.fitB {
+		r.hist.interceptScale = p.interceptScale()
+	}
+	if p.seed != nil {
+		r.hist.seed(p.seed, p.lambda2-p.seed.lambda2, p.d)
+	}
+	p.pseudoGradient(r.v, r.cur.theta, r.cur.g)
+	return r, nil
+}
+
+// direction sets r.dir to −H·v, or to steepest descent when that is not a
+// descent direction, and returns its slope and the first step to try.
+func (r *lbfgsRun) direction() (slope, step float64) {
+	r.hist.apply(r.dir, r.v)
+	floats.Scale(-1, r.dir)
+	slope = floats.Dot(r.dir, r.v)
+	if !(slope < 0) {
+		r.hist.reset()
+		copy(r.dir, r.v)
+		floats.Scale(-1, r.dir)
+		slope = floats.Dot(r.dir, r.v)
+	}
+	step = 1.0
+	if r.hist.len() == 0 {
+		step = 1 / floats.Norm(r.dir, 2)
+	}
+	return slope, step
+}
+
+// accept moves to the line search's point, and reports whether the
+// objective's decrease ends the fit.
+func (r *lbfgsRun) accept(tol float64, progress func(Progress)) bool {
+	r.iter++
+	r.hist.push(r.trial.theta, r.cur.theta, r.trial.g, r.cur.g)
+	prev := r.cur.obj
+	r.cur, r.trial = r.trial, r.cur
+	r.p.pseudoGradient(r.v, r.cur.theta, r.cur.g)
+	if progress != nil {
+		progress(Progress{Iteration: r.iter, Evaluations: r.evals, Objective: r.cur.obj, GradNorm: floats.Norm(r.v, math.Inf(1))})
+	}
+	if prev-r.cur.obj > r.p.objTol*max(math.Abs(prev), math.Abs(r.cur.obj), 1) {
+		return false
+	}
+	r.sol.gradNorm = floats.Norm(r.v, math.Inf(1))
+	r.sol.status = FunctionConvergence
+	if r.sol.gradNorm <= tol {
+		r.sol.status = GradientThreshold
+	}
+	return true
+}
+
+// finish fills in the solution.
+func (r *lbfgsRun) finish() *solution {
+	sol, p := r.sol, r.p
+	sol.theta, sol.obj, sol.loss = r.cur.theta, r.cur.obj, r.cur.loss
+	sol.iterations, sol.evaluations = r.iter, r.evals
+	sol.curvature = &Curvature{hist: r.hist, lambda2: p.lambda2, cw: p.e.cw, n: p.e.n, fitB: p.fitB}
+	return sol
 }
 
 // wolfeSearch finds a step along dir satisfying the strong Wolfe

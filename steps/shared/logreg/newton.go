@@ -60,96 +60,117 @@ const (
 // its own.
 func (p *problem) solveNewton(ctx context.Context, theta0 []float64, tol float64, maxIter int, progress func(Progress)) (*solution, error) {
 	n := p.dim()
-	cur, trial := newIterate(n), newIterate(n)
-	copy(cur.theta, theta0)
-	if err := p.evalAt(cur); err != nil {
+	r := &newtonRun{p: p, cur: newIterate(n), trial: newIterate(n), v: make([]float64, n), delta: make([]float64, n),
+		sk: newSketch(p), sol: &solution{}}
+	copy(r.cur.theta, theta0)
+	if err := p.evalAt(r.cur); err != nil {
 		return nil, err
 	}
-	evals := 1
-	v := make([]float64, n)
-	delta := make([]float64, n)
-	sk := newSketch(p)
-	sol := &solution{}
-
-	p.pseudoGradient(v, cur.theta, cur.g)
-	iter := 0
-	lastBuild, builds, backtracked := 0, 0, false
+	r.evals = 1
+	p.pseudoGradient(r.v, r.cur.theta, r.cur.g)
 	for {
-		sol.gradNorm = floats.Norm(v, math.Inf(1))
-		if sol.gradNorm <= tol {
-			sol.status = GradientThreshold
+		r.sol.gradNorm = floats.Norm(r.v, math.Inf(1))
+		if r.sol.gradNorm <= tol {
+			r.sol.status = GradientThreshold
 			break
 		}
-		if iter >= maxIter {
-			sol.status = IterationLimit
+		if r.iter >= maxIter {
+			r.sol.status = IterationLimit
 			break
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-
-		// The work on the sample needs no pass: fits sharing passes with
-		// this one need not wait for it meanwhile.
-		p.e.away()
-		if iter == 0 || backtracked || float64(iter) >= 1.5*float64(lastBuild) {
-			sk.build(cur.theta, builds)
-			builds++
-			lastBuild = iter
-		}
-		sk.minimize(delta, cur.theta, cur.g, p.lambda1, sol.gradNorm)
-		p.e.back()
-		l1Now, l1Next := 0.0, 0.0
-		for j := range p.d {
-			l1Now += math.Abs(cur.theta[j])
-			l1Next += math.Abs(cur.theta[j] + delta[j])
-		}
-		pred := floats.Dot(cur.g, delta) + p.lambda1*(l1Next-l1Now)
-		if -pred <= max(p.objTol, 0x1p-50)*max(math.Abs(cur.obj), 1) {
+		pred := r.step()
+		if -pred <= max(p.objTol, 0x1p-50)*max(math.Abs(r.cur.obj), 1) {
 			// The model predicts a smaller decrease than the objective
 			// test asks of a step, or none that F could resolve.
-			sol.status = FunctionConvergence
+			r.sol.status = FunctionConvergence
 			break
 		}
-		ok := false
-		for k, step := 0, 1.0; k < maxLineSearch; k, step = k+1, step/2 {
-			copy(trial.theta, cur.theta)
-			floats.AddScaled(trial.theta, step, delta)
-			if err := p.evalAt(trial); err != nil {
-				return nil, err
-			}
-			evals++
-			if trial.obj <= cur.obj+armijo*step*pred {
-				ok = true
-				backtracked = k > 0
-				break
-			}
+		ok, err := r.lineSearch(pred)
+		if err != nil {
+			return nil, err
 		}
 		if !ok {
-			sol.status = LineSearchFailure
-			if negligible(-pred, cur.obj) {
+			r.sol.status = LineSearchFailure
+			if negligible(-pred, r.cur.obj) {
 				// Rounding errors in F hide the decrease the model
 				// predicts: as converged as F can tell.
-				sol.status = FunctionConvergence
+				r.sol.status = FunctionConvergence
 			}
 			break
 		}
-		iter++
-		cur, trial = trial, cur
-		p.pseudoGradient(v, cur.theta, cur.g)
+		r.iter++
+		r.cur, r.trial = r.trial, r.cur
+		p.pseudoGradient(r.v, r.cur.theta, r.cur.g)
 		if progress != nil {
-			progress(Progress{Iteration: iter, Evaluations: evals, Objective: cur.obj, GradNorm: floats.Norm(v, math.Inf(1))})
+			progress(Progress{Iteration: r.iter, Evaluations: r.evals, Objective: r.cur.obj, GradNorm: floats.Norm(r.v, math.Inf(1))})
 		}
 		// No test on the decrease just achieved: while the sampled
 		// Hessian's error limits the rate, a small step says little about
 		// the distance to the optimum. The next iteration's model says
 		// more (the test on pred above).
 	}
-	sol.theta = cur.theta
-	sol.obj = cur.obj
-	sol.loss = cur.loss
-	sol.iterations = iter
-	sol.evaluations = evals
+	sol := r.sol
+	sol.theta, sol.obj, sol.loss = r.cur.theta, r.cur.obj, r.cur.loss
+	sol.iterations, sol.evaluations = r.iter, r.evals
 	return sol, nil
+}
+
+// newtonRun is the state of one solveNewton: the current iterate and the
+// line search's, the (sub)gradient v at cur, the step delta the model
+// proposes, the Hessian sample, and the counts.
+type newtonRun struct {
+	p                 *problem
+	cur, trial        *iterate
+	v, delta          []float64
+	sk                *sketch
+	sol               *solution
+	iter, evals       int
+	lastBuild, builds int
+	backtracked       bool
+}
+
+// step sets r.delta to the minimiser of the sampled model around cur,
+// rebuilding the sample when it is due, and returns the decrease of the
+// objective the model predicts (negative).
+func (r *newtonRun) step() float64 {
+	p, cur := r.p, r.cur
+	// The work on the sample needs no pass: fits sharing passes with
+	// this one need not wait for it meanwhile.
+	p.e.away()
+	if r.iter == 0 || r.backtracked || float64(r.iter) >= 1.5*float64(r.lastBuild) {
+		r.sk.build(cur.theta, r.builds)
+		r.builds++
+		r.lastBuild = r.iter
+	}
+	r.sk.minimize(r.delta, cur.theta, cur.g, p.lambda1, r.sol.gradNorm)
+	p.e.back()
+	l1Now, l1Next := 0.0, 0.0
+	for j := range p.d {
+		l1Now += math.Abs(cur.theta[j])
+		l1Next += math.Abs(cur.theta[j] + r.delta[j])
+	}
+	return floats.Dot(cur.g, r.delta) + p.lambda1*(l1Next-l1Now)
+}
+
+// lineSearch halves the step from cur along delta until the objective
+// decreases by the Armijo fraction of pred; trial holds the point.
+func (r *newtonRun) lineSearch(pred float64) (bool, error) {
+	for k, step := 0, 1.0; k < maxLineSearch; k, step = k+1, step/2 {
+		copy(r.trial.theta, r.cur.theta)
+		floats.AddScaled(r.trial.theta, step, r.delta)
+		if err := r.p.evalAt(r.trial); err != nil {
+			return false, err
+		}
+		r.evals++
+		if r.trial.obj <= r.cur.obj+armijo*step*pred {
+			r.backtracked = k > 0
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // sketch is the sampled Hessian factor A and the state of the inner
@@ -272,15 +293,39 @@ func (s *sketch) build(theta []float64, iter int) {
 // of the outer pseudo-gradient, which M's subgradient equals at θ), or
 // after newtonInnerSolves face solves.
 func (s *sketch) minimize(delta, theta, g []float64, lambda1, v0 float64) {
-	n, d := s.p.dim(), s.p.d
 	h := s.h
 	s.hessMul(h, theta)
 	floats.Sub(h, g)
-	x, xt := s.x, s.xt
-	copy(x, theta)
-	// The active set: nonzero coordinates and the intercept, in the order
-	// of the kept factorisation where it still applies (so that it can be
-	// reused), the others after it in index order.
+	f := &faceSearch{s: s, h: h, lambda1: lambda1, x: s.x, xt: s.xt}
+	copy(f.x, theta)
+	f.active = s.initialActive(f.x)
+	faceOptimal := len(f.active) == 0
+	for solves := 0; solves < newtonInnerSolves; {
+		if !faceOptimal {
+			solves++
+			var ok bool
+			if faceOptimal, ok = f.solve(); !ok {
+				break
+			}
+			continue
+		}
+		// At the face minimum: let violating zero coordinates join.
+		if !f.join(v0) {
+			break
+		}
+		faceOptimal = false
+	}
+	s.active = f.active
+	s.x, s.xt = f.x, f.xt
+	floats.SubTo(delta, f.x, theta)
+}
+
+// initialActive returns the active set at x: its nonzero coordinates and
+// the intercept, in the order of the kept factorisation where it still
+// applies (so that it can be reused), the others after it in index order;
+// and sets their orthant. It leaves s.blocked clear.
+func (s *sketch) initialActive(x []float64) []int {
+	n, d := s.p.dim(), s.p.d
 	blocked := s.blocked // here: already in the active set
 	clear(blocked)
 	active := s.active[:0]
@@ -302,109 +347,139 @@ func (s *sketch) minimize(delta, theta, g []float64, lambda1, v0 float64) {
 		}
 	}
 	clear(blocked)
-	faceOptimal := len(active) == 0
-	for solves := 0; solves < newtonInnerSolves; {
-		if !faceOptimal {
-			solves++
-			xa, ok := s.solveFace(active, h, lambda1)
-			if !ok {
-				break
-			}
-			flips := false
-			for k, j := range active {
-				if j < d && xa[k]*s.orthant[j] < 0 {
-					flips = true
-					break
-				}
-			}
-			if !flips {
-				for k, j := range active {
-					x[j] = xa[k]
-				}
-				faceOptimal = true
-				continue
-			}
-			q0 := s.modelAt(active, x, h, lambda1)
-			// x̂ with the flipped coordinates at zero...
-			copy(xt, x)
-			for k, j := range active {
-				xt[j] = xa[k]
-				if j < d && xa[k]*s.orthant[j] < 0 {
-					xt[j] = 0
-				}
-			}
-			bestQ, bestT, bestJ := s.modelAt(active, xt, h, lambda1), -1.0, -1
-			// ...or the best point where a coordinate crosses zero.
-			seg := s.segment(active, x, xa, h)
-			for k, j := range active {
-				if j < d && xa[k]*s.orthant[j] < 0 && x[j] != 0 {
-					t := x[j] / (x[j] - xa[k])
-					if q := seg.at(t, lambda1); q < bestQ {
-						bestQ, bestT, bestJ = q, t, j
-					}
-				}
-			}
-			if !(bestQ < q0) {
-				// No progress: coordinates that just joined want the other
-				// sign. Set them aside until x moves.
-				kept := active[:0]
-				for k, j := range active {
-					if j < d && x[j] == 0 && xa[k]*s.orthant[j] < 0 {
-						blocked[j] = true
-						continue
-					}
-					kept = append(kept, j)
-				}
-				if len(kept) == len(active) {
-					break
-				}
-				active = kept
-				continue
-			}
-			if bestJ >= 0 {
-				for k, j := range active {
-					xt[j] = x[j] + bestT*(xa[k]-x[j])
-				}
-				xt[bestJ] = 0
-			}
-			x, xt = xt, x
-			clear(blocked)
-			kept := active[:0]
-			for _, j := range active {
-				if j >= d || x[j] != 0 {
-					if j < d {
-						s.orthant[j] = math.Copysign(1, x[j])
-					}
-					kept = append(kept, j)
-				}
-			}
-			active = kept
-			continue
-		}
-		// At the face minimum: let violating zero coordinates join.
-		grad := s.grad
-		s.hessMul(grad, x)
-		floats.Sub(grad, h)
-		worst := 0.0
-		for j := range d {
-			if x[j] == 0 && !blocked[j] {
-				worst = max(worst, math.Abs(grad[j])-lambda1)
-			}
-		}
-		if worst <= newtonInnerTol*v0 {
+	return active
+}
+
+// faceSearch is minimize's state: the point x (xt a scratch point), the
+// active set, and the model's h and λ₁. s.blocked marks the coordinates
+// set aside until x moves.
+type faceSearch struct {
+	s       *sketch
+	h       []float64
+	lambda1 float64
+	x, xt   []float64
+	active  []int
+}
+
+// solve minimises the model on the active face and moves towards its
+// minimum: all the way when no sign flips (faceOptimal), else to the best
+// of the points described at minimize. ok is false when the search
+// cannot go on.
+func (f *faceSearch) solve() (faceOptimal, ok bool) {
+	s, d, x, xt := f.s, f.s.p.d, f.x, f.xt
+	xa, ok := s.solveFace(f.active, f.h, f.lambda1)
+	if !ok {
+		return false, false
+	}
+	flips := false
+	for k, j := range f.active {
+		if j < d && xa[k]*s.orthant[j] < 0 {
+			flips = true
 			break
 		}
-		for j := range d {
-			if x[j] == 0 && !blocked[j] && math.Abs(grad[j])-lambda1 >= 0.5*worst {
-				active = append(active, j)
-				s.orthant[j] = -math.Copysign(1, grad[j])
+	}
+	if !flips {
+		for k, j := range f.active {
+			x[j] = xa[k]
+		}
+		return true, true
+	}
+	q0 := s.modelAt(f.active, x, f.h, f.lambda1)
+	// x̂ with the flipped coordinates at zero...
+	copy(xt, x)
+	for k, j := range f.active {
+		xt[j] = xa[k]
+		if j < d && xa[k]*s.orthant[j] < 0 {
+			xt[j] = 0
+		}
+	}
+	bestQ, bestT, bestJ := s.modelAt(f.active, xt, f.h, f.lambda1), -1.0, -1
+	// ...or the best point where a coordinate crosses zero.
+	seg := s.segment(f.active, x, xa, f.h)
+	for k, j := range f.active {
+		if j < d && xa[k]*s.orthant[j] < 0 && x[j] != 0 {
+			t := x[j] / (x[j] - xa[k])
+			if q := seg.at(t, f.lambda1); q < bestQ {
+				bestQ, bestT, bestJ = q, t, j
 			}
 		}
-		faceOptimal = false
 	}
-	s.active = active
-	s.x, s.xt = x, xt
-	floats.SubTo(delta, x, theta)
+	if !(bestQ < q0) {
+		return false, f.setAside(xa)
+	}
+	if bestJ >= 0 {
+		for k, j := range f.active {
+			xt[j] = x[j] + bestT*(xa[k]-x[j])
+		}
+		xt[bestJ] = 0
+	}
+	f.x, f.xt = xt, x
+	f.leave()
+	return false, true
+}
+
+// setAside handles a face step that made no progress: the coordinates
+// that just joined want the other sign, so they are set aside until x
+// moves. It reports false when there were none, and the search is stuck.
+func (f *faceSearch) setAside(xa []float64) bool {
+	s, d, x := f.s, f.s.p.d, f.x
+	kept := f.active[:0]
+	for k, j := range f.active {
+		if j < d && x[j] == 0 && xa[k]*s.orthant[j] < 0 {
+			s.blocked[j] = true
+			continue
+		}
+		kept = append(kept, j)
+	}
+	if len(kept) == len(f.active) {
+		return false
+	}
+	f.active = kept
+	return true
+}
+
+// leave drops the coordinates that reached zero from the active set, and
+// frees those set aside, since x moved.
+func (f *faceSearch) leave() {
+	s, d, x := f.s, f.s.p.d, f.x
+	clear(s.blocked)
+	kept := f.active[:0]
+	for _, j := range f.active {
+		if j >= d || x[j] != 0 {
+			if j < d {
+				s.orthant[j] = math.Copysign(1, x[j])
+			}
+			kept = append(kept, j)
+		}
+	}
+	f.active = kept
+}
+
+// join adds to the active set, at the face minimum, the zero coordinates
+// whose gradient exceeds λ₁ by at least half the largest excess, with the
+// sign that decreases the model. It reports false when none violates
+// optimality by more than newtonInnerTol·v0: the search is done.
+func (f *faceSearch) join(v0 float64) bool {
+	s, d, x := f.s, f.s.p.d, f.x
+	grad := s.grad
+	s.hessMul(grad, x)
+	floats.Sub(grad, f.h)
+	worst := 0.0
+	for j := range d {
+		if x[j] == 0 && !s.blocked[j] {
+			worst = max(worst, math.Abs(grad[j])-f.lambda1)
+		}
+	}
+	if worst <= newtonInnerTol*v0 {
+		return false
+	}
+	for j := range d {
+		if x[j] == 0 && !s.blocked[j] && math.Abs(grad[j])-f.lambda1 >= 0.5*worst {
+			f.active = append(f.active, j)
+			s.orthant[j] = -math.Copysign(1, grad[j])
+		}
+	}
+	return true
 }
 
 // solveFace returns the minimiser of M over the active coordinates with
@@ -656,11 +731,20 @@ func (c *gramCache) fill(s *sketch, coords []int) {
 			c.isKnown[j] = true
 		}
 	}
-	cols := len(c.known)
-	if cols == old {
+	if len(c.known) == old {
 		return
 	}
-	m, n, workers := s.m, s.p.dim(), s.p.e.workers
+	c.pack(s, old)
+	c.multiply(s, old)
+}
+
+// pack puts the new columns (known[old:]) of the sample into the panel:
+// column q of sample row k is coefₖ·x̃ᵢⱼ for j = known[q], or coefₖ for
+// the intercept; zero past the last column. By blocks of rows, so that
+// the rows stay in cache while each group's block is written in order.
+func (c *gramCache) pack(s *sketch, old int) {
+	cols := len(c.known)
+	m, n := s.m, s.p.dim()
 	first, groups := old/8, (cols+7)/8
 	if len(c.panel) < m*groups*8 {
 		c.panel = make([]float32, m*(n+7)&^7)
@@ -676,11 +760,7 @@ func (c *gramCache) fill(s *sketch, coords []int) {
 			c.scale[j], c.shift[j] = 1/e.std[j], e.mean[j]/e.std[j]
 		}
 	}
-	// Pack: column q of sample row k is coefₖ·x̃ᵢⱼ for j = known[q], or
-	// coefₖ for the intercept; zero past the last column. By blocks of
-	// rows, so that the rows stay in cache while each group's block is
-	// written in order.
-	parallelFor(workers, (m+gramRows-1)/gramRows, func(blk int) {
+	parallelFor(e.workers, (m+gramRows-1)/gramRows, func(blk int) {
 		k0, k1 := blk*gramRows, min(m, (blk+1)*gramRows)
 		for g := first; g < groups; g++ {
 			for k := k0; k < k1; k++ {
@@ -699,7 +779,13 @@ func (c *gramCache) fill(s *sketch, coords []int) {
 			}
 		}
 	})
+}
 
+// multiply computes the 4×8 tiles of the panel's Gram matrix that hold
+// entries of the new columns (positions old and after), the tiles split
+// between the goroutines, and stores those entries.
+func (c *gramCache) multiply(s *sketch, old int) {
+	cols, m := len(c.known), s.m
 	c.tiles = c.tiles[:0]
 	for i := old &^ 3; i < cols; i += 4 {
 		for j := 0; j < min(i+4, cols); j += 8 {
@@ -711,7 +797,7 @@ func (c *gramCache) fill(s *sketch, coords []int) {
 	}
 	acc := c.acc[:len(c.tiles)]
 	clear(acc)
-	workers = min(workers, len(c.tiles))
+	workers := min(s.p.e.workers, len(c.tiles))
 	parallelFor(workers, workers, func(w int) {
 		lo, hi := w*len(c.tiles)/workers, (w+1)*len(c.tiles)/workers
 		for k0 := 0; k0 < m; k0 += gramRows {
@@ -724,21 +810,27 @@ func (c *gramCache) fill(s *sketch, coords []int) {
 			}
 		}
 		for t := lo; t < hi; t++ {
-			i, j := c.tiles[t][0], c.tiles[t][1]
-			for r := range 4 {
-				p := i + r
-				if p < old || p >= cols {
-					continue
-				}
-				for cc := range 8 {
-					q := j + cc
-					if q > p {
-						break
-					}
-					a, b := c.known[p], c.known[q]
-					c.val[a*c.n+b], c.val[b*c.n+a] = acc[t][r*8+cc], acc[t][r*8+cc]
-				}
-			}
+			c.store(c.tiles[t], &acc[t], old)
 		}
 	})
+}
+
+// store writes the entries of a computed tile whose row is a new column,
+// and their mirror images.
+func (c *gramCache) store(tile [2]int, acc *[32]float64, old int) {
+	i, j, cols := tile[0], tile[1], len(c.known)
+	for r := range 4 {
+		p := i + r
+		if p < old || p >= cols {
+			continue
+		}
+		for cc := range 8 {
+			q := j + cc
+			if q > p {
+				break
+			}
+			a, b := c.known[p], c.known[q]
+			c.val[a*c.n+b], c.val[b*c.n+a] = acc[r*8+cc], acc[r*8+cc]
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/shared/dataset"
@@ -19,6 +20,8 @@ type Scored struct {
 	ModelArtifact, DataArtifact steps.Artifact
 	// Prob holds P(y = 1) for each row of Data, in order.
 	Prob []float64
+	// Duration is how long scoring the rows took.
+	Duration time.Duration
 }
 
 // Score reads the artifacts of a step's model and data attributes and
@@ -52,11 +55,12 @@ func Score(ctx context.Context, env steps.Env, in *steps.Inputs, kind, fix strin
 			"The model expects %d features per row (%s) but the data has %d (%s). %s",
 			m.Features.Dim, describe(m.Features.Source, m.Features.Dim), ds.Dim, describe(ds.Meta.Features, ds.Dim), fix)
 	}
+	start := time.Now()
 	p, err := m.PredictProba(ds.X, ds.N, ds.Dim)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", kind, err)
 	}
-	return &Scored{Model: m, Data: ds, ModelArtifact: modelArt, DataArtifact: dataArt, Prob: p}, nil
+	return &Scored{Model: m, Data: ds, ModelArtifact: modelArt, DataArtifact: dataArt, Prob: p, Duration: time.Since(start)}, nil
 }
 
 // describe names where features came from, or their width.
