@@ -73,47 +73,57 @@ func noTemporaryFiles(t *testing.T, dir string) {
 	})
 }
 
-// TestCorruptDatasetInStore alters one byte of a dataset in the store
-// behind pipe's back. The steps read it in place and its check runs
-// beside them: the step fails, naming the object, and nothing it made is
-// cached; the next apply makes the dataset again and ends as an untouched
-// run does.
+// TestCorruptDatasetInStore alters a dataset in the store behind pipe's
+// back: one byte changed, the file cut short, bytes added at its end. The
+// steps read it in place and its check runs beside them: the step fails,
+// naming the object and what to do, and nothing it made is cached; the
+// next apply makes the dataset again and ends as an untouched run does.
 func TestCorruptDatasetInStore(t *testing.T) {
-	dir := newDataPipeline(t)
-	tmp := t.TempDir()
-	env := []string{"TMPDIR=" + tmp}
-	pipe(t, dir, env, "apply", "-no-color").expect(t, 0)
-	ref := outputArtifacts(t, dir, env)
-	noTemporaryFiles(t, tmp)
+	for _, c := range []struct {
+		name  string
+		alter func([]byte) []byte
+	}{
+		{"altered", func(b []byte) []byte { b[len(b)/2] ^= 0x10; return b }},
+		{"truncated", func(b []byte) []byte { return b[:len(b)/2] }},
+		{"extended", func(b []byte) []byte { return append(b, make([]byte, 64)...) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := newDataPipeline(t)
+			tmp := t.TempDir()
+			env := []string{"TMPDIR=" + tmp}
+			pipe(t, dir, env, "apply", "-no-color").expect(t, 0)
+			ref := outputArtifacts(t, dir, env)
+			noTemporaryFiles(t, tmp)
 
-	path := objectPath(dir, ref["load.corpus.train"])
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[len(b)/2] ^= 0x10
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r := pipe(t, dir, env, "apply", "-no-color", "-replace=train.m").expect(t, 1)
-	msg := oneLine(r.stderr)
-	hex := strings.TrimPrefix(ref["load.corpus.train"], "sha256:")
-	for _, want := range []string{"Corrupt artifact in the store", "train.m", hex[2:], "hashes to", "Apply again"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("the error does not say %q:\n%s", want, r.stderr)
-		}
-	}
-	noTemporaryFiles(t, tmp)
+			path := objectPath(dir, ref["load.corpus.train"])
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, c.alter(b), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := pipe(t, dir, env, "apply", "-no-color", "-replace=train.m").expect(t, 1)
+			msg := oneLine(r.stderr)
+			hex := strings.TrimPrefix(ref["load.corpus.train"], "sha256:")
+			for _, want := range []string{"Corrupt artifact in the store", "train.m", hex[2:], "hashes to", "Apply again"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("the error does not say %q:\n%s", want, r.stderr)
+				}
+			}
+			noTemporaryFiles(t, tmp)
 
-	r = pipe(t, dir, env, "apply", "-no-color").expect(t, 0)
-	if !strings.Contains(r.stdout, "load.corpus: ran") {
-		t.Errorf("the load step did not make the quarantined dataset again:\n%s", r.stdout)
-	}
-	got := outputArtifacts(t, dir, env)
-	for k, want := range ref {
-		if got[k] != want {
-			t.Errorf("%s is %s after the repair, %s before", k, got[k], want)
-		}
+			r = pipe(t, dir, env, "apply", "-no-color").expect(t, 0)
+			if !strings.Contains(r.stdout, "load.corpus: ran") {
+				t.Errorf("the load step did not make the quarantined dataset again:\n%s", r.stdout)
+			}
+			got := outputArtifacts(t, dir, env)
+			for k, want := range ref {
+				if got[k] != want {
+					t.Errorf("%s is %s after the repair, %s before", k, got[k], want)
+				}
+			}
+		})
 	}
 }
 

@@ -29,8 +29,15 @@ func (e *Env) MapArtifact(ctx context.Context, a steps.Artifact) ([]byte, error)
 		return nil, err
 	}
 	if int64(len(m.Bytes())) != a.Size {
+		// A file cut short or grown behind pipe's back fails its check,
+		// which moves it out of the way and names it, so that the next
+		// apply makes the artifact again.
+		err := m.Verify(ctx)
+		if err == nil {
+			err = fmt.Errorf("stepenv: artifact %s is %d bytes in the store, not %d as its value says", a.Digest, len(m.Bytes()), a.Size)
+		}
 		m.Close()
-		return nil, fmt.Errorf("stepenv: artifact %s is %d bytes in the store, not %d as its value says", a.Digest, len(m.Bytes()), a.Size)
+		return nil, err
 	}
 	if m.Path() != "" {
 		e.cfg.Logger.Debug("artifact mapped", "digest", a.Digest, "path", m.Path(), "bytes", a.Size)
