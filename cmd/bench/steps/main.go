@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/pipe-ml/pipe/cmd/bench/internal/rss"
 )
 
 func main() {
@@ -57,9 +59,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := writeData(parquet, *rows, *dim); err != nil {
 		return err
 	}
-	// A child starts with this process's resident memory as its peak
-	// (Linux copies it at fork): keep it small.
-	debug.FreeOSMemory()
+	// A child's peak resident memory starts at this process's peak: Go
+	// starts it with vfork (CLONE_VM), so this process's memory is the
+	// child's until exec, and Linux carries that memory's high-water mark
+	// into the child's. Give the data generation's memory back and reset
+	// the mark, so that a child's peak is its own.
+	freeMemory()
 	st, err := os.Stat(parquet)
 	if err != nil {
 		return err
@@ -90,4 +95,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
+}
+
+// freeMemory returns this process's free memory to the system and resets
+// its peak resident memory to what it holds now (see run).
+func freeMemory() {
+	debug.FreeOSMemory()
+	rss.Reset()
 }

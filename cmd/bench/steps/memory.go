@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -70,7 +69,7 @@ func runMemory(ctx context.Context, bin, dir, limitText string, rows, dim int, s
 	if err := newMemoryPipeline(pdir, rows, dim); err != nil {
 		return err
 	}
-	debug.FreeOSMemory() // see run
+	freeMemory()
 	fmt.Fprintf(os.Stderr, "bench: loading %d × %d rows\n", rows, dim)
 	if _, err := applyTrain(ctx, exec.CommandContext(ctx, bin, "apply", "-no-color", "-json"), pdir); err != nil {
 		return err

@@ -45,7 +45,10 @@
 // a page between a line starting "<!-- BEGIN bench" and the line
 // "<!-- END bench -->", keeping the hand-written text around them (make
 // bench writes docs/benchmarks.md); a run in which a command failed, or a
-// page without its markers, leaves the page as it was. The exit status is
+// page without its markers, leaves the page as it was. A page may hold a
+// table for a run of some cases, whose begin marker says so ("<!-- BEGIN
+// bench only=steps"): a run of exactly those cases goes there, any other
+// run into the table whose marker names none. The exit status is
 // 1 when a command failed, 0 otherwise, whether or not the goals were met:
 // the table says which were.
 //

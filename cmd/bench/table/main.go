@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkPage(*page); err != nil {
+	if err := checkPage(*page, cases); err != nil {
 		return err // before tens of minutes of measuring, not after
 	}
 	if *resultsDir == "" {
@@ -162,7 +162,7 @@ func publish(page string, res *Results, stderr io.Writer) error {
 	if n := len(res.Failed); n > 0 {
 		return fmt.Errorf("benchtable: -write: %s is left as it was: %d of the benchmark commands failed, and the table's notes say which and why", page, n)
 	}
-	if err := writePage(page, buildTable(res)); err != nil {
+	if err := writePage(page, res.Run.Cases, buildTable(res)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "The table is in %s: review it with git diff before committing.\n", page)
