@@ -80,3 +80,30 @@ func TestMetricsCountEveryRunInTheRegistry(t *testing.T) {
 		}
 	}
 }
+
+// Before any run, every series a dashboard takes increase() of is there
+// at zero, so that the first run shows as an increase: the first duration
+// and the first failure of a step kind included (found by deploy's
+// TestMonitoringOnServe, whose Prometheus saw no run duration after the
+// first apply).
+func TestMetricsSeriesBeforeTheFirstRun(t *testing.T) {
+	dir := writePipeline(t, validPipeline)
+	f := start(t, dir, func(o *Options) { o.Watch = false })
+	_, m, _ := f.get("/metrics")
+	for _, want := range []string{
+		`pipe_runs_total{pipeline="demo",status="failed",trigger="schedule"} 0`,
+		`pipe_run_duration_seconds_count{pipeline="demo",status="succeeded"} 0`,
+		`pipe_run_duration_seconds_bucket{pipeline="demo",status="failed",le="+Inf"} 0`,
+		`pipe_step_duration_seconds_count{kind="source",pipeline="demo",result="ran"} 0`,
+		`pipe_step_duration_seconds_count{kind="transform",pipeline="demo",result="failed"} 0`,
+		`pipe_step_duration_seconds_count{kind="transform",pipeline="demo",result="cached"} 0`,
+		`pipe_cache_misses_total{kind="transform",pipeline="demo"} 0`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("/metrics:\n%s", grep(m, "pipe_"))
+	}
+}

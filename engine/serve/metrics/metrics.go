@@ -41,11 +41,12 @@ var (
 	runBuckets  = []float64{1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 28800}
 )
 
-// Run statuses and step results that get a series from the start, so that
-// increase() sees the first failure.
+// Run statuses, triggers and step results that get a series from the
+// start, so that increase() sees the first failure.
 var (
 	endStatuses = []string{registry.RunSucceeded, registry.RunFailed, registry.RunCancelled, registry.RunInterrupted}
 	allTriggers = []string{registry.TriggerManual, registry.TriggerCI, registry.TriggerSchedule, registry.TriggerWatch}
+	stepResults = []string{"ran", "cached", "failed"}
 )
 
 // Options configure Metrics.
@@ -165,13 +166,17 @@ func (m *Metrics) SetValid(name string, valid bool) {
 	m.validName, m.valid, m.loaded = name, valid, true
 }
 
-// EnsureSeries creates the run and cache series of a pipeline at zero, so
-// that the first failure or hit is an increase.
+// EnsureSeries creates the run, duration and cache series of a pipeline
+// at zero, so that the first failure, hit or duration is an increase:
+// Prometheus's increase() needs a sample from before it, and a series
+// born with the run in it would show nothing on a dashboard until the
+// next one.
 func (m *Metrics) EnsureSeries(name string, cfg *config.Config) {
 	for _, st := range endStatuses {
 		for _, tr := range allTriggers {
 			m.runs.WithLabelValues(name, st, tr)
 		}
+		m.runDuration.WithLabelValues(name, st)
 	}
 	kinds := map[string]bool{}
 	for _, s := range cfg.Steps {
@@ -180,6 +185,9 @@ func (m *Metrics) EnsureSeries(name string, cfg *config.Config) {
 	for k := range kinds {
 		m.hits.WithLabelValues(name, k)
 		m.misses.WithLabelValues(name, k)
+		for _, res := range stepResults {
+			m.stepDuration.WithLabelValues(name, k, res)
+		}
 	}
 }
 
