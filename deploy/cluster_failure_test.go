@@ -4,17 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/pipe-ml/pipe/deploy/k8stest"
 )
@@ -97,7 +92,7 @@ func TestClusterFailedRun(t *testing.T) {
 	}
 	gendataDim(t, filepath.Join(bad, "corpus.parquet"), 200, 1, 16)
 	first := d.waitRun(ctx, t, 0, "watch")
-	prom := startPrometheus(t, d.base)
+	prom := startPrometheus(t, fastScrape(d.base))
 	prom.waitScraped(t, `pipe_runs_total{status="failed",trigger="schedule"}`)
 
 	if _, err := c.Kubectl(ctx, nil, "-n", d.ns, "create", "job", "--from=cronjob/pipe-apply", "pipe-apply-fails"); err != nil {
@@ -147,7 +142,7 @@ func TestClusterOOMKilled(t *testing.T) {
 	}
 	gendata(t, filepath.Join(big, "corpus.parquet"), 40000, 3)
 	first := d.waitRun(ctx, t, 0, "watch")
-	prom := startPrometheus(t, d.base)
+	prom := startPrometheus(t, fastScrape(d.base))
 	prom.waitScraped(t, `pipe_runs_total{status="interrupted",trigger="schedule"}`)
 
 	if _, err := c.Kubectl(ctx, nil, "-n", d.ns, "create", "job", "--from=cronjob/pipe-apply", "pipe-apply-oom"); err != nil {
@@ -177,121 +172,4 @@ func TestClusterOOMKilled(t *testing.T) {
 	}
 	prom.waitAlert(t, "PipeRunFailed", map[string]string{"pipeline": "privacy-intent", "trigger": "schedule"},
 		"A pipe run of privacy-intent failed (schedule).")
-}
-
-// prometheus is a Prometheus server (Debian's) scraping one pipe serve
-// every second with deploy/monitoring's rules loaded.
-type prometheus struct {
-	base string
-}
-
-// startPrometheus starts Prometheus on loopback, scraping serve at base.
-// Without the prometheus binary the test skips (fails under
-// PIPE_REQUIRE_K8S=1: CI installs it).
-func startPrometheus(t *testing.T, base string) *prometheus {
-	t.Helper()
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		if os.Getenv("PIPE_REQUIRE_K8S") == "1" {
-			t.Fatal("prometheus is not installed (apt-get install prometheus); PIPE_REQUIRE_K8S=1 requires it")
-		}
-		t.Skip("prometheus is not installed (apt-get install prometheus): the alerts cannot be evaluated")
-	}
-	dir := t.TempDir()
-	var rules struct {
-		Groups any `json:"groups"`
-	}
-	rules.Groups = renderMonitoring(t).rule.Spec.Groups
-	rulesYAML, err := yaml.Marshal(rules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := strings.TrimPrefix(base, "http://")
-	config := fmt.Sprintf("global: {scrape_interval: 1s, evaluation_interval: 1s}\nrule_files: [%s]\nscrape_configs:\n  - job_name: pipe\n    static_configs: [{targets: [%q]}]\n",
-		filepath.Join(dir, "rules.yaml"), target)
-	for name, body := range map[string][]byte{"rules.yaml": rulesYAML, "prometheus.yml": []byte(config)} {
-		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr)
-	logf, err := os.Create(filepath.Join(dir, "prometheus.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		logf.Close()
-		if t.Failed() {
-			t.Logf("prometheus's log:\n%s", k8stest.Tail(filepath.Join(dir, "prometheus.log"), 30))
-		}
-	})
-	return &prometheus{base: "http://" + addr}
-}
-
-// waitScraped waits until Prometheus has the series, so that an increase
-// from its value now is seen.
-func (p *prometheus) waitScraped(t *testing.T, series string) {
-	t.Helper()
-	eventually(t, 2*time.Minute, "scraped by Prometheus: "+series, func() (bool, string) {
-		var body struct {
-			Data struct {
-				Result []any `json:"result"`
-			} `json:"data"`
-		}
-		code, raw, err := get(context.Background(), p.base+"/api/v1/query?query="+url.QueryEscape(series))
-		if err != nil || code != 200 {
-			return false, fmt.Sprintf("%d %v %s", code, err, raw)
-		}
-		if err := yaml.Unmarshal(raw, &body); err != nil {
-			return false, err.Error()
-		}
-		return len(body.Data.Result) > 0, string(raw)
-	})
-}
-
-// waitAlert waits until the alert fires with labels and its summary reads
-// summary.
-func (p *prometheus) waitAlert(t *testing.T, alert string, labels map[string]string, summary string) {
-	t.Helper()
-	eventually(t, 3*time.Minute, alert+" firing", func() (bool, string) {
-		var body struct {
-			Data struct {
-				Alerts []struct {
-					Labels      map[string]string `json:"labels"`
-					Annotations map[string]string `json:"annotations"`
-					State       string            `json:"state"`
-				} `json:"alerts"`
-			} `json:"data"`
-		}
-		code, raw, err := get(context.Background(), p.base+"/api/v1/alerts")
-		if err != nil || code != 200 || yaml.Unmarshal(raw, &body) != nil {
-			return false, fmt.Sprintf("%d %v %s", code, err, raw)
-		}
-		for _, a := range body.Data.Alerts {
-			if a.Labels["alertname"] != alert || a.State != "firing" || a.Annotations["summary"] != summary {
-				continue
-			}
-			match := true
-			for k, v := range labels {
-				match = match && a.Labels[k] == v
-			}
-			if match {
-				return true, ""
-			}
-		}
-		return false, string(raw)
-	})
 }

@@ -289,14 +289,19 @@ type serviceMonitor struct {
 	Kind       string `json:"kind"`
 	Metadata   crMeta `json:"metadata"`
 	Spec       struct {
+		JobLabel string `json:"jobLabel,omitempty"`
 		Selector struct {
 			MatchLabels map[string]string `json:"matchLabels"`
 		} `json:"selector"`
 		Endpoints []struct {
-			Port          string `json:"port"`
-			Path          string `json:"path"`
-			Interval      string `json:"interval"`
-			ScrapeTimeout string `json:"scrapeTimeout"`
+			Port              string           `json:"port"`
+			Path              string           `json:"path"`
+			Interval          string           `json:"interval"`
+			ScrapeTimeout     string           `json:"scrapeTimeout"`
+			Scheme            string           `json:"scheme,omitempty"`
+			HonorLabels       bool             `json:"honorLabels,omitempty"`
+			Relabelings       []map[string]any `json:"relabelings,omitempty"`
+			MetricRelabelings []map[string]any `json:"metricRelabelings,omitempty"`
 		} `json:"endpoints"`
 	} `json:"spec"`
 }
@@ -534,7 +539,10 @@ type panel struct {
 
 var labelValues = regexp.MustCompile(`^label_values\(([a-z_:][a-z0-9_:]*),\s*([a-z_][a-z0-9_]*)\)$`)
 
-func TestGrafanaDashboard(t *testing.T) {
+// readDashboard decodes deploy/monitoring/grafana-dashboard.json strictly
+// and returns it with the file's bytes.
+func readDashboard(t *testing.T) (dashboard, []byte) {
+	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(repoRoot, "deploy/monitoring/grafana-dashboard.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -548,6 +556,11 @@ func TestGrafanaDashboard(t *testing.T) {
 	if dec.More() {
 		t.Fatal("grafana-dashboard.json holds more than one JSON value")
 	}
+	return d, raw
+}
+
+func TestGrafanaDashboard(t *testing.T) {
+	d, raw := readDashboard(t)
 	if d.UID == "" || d.Title == "" || d.SchemaVersion == 0 {
 		t.Errorf("dashboard needs a uid, a title and a schemaVersion: %q %q %d", d.UID, d.Title, d.SchemaVersion)
 	}
