@@ -53,21 +53,28 @@ func (p *Page) handleOutput(w http.ResponseWriter, r *http.Request) {
 			Crumbs: []crumb{{"Runs", "/runs"}, {fmt.Sprintf("run %d", run.ID), fmt.Sprintf("/runs/%d", run.ID)}, back}},
 		Run: run, Exec: e, Artifact: *art,
 	}
-	p.describe(r, &op)
+	if err := p.describe(r, &op); err != nil {
+		p.problem(w, http.StatusBadRequest, err, crumb{name + " of " + e.Step, r.URL.Path}, back)
+		return
+	}
 	p.render(w, http.StatusOK, "output", op)
 }
 
 // describe adds what the kinds say of the artifact: its metrics, its
-// tables sorted as the request asks, its charts and curves drawn.
-func (p *Page) describe(r *http.Request, op *outputPage) {
+// tables sorted as the request asks, its charts and curves drawn. It
+// returns the request's mistake (checkSort), which is not the artifact's.
+func (p *Page) describe(r *http.Request, op *outputPage) error {
 	s, err := p.opts.API.Summary(r.Context(), op.Artifact.Digest)
 	switch {
 	case err != nil:
 		p.opts.Log.Warn("describing an artifact", "digest", op.Artifact.Digest, "error", err)
 		op.Problem = "serve could not read what this artifact holds; the server's log says why."
-		return
+		return nil
 	case s == nil:
-		return
+		return checkSort(nil, r.URL.Query())
+	}
+	if err := checkSort(s.Tables, r.URL.Query()); err != nil {
+		return err
 	}
 	op.Described, op.Metrics = true, s.Metrics
 	for _, t := range s.Tables {
@@ -84,4 +91,5 @@ func (p *Page) describe(r *http.Request, op *outputPage) {
 	if len(op.Tables) > 0 {
 		op.Scripts = []string{"sort.js"}
 	}
+	return nil
 }

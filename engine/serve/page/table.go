@@ -1,13 +1,42 @@
 package page
 
 import (
+	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/pipe-ml/pipe/engine/serve/api"
 	"github.com/pipe-ml/pipe/steps"
 )
+
+// checkSort checks the query's sort=TABLE.COLUMN and order=asc|desc
+// against the tables a page shows: a sort that names no column of them,
+// or another order, is the request's mistake, answered with what they
+// take.
+func checkSort(tables []steps.Table, q url.Values) error {
+	if o := q.Get("order"); q.Has("order") && o != "asc" && o != "desc" {
+		return fmt.Errorf("order must be asc or desc, not %s", api.Echo(o))
+	}
+	if !q.Has("sort") {
+		return nil
+	}
+	var keys []string
+	for _, t := range tables {
+		for _, c := range t.Columns {
+			if q.Get("sort") == t.Name+"."+c.Name {
+				return nil
+			}
+			keys = append(keys, t.Name+"."+c.Name)
+		}
+	}
+	if len(keys) == 0 {
+		return fmt.Errorf("sort %s: this page has no table to sort; leave sort out", api.Echo(q.Get("sort")))
+	}
+	return fmt.Errorf("sort %s names no column of this page's tables; it takes TABLE.COLUMN, one of %s",
+		api.Echo(q.Get("sort")), strings.Join(keys, ", "))
+}
 
 // shownTable is a steps.Table sorted as a request asked, for the "table"
 // template: each heading links the order it would switch to, so sorting

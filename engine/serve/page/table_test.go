@@ -85,3 +85,30 @@ func TestDrawChart(t *testing.T) {
 		t.Error("an empty chart has series")
 	}
 }
+
+// TestCheckSort: a sort or order the page's tables do not take is the
+// request's mistake, answered with what they take.
+func TestCheckSort(t *testing.T) {
+	tabs := []steps.Table{{Name: "trials", Columns: []steps.Column{{Name: "trial"}, {Name: "mean"}}}}
+	for query, want := range map[string]string{
+		"":                                   "",
+		"sort=trials.mean":                   "",
+		"sort=trials.mean&order=desc":        "",
+		"order=asc":                          "",
+		"sort=trials.nothing":                `sort "trials.nothing" names no column of this page's tables; it takes TABLE.COLUMN, one of trials.trial, trials.mean`,
+		"sort=mean":                          `sort "mean" names no column`,
+		"sort=":                              `sort "" names no column`,
+		"sort=trials.mean&order=up":          `order must be asc or desc, not "up"`,
+		"order=" + strings.Repeat("x", 5000): "bytes more",
+	} {
+		q, _ := url.ParseQuery(query)
+		err := checkSort(tabs, q)
+		if (want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), want) {
+			t.Errorf("%.40q: %v, want %q", query, err, want)
+		}
+	}
+	q, _ := url.ParseQuery("sort=trials.mean")
+	if err := checkSort(nil, q); err == nil || !strings.Contains(err.Error(), "no table to sort") {
+		t.Errorf("a page without tables: %v", err)
+	}
+}

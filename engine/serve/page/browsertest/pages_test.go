@@ -158,16 +158,22 @@ func TestModelPages(t *testing.T) {
 func TestProblems(t *testing.T) {
 	s := openSite(t)
 	for path, want := range map[string]string{
-		"/runs/424242":                  "no run 424242",
-		"/runs/x":                       "not a positive whole number",
-		"/runs?limit=100000000":         "limit must be a whole number from 1 to 500",
-		"/runs?status=happy":            "is not one of",
-		"/runs/1/steps/nothing.here":    "no record of a step",
-		"/runs/1/steps/search.lr/other": "made no artifact named",
-		"/models/nothing":               "no model named",
-		"/models/intent/versions/99":    "has no version 99",
-		"/models/intent/versions/x":     "not a version number",
-		"/nowhere":                      "no page at",
+		"/runs/424242":                                       "no run 424242",
+		"/runs/x":                                            "not a positive whole number",
+		"/runs?limit=100000000":                              "limit must be a whole number from 1 to 500",
+		"/runs?status=happy":                                 "is not one of",
+		"/runs/1/steps/nothing.here":                         "no record of a step",
+		"/runs/1/steps/search.lr/other":                      "made no artifact named",
+		"/models/nothing":                                    "no model named",
+		"/models/intent/versions/99":                         "has no version 99",
+		"/models/intent/versions/x":                          "not a version number",
+		"/nowhere":                                           "no page at",
+		"/runs?before=abc":                                   "before must be a run ID",
+		"/runs/99999999999999999999":                         "not a positive whole number",
+		"/models/intent/versions/99999999999999999999":       "not a version number",
+		"/runs/1/steps/search.lr/trials?sort=trials.nothing": "names no column of this page",
+		"/runs/1/steps/search.lr/trials?sort=trials.mean&order=up": "order must be asc or desc",
+		"/runs/1/steps/" + strings.Repeat("x", 3000):               "bytes more",
 	} {
 		code, body := status(t, s.url+path)
 		if code < 400 || code >= 500 || !strings.Contains(body, want) || strings.Contains(body, s.dir) {
