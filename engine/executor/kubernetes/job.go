@@ -189,6 +189,10 @@ func workerContainer(c *Config, t *executor.Task) corev1.Container {
 		// The Job controller sets JOB_COMPLETION_INDEX in each pod.
 		args = append(args, "-shard", "$(JOB_COMPLETION_INDEX)")
 	}
+	if q, err := resource.ParseQuantity(t.Resources.CPU); err == nil {
+		// The cores the step asked for, not the node's.
+		args = append(args, "-parallelism", strconv.FormatInt(max(1, (q.MilliValue()+999)/1000), 10))
+	}
 	args = append(args, t.Input)
 	return corev1.Container{
 		Name:                     containerName,

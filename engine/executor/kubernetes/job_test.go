@@ -90,7 +90,7 @@ func TestNewJob(t *testing.T) {
 		t.Errorf("nodeSelector %v", pod.NodeSelector)
 	}
 	ctr := pod.Containers[0]
-	if ctr.Image != c.Image || ctr.Command[0] != "pipe" || !slices.Equal(ctr.Args, []string{"step", "exec", "-store", "gs://bucket/pipe", "-termination-log", "/dev/termination-log", task.Input}) {
+	if ctr.Image != c.Image || ctr.Command[0] != "pipe" || !slices.Equal(ctr.Args, []string{"step", "exec", "-store", "gs://bucket/pipe", "-termination-log", "/dev/termination-log", "-parallelism", "2", task.Input}) {
 		t.Errorf("image %s, command %v %v", ctr.Image, ctr.Command, ctr.Args)
 	}
 	wantRes := corev1.ResourceRequirements{

@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"bufio"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -12,14 +13,15 @@ import (
 // maxLogLine is the longest log line passed on whole; a longer one is cut.
 const maxLogLine = 64 << 10
 
-// follow streams the worker's log of pod p, line by line, as Log events,
-// from its start until its container ends (the API server's follow=true
-// stream closes then).
+// follow streams the worker's log of pod p, line by line, as Log events
+// stamped with the time the container wrote each line, from its start
+// until its container ends (the API server's follow=true stream closes
+// then).
 func (r *jobRun) follow(p *corev1.Pod, shard int) {
 	r.logs.Add(1)
 	go func() {
 		defer r.logs.Done()
-		req := r.c.client.CoreV1().Pods(r.ns).GetLogs(p.Name, &corev1.PodLogOptions{Container: containerName, Follow: true})
+		req := r.c.client.CoreV1().Pods(r.ns).GetLogs(p.Name, &corev1.PodLogOptions{Container: containerName, Follow: true, Timestamps: true})
 		s, err := req.Stream(r.logCtx)
 		if err != nil {
 			return // the pod went; its end is reported from its status
@@ -30,13 +32,27 @@ func (r *jobRun) follow(p *corev1.Pod, shard int) {
 		for {
 			line, err := readLine(rd)
 			if line != "" || err == nil {
-				r.emit(executor.Event{Type: executor.Log, Shard: shard, Where: where, Line: line})
+				at, text := stamped(line)
+				r.emit(executor.Event{Type: executor.Log, Time: at, Shard: shard, Where: where, Line: text})
 			}
 			if err != nil {
 				return
 			}
 		}
 	}()
+}
+
+// stamped splits a line of a log read with timestamps into the time the
+// container wrote it and the line itself; a line with no timestamp is
+// stamped now.
+func stamped(line string) (time.Time, string) {
+	ts, text, ok := strings.Cut(line, " ")
+	if ok {
+		if at, err := time.Parse(time.RFC3339Nano, ts); err == nil {
+			return at, text
+		}
+	}
+	return time.Now(), line
 }
 
 // readLine reads a line, without its end, cut to maxLogLine bytes.
