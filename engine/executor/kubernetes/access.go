@@ -142,6 +142,12 @@ func (e *ForbiddenError) Error() string {
 	for i, p := range e.Missing {
 		missing[i] = p.String()
 	}
-	return fmt.Sprintf("%s may not %s in namespace %s: its Role must grant %s (deploy/components/kubernetes-executor/rbac.yaml grants exactly that), bound to the ServiceAccount pipe runs as",
+	msg := fmt.Sprintf("%s may not %s in namespace %s: its Role must grant %s (deploy/components/kubernetes-executor/rbac.yaml grants exactly that), bound to the ServiceAccount pipe runs as",
 		who, strings.Join(missing, ", "), e.Namespace, rolePermissions())
+	if len(e.Missing) == len(Permissions) {
+		// Nothing at all: a namespaced identity cannot tell a namespace
+		// that does not exist from one that grants it nothing.
+		msg += fmt.Sprintf("; or namespace %s does not exist: create it (kubectl create namespace %s) or set %s to the namespace pipe's Role is in", e.Namespace, e.Namespace, EnvNamespace)
+	}
+	return msg
 }

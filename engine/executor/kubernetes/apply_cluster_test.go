@@ -377,7 +377,7 @@ func TestClusterBadInput(t *testing.T) {
 		{"unreachable", []string{"KUBECONFIG=" + unreachable}, "", 20 * time.Second,
 			[]string{"search.lr", "cannot reach the API server at https://127.0.0.1:9", "KUBECONFIG"}},
 		{"missing namespace", []string{kubernetes.EnvNamespace + "=pipe-no-such-namespace"}, "", 20 * time.Second,
-			[]string{"search.lr", "Job pipe-no-such-namespace/pipe-search-", "does not exist", "kubectl create namespace"}},
+			[]string{"search.lr", "namespace pipe-no-such-namespace does not exist", "kubectl create namespace pipe-no-such-namespace", kubernetes.EnvNamespace}},
 		{"forbidden", []string{"KUBECONFIG=" + forbidden}, "", 20 * time.Second,
 			[]string{"search.lr", "may not create jobs.batch", "system:serviceaccount:" + r.ns + ":nobody", "rbac.yaml"}},
 		{"missing image", []string{kubernetes.EnvImage + "=" + missingImage}, "", 90 * time.Second,
@@ -420,5 +420,27 @@ func TestClusterBadInput(t *testing.T) {
 			r.checkRunFailed(t, prefix)
 		})
 	}
-	noJobs(t, r.c, r.ns)
+	// A Job the coordinator deleted is gone; one that failed by itself
+	// (the refused worker's) stays, ended, for kubectl logs until its TTL.
+	r.nothingRuns(t)
+}
+
+// nothingRuns checks that every Job left in the namespace has failed and
+// no pod of it runs.
+func (r *remote) nothingRuns(t *testing.T) {
+	t.Helper()
+	for name := range r.jobs(t) {
+		j, err := r.c.Client.BatchV1().Jobs(r.ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if failedCondition(j) == nil {
+			t.Errorf("Job %s is left and has not failed: %+v", name, j.Status)
+		}
+		for _, p := range r.pods(t, name) {
+			if p.Status.Phase != corev1.PodFailed && p.Status.Phase != corev1.PodSucceeded {
+				t.Errorf("pod %s of Job %s is left %s", p.Name, name, p.Status.Phase)
+			}
+		}
+	}
 }

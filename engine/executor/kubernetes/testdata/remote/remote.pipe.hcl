@@ -75,4 +75,9 @@ train "model" {
 evaluate "holdout" {
   model = train.model.model
   data  = load.corpus.test
+  # Every remote step requests memory: a namespace whose ResourceQuota
+  # limits requests.memory admits no pod without one.
+  resources {
+    memory = "256Mi"
+  }
 }
