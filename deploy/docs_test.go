@@ -110,6 +110,7 @@ var readmeAnchors = []string{
 	"when-a-run-fails",
 	"roll-back-a-model",
 	"gitops-with-argo-cd",
+	"steps-as-kubernetes-jobs",
 }
 
 func TestGitHubAnchor(t *testing.T) {
