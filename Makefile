@@ -45,7 +45,7 @@ unit:
 
 ## test: vet, formatting, and every test (unit and end to end) with the race detector.
 test: vet fmt-check
-	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -tags purego ./steps/shared/logreg
 
 # The packages whose tests run on the test cluster: k8stest's own and
