@@ -220,6 +220,41 @@ func TestRegistryFromBeforeTheLogIsImported(t *testing.T) {
 	sameAnswers(t, "another machine", answers(t, other), want)
 }
 
+// A registry from before the log is never lost: read-only, it answers
+// as it stands and its status says the next apply imports it; `pipe
+// registry rebuild` imports it first, then rebuilds.
+func TestRebuildOfARegistryFromBeforeTheLog(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "registry.db")
+	own := openAt(t, path)
+	recordHistory(t, own)
+	want := answers(t, own)
+	own.Close()
+
+	s := newSharedStore(t)
+	ro, err := Open(ctx, path, &Options{Store: s.open(), ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameAnswers(t, "read-only", answers(t, ro), want)
+	if st := ro.Status(); !st.Stale() || !strings.Contains(st.String(), "the next pipe apply imports them") {
+		t.Errorf("status of a registry from before the log, read-only:\n%s", st)
+	}
+	ro.Close()
+
+	st, err := Rebuild(ctx, path, s.open(), &RebuildOptions{FromScratch: true})
+	if err != nil || st.Stale() || st.Entry == 0 {
+		t.Fatalf("rebuild: %+v %v", st, err)
+	}
+	if _, err := os.Stat(path + ".pre-log"); err != nil {
+		t.Errorf("the file from before the log was not kept: %v", err)
+	}
+	db := s.machine(path, nil)
+	sameAnswers(t, "rebuilt", answers(t, db), want)
+	other := s.machine(filepath.Join(t.TempDir(), "other.db"), nil)
+	sameAnswers(t, "another machine", answers(t, other), want)
+}
+
 func copyFile(from, to string) error {
 	b, err := os.ReadFile(from)
 	if err != nil {

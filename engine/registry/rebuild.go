@@ -23,13 +23,17 @@ type RebuildOptions struct {
 // built beside it (from the newest checkpoint and the entries after it,
 // or from every entry) and then takes the place of what the file held,
 // in one transaction, so that processes that have the file open go on
-// with it. A missing file is made; a file that held another store's log,
-// or records of its own, is replaced too (its records are in the log it
-// came from). It returns how the new index stands.
+// with it. A missing file is made; a file that held another store's log
+// is replaced too (its records are in the log it came from); a file from
+// before the log, whose records are in no log, is imported into the log
+// first, so nothing is lost. It returns how the new index stands.
 func Rebuild(ctx context.Context, path string, s *store.Store, opts *RebuildOptions) (SyncStatus, error) {
 	var o RebuildOptions
 	if opts != nil {
 		o = *opts
+	}
+	if err := importBeforeRebuild(ctx, path, s, o.Options); err != nil {
+		return SyncStatus{}, err
 	}
 	tmp, st, err := buildBeside(ctx, path, s, o)
 	defer removeIndexFiles(tmp)
@@ -48,6 +52,37 @@ func Rebuild(ctx context.Context, path string, s *store.Store, opts *RebuildOpti
 	}
 	defer idx.Close()
 	return st, unprefix(idx.ReplaceFrom(ctx, tmp))
+}
+
+// importBeforeRebuild imports the records of a file bound to no log (a
+// registry from before the log) into the log in s first, as Open does:
+// the index made from the log would otherwise replace them.
+func importBeforeRebuild(ctx context.Context, path string, s *store.Store, o Options) error {
+	if !fileExists(path) {
+		return nil
+	}
+	idx, err := index.Open(ctx, path, index.Options{BusyTimeout: o.BusyTimeout})
+	if err != nil {
+		return unprefix(err)
+	}
+	st, err := idx.State(ctx)
+	records := st.Entry > 0
+	if err == nil && st.StoreURL == "" && !records {
+		err = idx.Read(ctx, func(q index.Querier) error {
+			records, err = index.HasRecords(ctx, q)
+			return err
+		})
+	}
+	idx.Close()
+	if err != nil || st.StoreURL != "" || !records {
+		return unprefix(err)
+	}
+	o.Store, o.ReadOnly, o.NoSync = s, false, true
+	db, err := Open(ctx, path, &o)
+	if err != nil {
+		return err
+	}
+	return db.Close()
 }
 
 // Rebuild makes the open registry's index again from its log; see the

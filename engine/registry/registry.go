@@ -137,8 +137,12 @@ func Open(ctx context.Context, path string, opts *Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if db.log != nil && !o.NoSync {
+	switch {
+	case db.log != nil && !o.NoSync:
 		db.Sync(ctx)
+	case db.log == nil && db.storeErr != nil:
+		// The file answers as it stands, and Status says why.
+		db.setStatus(0, db.storeErr)
 	}
 	return db, nil
 }
