@@ -10,8 +10,11 @@
 // (a script error, a resource refused by the Content-Security-Policy),
 // watch a step go from running to ran without a reload, follow the
 // pages with scripts off, reach every link from the keyboard and measure
-// the contrast of every text against its background (WCAG AA). A test
-// that fails saves a screenshot of the page and says where.
+// the contrast of every text against its background (WCAG AA), check
+// that every page sends the strict Content-Security-Policy, loads
+// nothing from elsewhere and shows no path of the server. A test that
+// fails saves a screenshot of the page and says where (TestScreenshot
+// shows one is written).
 //
 // Without Chromium (at /usr/bin/chromium, or PIPE_CHROMIUM) or under
 // -short the tests skip with a message; with PIPE_REQUIRE_BROWSER=1 (as

@@ -1,10 +1,12 @@
 package browsertest
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -58,5 +60,23 @@ func TestSelfContained(t *testing.T) {
 				t.Errorf("%s shows %s: …%s…", path, what, clipped(html[max(0, i-80):]))
 			}
 		}
+	}
+}
+
+// TestScreenshot: what a failing test saves, a PNG of the whole page in
+// PIPE_SCREENSHOTS named after the test, is really written.
+func TestScreenshot(t *testing.T) {
+	s := openSite(t)
+	dir := t.TempDir()
+	t.Setenv("PIPE_SCREENSHOTS", dir)
+	tb := newTab(t, s)
+	tb.open(secondRun)
+	tb.screenshot()
+	png, err := os.ReadFile(filepath.Join(dir, "TestScreenshot.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(png) < 1000 || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Errorf("the screenshot is %d bytes, not a PNG of the page", len(png))
 	}
 }
