@@ -56,6 +56,17 @@ type Attribute struct {
 	// Inputs.Explanations: a gate such as publish's require can then say
 	// "evaluate.holdout.f1 >= 0.85 is false (evaluate.holdout.f1 = 0.81)".
 	Explain bool
+	// Path says that the value names local files or folders the step
+	// reads (PathRead) or writes (PathWrite): a string, or a list of
+	// strings, each a path relative to the pipeline folder, an absolute
+	// path, a glob, or a URL. The engine keeps local paths and file://
+	// URLs inside the pipeline folder and the folders allowed to it
+	// (settings.allowed_paths, -allow-path; see engine/confine), at
+	// validate, plan and apply time, with a diagnostic at the value; blob
+	// URLs (gs://, s3://, mem://) pass. A glob is checked up to its first
+	// wildcard, and the files it matches again when a FileReader lists
+	// them. Kinds need not check again.
+	Path PathUse
 
 	// Accepts lists the kinds of artifact an artifact attribute takes:
 	// the engine refuses any artifact in the value (the value itself, or
@@ -70,6 +81,19 @@ type Attribute struct {
 	// then be ObjectType(Fields).
 	Fields []Attribute
 }
+
+// PathUse says how a step uses the paths in an attribute: see
+// Attribute.Path.
+type PathUse int
+
+const (
+	// NotAPath is an attribute that names no file.
+	NotAPath PathUse = iota
+	// PathRead is an attribute naming files or folders the step reads.
+	PathRead
+	// PathWrite is an attribute naming where the step writes.
+	PathWrite
+)
 
 // Number says which numbers an attribute takes: whole ones only, between
 // bounds. A bound that is cty.NilVal is no bound; bounds are exact, so

@@ -535,7 +535,15 @@ func TestCronJobCommandAppliesTheConfigMap(t *testing.T) {
 	}
 	cmdEnv := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + filepath.Join(root, "tmp")}
 	for _, k := range slices.Sorted(maps.Keys(env)) {
-		cmdEnv = append(cmdEnv, k+"="+moved(env[k]))
+		if k != "PIPE_ALLOWED_PATHS" {
+			cmdEnv = append(cmdEnv, k+"="+moved(env[k]))
+			continue
+		}
+		var list []string // a list of folders
+		for _, v := range filepath.SplitList(env[k]) {
+			list = append(list, moved(v))
+		}
+		cmdEnv = append(cmdEnv, k+"="+strings.Join(list, string(os.PathListSeparator)))
 	}
 	var args []string
 	for _, a := range ct.Args {

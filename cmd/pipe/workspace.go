@@ -22,6 +22,8 @@ func (c *cli) workspaceOptions(path string, f arguments.Workspace) workspace.Opt
 		Registry: f.Registry,
 		Executor: f.Executor,
 		Env:      c.env,
+
+		AllowPaths: f.Vars.AllowPaths,
 	}
 }
 
@@ -61,9 +63,10 @@ func (c *cli) openStore(ctx context.Context, w *workspace.Workspace) error {
 // variables vars.
 func (c *cli) loadOptions(path string, vars arguments.Vars) pipeline.Options {
 	return pipeline.Options{
-		Path:  path,
-		Kinds: c.kinds,
-		Vars:  eval.VarInputs{Env: c.env, Args: vars.Args},
+		Path:         path,
+		Kinds:        c.kinds,
+		Vars:         eval.VarInputs{Env: c.env, Args: vars.Args},
+		AllowedPaths: workspace.AllowedPaths(vars.AllowPaths, c.env),
 	}
 }
 

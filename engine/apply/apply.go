@@ -165,6 +165,7 @@ func Execute(ctx context.Context, opts Options) (*Result, error) {
 	a.env = stepenv.New(stepenv.Config{
 		Store:       opts.Store,
 		Dir:         opts.Plan.Pipeline.Config.Dir,
+		Roots:       opts.Plan.Pipeline.Confinement(),
 		Logger:      opts.Logger,
 		Parallelism: opts.Parallelism,
 	})

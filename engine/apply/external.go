@@ -67,7 +67,11 @@ func (a *applier) externalState(ctx context.Context, f cache.External) (string, 
 		return "", err
 	}
 	if loc.Scheme == "file" {
-		digest, _, err := a.opts.Files.Digest(filepath.Join(loc.Dir, filepath.FromSlash(f.Name)))
+		p := filepath.Join(loc.Dir, filepath.FromSlash(f.Name))
+		if err := a.env.Roots().Check(p); err != nil {
+			return "", err
+		}
+		digest, _, err := a.opts.Files.Digest(p)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return "missing", nil

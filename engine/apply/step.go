@@ -86,7 +86,7 @@ func (s *stepRun) prepare(ctx context.Context) error {
 		err := fmt.Errorf("apply: %s still has unknown inputs after its dependencies ran", s.ps.Addr)
 		return s.fail(ctx, Failed, err, plan.StepDiagnostic(s.cfgStep, "Step inputs unknown", err))
 	}
-	files, fd := plan.InputFiles(s.cfgStep, cfg, p.Pipeline.Config.Dir, a.opts.Files)
+	files, fd := plan.InputFiles(s.cfgStep, cfg, p.Pipeline.Confinement(), a.opts.Files)
 	if fd.HasErrors() {
 		return s.fail(ctx, Failed, errors.New(fd.Error()), fd[0])
 	}

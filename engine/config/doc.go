@@ -8,7 +8,7 @@
 // or a single file. The blocks are:
 //
 //	pipeline "NAME" { description = "..." }     at most one
-//	settings { store = "...", registry = "...", executor = "..." } at most one
+//	settings { store, registry, executor, allowed_paths = [...] } at most one
 //	variable "NAME" { type, default, description, sensitive, nullable, validation {...} }
 //	locals { NAME = EXPR ... }
 //	KIND "NAME" { ATTRIBUTES..., depends_on = [KIND.NAME, ...], resources {...} }

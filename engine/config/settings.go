@@ -13,12 +13,15 @@ type Settings struct {
 	// Registry is the path of the SQLite lineage registry.
 	Registry hcl.Expression
 	// Executor names where steps run by default (engine/executor).
-	Executor  hcl.Expression
-	DeclRange hcl.Range
+	Executor hcl.Expression
+	// AllowedPaths lists the folders besides its own that the pipeline
+	// may read and write (engine/confine). It may use variables only.
+	AllowedPaths hcl.Expression
+	DeclRange    hcl.Range
 }
 
 var settingsSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "store"}, {Name: "registry"}, {Name: "executor"}},
+	Attributes: []hcl.AttributeSchema{{Name: "store"}, {Name: "registry"}, {Name: "executor"}, {Name: "allowed_paths"}},
 }
 
 func (c *Config) decodeSettings(block *hcl.Block) hcl.Diagnostics {
@@ -40,6 +43,9 @@ func (c *Config) decodeSettings(block *hcl.Block) hcl.Diagnostics {
 	}
 	if a, ok := content.Attributes["executor"]; ok {
 		s.Executor = a.Expr
+	}
+	if a, ok := content.Attributes["allowed_paths"]; ok {
+		s.AllowedPaths = a.Expr
 	}
 	c.Settings = s
 	return diags

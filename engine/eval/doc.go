@@ -4,7 +4,10 @@
 // their types and validation rules), local values (ordered by their
 // references), settings, and each step's attributes (converted to the
 // types its kind's schema declares, checked against the schema's
-// constraints, see [Constraints], then by the kind's Validate).
+// constraints, see [Constraints], and its paths, see [Paths], then by the
+// kind's Validate). [AllowedPaths] decides, from settings.allowed_paths
+// and the command line, which folders those paths may lead into
+// (engine/confine).
 //
 // Values not known yet, the outputs of steps that have not run, are
 // cty unknowns: evaluating a step at validate or plan time with unknown

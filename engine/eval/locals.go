@@ -8,6 +8,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/confine"
 	"github.com/pipe-ml/pipe/engine/dag"
 	"github.com/pipe-ml/pipe/engine/lang"
 	"github.com/pipe-ml/pipe/steps"
@@ -15,8 +16,8 @@ import (
 
 // Locals evaluates the local values in the order their references
 // require (a local may use variables and other locals, not steps), and
-// reports cycles among them.
-func Locals(cfg *config.Config, kinds *steps.Catalog, vars map[string]cty.Value) (map[string]cty.Value, hcl.Diagnostics) {
+// reports cycles among them. The file functions are confined to roots.
+func Locals(cfg *config.Config, kinds *steps.Catalog, vars map[string]cty.Value, roots *confine.Roots) (map[string]cty.Value, hcl.Diagnostics) {
 	g := &dag.Graph{}
 	invalid := map[string]bool{} // locals that refer to steps: engine/graph reports them
 	for name, l := range cfg.Locals {
@@ -55,7 +56,7 @@ func Locals(cfg *config.Config, kinds *steps.Catalog, vars map[string]cty.Value)
 			vals[name] = cty.DynamicVal
 		}
 	}
-	scope := &lang.Scope{Dir: cfg.Dir, Vars: vars, Locals: vals}
+	scope := &lang.Scope{Dir: cfg.Dir, Roots: roots, Vars: vars, Locals: vals}
 	for _, name := range order {
 		if invalid[name] {
 			vals[name] = cty.DynamicVal

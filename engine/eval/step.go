@@ -20,7 +20,8 @@ import (
 // Step evaluates a step's attributes in scope. The result is an object
 // with one attribute per schema attribute: the written value converted to
 // the declared type, else the default, else null. Values may be unknown
-// when they depend on steps that have not run. The kind's Validate runs on
+// when they depend on steps that have not run. The schema's constraints
+// and paths (see Paths) are checked, then the kind's Validate runs on
 // the result, and its problems point at the attributes they are about.
 //
 // The result keeps lang.Sensitive marks; unmark it before handing it to a
@@ -76,6 +77,7 @@ func Step(step *config.Step, scope *lang.Scope) (cty.Value, hcl.Diagnostics) {
 	typeErrors := diags.HasErrors()
 	unmarked, _ := cty.ObjectVal(attrs).UnmarkDeep()
 	checked, bad := Constraints(schema, unmarked, step.Catalog)
+	bad = append(bad, Paths(schema, cty.ObjectVal(attrs), scope.Confinement())...)
 	for _, p := range bad {
 		diags = append(diags, AttrDiagnostic(step, p))
 		name := p.Path[0].(cty.GetAttrStep).Name

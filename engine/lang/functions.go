@@ -14,10 +14,20 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/pipe-ml/pipe/engine/confine"
 )
 
-// Functions returns the functions a pipeline in folder dir may call.
+// Functions returns the functions a pipeline in folder dir may call, its
+// file functions confined to dir.
 func Functions(dir string) map[string]function.Function {
+	return FunctionsIn(confine.New(dir, nil))
+}
+
+// FunctionsIn returns the functions a pipeline may call, its file
+// functions confined to roots: a path outside them is an error that names
+// it and the setting that would allow it.
+func FunctionsIn(roots *confine.Roots) map[string]function.Function {
 	fns := map[string]function.Function{
 		// Numbers.
 		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc,
@@ -58,7 +68,7 @@ func Functions(dir string) map[string]function.Function {
 		// Search spaces.
 		"uniform": uniformFunc, "loguniform": logUniformFunc,
 	}
-	for name, fn := range fileFunctions(dir) {
+	for name, fn := range fileFunctions(roots) {
 		fns[name] = fn
 	}
 	return fns
@@ -144,24 +154,16 @@ func hashFunc(h func([]byte) string) function.Function {
 }
 
 // fileFunctions are the functions that read the file system. Relative
-// paths are relative to the pipeline's folder dir, not to the working
-// directory, so a pipeline means the same thing wherever it is run from.
-func fileFunctions(dir string) map[string]function.Function {
+// paths are relative to the pipeline's folder, not to the working
+// directory, so a pipeline means the same thing wherever it is run from;
+// every path a function reads must stay inside roots, links resolved.
+func fileFunctions(roots *confine.Roots) map[string]function.Function {
+	dir := roots.Dir()
 	resolve := func(p string) string {
 		if filepath.IsAbs(p) {
 			return filepath.Clean(p)
 		}
 		return filepath.Join(dir, p)
-	}
-	readFile := func(p string) ([]byte, error) {
-		b, err := os.ReadFile(resolve(p))
-		if err != nil {
-			if os.IsNotExist(err) {
-				return nil, function.NewArgErrorf(0, "no file exists at %s (relative paths are relative to the pipeline folder)", p)
-			}
-			return nil, function.NewArgErrorf(0, "cannot read %s: %s", p, err)
-		}
-		return b, nil
 	}
 	pathFn := func(desc string, impl func(string) string) function.Function {
 		return function.New(&function.Spec{
@@ -172,6 +174,36 @@ func fileFunctions(dir string) map[string]function.Function {
 				return cty.StringVal(impl(args[0].AsString())), nil
 			},
 		})
+	}
+	fns := readingFunctions(roots, resolve)
+	fns["abspath"] = pathFn("Returns an absolute path, resolving a relative one against the pipeline folder. An absolute path in a step's configuration differs from machine to machine, and so does the step's cache key.", resolve)
+	fns["basename"] = pathFn("Returns the last element of a path.", filepath.Base)
+	fns["dirname"] = pathFn("Returns all but the last element of a path.", filepath.Dir)
+	return fns
+}
+
+// readingFunctions are file, filesha256 and fileexists: each refuses a
+// path outside roots, naming it and how to allow it.
+func readingFunctions(roots *confine.Roots, resolve func(string) string) map[string]function.Function {
+	confined := func(p string) (string, error) {
+		if err := roots.Check(p); err != nil {
+			return "", function.NewArgErrorf(0, "%s", err)
+		}
+		return resolve(p), nil
+	}
+	readFile := func(p string) ([]byte, error) {
+		abs, err := confined(p)
+		if err != nil {
+			return nil, err
+		}
+		b, err := os.ReadFile(abs)
+		if err != nil {
+			if os.IsNotExist(err) {
+				return nil, function.NewArgErrorf(0, "no file exists at %s (relative paths are relative to the pipeline folder)", p)
+			}
+			return nil, function.NewArgErrorf(0, "cannot read %s: %s", p, err)
+		}
+		return b, nil
 	}
 	return map[string]function.Function{
 		"file": function.New(&function.Spec{
@@ -206,12 +238,13 @@ func fileFunctions(dir string) map[string]function.Function {
 			Params:      []function.Parameter{{Name: "path", Type: cty.String}},
 			Type:        function.StaticReturnType(cty.Bool),
 			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-				info, err := os.Stat(resolve(args[0].AsString()))
+				abs, err := confined(args[0].AsString())
+				if err != nil {
+					return cty.NilVal, err
+				}
+				info, err := os.Stat(abs)
 				return cty.BoolVal(err == nil && info.Mode().IsRegular()), nil
 			},
 		}),
-		"abspath":  pathFn("Returns an absolute path, resolving a relative one against the pipeline folder. An absolute path in a step's configuration differs from machine to machine, and so does the step's cache key.", resolve),
-		"basename": pathFn("Returns the last element of a path.", filepath.Base),
-		"dirname":  pathFn("Returns all but the last element of a path.", filepath.Dir),
 	}
 }

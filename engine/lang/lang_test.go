@@ -9,6 +9,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipe-ml/pipe/engine/confine"
 )
 
 func parse(t *testing.T, src string) hcl.Expression {
@@ -109,4 +111,46 @@ func must(v cty.Value, diags hcl.Diagnostics) cty.Value {
 		panic(diags.Error())
 	}
 	return v
+}
+
+// The file functions read inside the pipeline folder and the folders
+// allowed to it, links resolved, and say how to allow the rest.
+func TestFileFunctionsConfined(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "pipeline")
+	shared := filepath.Join(base, "shared")
+	for _, d := range []string{dir, shared} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{filepath.Join(base, "secret.txt"), filepath.Join(shared, "ok.txt")} {
+		if err := os.WriteFile(f, []byte("TOP SECRET"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(base, "secret.txt"), filepath.Join(dir, "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	s := &Scope{Dir: dir, Roots: confine.New(dir, []confine.Root{{Path: "../shared", From: "settings.allowed_paths"}})}
+	for _, src := range []string{`file("../shared/ok.txt")`, `fileexists("` + filepath.Join(shared, "ok.txt") + `")`, `filesha256("../shared/ok.txt")`} {
+		if _, diags := parse(t, src).Value(s.EvalContext()); diags.HasErrors() {
+			t.Errorf("%s: %v", src, diags)
+		}
+	}
+	for _, src := range []string{`file("../secret.txt")`, `file("link.txt")`, `filesha256("/etc/passwd")`, `fileexists("../secret.txt")`, `file("../shared/../secret.txt")`} {
+		v, diags := parse(t, src).Value(s.EvalContext())
+		msg := diags.Error()
+		if !diags.HasErrors() || !strings.Contains(msg, "is outside the pipeline folder "+dir+", "+shared+" (settings.allowed_paths)") ||
+			!strings.Contains(msg, "settings { allowed_paths = [...] }") || !strings.Contains(msg, "-allow-path=DIR") {
+			t.Errorf("%s = %#v, %v; want an escape that says how to allow it", src, v, diags)
+		}
+		if strings.Contains(msg, "TOP SECRET") || diags[0].Subject == nil {
+			t.Errorf("%s: %v", src, diags)
+		}
+	}
+	// Without Roots, the pipeline folder alone.
+	if _, diags := eval(t, dir, `file("../shared/ok.txt")`); !diags.HasErrors() {
+		t.Error("a scope without roots reads outside its folder")
+	}
 }

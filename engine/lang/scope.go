@@ -6,13 +6,16 @@ import (
 	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/confine"
 )
 
 // Scope holds the values references resolve to, and builds HCL evaluation
 // contexts from them.
 type Scope struct {
 	// Dir is the pipeline folder, for the file functions.
-	Dir    string
+	Dir string
+	// Roots confine the file functions' paths; nil confines them to Dir.
+	Roots  *confine.Roots
 	Vars   map[string]cty.Value
 	Locals map[string]cty.Value
 	// Steps maps a step to the object of its outputs; unknown values stand
@@ -25,7 +28,7 @@ type Scope struct {
 // EvalContext returns an evaluation context for the scope's values.
 func (s *Scope) EvalContext() *hcl.EvalContext {
 	if s.funcs == nil {
-		s.funcs = Functions(s.Dir)
+		s.funcs = FunctionsIn(s.Confinement())
 	}
 	vars := map[string]cty.Value{
 		"var":   objectOrEmpty(s.Vars),
@@ -42,6 +45,15 @@ func (s *Scope) EvalContext() *hcl.EvalContext {
 		vars[kind] = cty.ObjectVal(named)
 	}
 	return &hcl.EvalContext{Variables: vars, Functions: s.funcs}
+}
+
+// Confinement returns the folders the scope's paths must stay in: Roots,
+// or Dir alone.
+func (s *Scope) Confinement() *confine.Roots {
+	if s.Roots == nil {
+		return confine.New(s.Dir, nil)
+	}
+	return s.Roots
 }
 
 func objectOrEmpty(m map[string]cty.Value) cty.Value {

@@ -8,6 +8,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/confine"
 	"github.com/pipe-ml/pipe/engine/eval"
 	"github.com/pipe-ml/pipe/engine/graph"
 	"github.com/pipe-ml/pipe/engine/lang"
@@ -26,6 +27,10 @@ type Options struct {
 	// unknown instead of an error, as `terraform validate` does: the
 	// pipeline is checked whatever values it will be given.
 	AllowMissingVars bool
+	// AllowedPaths are folders the pipeline may read and write besides
+	// its own and those its settings.allowed_paths name: from the
+	// command line (-allow-path) and PIPE_ALLOWED_PATHS.
+	AllowedPaths []confine.Root
 }
 
 // Pipeline is a loaded and checked pipeline.
@@ -36,6 +41,9 @@ type Pipeline struct {
 	Vars     map[string]cty.Value
 	Locals   map[string]cty.Value
 	Settings eval.Settings
+	// Roots are the folders the pipeline may read and write: its own,
+	// settings.allowed_paths and Options.AllowedPaths (engine/confine).
+	Roots *confine.Roots
 	// Sources holds the bytes of every file read (pipeline files and
 	// variable files), by the name diagnostics use, for snippets.
 	Sources map[string][]byte
@@ -82,7 +90,11 @@ func check(cfg *config.Config, opts Options) (*Pipeline, hcl.Diagnostics) {
 	maps.Copy(p.Sources, varSources)
 	p.Vars = vars
 
-	locals, ld := eval.Locals(cfg, opts.Kinds, vars)
+	roots, rd := eval.AllowedPaths(cfg, vars, opts.AllowedPaths)
+	diags = append(diags, withoutReported(rd, reported)...)
+	p.Roots = roots
+
+	locals, ld := eval.Locals(cfg, opts.Kinds, vars, roots)
 	diags = append(diags, withoutReported(ld, reported)...)
 	p.Locals = locals
 
@@ -155,6 +167,15 @@ func masked(step *config.Step, reported []hcl.Range) *config.Step {
 	return out
 }
 
+// Confinement returns the folders the pipeline may read and write: Roots,
+// or its own folder alone when it was not loaded with any.
+func (p *Pipeline) Confinement() *confine.Roots {
+	if p.Roots == nil {
+		return confine.New(p.Config.Dir, nil)
+	}
+	return p.Roots
+}
+
 // Scope returns an evaluation scope holding the pipeline's variables and
 // locals, and for each step either its outputs from known (when present)
 // or unknown values of its output types.
@@ -167,5 +188,5 @@ func (p *Pipeline) Scope(known map[config.StepAddr]cty.Value) *lang.Scope {
 			outputs[addr] = cty.UnknownVal(s.Kind.Schema().OutputType())
 		}
 	}
-	return &lang.Scope{Dir: p.Config.Dir, Vars: p.Vars, Locals: p.Locals, Steps: outputs}
+	return &lang.Scope{Dir: p.Config.Dir, Roots: p.Confinement(), Vars: p.Vars, Locals: p.Locals, Steps: outputs}
 }

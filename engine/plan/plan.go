@@ -13,6 +13,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/cache"
 	"github.com/pipe-ml/pipe/engine/cachekey"
 	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/confine"
 	"github.com/pipe-ml/pipe/engine/eval"
 	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/graph"
@@ -307,7 +308,7 @@ func planKnownAfterApply(ps *Step, step *config.Step, g *graph.Graph, plan *Plan
 // known, and looks it up: cached when its entry is there (and no
 // -replace), else run, with why.
 func planKnown(ctx context.Context, opts Options, step *config.Step, ps *Step, h history) hcl.Diagnostics {
-	files, diags := InputFiles(step, ps.Config, opts.Pipeline.Config.Dir, opts.Files)
+	files, diags := InputFiles(step, ps.Config, opts.Pipeline.Confinement(), opts.Files)
 	if diags.HasErrors() {
 		return diags
 	}
@@ -399,12 +400,15 @@ func knownChanges(kind steps.Kind, cfg cty.Value, last *cachekey.Preimage) []cac
 	return cachekey.Diff(partial, cur)
 }
 
-// InputFiles asks a FileReader kind which files it reads and hashes them.
-func InputFiles(step *config.Step, cfg cty.Value, dir string, hasher FileHasher) ([]steps.File, hcl.Diagnostics) {
+// InputFiles asks a FileReader kind which files it reads, checks that
+// each is inside roots (a glob or a folder may reach a link that leaves),
+// and hashes them.
+func InputFiles(step *config.Step, cfg cty.Value, roots *confine.Roots, hasher FileHasher) ([]steps.File, hcl.Diagnostics) {
 	fr, ok := step.Kind.(steps.FileReader)
 	if !ok {
 		return nil, nil
 	}
+	dir := roots.Dir()
 	unmarked, _ := cfg.UnmarkDeep()
 	paths, err := fr.InputFiles(unmarked, dir)
 	if err != nil {
@@ -417,6 +421,10 @@ func InputFiles(step *config.Step, cfg cty.Value, dir string, hasher FileHasher)
 		if !filepath.IsAbs(p) {
 			abs = filepath.Join(dir, filepath.FromSlash(p))
 		}
+		if err := roots.Check(filepath.FromSlash(p)); err != nil {
+			diags = append(diags, escapeDiagnostic(step, err))
+			continue
+		}
 		digest, size, err := hasher.Digest(abs)
 		if err != nil {
 			diags = append(diags, StepDiagnostic(step, "Cannot read input file", fmt.Errorf("%s: %w", p, err)))
@@ -425,6 +433,19 @@ func InputFiles(step *config.Step, cfg cty.Value, dir string, hasher FileHasher)
 		files = append(files, steps.File{Path: p, Abs: abs, Digest: digest, Size: size})
 	}
 	return files, diags
+}
+
+// escapeDiagnostic reports an input file outside the folders the
+// pipeline may read, at the attribute that names the step's files.
+func escapeDiagnostic(step *config.Step, err error) *hcl.Diagnostic {
+	d := StepDiagnostic(step, "Input file outside the pipeline folder", err)
+	for _, a := range step.Kind.Schema().Attributes {
+		if w, ok := step.Attributes[a.Name]; ok && a.Path == steps.PathRead {
+			d.Subject = w.Expr.Range().Ptr()
+			break
+		}
+	}
+	return d
 }
 
 // StepDiagnostic reports err about step: an AttrError points at its

@@ -100,7 +100,8 @@ transform "shout" {
 
 func TestConfigMapSwapAppliesOnce(t *testing.T) {
 	// The test kinds read globs relative to the pipeline folder, so the
-	// data folder is given as ../data (the deployment gives /data).
+	// data folder is given as ../data (the deployment gives /data), and
+	// allowed as the deployment allows it (PIPE_ALLOWED_PATHS).
 	root := t.TempDir()
 	cm := &configMap{t: t, dir: filepath.Join(root, "pipelines")}
 	data := filepath.Join(root, "data")
@@ -110,7 +111,7 @@ func TestConfigMapSwapAppliesOnce(t *testing.T) {
 	}
 	cm.publish(map[string]string{"main.pipe.hcl": configMapPipeline})
 	f := start(t, cm.dir, func(o *Options) {
-		o.Workspace.Env = append(o.Workspace.Env, "PIPE_VAR_data_dir=../data")
+		o.Workspace.Env = append(o.Workspace.Env, "PIPE_VAR_data_dir=../data", "PIPE_ALLOWED_PATHS="+filepath.Join(root, "data"))
 		o.Workspace.Vars.Env = o.Workspace.Env
 	})
 	c := f.expect(applies.OutcomeApplied)
@@ -179,7 +180,7 @@ func TestConfigMapSwapDuringALoad(t *testing.T) {
 	cm.publish(map[string]string{"main.pipe.hcl": configMapPipeline})
 	var loads atomic.Int32
 	f := start(t, cm.dir, func(o *Options) {
-		o.Workspace.Env = append(o.Workspace.Env, "PIPE_VAR_data_dir=../data")
+		o.Workspace.Env = append(o.Workspace.Env, "PIPE_VAR_data_dir=../data", "PIPE_ALLOWED_PATHS="+filepath.Join(root, "data"))
 		o.Workspace.Vars.Env = o.Workspace.Env
 		o.Watch = false
 		o.resolve = func(o workspace.Options) (*workspace.Workspace, hcl.Diagnostics) {

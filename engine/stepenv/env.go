@@ -11,6 +11,7 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/memblob"
 
+	"github.com/pipe-ml/pipe/engine/confine"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/steps"
 )
@@ -22,6 +23,9 @@ type Config struct {
 	// Dir is the absolute path of the pipeline's folder: relative bucket
 	// paths are relative to it. Required.
 	Dir string
+	// Roots confine the local folders a step opens (OpenBucket); nil
+	// confines them to Dir.
+	Roots *confine.Roots
 	// Logger receives the steps' structured logs. Nil discards them.
 	Logger *slog.Logger
 	// Parallelism is how many goroutines a step may keep busy. Zero or
@@ -131,13 +135,17 @@ func (e *Env) ReadArtifact(ctx context.Context, a steps.Artifact) ([]byte, error
 // OpenBucket opens the blob folder named by url; see store.ParseLocation
 // for the forms it takes. A relative path, with or without file://, is
 // relative to the pipeline's folder; a local folder is created when
-// missing. For gs:// and s3:// the URL's path is a key prefix inside the
+// missing, and must be inside the roots (an *confine.EscapeError
+// otherwise). For gs:// and s3:// the URL's path is a key prefix inside the
 // bucket. A mem://NAME bucket lives as long as the Env and the Envs made
 // from it with ForStep, so that what one step writes to mem://out another
 // (or a test) can read; closing the returned bucket does not discard it.
 // The caller closes the bucket. Like PutArtifact, it first waits for the
 // checks of the artifacts the step mapped.
 func (e *Env) OpenBucket(ctx context.Context, url string) (*blob.Bucket, error) {
+	if err := e.Roots().CheckLocation(url); err != nil {
+		return nil, fmt.Errorf("stepenv: %w", err)
+	}
 	if err := e.Verify(ctx); err != nil {
 		return nil, err
 	}
@@ -149,6 +157,14 @@ func (e *Env) OpenBucket(ctx context.Context, url string) (*blob.Bucket, error) 
 		return blob.PrefixedBucket(e.mems.get(loc.Bucket), loc.Prefix), nil
 	}
 	return loc.Open(ctx, nil)
+}
+
+// Roots are the folders steps may open: Config.Roots, or Dir alone.
+func (e *Env) Roots() *confine.Roots {
+	if e.cfg.Roots == nil {
+		return confine.New(e.cfg.Dir, nil)
+	}
+	return e.cfg.Roots
 }
 
 // Logger is the step's logger.

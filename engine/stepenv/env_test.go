@@ -13,6 +13,7 @@ import (
 
 	"gocloud.dev/blob"
 
+	"github.com/pipe-ml/pipe/engine/confine"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/engine/store/gcstest"
 	"github.com/pipe-ml/pipe/steps"
@@ -77,8 +78,10 @@ func writeKey(t *testing.T, b *blob.Bucket, key, value string) {
 
 func TestOpenBucketLocal(t *testing.T) {
 	ctx := context.Background()
+	allowed := t.TempDir()
+	abs := filepath.Join(allowed, "abs out")
 	e := newEnv(t)
-	abs := filepath.Join(t.TempDir(), "abs out")
+	e = New(Config{Store: e.Store(), Dir: e.Dir(), Roots: confine.New(e.Dir(), []confine.Root{{Path: allowed, From: "-allow-path"}})})
 	cases := []struct {
 		url  string
 		file string // where key "m/model.json" lands
@@ -103,6 +106,17 @@ func TestOpenBucketLocal(t *testing.T) {
 		if _, err := os.Stat(c.file + ".attrs"); err == nil {
 			t.Errorf("OpenBucket(%q) wrote %s.attrs", c.url, c.file)
 		}
+	}
+	// Outside the pipeline folder and the allowed ones: refused, links
+	// that leave included, before anything is created.
+	os.Symlink(t.TempDir(), filepath.Join(e.Dir(), "link"))
+	for _, escape := range []string{"../m", "/etc", "file:///tmp/elsewhere", "link/models"} {
+		if _, err := e.OpenBucket(ctx, escape); !errors.Is(err, confine.ErrEscape) || !strings.Contains(err.Error(), "is outside the pipeline folder") {
+			t.Errorf("OpenBucket(%q) = %v, want an escape", escape, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(e.Dir()), "m")); err == nil {
+		t.Error("a refused folder was created")
 	}
 	for _, bad := range []string{"ftp://x/y", "gs://", "gs://b?prefix=x", ""} {
 		if _, err := e.OpenBucket(ctx, bad); err == nil || !strings.HasPrefix(err.Error(), "store: ") {

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/pipe-ml/pipe/engine/cache"
+	"github.com/pipe-ml/pipe/engine/confine"
 	"github.com/pipe-ml/pipe/engine/stepenv"
 	"github.com/pipe-ml/pipe/engine/stepinput"
 	"github.com/pipe-ml/pipe/engine/store"
@@ -81,7 +82,11 @@ func Exec(ctx context.Context, w Work) (*Worked, error) {
 		Kind: checked.Kind, Config: checked.Config, Files: checked.Files, Dir: w.Dir, Explanations: doc.Explanations,
 		Preimage: checked.Preimage, Pipeline: doc.Pipeline, Addr: doc.Step, PipeVersion: w.PipeVersion, Shards: doc.Shards,
 	}
-	env := stepenv.New(stepenv.Config{Store: w.Store, Dir: w.Dir, Logger: w.Logger, Parallelism: w.Parallelism, Progress: w.Progress})
+	// The coordinator confined every path of the configuration to the
+	// pipeline's roots before it wrote the document (whose digest this
+	// worker was given); the worker has no pipeline to know those roots.
+	roots := confine.Unknown(w.Dir)
+	env := stepenv.New(stepenv.Config{Store: w.Store, Dir: w.Dir, Roots: roots, Logger: w.Logger, Parallelism: w.Parallelism, Progress: w.Progress})
 	logger := w.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

@@ -21,7 +21,7 @@ func (*Export) Schema() *steps.Schema {
 		Description: "Writes an artifact to a file outside the store.",
 		Attributes: []steps.Attribute{
 			{Name: "input", Type: steps.ArtifactType, Required: true},
-			{Name: "to", Type: cty.String, Required: true, Description: "The folder: a path relative to the pipeline, or a URL."},
+			{Name: "to", Type: cty.String, Required: true, Path: steps.PathWrite, Description: "The folder: a path relative to the pipeline, or a URL."},
 			{Name: "name", Type: cty.String, Required: true, Description: "The file's name in the folder."},
 		},
 		Outputs: []steps.Output{{Name: "size", Type: cty.Number}},

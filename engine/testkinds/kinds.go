@@ -80,7 +80,7 @@ func (*Source) Schema() *steps.Schema {
 	return &steps.Schema{
 		Description: "Reads text files into one artifact.",
 		Attributes: []steps.Attribute{
-			{Name: "path", Type: cty.String, Required: true, Description: "A file or a glob, relative to the pipeline."},
+			{Name: "path", Type: cty.String, Required: true, Path: steps.PathRead, Description: "A file or a glob, relative to the pipeline."},
 		},
 		Outputs: []steps.Output{
 			{Name: "data", Type: steps.ArtifactType},

@@ -14,6 +14,10 @@
 //	           (where steps without an executor of their own run)
 //	object     PIPE_CACHE_DIR, else STATE/objects; bounded by PIPE_CACHE_MAX
 //	cache:     (default 20 GiB); opened for gs:// and s3:// stores only
+//	paths:     the pipeline folder, and every folder of -allow-path,
+//	           PIPE_ALLOWED_PATHS and settings.allowed_paths together
+//	           (the folders steps and file functions may use;
+//	           engine/confine)
 //
 // Relative paths in settings are relative to the pipeline folder; relative
 // paths from flags and the environment are relative to the working

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/pipe-ml/pipe/engine/confine"
 	"github.com/pipe-ml/pipe/engine/eval"
 	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/filehash"
@@ -31,6 +32,9 @@ const (
 	EnvRegistry = "PIPE_REGISTRY"
 	EnvTrigger  = "PIPE_TRIGGER"
 	EnvExecutor = "PIPE_EXECUTOR"
+	// EnvAllowedPaths lists folders a pipeline may read and write
+	// besides its own, separated by the system's list separator (':').
+	EnvAllowedPaths = "PIPE_ALLOWED_PATHS"
 )
 
 // DefaultStateDir is the state folder, relative to the pipeline folder,
@@ -49,6 +53,10 @@ type Options struct {
 	Store, StateDir, Registry string
 	// Executor comes from -executor; "" means not given.
 	Executor string
+	// AllowPaths come from -allow-path: folders the pipeline may read and
+	// write besides its own (relative ones are relative to the working
+	// directory).
+	AllowPaths []string
 	// Env is the environment, as os.Environ returns it.
 	Env []string
 }
@@ -86,11 +94,35 @@ func Getenv(env []string, name string) string {
 	return ""
 }
 
+// AllowedPaths returns the folders the command line (-allow-path, as
+// flags) and the environment (PIPE_ALLOWED_PATHS) allow a pipeline
+// besides its own, made absolute against the working directory.
+func AllowedPaths(flags []string, env []string) []confine.Root {
+	var roots []confine.Root
+	add := func(p, from string) {
+		if p == "" {
+			return
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		roots = append(roots, confine.Root{Path: p, From: from})
+	}
+	for _, p := range flags {
+		add(p, "-allow-path")
+	}
+	for _, p := range filepath.SplitList(Getenv(env, EnvAllowedPaths)) {
+		add(p, EnvAllowedPaths)
+	}
+	return roots
+}
+
 // Resolve loads and checks the pipeline and resolves its locations. It opens
 // nothing else.
 func Resolve(opts Options) (*Workspace, hcl.Diagnostics) {
 	p, diags := pipeline.Load(pipeline.Options{
 		Path: opts.Path, Kinds: opts.Kinds, Vars: opts.Vars, AllowMissingVars: opts.AllowMissingVars,
+		AllowedPaths: AllowedPaths(opts.AllowPaths, opts.Env),
 	})
 	if p == nil || diags.HasErrors() {
 		return &Workspace{Pipeline: p}, diags

@@ -53,7 +53,7 @@ var splitFields = []steps.Attribute{
 var schema = &steps.Schema{
 	Description: "Reads labelled embeddings from CSV or Parquet files into train and test datasets.",
 	Attributes: []steps.Attribute{
-		{Name: "path", Type: cty.DynamicPseudoType, Required: true,
+		{Name: "path", Type: cty.DynamicPseudoType, Required: true, Path: steps.PathRead,
 			Description: "A file, glob or folder, or a list of them, relative to the pipeline's folder."},
 		{Name: "format", Type: cty.String,
 			Description: `"csv" or "parquet"; by default each file's extension decides.`},

@@ -33,7 +33,7 @@ var schema = &steps.Schema{
 			Description: "The model: a train step's model output."},
 		{Name: "data", Type: steps.ArtifactType, Required: true, Accepts: []steps.Media{media.Dataset},
 			Description: "The rows to predict: a load step's output."},
-		{Name: "to", Type: cty.String, Required: true,
+		{Name: "to", Type: cty.String, Required: true, Path: steps.PathWrite,
 			Description: "The file to write, .parquet or .csv: a path relative to the pipeline's folder, or a gs://, s3://, file:// or mem:// URL."},
 		{Name: "threshold", Type: cty.Number, Default: cty.NumberFloatVal(0.5),
 			Number:      &steps.Number{Min: cty.Zero, Max: cty.NumberIntVal(1), MinExclusive: true, MaxExclusive: true},

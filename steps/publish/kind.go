@@ -42,7 +42,7 @@ var schema = &steps.Schema{
 			Description: "The model to publish: a train step's model output."},
 		{Name: "report", Type: steps.ArtifactType, Required: true, Accepts: []steps.Media{media.Report},
 			Description: "The model's evaluation report: an evaluate step's report output."},
-		{Name: "to", Type: cty.String, Required: true, Description: "Folder the versions go in: gs://BUCKET/PREFIX, s3://..., file://... or a path relative to the pipeline."},
+		{Name: "to", Type: cty.String, Required: true, Path: steps.PathWrite, Description: "Folder the versions go in: gs://BUCKET/PREFIX, s3://..., file://... or a path relative to the pipeline."},
 		{Name: "name", Type: cty.String, Description: "Model name in the registry; default the last path element of to."},
 		{Name: "require", Type: cty.Bool, Explain: true, Description: "A condition that must hold to publish, e.g. evaluate.holdout.f1 >= 0.85."},
 		{Name: "alias", Type: cty.String, Description: "Alias to point at the new version, e.g. champion."},

@@ -86,10 +86,14 @@ func pathAndArgs(args []string, n int) (string, []string, error) {
 	return "", nil, usageErrorf("%s: %s", what, strings.Join(args, " "))
 }
 
-// Vars are -var and -var-file, in the order given: a later one overrides
-// an earlier one, as in Terraform.
+// Vars are what a pipeline is loaded with from the command line: -var
+// and -var-file, in the order given (a later one overrides an earlier
+// one, as in Terraform), and -allow-path.
 type Vars struct {
 	Args []eval.VarArg
+	// AllowPaths are -allow-path: folders the pipeline may read and
+	// write besides its own.
+	AllowPaths stringList
 }
 
 type varAssign struct{ v *Vars }
@@ -109,6 +113,7 @@ func (f varFile) Set(s string) error {
 func (v *Vars) register(fs *flag.FlagSet) {
 	fs.Var(varAssign{v}, "var", "")
 	fs.Var(varFile{v}, "var-file", "")
+	fs.Var(&v.AllowPaths, "allow-path", "")
 }
 
 // VarsHelp documents [Vars] in a command's usage.
@@ -116,6 +121,10 @@ const VarsHelp = `  -var 'NAME=VALUE'  Set a variable. Repeatable; later ones wi
   -var-file=FILE     Set variables from an HCL or JSON file. Repeatable.
                      Variables also come from PIPE_VAR_NAME environment
                      variables, which -var and -var-file override.
+  -allow-path=DIR    Let the pipeline's steps and file functions read and
+                     write in DIR too, besides the pipeline folder and
+                     settings.allowed_paths. Repeatable; also
+                     PIPE_ALLOWED_PATHS (folders separated by ':').
 `
 
 // Workspace are the flags of every command that opens a pipeline's store

@@ -1,0 +1,5 @@
+pipeline "bad" {}
+
+source "corpus" {
+  path = file("../secret.txt")
+}
