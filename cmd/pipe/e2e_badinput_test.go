@@ -90,6 +90,14 @@ var badGenerators = map[string]func(t *testing.T, dir string){
 			t.Fatal(err)
 		}
 	},
+	// A pipeline file holding terminal escapes (clear the screen, red, a
+	// window title, a bell) in a string.
+	"control-characters": func(t *testing.T, dir string) {
+		src := "pipeline \"bad\" {}\n\nsource \"corpus\" {\n  path = \"*.pipe.hcl\"\n  note = \"\x1b[2J\x1b[31mclear\x1b]0;title\x07\"\n}\n"
+		if err := os.WriteFile(filepath.Join(dir, "main.pipe.hcl"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	},
 	// A Parquet list column of 8 floats a row.
 	"parquet-wrong-width": func(t *testing.T, dir string) {
 		writeCorpus(t, filepath.Join(dir, "data", "corpus.parquet"), 50, 8, 13, synth.Column)

@@ -129,3 +129,35 @@ func TestLongLine(t *testing.T) {
 		t.Errorf("long highlight shown as %q", code)
 	}
 }
+
+// Control characters in a source line, a summary or a detail reach the
+// terminal escaped: a pipeline file cannot clear the screen, recolour it
+// or reorder text (a bidi override) through a message.
+func TestControlCharactersEscaped(t *testing.T) {
+	line := "path = \"a\x1b[2Jb\u202e\x07\xff\" # \tz"
+	src := []byte("source \"x\" {\n  " + line + "\n}\n")
+	start := bytes.Index(src, []byte(`"a`))
+	end := bytes.Index(src, []byte(` #`))
+	rng := hcl.Range{Filename: "p.pipe.hcl", Start: hcl.Pos{Line: 2, Column: 10, Byte: start}, End: hcl.Pos{Line: 2, Column: 20, Byte: end}}
+	diags := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Bad \x1b[31mred", Detail: "The value \"a\x1b[2Jb\" is bad.\nSecond line.", Subject: &rng}}
+	for _, color := range []bool{false, true} {
+		var b strings.Builder
+		if err := Text(&b, diags, Sources{"p.pipe.hcl": src}, color); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, c := range []string{"\x1b[2J", "\x1b[31m", "\u202e", "\x07", "\xff"} {
+			if strings.Contains(out, c) {
+				t.Errorf("color %v: %q reached the output:\n%q", color, c, out)
+			}
+		}
+		for _, want := range []string{`"a\x1b[2Jb\u202e\x07\xff"`, "# \tz", `Bad \x1b[31mred`, `The value "a\x1b[2Jb" is bad.`, "Second line."} {
+			if !strings.Contains(out, want) {
+				t.Errorf("color %v: the output lacks %q:\n%s", color, want, out)
+			}
+		}
+		if !color && !strings.Contains(out, "\n  2:   "+`path = "a\x1b[2Jb\u202e\x07\xff" # `+"\tz\n"+strings.Repeat(" ", len("  2:   path = "))+strings.Repeat("^", len(`"a\x1b[2Jb\u202e\x07\xff"`))+"\n") {
+			t.Errorf("the range is not under the escaped text:\n%s", out)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -50,18 +51,24 @@ func writeOne(w *bufio.Writer, d *hcl.Diagnostic, src Sources, color bool) {
 	if d.Severity == hcl.DiagWarning {
 		sev, col = "Warning", ansiYellow
 	}
+	summary, _, _ := escapeControls(d.Summary, 0, 0)
 	if color {
-		fmt.Fprintf(w, "%s%s:%s %s%s%s\n", col, sev, ansiReset, ansiBold, d.Summary, ansiReset)
+		fmt.Fprintf(w, "%s%s:%s %s%s%s\n", col, sev, ansiReset, ansiBold, summary, ansiReset)
 	} else {
-		fmt.Fprintf(w, "%s: %s\n", sev, d.Summary)
+		fmt.Fprintf(w, "%s: %s\n", sev, summary)
 	}
 	if d.Subject != nil {
 		w.WriteString("\n")
 		writeSnippet(w, *d.Subject, src, color)
 	}
 	if detail := strings.TrimSpace(d.Detail); detail != "" {
+		var lines []string
+		for _, l := range strings.Split(detail, "\n") {
+			l, _, _ = escapeControls(l, 0, 0)
+			lines = append(lines, l)
+		}
 		w.WriteString("\n")
-		w.WriteString(wrap(detail, 78))
+		w.WriteString(wrap(strings.Join(lines, "\n"), 78))
 		w.WriteString("\n")
 	}
 	w.WriteString("\n")
@@ -87,6 +94,7 @@ func writeSnippet(w *bufio.Writer, rng hcl.Range, src Sources, color bool) {
 		to++ // point at something even for an empty range
 	}
 	line, from, to = window(line, from, to)
+	line, from, to = escapeControls(line, from, to)
 	prefix := fmt.Sprintf("  %d: ", rng.Start.Line)
 	if color {
 		fmt.Fprintf(w, "%s%s%s%s%s%s\n", prefix, line[:from], ansiUnderline, line[from:to], ansiReset, line[to:])
@@ -168,6 +176,43 @@ func window(line string, from, to int) (string, int, int) {
 		suf = "…"
 	}
 	return pre + line[start:end] + suf, from - start + len(pre), to - start + len(pre)
+}
+
+// escapeControls returns line with every control character but a tab,
+// and every byte that is not UTF-8, written as an escape (\x1b, \u202e),
+// so that a source file or a value cannot move the cursor, clear the
+// screen or recolour the terminal through a message; from and to, byte
+// offsets of a range in line, are moved with the text.
+func escapeControls(line string, from, to int) (string, int, int) {
+	var b strings.Builder
+	newFrom, newTo := from, to
+	for i := 0; i < len(line); {
+		r, size := utf8.DecodeRuneInString(line[i:])
+		if i == from {
+			newFrom = b.Len()
+		}
+		if i == to {
+			newTo = b.Len()
+		}
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, line[i])
+		case r == '\t' || !(unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)):
+			b.WriteString(line[i : i+size])
+		case r < 0x100:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		i += size
+	}
+	if to >= len(line) {
+		newTo = b.Len()
+	}
+	if from >= len(line) {
+		newFrom = b.Len()
+	}
+	return b.String(), newFrom, newTo
 }
 
 // runeStart moves i back to the start of the rune it is in.
