@@ -130,9 +130,13 @@ deploy:
 render:
 	kubectl kustomize deploy/overlays/$(OVERLAY)
 
-## compose: pipe serve beside a GCS emulator, for local development.
+# Compose v2 (docker compose) when the client has it, else Debian's
+# docker-compose (v1).
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo docker compose || echo docker-compose)
+
+## compose: pipe serve beside a GCS emulator on 127.0.0.1:8080 (PIPE_PORT), both images built locally first by deploy/compose/images.sh (no registry needed; DOCKER_HOST picks the daemon); Ctrl-C stops it.
 compose:
-	docker compose -f deploy/compose/docker-compose.yml up --build
+	vars=$$(FAKE_GCS_SERVER_VERSION=$(FAKE_GCS_SERVER_VERSION) deploy/compose/images.sh) && env $$vars $(COMPOSE) -p pipe -f deploy/compose/docker-compose.yml up --no-build
 
 ## clean: remove bin/.
 clean:

@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -332,6 +333,44 @@ func TestCompose(t *testing.T) {
 	}
 	if !pipelinesRO {
 		t.Errorf("pipelines are not mounted read-only at %s", pipelinesMount)
+	}
+	checkEmulatorPin(t, gcs.Image)
+}
+
+// emulatorPin finds the Makefile's FAKE_GCS_SERVER_VERSION, images.sh's
+// default and the compose file's default image tag.
+var (
+	makefilePin = regexp.MustCompile(`(?m)^FAKE_GCS_SERVER_VERSION\s*:=\s*v(\S+)$`)
+	imagesPin   = regexp.MustCompile(`FAKE_GCS_SERVER_VERSION:-v([^}]+)\}`)
+	composePin  = regexp.MustCompile(`^\$\{FAKE_GCS_IMAGE:-fsouza/fake-gcs-server:([^}]+)\}$`)
+)
+
+// checkEmulatorPin checks that the emulator compose pulls by default,
+// the one images.sh builds and the one the tests install (make tools) are
+// one version.
+func checkEmulatorPin(t *testing.T, image string) {
+	t.Helper()
+	pins := map[string]string{}
+	for file, re := range map[string]*regexp.Regexp{"Makefile": makefilePin, "deploy/compose/images.sh": imagesPin} {
+		raw, err := os.ReadFile(filepath.Join(repoRoot, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := re.FindSubmatch(raw); m != nil {
+			pins[file] = string(m[1])
+		} else {
+			t.Errorf("%s names no fake-gcs-server version (%s)", file, re)
+		}
+	}
+	if m := composePin.FindStringSubmatch(image); m != nil {
+		pins["docker-compose.yml"] = m[1]
+	} else {
+		t.Errorf("the gcs service's image %q is not ${FAKE_GCS_IMAGE:-fsouza/fake-gcs-server:VERSION}", image)
+	}
+	for file, v := range pins {
+		if v != pins["Makefile"] {
+			t.Errorf("%s pins fake-gcs-server %s, the Makefile %s", file, v, pins["Makefile"])
+		}
 	}
 }
 

@@ -12,6 +12,8 @@
 //	           into ~/.cache/pipe-k8s/v1.37.2/bin
 //	up.sh      starts it and returns when the node is Ready
 //	image.sh   builds pipe's image and imports it into the node
+//	pipe-image.sh  builds pipe's image on any Docker daemon, its base
+//	           images made locally (image.sh and make compose use it)
 //	down.sh    tears it down, leaving the machine as up.sh found it
 //	run.sh     up.sh, a command, down.sh whatever happens (make test-k8s,
 //	           which runs the tests of every package that imports this one)
