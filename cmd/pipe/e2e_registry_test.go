@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/pipe-ml/pipe/engine/registry"
@@ -341,6 +342,39 @@ func TestKilledWhileWritingARecord(t *testing.T) {
 		t.Errorf("the other machine, its registry file deleted, answers otherwise:\n%s", firstLineDiff(got, before))
 	}
 	checkRegistryIntegrity(t, filepath.Join(a, ".pipe", "registry.db"))
+}
+
+// TestServeAnswersTheSameAfterRebuild: serve's API (runs, a run, models,
+// a model, lineage) answers the same after the registry file is deleted
+// and rebuilt from the store's log as before.
+func TestServeAnswersTheSameAfterRebuild(t *testing.T) {
+	env := childEnv(t, "PIPE_STORE=file://"+filepath.ToSlash(filepath.Join(t.TempDir(), "store")))
+	dir := newCrashPipeline(t)
+	pipe(t, dir, env, "apply", "-no-color").expect(t, 0)
+	pipe(t, dir, env, "apply", "-no-color").expect(t, 0)
+	answers := func() string {
+		p := startServe(t, dir, env, "-watch=false", "-addr=127.0.0.1:0", ".")
+		var b strings.Builder
+		for _, path := range []string{"/api/runs?limit=500", "/api/runs/1", "/api/runs/2", "/api/models", "/api/models/crash", "/api/lineage?ref=crash@champion"} {
+			code, body := p.get(path)
+			if code != 200 {
+				t.Errorf("GET %s: %d %s", path, code, body)
+			}
+			fmt.Fprintf(&b, "GET %s\n%s\n", path, body)
+		}
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		if code := p.exit(); code != 0 {
+			t.Errorf("serve exited %d", code)
+		}
+		return b.String()
+	}
+	before := answers()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(filepath.Join(dir, ".pipe", "registry.db"+suffix))
+	}
+	if after := answers(); after != before {
+		t.Errorf("serve answers otherwise once its registry file is rebuilt:\n%s", firstLineDiff(after, before))
+	}
 }
 
 // TestEditedRecordIsRefused edits an entry of the registry's log in the
