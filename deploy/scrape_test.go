@@ -88,7 +88,10 @@ func startServe(t *testing.T, addr string) *servedPipe {
 		"PIPE_STATE_DIR="+filepath.Join(dir, "state"),
 		"PIPE_VAR_data_dir="+data,
 		"PIPE_VAR_models="+filepath.Join(dir, "models/privacy-intent"),
-		"PIPE_VAR_predictions="+filepath.Join(dir, "out/predictions.parquet"))
+		"PIPE_VAR_predictions="+filepath.Join(dir, "out/predictions.parquet"),
+		// As the Deployment allows its data, models and predictions
+		// folders outside the pipeline's.
+		"PIPE_ALLOWED_PATHS="+dir)
 
 	in := indexInstall(t, renderObjects(t, filepath.Join(repoRoot, "deploy/overlays/prod")))
 	deployed := in.workloads()[0].pipeContainer(t).Args

@@ -57,7 +57,7 @@ transform "shout" {
 			t.Fatal(err)
 		}
 	}
-	env := []string{"PIPE_VAR_secret_dir=" + secret}
+	env := []string{"PIPE_VAR_secret_dir=" + secret, "PIPE_ALLOWED_PATHS=" + secret}
 	ws, diags := workspace.Resolve(workspace.Options{Path: dir, Kinds: testkinds.Catalog(nil), StateDir: t.TempDir(), Env: env,
 		Vars: eval.VarInputs{Env: env}})
 	if diags.HasErrors() {
