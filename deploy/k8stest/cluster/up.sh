@@ -213,13 +213,16 @@ printf 'server = "http://127.0.0.1:9"\n[host."http://127.0.0.1:9"]\n  capabiliti
 start containerd containerd --config "$ctd/config.toml"
 wait_for containerd 30 "$bin/crictl" --runtime-endpoint "unix://$ctd_sock" version
 
+# Docker builds the images and runs the compose test: no iptables rules of
+# its own (the cluster's are the kubelet's and kube-proxy's), so a port
+# that compose publishes is served by Docker's userland proxy.
 docker_root="$cache/docker"
 docker_sock="$state/docker.sock"
 mkdir -p "$docker_root"
 start dockerd dockerd --data-root "$docker_root" --exec-root "$state/docker-exec" \
   --pidfile "$state/docker-exec/dockerd.pid" -H "unix://$docker_sock" \
   --containerd "$ctd_sock" --bridge=none --iptables=false --ip6tables=false \
-  --ip-forward=false --ip-masq=false --userland-proxy=false
+  --ip-forward=false --ip-masq=false
 wait_for dockerd 60 env DOCKER_HOST="unix://$docker_sock" /usr/bin/docker version
 
 # The sandbox (pause) image, built once per machine and imported every time.
