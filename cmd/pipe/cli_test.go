@@ -22,8 +22,11 @@ var pipeBin string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if testing.Short() {
-		os.Exit(m.Run()) // make unit: no binary, so binary skips the end-to-end tests
+	if testing.Short() || fuzzing() {
+		// make unit, or make fuzz: no binary, so binary skips the
+		// end-to-end tests. A fuzz worker runs TestMain too: building the
+		// binary in each would outlast a short -fuzztime.
+		os.Exit(m.Run())
 	}
 	dir, err := os.MkdirTemp("", "pipe-cli-test")
 	if err != nil {
@@ -41,6 +44,16 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// fuzzing reports whether this process fuzzes: the coordinator of
+// go test -fuzz or one of its workers.
+func fuzzing() bool {
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		return true
+	}
+	f := flag.Lookup("test.fuzzworker")
+	return f != nil && f.Value.String() == "true"
 }
 
 // binary returns the pipe binary TestMain built. Under -short (make
