@@ -17,7 +17,8 @@ REGISTRY  ?= ghcr.io/pipe-ml
 IMAGE     ?= $(REGISTRY)/pipe:$(VERSION)
 OVERLAY   ?= dev
 
-# How long each fuzz target runs in `make fuzz`.
+# How long each fuzz target runs in `make fuzz`: a duration, or a count of
+# inputs such as 2000x (what CI uses: no deadline to race).
 FUZZTIME ?= 10s
 
 GO_FILES = $(shell git ls-files -co --exclude-standard '*.go' 2>/dev/null)
