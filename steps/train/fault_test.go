@@ -2,15 +2,12 @@ package train
 
 import (
 	"errors"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/engine/store"
-	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/steptest"
 )
 
@@ -21,24 +18,8 @@ import (
 // and the error is the engine's check of the artifact, which names it and
 // says it was truncated.
 func TestTrainOnTruncatedData(t *testing.T) {
-	var path string
-	var once sync.Once
-	env := steptest.NewEnv(t, steptest.LocalStore(), steptest.OnProgress(func(done, _ int64, _ string) {
-		if done >= 1 {
-			once.Do(func() {
-				if err := os.Truncate(path, 0); err != nil {
-					t.Error(err)
-				}
-			})
-		}
-	}))
-	data := putDataset(t, env, synthData(20_000, 64, 9))
-	a, _ := steps.ArtifactFromValue(data)
-	path = strings.TrimPrefix(env.Store().URI(a.Digest), "file://")
-	_, err := env.Run(Kind{}, map[string]cty.Value{
-		"data":   data,
-		"params": cty.ObjectVal(map[string]cty.Value{"C": cty.NumberFloatVal(1)}),
-	})
+	a, err := steptest.RunTruncated(t, Kind{}, func(env *steptest.Env) cty.Value { return putDataset(t, env, synthData(20_000, 64, 9)) },
+		map[string]cty.Value{"params": cty.ObjectVal(map[string]cty.Value{"C": cty.NumberFloatVal(1)})})
 	var ce *store.CorruptError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "truncated") && !strings.Contains(err.Error(), "changed") {
 		t.Fatalf("train on a dataset truncated mid-fit: %v; want the store's *CorruptError saying it was truncated", err)
