@@ -18,6 +18,8 @@
 //	           PIPE_ALLOWED_PATHS and settings.allowed_paths together
 //	           (the folders steps and file functions may use;
 //	           engine/confine)
+//	team key:  PIPE_KEY_FILE or PIPE_KEY (engine/signing); sensitive
+//	           values are hashed with it, else with STATE/key
 //
 // Relative paths in settings are relative to the pipeline folder; relative
 // paths from flags and the environment are relative to the working

@@ -21,6 +21,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/lock"
 	"github.com/pipe-ml/pipe/engine/pipeline"
 	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/signing"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/steps"
 )
@@ -82,6 +83,25 @@ type Workspace struct {
 	// CacheProblem, set by OpenStore, says why a remote store has no
 	// object cache (its folder cannot be written), for a warning.
 	CacheProblem error
+	// Key is the team key PIPE_KEY_FILE or PIPE_KEY configures, or nil:
+	// what signs and checks what the store holds (engine/signing).
+	Key *signing.Key
+
+	localKey     *signing.Key
+	localKeyErr  error
+	localKeyOnce sync.Once
+}
+
+// HashKey returns the key that hashes sensitive values: the team key when
+// one is configured, else the state folder's local key, made the first
+// time (engine/signing). An error says the local key could not be made or
+// read, and how to configure one instead.
+func (w *Workspace) HashKey() (*signing.Key, error) {
+	if w.Key != nil {
+		return w.Key, nil
+	}
+	w.localKeyOnce.Do(func() { w.localKey, w.localKeyErr = signing.Local(w.StateDir) })
+	return w.localKey, w.localKeyErr
 }
 
 // Getenv returns the value of name in env, or "".
@@ -145,6 +165,15 @@ func Resolve(opts Options) (*Workspace, hcl.Diagnostics) {
 	default:
 		w.StateDir = filepath.Join(dir, DefaultStateDir)
 	}
+	key, err := signing.FromEnv(opts.Env)
+	if err != nil {
+		return w, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Bad team key",
+			Detail:   err.Error() + ". See docs/security.md, \"The team key\".",
+		})
+	}
+	w.Key = key
 	unknown := func(name string) hcl.Diagnostics {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,

@@ -1,6 +1,8 @@
 package workspace
 
 import (
+	"github.com/hashicorp/hcl/v2"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,5 +131,39 @@ source "a" { path = "x" }
 		if !strings.Contains(got, c.want) {
 			t.Errorf("-executor=%q, env %q: %q, want %q", c.flag, c.env, got, c.want)
 		}
+	}
+}
+
+// The team key comes from the environment; without one, sensitive values
+// are hashed with a local key kept in the state folder, never in the
+// store; a bad key is an error that points at the docs.
+func TestKeys(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.pipe.hcl"), []byte(`source "a" { path = "x" }`), 0o644)
+	open := func(env ...string) (*Workspace, hcl.Diagnostics) {
+		return Resolve(Options{Path: dir, Kinds: testkinds.Catalog(nil), Env: env})
+	}
+	w, diags := open()
+	if diags.HasErrors() || w.Key != nil {
+		t.Fatalf("no key configured: %v %v", w.Key, diags)
+	}
+	local, err := w.HashKey()
+	if err != nil || local.Shared() || !strings.HasPrefix(local.Source(), w.StateDir) {
+		t.Fatalf("the local key: %v %v", local, err)
+	}
+	if strings.HasPrefix(local.Source(), strings.TrimPrefix(w.StoreURL, "file://")) {
+		t.Errorf("the local key %s is in the store %s", local.Source(), w.StoreURL)
+	}
+	team := "PIPE_KEY=" + strings.Repeat("k", 40)
+	w, diags = open(team)
+	if diags.HasErrors() || w.Key == nil || !w.Key.Shared() {
+		t.Fatalf("a team key: %v %v", w.Key, diags)
+	}
+	if k, err := w.HashKey(); err != nil || k != w.Key {
+		t.Errorf("with a team key, sensitive values are hashed with %v (%v)", k, err)
+	}
+	_, diags = open("PIPE_KEY=short")
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "at least 32") || !strings.Contains(diags[0].Detail, "docs/security.md") {
+		t.Errorf("a short key: %v", diags)
 	}
 }
