@@ -5,6 +5,8 @@ package main
 import (
 	"database/sql"
 	"encoding/json"
+	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -122,4 +124,78 @@ func logEntries(t *testing.T, storeDir string) []string {
 		names = append(names, de.Name())
 	}
 	return names
+}
+
+// TestRegistryFileDamaged: a registry.db cut short, overwritten in the
+// middle or not SQLite at all is refused by every command that opens it,
+// with a message that names the file, says it is damaged, once, and says
+// what to do; pipe registry rebuild keeps it as registry.db.damaged and
+// makes the index again, which answers as before. An empty file is a new
+// index: it is made again from the log, with no message.
+func TestRegistryFileDamaged(t *testing.T) {
+	storeDir := filepath.Join(t.TempDir(), "store")
+	env := childEnv(t, "PIPE_STORE=file://"+filepath.ToSlash(storeDir))
+	dir := newCrashPipeline(t)
+	pipe(t, dir, env, "apply", "-no-color").expect(t, 0)
+	before := registryAnswers(t, dir, env, "crash")
+	path := filepath.Join(dir, ".pipe", "registry.db")
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(20, 7))
+	noise := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return b
+	}
+	damaged := map[string][]byte{
+		"garbage":     noise(3000),
+		"cut short":   good[:len(good)/3],
+		"overwritten": append(append(slices.Clone(good[:8192]), noise(8192)...), good[16384:]...),
+	}
+	for _, name := range slices.Sorted(maps.Keys(damaged)) {
+		t.Run(name, func(t *testing.T) {
+			removeIndex(path)
+			if err := os.WriteFile(path, damaged[name], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			// SQLite finds damage in the pages it reads: every command
+			// reads the runs.
+			for _, args := range [][]string{{"runs"}, {"apply", "-no-color"}} {
+				r := pipe(t, dir, env, args...)
+				msg := oneLine(r.stderr)
+				if r.code == 0 {
+					t.Errorf("pipe %s read a damaged registry file:\n%s", strings.Join(args, " "), r.stdout)
+					continue
+				}
+				for _, want := range []string{path + " is damaged", "nothing is lost", "pipe registry rebuild", "registry.db.damaged"} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("pipe %s does not say %q:\n%s", strings.Join(args, " "), want, r.stderr)
+					}
+				}
+				if strings.Count(msg, path) != 1 || strings.Contains(msg, "registry: registry") || strings.Contains(msg, "index:") {
+					t.Errorf("pipe %s names the file more than once or shows an inner prefix:\n%s", strings.Join(args, " "), r.stderr)
+				}
+			}
+			pipe(t, dir, env, "registry", "rebuild").expect(t, 0)
+			if _, err := os.Stat(path + ".damaged"); err != nil {
+				t.Errorf("rebuild did not keep the damaged file as registry.db.damaged: %v", err)
+			}
+			if after := registryAnswers(t, dir, env, "crash"); after != before {
+				t.Errorf("the rebuilt registry answers otherwise:\n%s", firstLineDiff(after, before))
+			}
+		})
+	}
+	t.Run("empty", func(t *testing.T) {
+		removeIndex(path)
+		if err := os.WriteFile(path, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if after := registryAnswers(t, dir, env, "crash"); after != before {
+			t.Errorf("an empty registry file made again answers otherwise:\n%s", firstLineDiff(after, before))
+		}
+	})
 }

@@ -170,7 +170,8 @@ date first. Deleting registry.db loses nothing.
   rebuild    Make the index again from the log (from the newest
              checkpoint and the entries after it), in place: for an
              index of another store's log, one whose store was replaced,
-             or to check it.
+             a damaged one (kept as registry.db.damaged), or to check
+             it.
 
 Options:
   -from-scratch      rebuild: replay every entry of the log instead of

@@ -67,12 +67,11 @@ func (db *DB) change(ctx context.Context, build func(ctx context.Context, tx *in
 	}
 	select {
 	case <-r.done:
-		return unprefix(r.err)
 	case <-ctx.Done():
 		// The change may still land; the caller gave up waiting.
 		<-r.done
-		return unprefix(r.err)
 	}
+	return unprefix(db.idx.Explain(r.err))
 }
 
 // lead commits batches until the queue is empty, or, once own is done

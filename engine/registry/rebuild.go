@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -26,13 +27,20 @@ type RebuildOptions struct {
 // with it. A missing file is made; a file that held another store's log
 // is replaced too (its records are in the log it came from); a file from
 // before the log, whose records are in no log, is imported into the log
-// first, so nothing is lost. It returns how the new index stands.
+// first, so nothing is lost. A damaged file (not SQLite, or pages cut
+// short or overwritten) is moved aside, to its name with
+// index.DamagedSuffix, and the new index takes its place. It returns how
+// the new index stands.
 func Rebuild(ctx context.Context, path string, s *store.Store, opts *RebuildOptions) (SyncStatus, error) {
 	var o RebuildOptions
 	if opts != nil {
 		o = *opts
 	}
-	if err := importBeforeRebuild(ctx, path, s, o.Options); err != nil {
+	err := importBeforeRebuild(ctx, path, s, o.Options)
+	if errors.Is(err, index.ErrDamaged) {
+		err = moveDamagedAside(path)
+	}
+	if err != nil {
 		return SyncStatus{}, err
 	}
 	tmp, st, err := buildBeside(ctx, path, s, o)
@@ -40,18 +48,42 @@ func Rebuild(ctx context.Context, path string, s *store.Store, opts *RebuildOpti
 	if err != nil {
 		return st, err
 	}
-	if !fileExists(path) {
-		if err := os.Rename(tmp, path); err != nil {
-			return st, fmt.Errorf("registry: %w", err)
+	if fileExists(path) {
+		err = replaceWith(ctx, path, tmp, o.Options)
+		if !errors.Is(err, index.ErrDamaged) {
+			return st, err
 		}
-		return st, nil
+		if err := moveDamagedAside(path); err != nil {
+			return st, err
+		}
 	}
-	idx, err := index.Open(ctx, path, index.Options{BusyTimeout: o.Options.BusyTimeout})
+	if err := os.Rename(tmp, path); err != nil {
+		return st, fmt.Errorf("registry: %w", err)
+	}
+	return st, nil
+}
+
+// replaceWith replaces what the index at path holds by what the index at
+// tmp holds, in one transaction.
+func replaceWith(ctx context.Context, path, tmp string, o Options) error {
+	idx, err := index.Open(ctx, path, index.Options{BusyTimeout: o.BusyTimeout})
 	if err != nil {
-		return st, unprefix(err)
+		return unprefix(err)
 	}
 	defer idx.Close()
-	return st, unprefix(idx.ReplaceFrom(ctx, tmp))
+	return unprefix(idx.ReplaceFrom(ctx, tmp))
+}
+
+// moveDamagedAside renames a damaged index file (and its WAL files) to
+// its name with index.DamagedSuffix, replacing an earlier one.
+func moveDamagedAside(path string) error {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		err := os.Rename(path+suffix, path+index.DamagedSuffix+suffix)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("registry: moving the damaged %s aside: %w", path, err)
+		}
+	}
+	return nil
 }
 
 // importBeforeRebuild imports the records of a file bound to no log (a

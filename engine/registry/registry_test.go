@@ -3,11 +3,14 @@ package registry
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pipe-ml/pipe/engine/registry/index"
 )
 
 // fixedClock returns a clock that starts at a fixed time and advances one
@@ -158,8 +161,8 @@ func TestOpenRejectsNonRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Open(context.Background(), path, nil)
-	if err == nil || !strings.Contains(err.Error(), "not a pipe registry") {
-		t.Fatalf("err = %v, want 'not a pipe registry'", err)
+	if err == nil || !strings.Contains(err.Error(), path+" is damaged") || !errors.Is(err, index.ErrDamaged) {
+		t.Fatalf("err = %v, want '%s is damaged' and index.ErrDamaged", err, path)
 	}
 }
 

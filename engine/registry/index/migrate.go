@@ -99,7 +99,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	// lock.
 	v, err := appliedVersion(ctx, db.sql)
 	if err != nil {
-		return fmt.Errorf("index: open %s: %w", db.path, db.wrap(err))
+		return db.wrapOpen(err)
 	}
 	switch {
 	case v > known:

@@ -114,7 +114,7 @@ func (db *DB) ensureWAL(ctx context.Context, busy time.Duration) error {
 			}
 		}
 		if !isBusy(err) || time.Now().After(deadline) {
-			return fmt.Errorf("index: open %s: %w", db.path, db.wrap(err))
+			return db.wrapOpen(err)
 		}
 		select {
 		case <-ctx.Done():
@@ -306,19 +306,70 @@ func (db *DB) wrap(err error) error {
 	if i := strings.Index(err.Error(), ": "); i > 0 && !strings.ContainsAny(err.Error()[:i], " (") {
 		return err
 	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return fmt.Errorf("index: %s is busy: another pipe process has held its write lock for longer than the busy timeout; try again when it is done: %w", db.path, err)
-		case sqlite3.SQLITE_READONLY:
-			return fmt.Errorf("index: %s is read-only: %w", db.path, err)
-		case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
-			return fmt.Errorf("index: %s is not a pipe registry (or is damaged); delete it and pipe rebuilds it from the store, or point settings.registry at another file: %w", db.path, err)
-		}
+	if e := db.explain(err); e != nil {
+		return e
 	}
 	return fmt.Errorf("index: %w", err)
 }
+
+// explain words the SQLite errors a user can act on, naming the file;
+// it returns nil for any other error.
+func (db *DB) explain(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return nil
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return fmt.Errorf("index: %s is busy: another pipe process has held its write lock for longer than the busy timeout; try again when it is done: %w", db.path, err)
+	case sqlite3.SQLITE_READONLY:
+		return fmt.Errorf("index: %s is read-only: %w", db.path, err)
+	case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
+		return &DamagedError{Path: db.path, Err: err}
+	}
+	return nil
+}
+
+// wrapOpen explains an error met while opening the file, naming it once.
+func (db *DB) wrapOpen(err error) error {
+	if e := db.explain(err); e != nil {
+		return e
+	}
+	return fmt.Errorf("index: open %s: %w", db.path, err)
+}
+
+// Explain gives an SQLite error met by a read or write of the index the
+// words wrap gives it (busy, read-only, damaged, each naming the file);
+// any other error passes unchanged.
+func (db *DB) Explain(err error) error {
+	if e := db.explain(err); e != nil {
+		return e
+	}
+	return err
+}
+
+// ErrDamaged is matched (errors.Is) by a DamagedError.
+var ErrDamaged = errors.New("index: damaged")
+
+// DamagedError says the index file is not an SQLite file, or one whose
+// pages are damaged (cut short, overwritten). The file is only this
+// machine's index of the store's log, so making it again loses nothing.
+type DamagedError struct {
+	Path string
+	Err  error
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("index: %s is damaged (%v). It is only this machine's index of the store's log, so nothing is lost: run pipe registry rebuild to make it again (it keeps the damaged file as %s), or delete the file and the next command makes it again",
+		e.Path, e.Err, filepath.Base(e.Path)+DamagedSuffix)
+}
+
+// Unwrap gives ErrDamaged and SQLite's error.
+func (e *DamagedError) Unwrap() []error { return []error{ErrDamaged, e.Err} }
+
+// DamagedSuffix is added to the name of a damaged index file that a
+// rebuild moves aside.
+const DamagedSuffix = ".damaged"
 
 // Savepoint, Release and RollbackTo nest a part of the transaction that
 // can be undone alone.
