@@ -27,6 +27,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/pipeline"
 	"github.com/pipe-ml/pipe/engine/plan"
 	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/signing"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/engine/testkinds"
 	"github.com/pipe-ml/pipe/steps"
@@ -135,6 +136,7 @@ func (f *fixture) plan(targets, replace []string) *plan.Plan {
 	}
 	pl, diags := plan.Make(context.Background(), plan.Options{
 		Pipeline: p, Store: f.store, Files: f.files, Targets: addrs(targets), Replace: addrs(replace),
+		Keys: func() (*signing.Key, error) { return signing.Local(filepath.Join(f.dir, ".pipe")) },
 	})
 	if diags.HasErrors() {
 		f.t.Fatal(diags)

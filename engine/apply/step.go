@@ -90,7 +90,7 @@ func (s *stepRun) prepare(ctx context.Context) error {
 	if fd.HasErrors() {
 		return s.fail(ctx, Failed, errors.New(fd.Error()), fd[0])
 	}
-	pre, err := cachekey.New(s.ps.Kind, cfg, files)
+	pre, err := cachekey.New(s.ps.Kind, cfg, files, p.Keys)
 	if err != nil {
 		return s.fail(ctx, Failed, err, plan.StepDiagnostic(s.cfgStep, "Cannot compute the cache key", err))
 	}

@@ -100,7 +100,7 @@ func NewEntry(kind steps.Kind, pre *cachekey.Preimage, outputs steps.Outputs) (*
 		if !o.Type.Equals(cty.DynamicPseudoType) && !v.Type().Equals(o.Type) && !v.IsNull() {
 			return nil, fmt.Errorf("the %s step returned %s for %q, whose type is %s (a bug in the kind)", kind.Name(), v.Type().FriendlyName(), o.Name, o.Type.FriendlyName())
 		}
-		enc, err := cachekey.Encode(v)
+		enc, err := cachekey.Encode(v, nil)
 		if err != nil {
 			return nil, fmt.Errorf("output %q: %w", o.Name, err)
 		}

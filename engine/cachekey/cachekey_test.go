@@ -1,7 +1,10 @@
 package cachekey
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/engine/lang"
+	"github.com/pipe-ml/pipe/engine/signing"
 	"github.com/pipe-ml/pipe/engine/testkinds"
 	"github.com/pipe-ml/pipe/steps"
 )
@@ -38,7 +42,7 @@ func transformCfg(factor int64, mode string, sleep string) cty.Value {
 
 func TestKeyIsStableAndCanonical(t *testing.T) {
 	k := kind(t, "transform")
-	p, err := New(k, transformCfg(2, "upper", "0s"), nil)
+	p, err := New(k, transformCfg(2, "upper", "0s"), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +55,7 @@ func TestKeyIsStableAndCanonical(t *testing.T) {
 	if len(p.Key()) != 64 {
 		t.Errorf("key %q", p.Key())
 	}
-	again, _ := New(k, transformCfg(2, "upper", "0s"), nil)
+	again, _ := New(k, transformCfg(2, "upper", "0s"), nil, nil)
 	if again.Key() != p.Key() {
 		t.Error("same inputs, different keys")
 	}
@@ -59,20 +63,20 @@ func TestKeyIsStableAndCanonical(t *testing.T) {
 
 func TestWhatChangesTheKey(t *testing.T) {
 	k := kind(t, "transform")
-	base, _ := New(k, transformCfg(2, "upper", "0s"), nil)
-	notKeyed, _ := New(k, transformCfg(2, "upper", "5s"), nil)
+	base, _ := New(k, transformCfg(2, "upper", "0s"), nil, nil)
+	notKeyed, _ := New(k, transformCfg(2, "upper", "5s"), nil, nil)
 	if notKeyed.Key() != base.Key() {
 		t.Error("a NotKeyed attribute changed the key")
 	}
-	other, _ := New(k, transformCfg(3, "upper", "0s"), nil)
+	other, _ := New(k, transformCfg(3, "upper", "0s"), nil, nil)
 	if other.Key() == base.Key() {
 		t.Error("a keyed attribute did not change the key")
 	}
-	withFile, _ := New(k, transformCfg(2, "upper", "0s"), []steps.File{{Path: "a.txt", Abs: "/abs/a.txt", Digest: "sha256:1"}})
+	withFile, _ := New(k, transformCfg(2, "upper", "0s"), []steps.File{{Path: "a.txt", Abs: "/abs/a.txt", Digest: "sha256:1"}}, nil)
 	if withFile.Key() == base.Key() {
 		t.Error("an input file did not change the key")
 	}
-	movedAbs, _ := New(k, transformCfg(2, "upper", "0s"), []steps.File{{Path: "a.txt", Abs: "/elsewhere/a.txt", Digest: "sha256:1"}})
+	movedAbs, _ := New(k, transformCfg(2, "upper", "0s"), []steps.File{{Path: "a.txt", Abs: "/elsewhere/a.txt", Digest: "sha256:1"}}, nil)
 	if movedAbs.Key() != withFile.Key() {
 		t.Error("the absolute path of an input file changed the key")
 	}
@@ -81,8 +85,8 @@ func TestWhatChangesTheKey(t *testing.T) {
 	cfg := func(v cty.Value) cty.Value {
 		return cty.ObjectVal(map[string]cty.Value{"inputs": cty.ListValEmpty(steps.ArtifactType), "params": v})
 	}
-	s, _ := New(c, cfg(cty.StringVal("1")), nil)
-	n, _ := New(c, cfg(cty.NumberIntVal(1)), nil)
+	s, _ := New(c, cfg(cty.StringVal("1")), nil, nil)
+	n, _ := New(c, cfg(cty.NumberIntVal(1)), nil, nil)
 	if s.Key() == n.Key() {
 		t.Error(`"1" and 1 share a key`)
 	}
@@ -96,14 +100,14 @@ func TestSensitiveValuesStayOut(t *testing.T) {
 			"params": cty.ObjectVal(map[string]cty.Value{"token": cty.StringVal(secret).Mark(lang.Sensitive)}),
 		})
 	}
-	a, err := New(c, cfg("hunter2"), nil)
+	a, err := New(c, cfg("hunter2"), nil, testKeys(t, teamKey))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(string(a.Canonical()), "hunter2") {
 		t.Fatal("a sensitive value is in the preimage")
 	}
-	b, _ := New(c, cfg("hunter3"), nil)
+	b, _ := New(c, cfg("hunter3"), nil, testKeys(t, teamKey))
 	if a.Key() == b.Key() {
 		t.Error("changing a sensitive value did not change the key")
 	}
@@ -113,14 +117,76 @@ func TestSensitiveValuesStayOut(t *testing.T) {
 	}
 }
 
+// Team keys of tests: 32 characters or more.
+const (
+	teamKey  = "a-team-key-of-at-least-32-characters"
+	otherKey = "another-team-key-of-32-characters-or-more"
+)
+
+func testKeys(t *testing.T, secret string) Keys {
+	t.Helper()
+	k, err := signing.New([]byte(secret), "test", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() (*signing.Key, error) { return k, nil }
+}
+
+// A sensitive value is stored as a keyed hash: not the SHA-256 of its
+// encoding (which anyone could compute for likely values), different
+// under another key, the same under the same key; without a key it is an
+// error, and a value that is not sensitive never asks for one.
+func TestSensitiveValuesAreKeyed(t *testing.T) {
+	v := cty.NumberFloatVal(0.1).Mark(lang.Sensitive)
+	a, err := Encode(v, testKeys(t, teamKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unkeyed := sha256.Sum256([]byte("0.1"))
+	if a.SensitiveHMAC == "" || a.Value != nil || a.SensitiveHMAC == hex.EncodeToString(unkeyed[:]) {
+		t.Fatalf("encoded as %+v", a)
+	}
+	if !a.Sensitive() || a.Display() != lang.Redacted {
+		t.Errorf("a keyed hash shows as %q", a.Display())
+	}
+	if _, ok := a.Decode(); ok {
+		t.Error("a keyed hash decodes")
+	}
+	again, _ := Encode(v, testKeys(t, teamKey))
+	other, _ := Encode(v, testKeys(t, otherKey))
+	if again.SensitiveHMAC != a.SensitiveHMAC || other.SensitiveHMAC == a.SensitiveHMAC {
+		t.Errorf("same key %s and %s, other key %s", a.SensitiveHMAC, again.SensitiveHMAC, other.SensitiveHMAC)
+	}
+	if _, err := Encode(v, nil); !errors.Is(err, ErrNoKey) {
+		t.Errorf("without a key: %v", err)
+	}
+	broken := func() (*signing.Key, error) { return nil, errors.New("no state folder") }
+	if _, err := Encode(v, broken); err == nil || !strings.Contains(err.Error(), "no state folder") {
+		t.Errorf("a key that cannot be had: %v", err)
+	}
+	if plain, err := Encode(cty.NumberFloatVal(0.1), broken); err != nil || string(plain.Value) != "0.1" {
+		t.Errorf("a value that is not sensitive: %+v, %v", plain, err)
+	}
+
+	// An entry of an earlier pipe held sensitive_sha256: it reads as a
+	// sensitive value that equals none of this pipe's.
+	var old Value
+	if err := json.Unmarshal([]byte(`{"type":"number","sensitive_sha256":"`+hex.EncodeToString(unkeyed[:])+`"}`), &old); err != nil {
+		t.Fatal(err)
+	}
+	if !old.Sensitive() || old.Display() != lang.Redacted || old.equal(a) {
+		t.Errorf("an earlier pipe's hash reads as %+v", old)
+	}
+}
+
 func TestDiff(t *testing.T) {
 	k := kind(t, "transform")
 	old, _ := New(k, transformCfg(2, "upper", "0s"), []steps.File{
 		{Path: "a.txt", Digest: "sha256:aaaa"}, {Path: "b.txt", Digest: "sha256:bbbb"},
-	})
+	}, nil)
 	cur, _ := New(k, transformCfg(3, "upper", "0s"), []steps.File{
 		{Path: "b.txt", Digest: "sha256:cccc"}, {Path: "c.txt", Digest: "sha256:dddd"},
-	})
+	}, nil)
 	cur.Version = "2"
 	got := []string{}
 	for _, c := range Diff(old, cur) {
@@ -146,7 +212,7 @@ func TestDiff(t *testing.T) {
 		p, err := New(kind(t, "combine"), cty.ObjectVal(map[string]cty.Value{
 			"inputs": cty.ListVal([]cty.Value{artifact.Value()}),
 			"params": params,
-		}), nil)
+		}), nil, testKeys(t, teamKey))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +239,7 @@ func TestDiff(t *testing.T) {
 
 func TestRoundTrip(t *testing.T) {
 	k := kind(t, "transform")
-	p, _ := New(k, transformCfg(2, "lower", "0s"), []steps.File{{Path: "x", Digest: "sha256:1"}})
+	p, _ := New(k, transformCfg(2, "lower", "0s"), []steps.File{{Path: "x", Digest: "sha256:1"}}, nil)
 	b, _ := json.Marshal(p)
 	var back Preimage
 	if err := json.Unmarshal(b, &back); err != nil {

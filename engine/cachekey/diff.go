@@ -89,7 +89,7 @@ func Diff(old, cur *Preimage) []Change {
 			// Same display, different encoding: the type changed.
 			c.Old += " (" + string(o.Type) + ")"
 			c.New += " (" + string(n.Type) + ")"
-		case n.SensitiveSHA256 != "":
+		case n.Sensitive():
 			// Both redacted: say that it changed, not what to.
 			c.New = "(another sensitive value)"
 		}

@@ -8,7 +8,7 @@
 //	  "config":  {                        // every keyed attribute, sorted
 //	    "C":    {"type": "number", "value": 0.1},
 //	    "data": {"type": ["object", {...}], "value": {"digest": "sha256:...", ...}},
-//	    "token": {"type": "string", "sensitive_sha256": "..."}
+//	    "token": {"type": "string", "sensitive_hmac": "..."}
 //	  },
 //	  "files": [{"path": "data/a.csv", "digest": "sha256:..."}]
 //	}
@@ -21,8 +21,11 @@
 // and their content digest. Nothing else goes in: not the step's name (two
 // steps with the same inputs share one entry), not timestamps, not absolute
 // paths, not attributes a kind marks NotKeyed. A sensitive value is hashed
-// before it enters the preimage, so the preimage (which is stored beside
-// the cache entry, to explain later changes) never holds it in clear.
+// with the team key (engine/signing; a workspace's HashKey) before it
+// enters the preimage, so the preimage (which is stored beside the cache
+// entry, to explain later changes) never holds it in clear, and hashing
+// likely values cannot find it without the key. Machines share the cache
+// entries of such a step only when they share the key.
 //
 // engine/plan stores preimages in cache entries and compares a step's
 // current preimage with its last one to say why it must run.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -11,6 +12,7 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/pipe-ml/pipe/engine/lang"
+	"github.com/pipe-ml/pipe/engine/signing"
 	"github.com/pipe-ml/pipe/steps"
 )
 
@@ -32,10 +34,25 @@ type Value struct {
 	Type json.RawMessage `json:"type"`
 	// Value is the value's cty JSON encoding; absent when sensitive.
 	Value json.RawMessage `json:"value,omitempty"`
-	// SensitiveSHA256 stands for a sensitive value: the SHA-256 of its
-	// encoding.
-	SensitiveSHA256 string `json:"sensitive_sha256,omitempty"`
+	// SensitiveHMAC stands for a sensitive value: the keyed hash
+	// (engine/signing, domain HashDomain) of its encoding, which cannot be
+	// computed, and so not guessed, without the key. (Earlier pipes wrote
+	// an unkeyed sensitive_sha256 instead; such a value is read as
+	// sensitive and equals no value of this pipe.)
+	SensitiveHMAC string `json:"sensitive_hmac,omitempty"`
 }
+
+// HashDomain is the engine/signing domain of a sensitive value's keyed
+// hash.
+const HashDomain = "cachekey/sensitive-value"
+
+// Keys returns the key that hashes sensitive values (a workspace's
+// HashKey). It is called only when a value is sensitive, so that a
+// pipeline without one needs no key.
+type Keys func() (*signing.Key, error)
+
+// ErrNoKey is Encode's error for a sensitive value given no Keys.
+var ErrNoKey = errors.New("cachekey: a sensitive value and no key to hash it with")
 
 // File is an input file as the key records it.
 type File struct {
@@ -45,8 +62,8 @@ type File struct {
 
 // New builds the preimage of a step of kind with evaluated configuration
 // cfg (an object holding every schema attribute, wholly known; it may
-// carry lang.Sensitive marks) reading files.
-func New(kind steps.Kind, cfg cty.Value, files []steps.File) (*Preimage, error) {
+// carry lang.Sensitive marks, which keys hashes) reading files.
+func New(kind steps.Kind, cfg cty.Value, files []steps.File, keys Keys) (*Preimage, error) {
 	if !cfg.IsWhollyKnown() {
 		return nil, fmt.Errorf("cachekey: configuration of a %s step is not wholly known", kind.Name())
 	}
@@ -61,7 +78,7 @@ func New(kind steps.Kind, cfg cty.Value, files []steps.File) (*Preimage, error) 
 		if a.NotKeyed {
 			continue
 		}
-		v, err := Encode(cfg.GetAttr(a.Name))
+		v, err := Encode(cfg.GetAttr(a.Name), keys)
 		if err != nil {
 			return nil, fmt.Errorf("cachekey: attribute %s: %w", a.Name, err)
 		}
@@ -74,8 +91,9 @@ func New(kind steps.Kind, cfg cty.Value, files []steps.File) (*Preimage, error) 
 }
 
 // Encode encodes a wholly known value with its type. A sensitive value
-// (one carrying lang.Sensitive marks) is replaced by its hash.
-func Encode(v cty.Value) (Value, error) {
+// (one carrying lang.Sensitive marks anywhere) is replaced by its keyed
+// hash, under the key keys returns; without keys it is ErrNoKey.
+func Encode(v cty.Value, keys Keys) (Value, error) {
 	sensitive := lang.IsSensitive(v)
 	v, _ = v.UnmarkDeep()
 	ty, err := ctyjson.MarshalType(v.Type())
@@ -87,8 +105,14 @@ func Encode(v cty.Value) (Value, error) {
 		return Value{}, err
 	}
 	if sensitive {
-		sum := sha256.Sum256(b)
-		return Value{Type: ty, SensitiveSHA256: hex.EncodeToString(sum[:])}, nil
+		if keys == nil {
+			return Value{}, ErrNoKey
+		}
+		key, err := keys()
+		if err != nil {
+			return Value{}, err
+		}
+		return Value{Type: ty, SensitiveHMAC: key.Hash(HashDomain, b)}, nil
 	}
 	return Value{Type: ty, Value: b}, nil
 }
@@ -111,10 +135,14 @@ func (p *Preimage) Key() string {
 	return hex.EncodeToString(sum[:])
 }
 
+// Sensitive reports whether v stands for a sensitive value: a keyed hash,
+// or (from an earlier pipe) no value at all.
+func (v Value) Sensitive() bool { return v.SensitiveHMAC != "" || v.Value == nil }
+
 // Decode returns the attribute's value as cty, or ok false when it is
 // sensitive or cannot be decoded.
 func (v Value) Decode() (val cty.Value, ok bool) {
-	if v.SensitiveSHA256 != "" || v.Value == nil {
+	if v.Sensitive() {
 		return cty.NilVal, false
 	}
 	ty, err := ctyjson.UnmarshalType(v.Type)
@@ -128,7 +156,7 @@ func (v Value) Decode() (val cty.Value, ok bool) {
 // Display renders the value for a person: as written in a pipeline, an
 // artifact as its digest, a sensitive value as (sensitive value).
 func (v Value) Display() string {
-	if v.SensitiveSHA256 != "" {
+	if v.Sensitive() {
 		return lang.Redacted
 	}
 	val, ok := v.Decode()
@@ -139,7 +167,7 @@ func (v Value) Display() string {
 }
 
 func (v Value) equal(w Value) bool {
-	return string(v.Type) == string(w.Type) && string(v.Value) == string(w.Value) && v.SensitiveSHA256 == w.SensitiveSHA256
+	return string(v.Type) == string(w.Type) && string(v.Value) == string(w.Value) && v.SensitiveHMAC == w.SensitiveHMAC
 }
 
 // sortedNames returns the union of two configs' attribute names, sorted.

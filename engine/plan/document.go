@@ -20,13 +20,15 @@ import (
 
 // DocumentFormat is the version of Document. It changes only when a field
 // changes meaning or goes away; new fields may appear without a change.
-const DocumentFormat = "1"
+// Format 2: a saved sensitive variable is a keyed hash (sensitive_hmac),
+// no longer format 1's unkeyed sensitive_sha256.
+const DocumentFormat = "2"
 
 // Document is a plan for programs: what `pipe plan -json` prints and what
 // `pipe plan -out=FILE` saves.
 //
 //	{
-//	  "format_version": "1",
+//	  "format_version": "2",
 //	  "pipe_version": "v0.1.0",
 //	  "pipeline": "privacy-intent",
 //	  "steps": [
@@ -181,7 +183,7 @@ func (p *Plan) Save(path, pipeVersion, pipelinePath, storeURL string, now time.T
 		Variables: map[string]cachekey.Value{},
 	}
 	for name, v := range p.Pipeline.Vars {
-		enc, err := cachekey.Encode(v)
+		enc, err := cachekey.Encode(v, p.Keys)
 		if err != nil {
 			return nil, fmt.Errorf("plan: variable %s: %w", name, err)
 		}

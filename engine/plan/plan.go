@@ -90,6 +90,8 @@ type Plan struct {
 	Replace []config.StepAddr
 	// Executor runs the steps whose resources block names none.
 	Executor string
+	// Keys hashes sensitive values (Options.Keys).
+	Keys cachekey.Keys
 }
 
 // Step returns the plan of one step, or nil.
@@ -133,12 +135,15 @@ type Options struct {
 	// run (-executor, PIPE_EXECUTOR); "" for the pipeline's
 	// settings.executor, else local.
 	Executor string
+	// Keys returns the key that hashes sensitive values in cache keys and
+	// saved plans (a workspace's HashKey); nil when the pipeline has none.
+	Keys cachekey.Keys
 }
 
 // Make plans a pipeline that loaded without errors.
 func Make(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics) {
 	p := opts.Pipeline
-	plan := &Plan{Pipeline: p, Targets: opts.Targets, Replace: opts.Replace, Executor: defaultExecutor(opts)}
+	plan := &Plan{Pipeline: p, Targets: opts.Targets, Replace: opts.Replace, Executor: defaultExecutor(opts), Keys: opts.Keys}
 	var diags hcl.Diagnostics
 	all := addrStrings(p.Config.StepAddrs())
 	for _, a := range append(slices.Clone(opts.Targets), opts.Replace...) {
@@ -298,7 +303,7 @@ func planKnownAfterApply(ps *Step, step *config.Step, g *graph.Graph, plan *Plan
 		Upstream: up,
 	})
 	if h.pre != nil {
-		if changes := knownChanges(step.Kind, ps.Config, h.pre); len(changes) > 0 {
+		if changes := knownChanges(step.Kind, ps.Config, h.pre, plan.Keys); len(changes) > 0 {
 			ps.Reasons = append(ps.Reasons, changedReason(changes))
 		}
 	}
@@ -312,7 +317,7 @@ func planKnown(ctx context.Context, opts Options, step *config.Step, ps *Step, h
 	if diags.HasErrors() {
 		return diags
 	}
-	pre, err := cachekey.New(step.Kind, ps.Config, files)
+	pre, err := cachekey.New(step.Kind, ps.Config, files, opts.Keys)
 	if err != nil {
 		return append(diags, StepDiagnostic(step, "Cannot compute the cache key", err))
 	}
@@ -381,7 +386,7 @@ func changedReason(changes []cachekey.Change) Reason {
 // knownChanges compares the attributes known now with the last preimage,
 // so a plan can say "C: 1 → 10" even when the key waits on an upstream
 // step.
-func knownChanges(kind steps.Kind, cfg cty.Value, last *cachekey.Preimage) []cachekey.Change {
+func knownChanges(kind steps.Kind, cfg cty.Value, last *cachekey.Preimage, keys cachekey.Keys) []cachekey.Change {
 	cur := &cachekey.Preimage{Format: cachekey.Format, Kind: last.Kind, Version: kind.Version(), Config: map[string]cachekey.Value{}, Files: last.Files}
 	partial := &cachekey.Preimage{Format: last.Format, Kind: last.Kind, Version: last.Version, Config: map[string]cachekey.Value{}, Files: last.Files}
 	for _, a := range kind.Schema().Attributes {
@@ -390,7 +395,7 @@ func knownChanges(kind steps.Kind, cfg cty.Value, last *cachekey.Preimage) []cac
 		if a.NotKeyed || !v.IsWhollyKnown() || !had {
 			continue
 		}
-		enc, err := cachekey.Encode(v)
+		enc, err := cachekey.Encode(v, keys)
 		if err != nil {
 			continue
 		}

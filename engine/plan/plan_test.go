@@ -2,6 +2,8 @@ package plan_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -12,11 +14,13 @@ import (
 	"time"
 
 	"github.com/pipe-ml/pipe/engine/apply"
+	"github.com/pipe-ml/pipe/engine/cachekey"
 	"github.com/pipe-ml/pipe/engine/config"
 	"github.com/pipe-ml/pipe/engine/eval"
 	"github.com/pipe-ml/pipe/engine/filehash"
 	"github.com/pipe-ml/pipe/engine/pipeline"
 	. "github.com/pipe-ml/pipe/engine/plan"
+	"github.com/pipe-ml/pipe/engine/signing"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/engine/testkinds"
 	"github.com/pipe-ml/pipe/steps"
@@ -341,24 +345,27 @@ combine "c" {
   params = { token = var.token }
 }
 `), 0o644)
-	load := func(token string) *Plan {
+	keys, otherKeys := localKeys(t), localKeys(t)
+	loadWith := func(token string, keys cachekey.Keys) *Plan {
 		p, diags := pipeline.Load(pipeline.Options{Path: e.dir, Kinds: e.kinds, Vars: eval.VarInputs{Args: []eval.VarArg{{Assign: "token=" + token}}}})
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
-		pl, diags := Make(context.Background(), Options{Pipeline: p, Store: e.store, Files: e.files})
+		pl, diags := Make(context.Background(), Options{Pipeline: p, Store: e.store, Files: e.files, Keys: keys})
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
 		return pl
 	}
+	load := func(token string) *Plan { return loadWith(token, keys) }
 	file := filepath.Join(t.TempDir(), "p.plan")
 	if _, err := load("hunter2").Save(file, "test", e.dir, e.store.URL(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(file)
-	if strings.Contains(string(b), "hunter2") {
-		t.Error("the saved plan holds a sensitive value")
+	unkeyed := sha256.Sum256([]byte(`"hunter2"`))
+	if strings.Contains(string(b), "hunter2") || strings.Contains(string(b), hex.EncodeToString(unkeyed[:])) || !strings.Contains(string(b), `"sensitive_hmac"`) {
+		t.Errorf("the saved plan holds a sensitive value or its unkeyed hash:\n%s", b)
 	}
 	doc, _ := Read(file)
 	if _, ok := doc.Saved.VariableValues()["token"]; ok {
@@ -371,4 +378,19 @@ combine "c" {
 	if len(problems) == 0 || !strings.Contains(problems[0], "sensitive variable token has another value than when planned") || strings.Contains(fmt.Sprint(problems), "swordfish") {
 		t.Errorf("another value: %v", problems)
 	}
+	// Applied where another key hashes, the same value does not compare
+	// equal: the plan says so rather than applying unchecked.
+	if problems := Stale(doc, loadWith("hunter2", otherKeys)); len(problems) == 0 {
+		t.Error("the same value under another key compares equal")
+	}
+}
+
+// localKeys returns a key source of a new local key (engine/signing).
+func localKeys(t *testing.T) cachekey.Keys {
+	t.Helper()
+	k, err := signing.Local(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() (*signing.Key, error) { return k, nil }
 }

@@ -131,7 +131,7 @@ func (d *Document) check() string {
 	}
 	for _, name := range sortedKeys(s.Variables) {
 		v := s.Variables[name]
-		if _, ok := v.Decode(); !ok && (v.Value != nil || len(v.SensitiveSHA256) != 64) {
+		if _, ok := v.Decode(); !ok && (v.Value != nil || !validHex64(v.SensitiveHMAC)) {
 			return fmt.Sprintf("the value of variable %s does not decode as its type", name)
 		}
 	}

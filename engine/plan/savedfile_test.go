@@ -153,8 +153,8 @@ func FuzzParsePlan(f *testing.F) {
 	good := savedPlan(f, e)
 	f.Add(good)
 	f.Add(good[:len(good)/3])
-	f.Add([]byte(`{"format_version":"1","saved":{"path":".","store":"mem://","sources":{"a":"sha256:` + strings.Repeat("0", 64) + `"}}}`))
-	f.Add([]byte(`{"format_version":"1","saved":{"variables":{"x":{"type":"number","value":"1e999999"}}}}`))
+	f.Add([]byte(`{"format_version":"2","saved":{"path":".","store":"mem://","sources":{"a":"sha256:` + strings.Repeat("0", 64) + `"}}}`))
+	f.Add([]byte(`{"format_version":"2","saved":{"variables":{"x":{"type":"number","value":"1e999999"}}}}`))
 	f.Add([]byte("pipeline \"p\" {}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := Parse(b)

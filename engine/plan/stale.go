@@ -33,10 +33,10 @@ func Stale(saved *Document, fresh *Plan) []string {
 			problems = append(problems, fmt.Sprintf("variable %s is no longer declared", name))
 			continue
 		}
-		enc, err := cachekey.Encode(v)
+		enc, err := cachekey.Encode(v, fresh.Keys)
 		old := saved.Saved.Variables[name]
-		if err != nil || string(enc.Type) != string(old.Type) || string(enc.Value) != string(old.Value) || enc.SensitiveSHA256 != old.SensitiveSHA256 {
-			if old.SensitiveSHA256 != "" {
+		if err != nil || string(enc.Type) != string(old.Type) || string(enc.Value) != string(old.Value) || enc.SensitiveHMAC != old.SensitiveHMAC {
+			if old.Sensitive() {
 				problems = append(problems, fmt.Sprintf("sensitive variable %s has another value than when planned (give it again with -var or PIPE_VAR_%s)", name, name))
 			} else {
 				problems = append(problems, fmt.Sprintf("variable %s is %s, not %s as planned", name, enc.Display(), old.Display()))

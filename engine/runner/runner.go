@@ -167,7 +167,7 @@ func openRegistry(ctx context.Context, w *workspace.Workspace, opts Options) (*r
 // planRun plans, checks a saved plan still holds, and shows the plan.
 func planRun(ctx context.Context, w *workspace.Workspace, opts Options, out *Outcome) (*plan.Plan, error) {
 	pl, diags := plan.Make(ctx, plan.Options{
-		Pipeline: w.Pipeline, Store: w.Store, Files: w.Files, Targets: opts.Targets, Replace: opts.Replace, Executor: w.Executor,
+		Pipeline: w.Pipeline, Store: w.Store, Files: w.Files, Targets: opts.Targets, Replace: opts.Replace, Executor: w.Executor, Keys: w.HashKey,
 	})
 	// Planning can quote a sensitive variable's value (a step kind that
 	// checks an attribute); apply redacts its own diagnostics.

@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipe-ml/pipe/engine/cachekey"
+	"github.com/pipe-ml/pipe/engine/lang"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/steps"
 )
@@ -78,12 +79,13 @@ func Build(s *Step, pipeVersion string) (*Document, error) {
 		Inputs: []string{}, Files: []File{}, Explanations: s.Explanations, Shards: s.Shards,
 	}
 	for _, a := range s.Kind.Schema().Attributes {
-		v, err := cachekey.Encode(s.Config.GetAttr(a.Name))
+		attr := s.Config.GetAttr(a.Name)
+		if lang.IsSensitive(attr) {
+			return nil, fmt.Errorf("stepinput: %s holds a sensitive value in %s, which is never written to the store for a worker to read: the step runs on the coordinator", s.Addr, a.Name)
+		}
+		v, err := cachekey.Encode(attr, nil)
 		if err != nil {
 			return nil, fmt.Errorf("stepinput: %s: attribute %s: %w", s.Addr, a.Name, err)
-		}
-		if v.SensitiveSHA256 != "" {
-			return nil, fmt.Errorf("stepinput: %s holds a sensitive value in %s, which is never written to the store for a worker to read: the step runs on the coordinator", s.Addr, a.Name)
 		}
 		d.Config[a.Name] = v
 	}
@@ -211,7 +213,7 @@ func (d *Document) Check(kinds *steps.Catalog, pipeVersion, dir string) (*Checke
 		}
 		c.Files = append(c.Files, steps.File{Path: f.Path, Abs: abs, Digest: f.Digest, Size: f.Size})
 	}
-	if c.Preimage, err = cachekey.New(kind, cfg, c.Files); err != nil {
+	if c.Preimage, err = cachekey.New(kind, cfg, c.Files, nil); err != nil {
 		return nil, refuse("%v", err)
 	}
 	if key := c.Preimage.Key(); key != d.Key {
@@ -232,7 +234,7 @@ func (d *Document) config(kind steps.Kind) (cty.Value, error) {
 		if !ok {
 			return cty.NilVal, refuse("the document has no value for %s's attribute %s", d.Step, a.Name)
 		}
-		if enc.SensitiveSHA256 != "" {
+		if enc.Sensitive() {
 			return cty.NilVal, refuse("the document holds only the hash of %s's sensitive attribute %s: such a step runs on the coordinator", d.Step, a.Name)
 		}
 		v, ok := enc.Decode()

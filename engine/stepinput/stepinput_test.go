@@ -14,6 +14,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/filehash"
 	"github.com/pipe-ml/pipe/engine/pipeline"
 	"github.com/pipe-ml/pipe/engine/plan"
+	"github.com/pipe-ml/pipe/engine/signing"
 	. "github.com/pipe-ml/pipe/engine/stepinput"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/engine/testkinds"
@@ -72,7 +73,8 @@ func applied(t *testing.T) *fixture {
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
-		pl, diags := plan.Make(ctx, plan.Options{Pipeline: p, Store: s, Files: files})
+		keys := func() (*signing.Key, error) { return signing.Local(filepath.Join(dir, ".pipe")) }
+		pl, diags := plan.Make(ctx, plan.Options{Pipeline: p, Store: s, Files: files, Keys: keys})
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}

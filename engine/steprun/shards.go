@@ -107,7 +107,7 @@ func (r *run) shard(ctx context.Context, sharder steps.Sharder, i int) (steps.Ar
 		return steps.Artifact{}, &executor.StepError{Step: s.Addr, Err: err}
 	}
 	pre := shardPreimage(s.Kind, s.Preimage.Key(), i, s.Shards)
-	enc, err := cachekey.Encode(a.Value())
+	enc, err := cachekey.Encode(a.Value(), nil)
 	if err != nil {
 		return steps.Artifact{}, err
 	}

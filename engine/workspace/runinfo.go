@@ -68,7 +68,7 @@ func (w *Workspace) RunRecord(ctx context.Context, trigger, pipeVersion string, 
 }
 
 // ConfigDigest is the digest of what defines a run: the pipeline's files
-// and its variables' values (sensitive ones hashed).
+// and its variables' values (sensitive ones by their keyed hash).
 func (w *Workspace) ConfigDigest() string {
 	h := sha256.New()
 	src := plan.SourceDigests(w.Pipeline.Config)
@@ -76,11 +76,11 @@ func (w *Workspace) ConfigDigest() string {
 		fmt.Fprintf(h, "file %s %s\n", name, src[name])
 	}
 	for _, name := range sortedKeys(w.Pipeline.Vars) {
-		enc, err := cachekey.Encode(w.Pipeline.Vars[name])
+		enc, err := cachekey.Encode(w.Pipeline.Vars[name], w.HashKey)
 		if err != nil {
 			continue
 		}
-		fmt.Fprintf(h, "var %s %s %s %s\n", name, enc.Type, enc.Value, enc.SensitiveSHA256)
+		fmt.Fprintf(h, "var %s %s %s %s\n", name, enc.Type, enc.Value, enc.SensitiveHMAC)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

@@ -21,7 +21,7 @@ func TestCacheKeyIsPinned(t *testing.T) {
 		"split":    cty.ObjectVal(map[string]cty.Value{"test": cty.NumberFloatVal(0.2), "seed": cty.NumberIntVal(7), "stratify": cty.True}),
 	})
 	files := []steps.File{{Path: "data/a.parquet", Digest: "sha256:" + "ab" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd", Size: 10}}
-	p, err := cachekey.New(Kind{}, cfg, files)
+	p, err := cachekey.New(Kind{}, cfg, files, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -168,7 +168,7 @@ func (a *Applier) handle(ctx, applyCtx context.Context, r trigger.Request) (c Ch
 			a.opts.Log.Warn("closing the workspace", "error", err)
 		}
 	}()
-	pl, diags := plan.Make(applyCtx, plan.Options{Pipeline: ws.Pipeline, Store: ws.Store, Files: ws.Files, Executor: ws.Executor})
+	pl, diags := plan.Make(applyCtx, plan.Options{Pipeline: ws.Pipeline, Store: ws.Store, Files: ws.Files, Executor: ws.Executor, Keys: ws.HashKey})
 	if diags.HasErrors() {
 		c.Outcome, c.Message = OutcomeError, snapshot.FirstError(l.Redact(diags))
 		return c
