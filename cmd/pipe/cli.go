@@ -11,6 +11,7 @@ import (
 
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
+	"github.com/pipe-ml/pipe/engine/tempfile"
 	"github.com/pipe-ml/pipe/engine/workspace"
 	"github.com/pipe-ml/pipe/steps"
 )
@@ -142,6 +143,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 			return exitCode(c.stdout, c.stderr, "", withHint(fmt.Errorf("-chdir: %w", err), "give a folder that exists"))
 		}
 	}
+	c.sweepTemps()
 	if len(args) == 0 {
 		fmt.Fprint(c.stderr, c.usage())
 		return exitError
@@ -169,6 +171,20 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(c.stderr, "Error: %s\n\n%s", msg, c.usage())
 	return exitError
+}
+
+// sweepTemps removes the temporary files and folders in TMPDIR that pipe
+// processes now gone left behind (a kill, a crash, a restarted container
+// whose /tmp survived): one listing of TMPDIR, whatever their age, never
+// one whose process still runs (see engine/tempfile). Every command does
+// it first, so a machine or pod that keeps running pipe keeps no litter;
+// the state folder's are swept when a command opens its workspace.
+func (c *cli) sweepTemps() {
+	dir := workspace.Getenv(c.env, "TMPDIR")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	_, _ = tempfile.Sweep(dir)
 }
 
 func closest(name string, names []string) string {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pipe-ml/pipe/engine/tempfile"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -259,14 +260,13 @@ func writeAtomic(path string, b []byte) error {
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("filehash: creating state folder: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
+	tmp, err := tempfile.Create(dir, ".json")
 	if err != nil {
 		return fmt.Errorf("filehash: %w", err)
 	}
+	// Open, it is ours (see engine/tempfile): close it once renamed.
+	defer tmp.Close()
 	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
 	}

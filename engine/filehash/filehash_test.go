@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pipe-ml/pipe/engine/tempfile"
 )
 
 // quick makes every file old enough to be remembered as soon as it has
@@ -259,7 +261,7 @@ func TestSaveMerges(t *testing.T) {
 	if st := c3.Stats(); st.Hashed != 0 {
 		t.Errorf("after the merge, %d files hashed again", st.Hashed)
 	}
-	leftovers, _ := filepath.Glob(filepath.Join(state, "*.tmp"))
+	leftovers, _ := filepath.Glob(filepath.Join(state, tempfile.Prefix+"*"))
 	if len(leftovers) != 0 {
 		t.Errorf("temporary files left in the state folder: %q", leftovers)
 	}

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/pipe-ml/pipe/engine/tempfile"
 )
 
 // FileName is the lock file's name in the state folder.
@@ -344,8 +346,8 @@ func create(dir string, info Info) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	defer os.Remove(tmp)
-	err = os.Link(tmp, filepath.Join(dir, FileName))
+	defer closeTemp(tmp)
+	err = os.Link(tmp.Name(), filepath.Join(dir, FileName))
 	switch {
 	case err == nil:
 		return true, nil
@@ -378,31 +380,37 @@ func replace(dir string, info Info) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, filepath.Join(dir, FileName)); err != nil {
-		os.Remove(tmp)
+	defer closeTemp(tmp)
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, FileName)); err != nil {
 		return fmt.Errorf("lock: updating lock file: %w", err)
 	}
 	return nil
 }
 
-func writeTemp(dir string, info Info) (string, error) {
+// writeTemp writes info to a new temporary file in dir (engine/tempfile's:
+// a process killed before closeTemp leaves it for the next pipe command to
+// remove). It stays open, and so owned, until closeTemp.
+func writeTemp(dir string, info Info) (*os.File, error) {
 	b, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
-		return "", fmt.Errorf("lock: %w", err)
+		return nil, fmt.Errorf("lock: %w", err)
 	}
-	f, err := os.CreateTemp(dir, FileName+".*.tmp")
+	f, err := tempfile.Create(dir, ".json")
 	if err != nil {
-		return "", fmt.Errorf("lock: %w", err)
+		return nil, fmt.Errorf("lock: %w", err)
 	}
-	_, err = f.Write(append(b, '\n'))
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		closeTemp(f)
+		return nil, fmt.Errorf("lock: writing %s: %w", f.Name(), err)
 	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("lock: writing %s: %w", f.Name(), err)
-	}
-	return f.Name(), nil
+	return f, nil
+}
+
+// closeTemp removes a temporary file (when it was not renamed away) and
+// closes it.
+func closeTemp(f *os.File) {
+	os.Remove(f.Name())
+	f.Close()
 }
 
 // withGuard runs fn holding flock(2) on the guard file, or without it

@@ -11,6 +11,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/registry/index"
 	"github.com/pipe-ml/pipe/engine/registry/txlog"
 	"github.com/pipe-ml/pipe/engine/store"
+	"github.com/pipe-ml/pipe/engine/tempfile"
 )
 
 // attach settles which log the index holds. A file with no store given
@@ -146,17 +147,16 @@ func installFile(path string, r io.Reader) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".checkpoint-*")
+	tmp, err := tempfile.Create(filepath.Dir(path), ".db")
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
+	// Open, it is ours (see engine/tempfile): close it once linked.
+	defer tmp.Close()
 	defer os.Remove(tmp.Name())
 	_, err = io.Copy(tmp, r)
 	if err == nil {
 		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("registry: writing %s from a checkpoint: %w", path, err)
@@ -175,14 +175,12 @@ func installFile(path string, r io.Reader) error {
 // writeCheckpoint snapshots the index and keeps the snapshot in the store
 // as a checkpoint of the log.
 func (db *DB) writeCheckpoint(ctx context.Context) error {
-	f, err := os.CreateTemp(filepath.Dir(db.path), filepath.Base(db.path)+".snapshot-*")
+	dir, err := tempfile.MkdirTemp(filepath.Dir(db.path))
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
-	f.Close()
-	os.Remove(tmp)
-	defer os.Remove(tmp)
+	defer dir.Close()
+	tmp := filepath.Join(dir.Path, "snapshot.db")
 	st, err := db.idx.Snapshot(ctx, tmp)
 	if err != nil {
 		return err
@@ -190,7 +188,7 @@ func (db *DB) writeCheckpoint(ctx context.Context) error {
 	if st.Entry == 0 || st.StoreURL != db.storeURL {
 		return nil
 	}
-	f, err = os.Open(tmp)
+	f, err := os.Open(tmp)
 	if err != nil {
 		return err
 	}

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/pipe-ml/pipe/engine/registry/index"
 	"github.com/pipe-ml/pipe/engine/registry/txlog"
 	"github.com/pipe-ml/pipe/engine/store"
+	"github.com/pipe-ml/pipe/engine/tempfile"
 )
 
 // DefaultBusyTimeout is how long a write to the local index waits for
@@ -117,6 +119,9 @@ func Open(ctx context.Context, path string, opts *Options) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("registry: no path given for the registry file")
 	}
+	// What a process killed while installing or snapshotting the index
+	// left beside it (see engine/tempfile).
+	_, _ = tempfile.Sweep(filepath.Dir(path))
 	exists := fileExists(path)
 	if o.ReadOnly && !exists && o.Store == nil {
 		return nil, fmt.Errorf("registry: %s does not exist; it is created by the first `pipe apply`", path)

@@ -128,7 +128,9 @@ func cancelOnLostLock(ctx context.Context, held *workspace.Held, cancel func(), 
 	}
 }
 
-// cleanTemps removes the files left by processes killed mid-write: they
+// cleanTemps removes the files left by processes killed mid-write in the
+// store (store.CleanTemps: walks a local store, so only apply, holding the
+// lock, does it; every command sweeps TMPDIR and the state folder): they
 // are only ever in the way.
 func cleanTemps(ctx context.Context, w *workspace.Workspace, logger *slog.Logger) {
 	if n, err := w.Store.CleanTemps(ctx, time.Hour); err != nil {

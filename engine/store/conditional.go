@@ -8,9 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -128,24 +128,23 @@ func (s *Store) createOnce(ctx context.Context, key string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return err
 	}
-	tmp := path + "." + strconv.FormatInt(time.Now().UnixNano(), 16) + randomHex(4) + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	t, err := createTemp(filepath.Dir(path))
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp)
-	_, err = f.Write(data)
+	defer t.Close()
+	_, err = t.Write(data)
 	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+		err = t.Sync()
 	}
 	if err != nil {
 		return err
 	}
 	failpoint.Hit("store.create.uncommitted") // test hook: a put-if-absent blob's bytes are with the backend, not published
-	err = os.Link(tmp, path)
+	created, err := t.publish(path, false)
+	if err == nil && !created {
+		err = fs.ErrExist
+	}
 	var errno syscall.Errno
 	if errors.As(err, &errno) && (errno == syscall.EPERM || errno == syscall.ENOTSUP || errno == syscall.EXDEV || errno == syscall.EMLINK) {
 		return fmt.Errorf("%w: the file system of %s cannot make hard links (%v), which pipe uses for an exclusive create; put the store on a local file system", ErrNoConditionalWrites, s.loc.Dir, err)

@@ -30,8 +30,8 @@
 //     its writer is closed (a failed upload is cancelled, never closed).
 //     The store's own temporary files are unnamed on Linux (O_TMPFILE), so
 //     a killed process leaves none; elsewhere they are locked by their
-//     process while it lives, and CleanTemps removes those whose process
-//     is gone (see tempfile.go). No read or listing takes one for an
+//     process while it lives, and SweepTemps (every command that opens a
+//     workspace) removes those whose process is gone (see tempfile.go). No read or listing takes one for an
 //     object.
 //   - Every read is checked: Reader hashes what it reads and, instead of
 //     io.EOF, returns a *CorruptError when the content does not match its

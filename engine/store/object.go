@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"gocloud.dev/blob"
 
@@ -38,6 +40,9 @@ func (s *Store) upload(ctx context.Context, a steps.Artifact, open func() (io.Re
 
 // writeBlob writes exactly size bytes from r to key, or nothing at all.
 func (s *Store) writeBlob(ctx context.Context, key, contentType string, r io.Reader, size int64) error {
+	if s.loc.Scheme == "file" {
+		return s.writeLocalBlob(key, r, size)
+	}
 	if contentType == "" {
 		contentType = "application/octet-stream"
 	}
@@ -63,6 +68,32 @@ func (s *Store) writeBlob(ctx context.Context, key, contentType string, r io.Rea
 	}
 	failpoint.Hit("store.blob.uncommitted") // test hook: every byte is with the backend, which has not published the blob
 	return w.Close()
+}
+
+// writeLocalBlob writes exactly size bytes from r to key in a file://
+// store, or nothing at all, through a temporary file of the store's own
+// (see tempFile) rather than fileblob's, whose name (KEY.<time>.tmp) says
+// nothing of its owner and which a killed process would leave behind.
+func (s *Store) writeLocalBlob(key string, r io.Reader, size int64) error {
+	final := filepath.Join(s.loc.Dir, filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(final), 0o777); err != nil {
+		return err
+	}
+	t, err := createTemp(filepath.Dir(final))
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	n, err := io.Copy(t.File, r)
+	if err == nil && n != size {
+		err = fmt.Errorf("copied %d bytes, want %d", n, size)
+	}
+	if err != nil {
+		return err
+	}
+	failpoint.Hit("store.blob.uncommitted") // test hook: every byte is with the backend, which has not published the blob
+	_, err = t.publish(final, true)
+	return err
 }
 
 // Stat returns the size of the object with the given digest, or an error

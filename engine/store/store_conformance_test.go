@@ -20,6 +20,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/pipe-ml/pipe/engine/store/gcstest"
+	"github.com/pipe-ml/pipe/engine/tempfile"
 	"github.com/pipe-ml/pipe/steps"
 )
 
@@ -690,7 +691,8 @@ func TestGCSFaults(t *testing.T) {
 }
 
 // TestFileTemps: a temporary file left by a killed writer is not an object
-// and CleanTemps removes it once it is old enough.
+// and CleanTemps removes it: fileblob's of earlier versions once old
+// enough, the store's own (pipe-tmp-*) at once unless its owner lives.
 func TestFileTemps(t *testing.T) {
 	dir := t.TempDir()
 	s := openTestStore(t, dir, "")
@@ -724,11 +726,20 @@ func TestFileTemps(t *testing.T) {
 	if got, err := s.ReadAll(ctx, a.Digest); err != nil || string(got) != "x" {
 		t.Errorf("ReadAll = %q, %v", got, err)
 	}
-	n, err := s.CleanTemps(ctx, time.Hour)
-	if err != nil || n != 2 {
-		t.Errorf("CleanTemps = %d, %v; want 2, nil", n, err)
+	orphan := filepath.Join(dir, "cache", tempfile.Prefix+"orphan.tmp")
+	if err := os.WriteFile(orphan, []byte("half an entry"), 0o666); err != nil {
+		t.Fatal(err)
 	}
-	for p, want := range map[string]bool{old: false, entryTemp: false, young: true, objPath: true} {
+	live, err := tempfile.Create(filepath.Join(dir, "cache"), ".tmp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	n, err := s.CleanTemps(ctx, time.Hour)
+	if err != nil || n != 3 {
+		t.Errorf("CleanTemps = %d, %v; want 3, nil", n, err)
+	}
+	for p, want := range map[string]bool{old: false, entryTemp: false, orphan: false, young: true, objPath: true, live.Name(): true} {
 		if _, err := os.Stat(p); (err == nil) != want {
 			t.Errorf("%s exists = %v, want %v", p, err == nil, want)
 		}

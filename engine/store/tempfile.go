@@ -6,14 +6,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
+
+	"github.com/pipe-ml/pipe/engine/tempfile"
 )
 
 // tempPrefix begins the name of every temporary file the store writes
 // itself (objects being written in place, spool files, object cache
 // fills): pipe-tmp-<random>.tmp.
-const tempPrefix = "pipe-tmp-"
+const tempPrefix = tempfile.Prefix
 
 // tempFile is a file this process is writing, to become visible under its
 // final name only once complete (publish) and never to be taken for a
@@ -25,7 +26,8 @@ const tempPrefix = "pipe-tmp-"
 // in its folder. Either way this process holds an exclusive flock on it
 // from creation until it is closed, so that removeOrphans, run by any later
 // process, removes exactly the named temporary files whose owner is gone,
-// whatever their age, and never one that is being written.
+// whatever their age, and never one that is being written (the lock and
+// the name are engine/tempfile's, whose Sweep every pipe command runs).
 type tempFile struct {
 	*os.File
 	dir  string
@@ -51,28 +53,13 @@ func createTemp(dir string) (*tempFile, error) {
 	return createNamed(dir)
 }
 
-// createNamed creates a named temporary file in dir.
+// createNamed creates a named temporary file in dir, locked.
 func createNamed(dir string) (*tempFile, error) {
-	for range 10 {
-		f, err := os.CreateTemp(dir, tempPrefix+"*.tmp")
-		if err != nil {
-			return nil, fmt.Errorf("store: creating a temporary file: %w", err)
-		}
-		// Between creating the file and locking it, a removeOrphans
-		// elsewhere may have taken it for an orphan and removed it: then
-		// start again with another.
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			return nil, fmt.Errorf("store: locking temporary file %s: %w", f.Name(), err)
-		}
-		var st syscall.Stat_t
-		if err := syscall.Fstat(int(f.Fd()), &st); err == nil && st.Nlink > 0 {
-			return &tempFile{File: f, dir: dir, name: f.Name()}, nil
-		}
-		f.Close()
+	f, err := tempfile.Create(dir, ".tmp")
+	if err != nil {
+		return nil, fmt.Errorf("store: creating a temporary file: %w", err)
 	}
-	return nil, fmt.Errorf("store: creating a temporary file in %s: removed under us ten times", dir)
+	return &tempFile{File: f, dir: dir, name: f.Name()}, nil
 }
 
 // publish gives the complete file its final name, in the same file
@@ -147,41 +134,5 @@ func (t *tempFile) Close() error {
 // gone (see tempFile) and returns how many it removed. A missing dir holds
 // none.
 func removeOrphans(dir string) (int, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return 0, nil
-		}
-		return 0, err
-	}
-	removed := 0
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasPrefix(e.Name(), tempPrefix) {
-			continue
-		}
-		if removeIfOrphan(filepath.Join(dir, e.Name())) {
-			removed++
-		}
-	}
-	return removed, nil
-}
-
-// removeIfOrphan removes path if no process holds its lock.
-func removeIfOrphan(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
-		return false // its owner is alive (or locks do not work here)
-	}
-	// The name may have been reused since we opened it: remove it only
-	// if it is still the file we hold.
-	var held, now syscall.Stat_t
-	if syscall.Fstat(int(f.Fd()), &held) != nil || syscall.Stat(path, &now) != nil ||
-		held.Ino != now.Ino || held.Dev != now.Dev {
-		return false
-	}
-	return os.Remove(path) == nil
+	return tempfile.Sweep(dir)
 }

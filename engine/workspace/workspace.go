@@ -23,6 +23,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/signing"
 	"github.com/pipe-ml/pipe/engine/store"
+	"github.com/pipe-ml/pipe/engine/tempfile"
 	"github.com/pipe-ml/pipe/steps"
 )
 
@@ -269,7 +270,17 @@ func (w *Workspace) OpenStore(ctx context.Context) error {
 	}
 	w.Store = s
 	w.Files = filehash.New(w.StateDir, nil)
+	w.sweepTemps()
 	return nil
+}
+
+// sweepTemps removes the temporary files that processes now gone left in
+// the state folder and the store's folders (engine/tempfile: one listing
+// of each, whatever their age; files in use are kept). Cleaning up is not
+// the command's work: a folder that cannot be listed is left as it is.
+func (w *Workspace) sweepTemps() {
+	_, _ = tempfile.Sweep(w.StateDir)
+	_, _ = w.Store.SweepTemps()
 }
 
 // Held is the locks an apply holds: the state folder's, and the registry
@@ -367,13 +378,13 @@ func (w *Workspace) Origin() string {
 	}
 	// Two processes may make one at once: the first to link wins, and
 	// both read what it wrote.
-	tmp, err := os.CreateTemp(w.StateDir, originFile+".*")
+	tmp, err := tempfile.Create(w.StateDir, "")
 	if err != nil {
 		return ""
 	}
+	defer tmp.Close() // after the link: open, it is ours (see engine/tempfile)
 	defer os.Remove(tmp.Name())
-	_, err = tmp.WriteString(id + "\n")
-	if cerr := tmp.Close(); err != nil || cerr != nil {
+	if _, err := tmp.WriteString(id + "\n"); err != nil {
 		return ""
 	}
 	_ = os.Link(tmp.Name(), p)

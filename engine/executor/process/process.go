@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pipe-ml/pipe/engine/executor"
+	"github.com/pipe-ml/pipe/engine/tempfile"
 )
 
 // Executor runs steps as child processes. Its fields are read when a step
@@ -89,12 +90,12 @@ func (e *Executor) child(ctx context.Context, task *executor.Task, shard int) er
 			return fmt.Errorf("process: finding the pipe binary: %w", err)
 		}
 	}
-	tmp, err := os.MkdirTemp("", "pipe-step-")
+	tmp, err := tempfile.MkdirTemp("")
 	if err != nil {
 		return fmt.Errorf("process: %w", err)
 	}
-	defer os.RemoveAll(tmp)
-	term := filepath.Join(tmp, "termination-log")
+	defer tmp.Close()
+	term := filepath.Join(tmp.Path, "termination-log")
 	args := []string{"step", "exec", "-store=" + e.Store, "-termination-log=" + term}
 	if shard >= 0 {
 		args = append(args, "-shard="+strconv.Itoa(shard))
