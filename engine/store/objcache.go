@@ -2,7 +2,6 @@ package store
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -249,13 +248,4 @@ func removeUnused(path string) bool {
 		return false
 	}
 	return os.Remove(path) == nil
-}
-
-// cleanTemps removes the fills whose process is gone.
-func (c *ObjectCache) cleanTemps() (int, error) {
-	n, err := removeOrphans(filepath.Join(c.dir, "tmp"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return n, fmt.Errorf("store: object cache %s: %w", c.dir, err)
-	}
-	return n, nil
 }
