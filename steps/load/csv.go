@@ -379,6 +379,7 @@ func (cf *csvFile) read(ctx context.Context, t *table, base int, lab *labeler, p
 		go func() {
 			defer wg.Done()
 			p := &csvParser{file: cf, delim: cf.delim, lab: lab}
+			defer lab.merge(&p.tally)
 			var buf []byte
 			for {
 				i := int(next.Add(1) - 1)
@@ -429,6 +430,8 @@ type csvParser struct {
 	file    *csvFile
 	delim   byte
 	lab     *labeler
+	tally   labelTally
+	rowNum  int64 // the record's row in the file, as messages count
 	scratch []byte
 }
 
@@ -529,6 +532,7 @@ func (p *csvParser) parseRecord(buf []byte, i, row int, rowNum int64, t *table, 
 	roles := p.file.roles
 	ncols := len(roles)
 	dim := t.dim
+	p.rowNum = rowNum
 	x := t.x[row*dim : (row+1)*dim]
 	var problem rowError
 	bad := func(col int, msg string) {
@@ -671,7 +675,7 @@ func (p *csvParser) store(role colRole, field []byte, row int, x []float32, t *t
 	case roleVector:
 		return parseVector(field, x)
 	case roleLabel:
-		y, why := p.lab.class(field)
+		y, why := p.lab.class(field, &p.tally, row, p.file.src.path, p.rowNum)
 		t.y[row] = y
 		return why
 	case roleID:

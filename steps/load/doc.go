@@ -47,8 +47,10 @@
 // Labels: a string positive matches the cell's text exactly (an integer
 // column's text is its decimal form); a number matches any cell that
 // parses as that number ("1", "1.0"); a bool matches true/false cells in
-// any spelling strconv.ParseBool accepts. Without negative, every other
-// non-empty value is class 0.
+// any spelling strconv.ParseBool accepts. Without negative, the one other
+// non-empty value is class 0; a second other value is a third class, an
+// error that lists the classes with their counts, names the first row of
+// the third and says to set negative (the files' first other value).
 //
 // # Invalid rows
 //

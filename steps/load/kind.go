@@ -62,7 +62,7 @@ var schema = &steps.Schema{
 		{Name: "positive", Type: cty.DynamicPseudoType, Required: true,
 			Description: "The label value (string, number or bool) that means class 1."},
 		{Name: "negative", Type: cty.DynamicPseudoType,
-			Description: "The label value that means class 0; when set, any other value is invalid."},
+			Description: "The label value that means class 0; when set, any other value is invalid. Without it, the one other value is class 0, and a third is an error."},
 		{Name: "features", Type: steps.ObjectType(featuresFields), Fields: featuresFields, Required: true,
 			Description: "Where the embedding is: { prefix = \"emb_\", dim = 584 } for wide columns, { column = \"embedding\", dim = 584 } for one list or JSON-array column."},
 		{Name: "id", Type: cty.String, Description: "A column of row ids to carry through."},

@@ -428,13 +428,23 @@ func (pq *parquetFile) scalarJobs(ctx context.Context, t *table, base int, lab *
 			})
 		})
 	}
+	// The label's one job counts the values in its own tally, given to
+	// the labeler when the job ends (scan reads the column in order).
+	var tally labelTally
 	scalar(pq.label, func(a arrow.Array, i, row int, pp *parquetProblems) {
-		y, why := lab.class([]byte(cellText(a, i)))
+		y, why := lab.class([]byte(cellText(a, i)), &tally, base+row, pq.src.path, int64(row+1))
 		if why != "" {
 			pp.add(n, row, pq.label, pq.names[pq.label], why, pq.src.path)
 		}
 		t.y[base+row] = y
 	})
+	if pq.label >= 0 {
+		job := jobs[len(jobs)-1]
+		jobs[len(jobs)-1] = func(w *wideScratch, pp *parquetProblems) error {
+			defer lab.merge(&tally)
+			return job(w, pp)
+		}
+	}
 	scalar(pq.id, func(a arrow.Array, i, row int, _ *parquetProblems) { t.ids[base+row] = cellText(a, i) })
 	scalar(pq.text, func(a arrow.Array, i, row int, _ *parquetProblems) { t.texts[base+row] = cellText(a, i) })
 	scalar(pq.group, func(a arrow.Array, i, row int, _ *parquetProblems) { t.groups[base+row] = cellText(a, i) })

@@ -94,6 +94,8 @@ func TestInvalidParquet(t *testing.T) {
 			"d.parquet row 3, column e2: +Inf is not a finite float32"},
 		{"neither class", wideFields, fillWide([]string{"yes", "maybe", "no"}, [][3]float64{ok, ok, ok}, nil), map[string]cty.Value{"negative": cty.StringVal("no")},
 			`d.parquet row 2, column label: label "maybe" is neither`},
+		{"third class", wideFields, fillWide([]string{"yes", "no", "no", "maybe", "maybe", "maybe"}, [][3]float64{ok, ok, ok, ok, ok, ok}, nil), nil,
+			`d.parquet row 4, column label: label "maybe" is a third class: the column holds 3 classes, "yes" (1 row, the positive), "maybe" (3 rows), "no" (2 rows). A classifier here has two: set negative = "no"`},
 		{"list width", []arrow.Field{{Name: "label", Type: arrow.BinaryTypes.String}, {Name: "v", Type: arrow.ListOf(arrow.PrimitiveTypes.Float32)}},
 			func(b *array.RecordBuilder) {
 				lb := b.Field(1).(*array.ListBuilder)

@@ -199,6 +199,13 @@ func readAll(ctx context.Context, env steps.Env, c *config, files []steps.File) 
 		all.merge(errs)
 		base += r.numRows()
 	}
+	positives := 0
+	for _, y := range t.y {
+		positives += int(y)
+	}
+	if err := lab.thirdClass(c.label, positives); err != nil {
+		return nil, nil, err
+	}
 	return t, all, nil
 }
 
