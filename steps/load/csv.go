@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/pipe-ml/pipe/steps"
 )
 
 // csvBlockSize is the size of the pieces a CSV file is cut into (at
@@ -83,6 +85,9 @@ func openCSV(src *source, c *config, par int) (_ *csvFile, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDelimiter(src, names, c.delimiter); err != nil {
+		return nil, err
+	}
 	if err := cf.mapColumns(names, c); err != nil {
 		return nil, err
 	}
@@ -139,6 +144,29 @@ func (cf *csvFile) readHeader(size int64) ([]string, int64, error) {
 		}
 		n *= 4
 	}
+}
+
+// otherDelimiters are the delimiters checkDelimiter recognises in a
+// header read as one column, in the order it tries them.
+var otherDelimiters = []byte{';', '\t', '|', ','}
+
+// checkDelimiter reports a header read as a single column that another
+// delimiter would split: a file of semicolon- or tab-separated values
+// read with the default comma.
+func checkDelimiter(src *source, names []string, delim byte) error {
+	if len(names) != 1 {
+		return nil
+	}
+	for _, d := range otherDelimiters {
+		if d == delim || strings.Count(names[0], string(d)) == 0 {
+			continue
+		}
+		name := strconv.QuoteToASCII(string(d))
+		return steps.Errorf(steps.AttrPath("delimiter"), "Wrong CSV delimiter",
+			"%s row 1 (the header) is one column with the delimiter %s, %s: the file seems to use %s as delimiter. Set delimiter = %s in this load block.",
+			src.path, strconv.QuoteToASCII(string(delim)), quoteCell([]byte(names[0])), name, name)
+	}
+	return nil
 }
 
 // mapColumns gives each header column its role and checks that every

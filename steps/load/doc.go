@@ -69,7 +69,9 @@
 // rows and how many more there are; with it, they are dropped (within
 // max_invalid, a count, or a fraction of the rows read) and reported as a
 // warning. Problems with a whole file always fail: empty file, header
-// only, missing or duplicate column, embedding columns beyond dim, an
+// only, a header read as one column that another delimiter (;, tab, |
+// or ,) would split (the message names the delimiter to set), missing or
+// duplicate column, embedding columns beyond dim, an
 // unreadable or truncated Parquet file, and broken CSV quoting (a stray
 // quote in an unquoted field, an unclosed quoted field), after which no
 // later record can be trusted. So does a result with a single class.

@@ -1,11 +1,15 @@
 package load
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/pipe-ml/pipe/steps"
 	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 )
 
@@ -197,5 +201,28 @@ func TestVectorSpacing(t *testing.T) {
 	}
 	if d := open(t, env, out["data"]); d.X[0] != 1 || d.X[1] != 2.5 || d.X[2] != -0.3 || d.X[5] != 1 {
 		t.Errorf("features %v", d.X)
+	}
+}
+
+// TestDelimiterHint: a header read as one column that another delimiter
+// splits names the delimiter to set; with it set, the file loads.
+func TestDelimiterHint(t *testing.T) {
+	for _, tc := range []struct{ delim, file, right, want string }{
+		{",", "label;e0;e1;e2\nyes;1;2;3\nno;4;5;6\n", ";", `the file seems to use ";" as delimiter. Set delimiter = ";"`},
+		{",", "label\te0\te1\te2\nyes\t1\t2\t3\nno\t4\t5\t6\n", "\t", `the file seems to use "\t" as delimiter. Set delimiter = "\t"`},
+		{";", "label,e0,e1,e2\nyes,1,2,3\nno,4,5,6\n", ",", `the file seems to use "," as delimiter. Set delimiter = ","`},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "d.csv"), []byte(tc.file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := run(t, newTestEnv(t, 2), dir, small(map[string]cty.Value{"delimiter": cty.StringVal(tc.delim)}))
+		var ae *steps.AttrError
+		if !errors.As(err, &ae) || !strings.Contains(ae.Detail, "d.csv row 1 (the header) is one column") || !strings.Contains(ae.Detail, tc.want) {
+			t.Errorf("delimiter %q, file %q: %v, want an error at delimiter saying %s", tc.delim, tc.file, err, tc.want)
+		}
+		if _, err := run(t, newTestEnv(t, 2), dir, small(map[string]cty.Value{"delimiter": cty.StringVal(tc.right)})); err != nil {
+			t.Errorf("with delimiter = %q: %v", tc.right, err)
+		}
 	}
 }
