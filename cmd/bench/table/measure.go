@@ -288,15 +288,43 @@ func (m *measurement) step(ctx context.Context, step, what string, argv ...strin
 		return nil, false
 	}
 	m.logf("%s", what)
-	var stdout bytes.Buffer
+	// The command's stdout is a file, and its stderr a pipe of ours, not
+	// exec's: scikit-learn's joblib leaves worker processes behind that
+	// inherit the command's descriptors, and with exec's pipes Run would
+	// wait for them after the command itself is done (and lose its result
+	// to WaitDelay). Those workers are killed with the command's process
+	// group when it exits.
+	stdout, err := os.CreateTemp("", "bench-stdout-*")
+	if err != nil {
+		m.fail(step, err.Error())
+		return nil, false
+	}
+	defer os.Remove(stdout.Name())
+	defer stdout.Close()
 	stderr := &tail{max: 4 << 10}
+	r, w, err := os.Pipe()
+	if err != nil {
+		m.fail(step, err.Error())
+		return nil, false
+	}
+	copied := make(chan struct{})
+	go func() {
+		io.Copy(io.MultiWriter(m.log, stderr), r)
+		r.Close()
+		close(copied)
+	}()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = m.root
-	cmd.Stdout = &stdout
-	cmd.Stderr = io.MultiWriter(m.log, stderr)
-	cmd.WaitDelay = 5 * time.Second
+	cmd.Stdout, cmd.Stderr = stdout, w
+	ownGroup(cmd)
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Run()
+	killGroup(cmd)
+	w.Close()
+	select {
+	case <-copied:
+	case <-time.After(5 * time.Second): // held open by a process outside the group
+	}
 	if ctx.Err() != nil {
 		return nil, false
 	}
@@ -305,7 +333,11 @@ func (m *measurement) step(ctx context.Context, step, what string, argv ...strin
 		return nil, false
 	}
 	m.logf("  done in %s", time.Since(start).Round(100*time.Millisecond))
-	out := stdout.Bytes()
+	out, err := os.ReadFile(stdout.Name())
+	if err != nil {
+		m.fail(step, err.Error())
+		return nil, false
+	}
 	if step == "" {
 		return out, true
 	}
