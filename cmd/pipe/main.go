@@ -15,7 +15,9 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	stopProfiles := startProfiles(os.Getenv, os.Stderr)
 	code := newCLI(os.Stdin, os.Stdout, os.Stderr, os.Environ()).run(ctx, os.Args[1:])
 	stop()
+	stopProfiles()
 	os.Exit(code)
 }
