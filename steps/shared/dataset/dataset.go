@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/pipe-ml/pipe/steps/shared/fault"
 )
@@ -166,12 +167,46 @@ func FirstNonFinite(x []float32) int {
 	return -1
 }
 
+// firstNonFinite is FirstNonFinite on one goroutine. A value is NaN or
+// ±Inf when all its exponent bits are set; adding 1 to the exponent of
+// such a value, and only of such one, carries into its sign bit. So the
+// values are tested two at a time in 64-bit words, a block of them with
+// no branch per value (or-ing those sums: about twice as fast as testing
+// each), and only a block that holds one is searched value by value.
 func firstNonFinite(x []float32) int {
-	const exp = 0x7f800000 // all exponent bits set: Inf or NaN
-	for i, v := range x {
-		if math.Float32bits(v)&exp == exp {
+	const (
+		exp   = 0x7f800000_7f800000 // all exponent bits set: Inf or NaN
+		one   = 0x00800000_00800000 // 1 in each exponent
+		carry = 0x80000000_80000000
+		block = 16 // words
+	)
+	i := 0
+	if len(x) > 0 && uintptr(unsafe.Pointer(&x[0]))%8 != 0 {
+		if nonFinite(x[0]) {
+			return 0
+		}
+		i = 1 // the words start aligned after x[0]
+	}
+	if len(x)-i >= 2*block {
+		words := unsafe.Slice((*uint64)(unsafe.Pointer(&x[i])), (len(x)-i)/2)
+		w := 0
+		for ; w+block <= len(words); w += block {
+			var acc uint64
+			for _, v := range words[w : w+block : w+block] {
+				acc |= v&exp + one
+			}
+			if acc&carry != 0 {
+				break
+			}
+		}
+		i += 2 * w
+	}
+	for ; i < len(x); i++ {
+		if nonFinite(x[i]) {
 			return i
 		}
 	}
 	return -1
 }
+
+func nonFinite(v float32) bool { return math.Float32bits(v)&0x7f800000 == 0x7f800000 }

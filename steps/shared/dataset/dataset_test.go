@@ -339,3 +339,49 @@ func TestWrittenFilesMapInPlace(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstNonFiniteEveryPosition checks the branch-free block test at
+// every position of a few blocks against the plain definition, for every
+// kind of special value and the finite values nearest to them.
+func TestFirstNonFiniteEveryPosition(t *testing.T) {
+	for _, start := range []int{0, 1} { // the words aligned, and not
+		testFirstNonFiniteFrom(t, start)
+	}
+}
+
+func testFirstNonFiniteFrom(t *testing.T, start int) {
+	finite := []float32{0, -0, math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, 1, -1, 0x1p127 * 1.5}
+	bad := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), math.Float32frombits(0x7fffffff), math.Float32frombits(0xff800001)}
+	x := make([]float32, 54)[start:]
+	for i := range x {
+		x[i] = finite[i%len(finite)]
+	}
+	if got := firstNonFinite(x); got != -1 {
+		t.Fatalf("finite values: got %d, want -1", got)
+	}
+	for pos := range x {
+		for _, v := range bad {
+			keep := x[pos]
+			x[pos] = v
+			if got := firstNonFinite(x); got != pos {
+				t.Errorf("%v at %d: got %d", v, pos, got)
+			}
+			x[pos] = keep
+		}
+	}
+}
+
+// BenchmarkFirstNonFinite is the search of a 100k × 584 matrix on one
+// goroutine: every step that reads a dataset pays it once.
+func BenchmarkFirstNonFinite(b *testing.B) {
+	x := make([]float32, 100_000*584)
+	for i := range x {
+		x[i] = float32(i%1000) / 7
+	}
+	b.SetBytes(int64(len(x)) * 4)
+	for b.Loop() {
+		if firstNonFinite(x) != -1 {
+			b.Fatal("found a non-finite value")
+		}
+	}
+}
