@@ -13,6 +13,7 @@ import (
 	"github.com/pipe-ml/pipe/engine/cachekey"
 	"github.com/pipe-ml/pipe/engine/executor"
 	"github.com/pipe-ml/pipe/engine/internal/failpoint"
+	"github.com/pipe-ml/pipe/engine/internal/textpages"
 	"github.com/pipe-ml/pipe/engine/stepenv"
 	"github.com/pipe-ml/pipe/steps"
 )
@@ -162,6 +163,9 @@ func (r *run) commit(ctx context.Context, work func(steps.Env, *steps.Inputs) (s
 // the kind made of the bad bytes, and nothing it made is committed.
 func checked[T any](ctx context.Context, r *run, work func(steps.Env) (T, error)) (T, error) {
 	env := r.env()
+	// The code that planned the step ran once; what the step runs maps
+	// back in (see engine/internal/textpages).
+	textpages.Release() //nolint:errcheck // resident memory only, never the result
 	out, err := guard(r.s.Kind, func() (T, error) { return work(env) })
 	if verr := env.Verify(ctx); verr != nil && ctx.Err() == nil {
 		err = verr
