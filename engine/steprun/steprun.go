@@ -165,7 +165,7 @@ func checked[T any](ctx context.Context, r *run, work func(steps.Env) (T, error)
 	env := r.env()
 	// The code that planned the step ran once; what the step runs maps
 	// back in (see engine/internal/textpages).
-	textpages.Release() //nolint:errcheck // resident memory only, never the result
+	textpages.Release() // resident memory only: an error changes no result
 	out, err := guard(r.s.Kind, func() (T, error) { return work(env) })
 	if verr := env.Verify(ctx); verr != nil && ctx.Err() == nil {
 		err = verr
