@@ -100,6 +100,9 @@ func lastOutputs(ctx context.Context, w *workspace.Workspace, addrs []config.Ste
 		if entry == nil {
 			continue
 		}
+		if err := entry.Unseal(w.HashKey); err != nil {
+			return nil, fmt.Errorf("%s: cache entry %s: %w", addr, key, err)
+		}
 		outs, err := entry.OutputValues()
 		if err != nil {
 			return nil, err

@@ -144,7 +144,8 @@ func usedArtifacts(cfg cty.Value, files []steps.File) []registry.ArtifactRef {
 
 func producedArtifacts(outputs cty.Value) []registry.ArtifactRef {
 	var refs []registry.ArtifactRef
-	for name, v := range outputs.AsValueMap() {
+	unmarked, _ := outputs.UnmarkDeep()
+	for name, v := range unmarked.AsValueMap() {
 		for _, art := range artifactsIn(v) {
 			refs = append(refs, registry.ArtifactFromStep(art, name))
 		}

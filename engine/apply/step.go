@@ -116,6 +116,10 @@ func (s *stepRun) fromCache(ctx context.Context) (bool, error) {
 	if entry == nil {
 		return false, nil
 	}
+	if err := entry.Unseal(a.opts.Plan.Keys); err != nil {
+		a.warnDiag(s.cfgStep, "Unusable cache entry", fmt.Sprintf("cache: entry cache/%s.json: %v. The step runs again and rewrites it.", s.r.Key, err))
+		return false, nil
+	}
 	out, err := entry.OutputValues()
 	if err != nil {
 		return false, nil
@@ -189,6 +193,7 @@ func (s *stepRun) runOptions() steprun.Options {
 		Env:    s.env(),
 		Redact: a.secrets.String,
 		Now:    a.now,
+		Keys:   a.opts.Plan.Keys,
 		Warn: func(w string) {
 			mu.Lock()
 			s.r.Warnings = append(s.r.Warnings, w)

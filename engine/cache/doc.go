@@ -5,5 +5,9 @@
 //
 // The store (engine/store) checks every byte; this package adds the
 // meaning: an entry whose artifacts are no longer in the store is a miss,
-// not a result. engine/plan looks entries up; engine/apply writes them.
+// not a result. The entry of a step whose configuration held a sensitive
+// value is sealed: its sensitive outputs and the files it wrote outside
+// the store are encrypted under the team key, and come back marked
+// sensitive (sealed.go). engine/plan looks entries up; engine/apply
+// writes them.
 package cache

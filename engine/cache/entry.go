@@ -41,10 +41,14 @@ type Entry struct {
 	// External are the files the step wrote outside the store
 	// (steps.ExternalFile): on a cache hit the engine restores those that
 	// are missing or different. Their artifacts are in Artifacts too.
-	External    []External `json:"external,omitempty"`
-	Started     time.Time  `json:"started"`
-	Duration    float64    `json:"duration_seconds"`
-	PipeVersion string     `json:"pipe_version,omitempty"`
+	External []External `json:"external,omitempty"`
+	// Sealed holds, encrypted, the sensitive outputs and the external
+	// files of a step whose configuration held a sensitive value
+	// (sealed.go); Unseal opens it.
+	Sealed      string    `json:"sealed,omitempty"`
+	Started     time.Time `json:"started"`
+	Duration    float64   `json:"duration_seconds"`
+	PipeVersion string    `json:"pipe_version,omitempty"`
 }
 
 // External is a file a step wrote outside the store, with the artifact
@@ -135,7 +139,9 @@ func collectArtifacts(v cty.Value, into map[string]bool) {
 }
 
 // OutputValues decodes the outputs into the object a reference to the
-// step (KIND.NAME) evaluates to.
+// step (KIND.NAME) evaluates to. The sensitive outputs of a step whose
+// configuration held a sensitive value are marked so (lang.Sensitive);
+// a sealed entry must be unsealed first.
 func (e *Entry) OutputValues() (cty.Value, error) {
 	vals := map[string]cty.Value{}
 	for name, enc := range e.Outputs {
@@ -145,6 +151,7 @@ func (e *Entry) OutputValues() (cty.Value, error) {
 		}
 		vals[name] = v
 	}
+	e.markSensitive(vals)
 	if len(vals) == 0 {
 		return cty.EmptyObjectVal, nil
 	}

@@ -336,7 +336,11 @@ func planKnown(ctx context.Context, opts Options, step *config.Step, ps *Step, h
 		})
 	}
 	if entry != nil && !h.replaced {
-		out, err := entry.OutputValues()
+		err := entry.Unseal(opts.Keys)
+		var out cty.Value
+		if err == nil {
+			out, err = entry.OutputValues()
+		}
 		if err == nil {
 			ps.Action, ps.Entry, ps.Outputs = Cached, entry, out
 			return diags

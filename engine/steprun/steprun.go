@@ -51,6 +51,10 @@ type Options struct {
 	Redact func(string) string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Keys seals the entry of a step whose configuration holds a
+	// sensitive value (engine/cache); such a step runs only on the
+	// coordinator, so a worker has none.
+	Keys cachekey.Keys
 }
 
 // OutputsError is a kind that returned outputs its schema does not
@@ -150,7 +154,11 @@ func (r *run) commit(ctx context.Context, work func(steps.Env, *steps.Inputs) (s
 	r.mu.Unlock()
 	entry.Step, entry.Pipeline = s.Addr, s.Pipeline
 	entry.Started, entry.Duration, entry.PipeVersion = r.started.UTC(), r.now().Sub(r.started).Seconds(), s.PipeVersion
-	if err := cache.Save(ctx, r.o.Env.Store(), entry); err != nil {
+	saved, err := entry.SealedCopy(r.o.Keys)
+	if err != nil {
+		return nil, err
+	}
+	if err := cache.Save(ctx, r.o.Env.Store(), saved); err != nil {
 		return nil, err
 	}
 	failpoint.Hit("apply.entry.saved") // test hook: the cache entry is saved, the step's ref and execution record are not

@@ -65,8 +65,10 @@ func (v outputHuman) Steps(list []OutputStep) error {
 	return tw.Flush()
 }
 
+// Value prints one output; a sensitive one (an output of a step whose
+// configuration held a sensitive value) as (sensitive value).
 func (v outputHuman) Value(x cty.Value) error {
-	if x.Type() == cty.String && !x.IsNull() {
+	if x.Type() == cty.String && !x.IsNull() && !lang.IsSensitive(x) {
 		_, err := fmt.Fprintln(v.Stdout, x.AsString())
 		return err
 	}
@@ -114,6 +116,10 @@ func (v outputJSON) Value(x cty.Value) error {
 }
 
 func (v outputJSON) value(x cty.Value) json.RawMessage {
+	if lang.IsSensitive(x) {
+		b, _ := json.Marshal(lang.Redacted)
+		return b
+	}
 	if steps.IsArtifact(x) {
 		a, _ := steps.ArtifactFromValue(x)
 		b, _ := json.Marshal(map[string]any{"digest": a.Digest, "media_type": a.MediaType, "size": a.Size, "uri": v.uri(a.Digest)})
