@@ -84,6 +84,7 @@ func (*applyCmd) Run(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer w.Close()
+	noteUnsigned(v, w)
 	ol, err := c.openLineage(a.OpenLineage, w)
 	if err != nil {
 		return err

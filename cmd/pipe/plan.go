@@ -53,6 +53,7 @@ func (*planCmd) Run(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer w.Close()
+	noteUnsigned(v, w)
 	pl, diags := plan.Make(ctx, plan.Options{Pipeline: w.Pipeline, Store: w.Store, Files: w.Files, Targets: a.Targets, Replace: a.Replace, Executor: w.Executor, Keys: w.HashKey})
 	v.Diagnostics(diags, w.Pipeline.Sources)
 	if diags.HasErrors() {

@@ -9,6 +9,7 @@ import (
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 	"github.com/pipe-ml/pipe/engine/executor"
+	"github.com/pipe-ml/pipe/engine/signing"
 	"github.com/pipe-ml/pipe/engine/stepinput"
 	"github.com/pipe-ml/pipe/engine/steprun"
 	"github.com/pipe-ml/pipe/engine/store"
@@ -74,7 +75,14 @@ func (*stepCmd) Run(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := store.Open(ctx, url, dir)
+	// The coordinator trusts only entries signed with its team key: a
+	// worker signs with the same one (PIPE_KEY_FILE, from the Secret the
+	// executor mounts).
+	key, err := signing.FromEnv(c.env)
+	if err != nil {
+		return withHint(err, "give the worker the coordinator's team key (PIPE_KEY_FILE; docs/security.md, \"The team key\")")
+	}
+	s, err := store.OpenOptions(ctx, url, dir, &store.Options{Key: key})
 	if err != nil {
 		return withHint(err, "check -store or PIPE_STORE, and the worker's credentials")
 	}

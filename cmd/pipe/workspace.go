@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
 	"github.com/pipe-ml/pipe/engine/eval"
 	"github.com/pipe-ml/pipe/engine/pipeline"
+	"github.com/pipe-ml/pipe/engine/signing"
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
 
@@ -77,4 +81,18 @@ func pipelineSources(w *workspace.Workspace) map[string][]byte {
 		return nil
 	}
 	return w.Pipeline.Sources
+}
+
+// noteUnsigned says, once per plan or apply, that without a team key what
+// the store holds is not signed, and so is trusted as it stands.
+func noteUnsigned(v *views.View, w *workspace.Workspace) {
+	if w.Key != nil {
+		return
+	}
+	v.Diagnostics(hcl.Diagnostics{{
+		Severity: hcl.DiagWarning,
+		Summary:  "Store not signed",
+		Detail: fmt.Sprintf("Cache entries and registry records in %s are not signed: whoever may write to the store can change a result that pipe then trusts. Set %s (docs/security.md, \"The team key\").",
+			w.StoreURL, signing.EnvKeyFile),
+	}}, nil)
 }

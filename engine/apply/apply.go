@@ -200,7 +200,7 @@ func Execute(ctx context.Context, opts Options) (*Result, error) {
 		}
 		res.Steps = append(res.Steps, r)
 	}
-	res.Diagnostics = a.diags
+	res.Diagnostics = plan.CapUntrusted(a.diags)
 	return res, nil
 }
 

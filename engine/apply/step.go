@@ -110,8 +110,9 @@ func (s *stepRun) fromCache(ctx context.Context) (bool, error) {
 	if err != nil {
 		return true, s.fail(ctx, Failed, err, plan.StoreDiagnostic(s.cfgStep, err))
 	}
-	if miss != nil {
-		a.warnDiag(s.cfgStep, "Unusable cache entry", miss.Error()+". The step runs again and rewrites it.")
+	if miss != nil && !plannedMiss(s.ps) {
+		d := plan.MissDiagnostic(s.cfgStep, miss, "The step runs again and rewrites it.")
+		a.warnDiag(s.cfgStep, d.Summary, strings.TrimPrefix(d.Detail, s.cfgStep.Addr.String()+": "))
 	}
 	if entry == nil {
 		return false, nil
@@ -129,6 +130,17 @@ func (s *stepRun) fromCache(ctx context.Context) (bool, error) {
 	}
 	s.r.Status, s.r.Outputs, s.r.Warnings = Cached, out, a.redactAll(entry.Warnings)
 	return true, a.succeed(ctx, s.ps, s.cfgStep, s.r, s.execID, s.started)
+}
+
+// plannedMiss reports whether the plan found the step's cache entry
+// unusable, and so warned about it already.
+func plannedMiss(ps *plan.Step) bool {
+	for _, r := range ps.Reasons {
+		if r.Code == plan.ReasonMiss {
+			return true
+		}
+	}
+	return false
 }
 
 // run runs the step where it is placed, and takes its outputs from the

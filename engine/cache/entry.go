@@ -159,26 +159,38 @@ func (e *Entry) OutputValues() (cty.Value, error) {
 }
 
 // MissError is a cache miss with something worth telling the user: a
-// corrupt entry, or an entry whose artifacts are gone.
+// corrupt entry, an entry whose artifacts are gone, or one the team key
+// does not vouch for.
 type MissError struct {
 	Key    string
 	Reason string
+	// Signature is set when the entry is there but not signed by the
+	// store's key (a *store.SignatureError): Reason is then the whole
+	// message.
+	Signature *store.SignatureError
 }
 
 func (e *MissError) Error() string {
+	if e.Signature != nil {
+		return "cache: " + strings.TrimPrefix(e.Signature.Error(), "store: ")
+	}
 	return fmt.Sprintf("cache: entry cache/%s.json %s; treating it as a miss", e.Key, e.Reason)
 }
 
 // Lookup returns the entry for key, or nil when there is none. A corrupt
-// entry, or one referring to artifacts the store no longer holds, is a
-// miss reported as a *MissError warning (with a nil entry). Other errors
-// (an unreachable store) are returned as errors.
+// entry, one referring to artifacts the store no longer holds, or, when
+// the store has a key, one not signed by it, is a miss reported as a
+// *MissError warning (with a nil entry). Other errors (an unreachable
+// store) are returned as errors.
 func Lookup(ctx context.Context, s *store.Store, key string) (*Entry, *MissError, error) {
 	b, err := s.GetEntry(ctx, key)
 	var corrupt *store.CorruptError
+	var unsigned *store.SignatureError
 	switch {
 	case errors.As(err, &corrupt):
 		return nil, &MissError{Key: key, Reason: "is corrupt (" + corrupt.Reason + ")"}, nil
+	case errors.As(err, &unsigned):
+		return nil, &MissError{Key: key, Reason: unsigned.Err.Error(), Signature: unsigned}, nil
 	case errors.Is(err, store.ErrNotFound):
 		return nil, nil, nil
 	case err != nil:

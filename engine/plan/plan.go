@@ -195,6 +195,7 @@ func Make(ctx context.Context, opts Options) (*Plan, hcl.Diagnostics) {
 			known[addr] = ps.Outputs
 		}
 	}
+	diags = CapUntrusted(diags)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -328,12 +329,7 @@ func planKnown(ctx context.Context, opts Options, step *config.Step, ps *Step, h
 		return append(diags, StoreDiagnostic(step, err))
 	}
 	if miss != nil {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagWarning,
-			Summary:  "Unusable cache entry",
-			Detail:   fmt.Sprintf("%s: %s. The step will run again and rewrite it.", step.Addr, miss.Error()),
-			Subject:  step.DeclRange.Ptr(),
-		})
+		diags = append(diags, MissDiagnostic(step, miss, "The step will run again and rewrite it."))
 	}
 	if entry != nil && !h.replaced {
 		err := entry.Unseal(opts.Keys)
@@ -356,6 +352,8 @@ func runReason(h history, miss *cache.MissError, key string, pre *cachekey.Preim
 	switch {
 	case h.replaced:
 		return Reason{Code: ReasonReplace, Message: "-replace asked for it"}
+	case miss != nil && miss.Signature != nil:
+		return Reason{Code: ReasonMiss, Message: "its cache entry " + miss.Signature.Cause() + ", so it is not trusted (see the warning)"}
 	case miss != nil:
 		return Reason{Code: ReasonMiss, Message: miss.Error()}
 	case h.last == "":

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/pipe-ml/pipe/engine/apply"
 	"github.com/pipe-ml/pipe/engine/cachekey"
 	"github.com/pipe-ml/pipe/engine/config"
@@ -393,4 +395,30 @@ func localKeys(t *testing.T) cachekey.Keys {
 		t.Fatal(err)
 	}
 	return func() (*signing.Key, error) { return k, nil }
+}
+
+// A store full of untrusted entries is a few warnings, not one per step:
+// the first MaxUntrusted, then one that names the other steps; other
+// warnings and errors pass as they are.
+func TestCapUntrusted(t *testing.T) {
+	var diags hcl.Diagnostics
+	for i := range 6 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: SummaryUntrusted, Detail: fmt.Sprintf("load.s%d: cache: cache entry ...", i)})
+	}
+	diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: SummaryUnusable, Detail: "train.m: corrupt"})
+	got := CapUntrusted(diags)
+	var summaries []string
+	for _, d := range got {
+		summaries = append(summaries, d.Summary)
+	}
+	want := []string{SummaryUntrusted, SummaryUntrusted, SummaryUntrusted, SummaryUnusable, "3 more untrusted cache entries"}
+	if !slices.Equal(summaries, want) {
+		t.Fatalf("summaries %q, want %q", summaries, want)
+	}
+	if last := got[len(got)-1]; !strings.Contains(last.Detail, "load.s3, load.s4, load.s5 are not trusted") {
+		t.Errorf("the last warning does not name the other steps: %s", last.Detail)
+	}
+	if few := CapUntrusted(diags[:3]); len(few) != 3 {
+		t.Errorf("three warnings capped to %d", len(few))
+	}
 }

@@ -108,8 +108,14 @@ func Local(dir string) (*Key, error) {
 	return New(b, path, false)
 }
 
-// ID names the key without saying anything about it: 16 hex digits.
-func (k *Key) ID() string { return k.id }
+// ID names the key without saying anything about it: 16 hex digits; ""
+// for a nil key.
+func (k *Key) ID() string {
+	if k == nil {
+		return ""
+	}
+	return k.id
+}
 
 // Source says where the key came from: "PIPE_KEY_FILE=/path", "PIPE_KEY"
 // or the local key's path.

@@ -18,7 +18,10 @@
 //	                              checkpoints (engine/registry/txlog)
 //
 // Cache entries and refs are JSON payloads in an envelope that carries
-// their SHA-256, so that a truncated or damaged one is detected.
+// their SHA-256, so that a truncated or damaged one is detected. A store
+// opened with the team key (Options.Key) also signs its cache entries and
+// trusts only those it signed (signature.go): the checksum catches
+// accidents, the signature someone who may write to the bucket.
 //
 // # Guarantees
 //

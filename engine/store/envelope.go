@@ -22,16 +22,22 @@ import (
 //	{"envelope":"pipe/v1","sha256":"<hex of payload>","size":N,"data":<payload>}
 //
 // The payload is embedded verbatim, so the file stays readable by people.
+// A cache entry written by a store with a key also carries a
+// "signature" member before "data" (signature.go); a reader without a key
+// ignores it.
 const envelopeFormat = "pipe/v1"
 
 type envelope struct {
-	Format string          `json:"envelope"`
-	SHA256 string          `json:"sha256"`
-	Size   int64           `json:"size"`
-	Data   json.RawMessage `json:"data"`
+	Format    string          `json:"envelope"`
+	SHA256    string          `json:"sha256"`
+	Size      int64           `json:"size"`
+	Signature string          `json:"signature,omitempty"`
+	Data      json.RawMessage `json:"data"`
 }
 
-func seal(payload []byte) ([]byte, error) {
+// seal wraps payload in an envelope; sign, when not nil, signs the
+// trimmed payload and its signature goes in the envelope.
+func seal(payload []byte, sign func([]byte) string) ([]byte, error) {
 	payload = bytes.TrimSpace(payload)
 	if !json.Valid(payload) {
 		return nil, fmt.Errorf("store: payload is not valid JSON")
@@ -41,14 +47,18 @@ func seal(payload []byte) ([]byte, error) {
 	b.Grow(len(payload) + 160)
 	b.WriteString(`{"envelope":"` + envelopeFormat + `","sha256":"`)
 	b.WriteString(hex.EncodeToString(sum[:]))
-	b.WriteString(`","size":` + strconv.Itoa(len(payload)) + `,"data":`)
+	b.WriteString(`","size":` + strconv.Itoa(len(payload)))
+	if sign != nil {
+		b.WriteString(`,"signature":"` + sign(payload) + `"`)
+	}
+	b.WriteString(`,"data":`)
 	b.Write(payload)
 	b.WriteString("}\n")
 	return b.Bytes(), nil
 }
 
-// unseal checks an envelope and returns its payload, or the reason it is bad.
-func unseal(b []byte) ([]byte, string) {
+// unseal checks an envelope and returns it, or the reason it is bad.
+func unseal(b []byte) (*envelope, string) {
 	var e envelope
 	if err := json.Unmarshal(b, &e); err != nil {
 		return nil, "not a complete JSON envelope: " + err.Error()
@@ -60,7 +70,7 @@ func unseal(b []byte) ([]byte, string) {
 	if int64(len(e.Data)) != e.Size || hex.EncodeToString(sum[:]) != e.SHA256 {
 		return nil, "checksum mismatch"
 	}
-	return e.Data, ""
+	return &e, ""
 }
 
 // GetEntry returns the payload of the cache entry for key (64 lowercase hex
@@ -69,21 +79,33 @@ func unseal(b []byte) ([]byte, string) {
 // should print as a warning before treating it as a miss:
 //
 //	store: cache entry cache/KEY.json is corrupt (checksum mismatch); treating as a miss
+//
+// With a key (Options.Key), an entry that is not signed by it is a
+// *SignatureError, which matches ErrNotFound too: a miss, never data.
 func (s *Store) GetEntry(ctx context.Context, key string) ([]byte, error) {
 	if !isHex64(key) {
 		return nil, fmt.Errorf("store: cache key %q is not 64 lowercase hex digits", key)
 	}
-	return s.getSealed(ctx, "cache entry", cachePrefix+key+".json")
+	blobKey := cachePrefix + key + ".json"
+	env, err := s.getSealed(ctx, "cache entry", blobKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.verifyEntry(blobKey, env); err != nil {
+		return nil, err
+	}
+	return env.Data, nil
 }
 
 // PutEntry writes the cache entry for key, replacing any entry there
 // atomically. data must be one JSON value; GetEntry returns it with
-// surrounding white space trimmed.
+// surrounding white space trimmed. A store with a key signs it.
 func (s *Store) PutEntry(ctx context.Context, key string, data []byte) error {
 	if !isHex64(key) {
 		return fmt.Errorf("store: cache key %q is not 64 lowercase hex digits", key)
 	}
-	return s.putSealed(ctx, cachePrefix+key+".json", data)
+	blobKey := cachePrefix + key + ".json"
+	return s.putSealed(ctx, blobKey, data, s.entrySigner(blobKey))
 }
 
 // GetRef returns the payload of the named ref, a small mutable JSON
@@ -95,7 +117,11 @@ func (s *Store) GetRef(ctx context.Context, name string) ([]byte, error) {
 	if err := checkRefName(name); err != nil {
 		return nil, err
 	}
-	return s.getSealed(ctx, "ref", refsPrefix+name+".json")
+	env, err := s.getSealed(ctx, "ref", refsPrefix+name+".json")
+	if err != nil {
+		return nil, err
+	}
+	return env.Data, nil
 }
 
 // PutRef replaces the named ref atomically: a reader sees the old payload
@@ -104,7 +130,7 @@ func (s *Store) PutRef(ctx context.Context, name string, data []byte) error {
 	if err := checkRefName(name); err != nil {
 		return err
 	}
-	return s.putSealed(ctx, refsPrefix+name+".json", data)
+	return s.putSealed(ctx, refsPrefix+name+".json", data, nil)
 }
 
 // DeleteRef removes the named ref. Removing a missing ref is not an error.
@@ -163,7 +189,7 @@ func checkRefName(name string) error {
 	return nil
 }
 
-func (s *Store) getSealed(ctx context.Context, what, key string) ([]byte, error) {
+func (s *Store) getSealed(ctx context.Context, what, key string) (*envelope, error) {
 	var b []byte
 	err := s.doSmall(ctx, "reading", key, func(ctx context.Context) error {
 		var err error
@@ -173,15 +199,15 @@ func (s *Store) getSealed(ctx context.Context, what, key string) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	payload, reason := unseal(b)
+	env, reason := unseal(b)
 	if reason != "" {
 		return nil, &CorruptError{Store: s.url, What: what, Key: key, Reason: reason}
 	}
-	return payload, nil
+	return env, nil
 }
 
-func (s *Store) putSealed(ctx context.Context, key string, data []byte) error {
-	b, err := seal(data)
+func (s *Store) putSealed(ctx context.Context, key string, data []byte, sign func([]byte) string) error {
+	b, err := seal(data, sign)
 	if err != nil {
 		return fmt.Errorf("store: writing %s: %w", key, err)
 	}

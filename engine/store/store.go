@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+
+	"github.com/pipe-ml/pipe/engine/signing"
 )
 
 // Store is a content-addressed artifact store with a cache of step
@@ -44,6 +46,11 @@ type Options struct {
 	FetchStreams int
 	// FetchChunk is the size of each ranged read. Default 8 MiB.
 	FetchChunk int64
+	// Key, when set, signs every cache entry PutEntry writes, and
+	// GetEntry trusts only entries it signed (see signature.go). Only a
+	// configured team key belongs here (signing.Key.Shared): nil means
+	// entries are written and read unsigned.
+	Key *signing.Key
 }
 
 // Open opens the store at url, with default options. See ParseLocation for

@@ -81,6 +81,7 @@ var conformance = []struct {
 	{"CorruptObject", testCorruptObject},
 	{"WrongSizeObjectRewritten", testWrongSizeObjectRewritten},
 	{"CorruptEntry", testCorruptEntry},
+	{"SignedEntry", testSignedEntry},
 	{"FailedPutLeavesNothing", testFailedPutLeavesNothing},
 	{"AbortedWriteLeavesNothing", testAbortedWriteLeavesNothing},
 	{"LargeObject", testLargeObject},

@@ -263,8 +263,10 @@ func absURL(u string, abs func(string) string) string {
 
 // OpenStore opens the store and the stat cache. A remote store gets the
 // local object cache (CacheDir), where it also spools what it uploads.
+// With a team key (Key), the store signs the cache entries it writes and
+// trusts only those it signed (engine/store, signature.go).
 func (w *Workspace) OpenStore(ctx context.Context) error {
-	s, err := store.OpenOptions(ctx, w.StoreURL, w.Pipeline.Config.Dir, &store.Options{Cache: w.openCache()})
+	s, err := store.OpenOptions(ctx, w.StoreURL, w.Pipeline.Config.Dir, &store.Options{Cache: w.openCache(), Key: w.Key})
 	if err != nil {
 		return err
 	}

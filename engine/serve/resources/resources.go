@@ -12,6 +12,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/lock"
 	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/signing"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
@@ -27,6 +28,7 @@ var ErrNotLoaded = errors.New("serve: the pipeline has not loaded yet, so where 
 type Resources struct {
 	mu                  sync.RWMutex
 	storeURL, baseDir   string
+	key                 *signing.Key
 	registryPath, state string
 	store               *store.Store
 	storeErr            error
@@ -48,7 +50,7 @@ const SyncEvery = time.Second
 func (r *Resources) Open(ctx context.Context, ws *workspace.Workspace) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	storeChanged := ws.StoreURL != r.storeURL || r.store == nil
+	storeChanged := ws.StoreURL != r.storeURL || r.store == nil || ws.Key.ID() != r.key.ID()
 	if storeChanged {
 		// The registry's log is in the store: it goes with it.
 		if r.db != nil {
@@ -58,7 +60,7 @@ func (r *Resources) Open(ctx context.Context, ws *workspace.Workspace) {
 		if r.store != nil {
 			r.store.Close()
 		}
-		r.storeURL, r.baseDir, r.store, r.storeErr = ws.StoreURL, ws.Pipeline.Config.Dir, nil, nil
+		r.storeURL, r.baseDir, r.key, r.store, r.storeErr = ws.StoreURL, ws.Pipeline.Config.Dir, ws.Key, nil, nil
 		r.openStore(ctx)
 	}
 	if ws.RegistryPath != r.registryPath || r.db == nil {
@@ -71,7 +73,7 @@ func (r *Resources) Open(ctx context.Context, ws *workspace.Workspace) {
 }
 
 func (r *Resources) openStore(ctx context.Context) {
-	r.store, r.storeErr = store.Open(ctx, r.storeURL, r.baseDir)
+	r.store, r.storeErr = store.OpenOptions(ctx, r.storeURL, r.baseDir, &store.Options{Key: r.key})
 }
 
 func (r *Resources) openRegistry(ctx context.Context) {
