@@ -21,9 +21,13 @@ OVERLAY   ?= dev
 # inputs such as 2000x (what CI uses: no deadline to race).
 FUZZTIME ?= 10s
 
+# How many times `make crash` kills pipe apply at a random moment, half on
+# a local store, half on the GCS emulator (make test: 30).
+CRASH_KILLS ?= 200
+
 GO_FILES = $(shell git ls-files -co --exclude-standard '*.go' 2>/dev/null)
 
-.PHONY: all help build unit test test-k8s vet fmt-check lint fuzz bench demo docs tools clean image push deploy render compose
+.PHONY: all help build unit test test-k8s vet fmt-check lint fuzz crash bench demo docs tools clean image push deploy render compose
 
 ## all: the same as build.
 all: build
@@ -103,6 +107,11 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 		done; \
 	done
+
+## crash: the crash test at length: CRASH_KILLS (200) SIGKILLs of pipe apply spread over every step, on a local store and the GCS emulator, each recovery checked; prints where the kills landed.
+crash:
+	@PIPE_CRASH_KILLS=$(CRASH_KILLS) PIPE_REQUIRE_GCS=1 bash -o pipefail -c '$(GO) test -count=1 -timeout 120m -v -run "^TestCrashInsideAStep" ./cmd/pipe \
+		| grep -v -E "^ *=== (RUN|PAUSE|CONT)|^ *--- PASS: .*/kill_|e2e_crash_test.go:[0-9]+: killed "'
 
 # make bench's data and Python; BENCH_ROWS=20000 for a quicker run,
 # BENCH_ONLY=train,search,load,steps to pick cases (search is grid,random).

@@ -7,11 +7,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +24,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/engine/store/gcstest"
+	"github.com/pipe-ml/pipe/engine/tempfile"
 	"github.com/pipe-ml/pipe/engine/workspace"
 	"github.com/pipe-ml/pipe/steps/shared/dataset/synth"
 )
@@ -120,7 +125,8 @@ func applyReference(t *testing.T) crashReference {
 // got as far as being recorded) is interrupted (or, when killed may have
 // come after the end of the run was recorded, succeeded); one model
 // version exists
-// and its lineage reaches the input file.
+// and its lineage reaches the input file; no temporary file is left in
+// TMPDIR or the state folder.
 //
 // It returns what the apply printed.
 func checkRecovered(t *testing.T, dir string, env []string, ref crashReference, lateKill bool) string {
@@ -153,6 +159,7 @@ func checkRecovered(t *testing.T, dir string, env []string, ref crashReference, 
 		t.Error("the store holds no object")
 	}
 	checkRegistryIntegrity(t, filepath.Join(dir, ".pipe", "registry.db"))
+	checkNoLitter(t, workspace.Getenv(env, "TMPDIR"), filepath.Join(dir, ".pipe"))
 	runs := checkRunsEnded(t, dir, env)
 	if len(runs) == 0 || runs[0].Status != registry.RunSucceeded {
 		t.Fatalf("the last run did not succeed: %+v", runs)
@@ -176,6 +183,24 @@ func checkRecovered(t *testing.T, dir string, env []string, ref crashReference, 
 		t.Errorf("the champion's lineage does not reach data/corpus.csv:\n%s", r.stdout)
 	}
 	return applied.stdout
+}
+
+// checkNoLitter checks that the folders (TMPDIR, the state folder with a
+// local store in it) hold no temporary file of pipe's: its own
+// (pipe-tmp-*), older versions' spool and dataset copies, fileblob's
+// KEY.<hex>.tmp.
+func checkNoLitter(t *testing.T, dirs ...string) {
+	t.Helper()
+	for _, dir := range dirs {
+		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			name := d.Name()
+			if err == nil && path != dir && (strings.HasPrefix(name, tempfile.Prefix) || strings.HasPrefix(name, "pipe-spool-") ||
+				strings.HasPrefix(name, "pipe-dataset-") || strings.HasSuffix(name, ".tmp")) {
+				t.Errorf("temporary file left behind: %s", path)
+			}
+			return nil
+		})
+	}
 }
 
 // killedBySIGKILL reports whether the process died of SIGKILL.
@@ -350,9 +375,8 @@ func TestCrashMidUploadOnGCS(t *testing.T) {
 }
 
 // TestCrashInsideAStep kills apply from outside while a step runs, then
-// at times drawn from a seeded source, which land wherever this
-// machine's speed puts them: in load reading the file, in train, in
-// publish writing its folder, in a registry write.
+// at moments spread over every step of the crash pipeline (see
+// crashAtRandom), with the store in a local folder.
 func TestCrashInsideAStep(t *testing.T) {
 	ref := applyReference(t)
 
@@ -373,32 +397,129 @@ func TestCrashInsideAStep(t *testing.T) {
 		}
 	})
 
-	// The delays are spread over most of one uninterrupted apply (measured
-	// here, so that on a slow machine they still land inside it).
-	dir := newCrashPipeline(t)
-	start := time.Now()
-	pipe(t, dir, childEnv(t), "apply").expect(t, 0)
-	span := time.Since(start) * 3 / 4
-	kills := 6
-	if testing.Short() {
-		kills = 2
+	kills := crashKills(t)
+	crashAtRandom(t, ref, (kills+1)/2, 1, func(t *testing.T, i int) []string { return childEnv(t) })
+}
+
+// TestCrashInsideAStepOnGCS is TestCrashInsideAStep's random kills with
+// the store on GCS (the emulator): the other half of crashKills.
+func TestCrashInsideAStepOnGCS(t *testing.T) {
+	srv := gcstest.Start(t)
+	ref := applyReference(t)
+	crashAtRandom(t, ref, crashKills(t)/2, 2, func(t *testing.T, i int) []string {
+		return childEnv(t, "STORAGE_EMULATOR_HOST="+srv.Host, fmt.Sprintf("PIPE_STORE=%s/kill%d", srv.URL(), i))
+	})
+}
+
+// crashKills is how many times the crash tests kill apply at a random
+// moment, on both stores together: PIPE_CRASH_KILLS when set (make crash
+// sets 200), else 30 (make test), 4 with -short.
+func crashKills(t *testing.T) int {
+	t.Helper()
+	if v := os.Getenv("PIPE_CRASH_KILLS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			t.Fatalf("PIPE_CRASH_KILLS=%q: want a count of kills, such as 200", v)
+		}
+		return n
 	}
-	rng := rand.New(rand.NewPCG(2026, 11))
+	if testing.Short() {
+		return 4
+	}
+	return 30
+}
+
+// crashSteps are the steps of the crash pipeline, one of every kind it
+// has (publish included), in the order they start.
+var crashSteps = []string{"load.corpus", "transform.pause", "train.model", "evaluate.holdout", "predict.holdout", "publish.release"}
+
+// crashAtRandom kills apply kills times, each in a new pipeline folder
+// whose environment env gives, and checks each recovery (checkRecovered).
+// Kill i aims at crashSteps[i%6]: it waits for the step to start, then
+// for a delay drawn from a seeded source between zero and a little more
+// than that step took in an uninterrupted apply on this store, measured
+// first; so the kills land all over every step and just after it (in its
+// outputs' upload, its cache entry, its registry writes), wherever this
+// machine's speed puts them. Where each landed is logged, and a tally at
+// the end.
+func crashAtRandom(t *testing.T, ref crashReference, kills int, seed uint64, env func(t *testing.T, i int) []string) {
+	took := stepDurations(t, env(t, -1))
+	rng := rand.New(rand.NewPCG(2026, seed))
+	var mu sync.Mutex
+	landed := map[string]int{}
+	t.Cleanup(func() {
+		var b strings.Builder
+		for _, k := range slices.Sorted(maps.Keys(landed)) {
+			fmt.Fprintf(&b, "\n  %-34s %d", k, landed[k])
+		}
+		t.Logf("%d kills landed in:%s", kills, b.String())
+	})
 	for i := range kills {
-		delay := time.Duration(rng.Int64N(int64(span)))
-		t.Run(fmt.Sprintf("kill %d", i), func(t *testing.T) {
-			dir := newCrashPipeline(t)
-			env := childEnv(t)
+		step := crashSteps[i%len(crashSteps)]
+		delay := time.Duration(rng.Int64N(int64(took[step]*5/4) + int64(time.Millisecond)))
+		t.Run(fmt.Sprintf("kill %d in %s", i, step), func(t *testing.T) {
+			t.Parallel()
+			dir, env := newCrashPipeline(t), env(t, i)
 			p := startPipe(t, dir, env, "apply", "-no-color")
+			if p.waitOutputOrEnd(step + ": running") {
+				select {
+				case <-p.done:
+				case <-time.After(delay):
+				}
+			}
+			at := "after the apply ended"
 			select {
 			case <-p.done:
-				t.Logf("apply finished before the kill at %s", delay)
-			case <-time.After(delay):
+			default:
 				p.kill(t)
-				out := strings.Split(strings.TrimSpace(p.stdout.String()), "\n")
-				t.Logf("killed after %s, at: %s", delay, out[len(out)-1])
+				at = killedIn(p.stdout.String())
 			}
+			t.Logf("killed %s after %s started: %s", delay, step, at)
+			mu.Lock()
+			landed[at]++
+			mu.Unlock()
 			checkRecovered(t, dir, env, ref, true)
 		})
 	}
+}
+
+// stepDurations applies the crash pipeline once in a new folder and
+// returns how long each step took, as apply printed it.
+func stepDurations(t *testing.T, env []string) map[string]time.Duration {
+	t.Helper()
+	r := pipe(t, newCrashPipeline(t), env, "apply", "-no-color").expect(t, 0)
+	took := map[string]time.Duration{}
+	for _, m := range regexp.MustCompile(`(?m)^(\S+): ran in (\S+)$`).FindAllStringSubmatch(r.stdout, -1) {
+		if d, err := time.ParseDuration(m[2]); err == nil {
+			took[m[1]] = d
+		}
+	}
+	for _, s := range crashSteps {
+		if _, ok := took[s]; !ok {
+			t.Fatalf("no duration printed for %s:\n%s", s, r.stdout)
+		}
+	}
+	return took
+}
+
+// killedIn says where apply was when killed, from what it had printed: the
+// steps started and not finished, else between steps or after them.
+func killedIn(out string) string {
+	var running []string
+	for _, s := range crashSteps {
+		if strings.Contains(out, s+": running") && !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(s)+`: (ran|failed)`).MatchString(out) {
+			running = append(running, s)
+		}
+	}
+	switch {
+	case len(running) > 0:
+		return "in " + strings.Join(running, " + ")
+	case strings.Contains(out, "Apply complete"):
+		return "after the last step, recording the run"
+	case strings.Contains(out, "publish.release: ran"):
+		return "after the last step"
+	case !strings.Contains(out, ": running"):
+		return "before the first step"
+	}
+	return "between steps"
 }

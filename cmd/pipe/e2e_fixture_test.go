@@ -125,6 +125,24 @@ func (p *proc) waitOutput(t *testing.T, s string) {
 	}
 }
 
+// waitOutputOrEnd waits until the process has printed s on stdout, and
+// reports whether it did; false when the process ended first (or did not
+// print it within hangLimit).
+func (p *proc) waitOutputOrEnd(s string) bool {
+	deadline := time.Now().Add(hangLimit)
+	for !strings.Contains(p.stdout.String(), s) {
+		select {
+		case <-p.done:
+			return strings.Contains(p.stdout.String(), s)
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
 // kill sends SIGKILL and waits for the process to be gone.
 func (p *proc) kill(t *testing.T) {
 	t.Helper()
