@@ -111,7 +111,7 @@ fuzz:
 ## crash: the crash test at length: CRASH_KILLS (200) SIGKILLs of pipe apply spread over every step, on a local store and the GCS emulator, each recovery checked; prints where the kills landed.
 crash:
 	@PIPE_CRASH_KILLS=$(CRASH_KILLS) PIPE_REQUIRE_GCS=1 bash -o pipefail -c '$(GO) test -count=1 -timeout 120m -v -run "^TestCrashInsideAStep" ./cmd/pipe \
-		| grep -v -E "^ *=== (RUN|PAUSE|CONT)|^ *--- PASS: .*/kill_|e2e_crash_test.go:[0-9]+: killed "'
+		| grep -v -E "^ *=== (RUN|PAUSE|CONT|NAME)|^ *--- PASS: .*/kill_|e2e_crash_test.go:[0-9]+: killed "'
 
 # make bench's data and Python; BENCH_ROWS=20000 for a quicker run,
 # BENCH_ONLY=train,search,load,steps to pick cases (search is grid,random).

@@ -10,7 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pipe-ml/pipe/engine/config"
 )
@@ -126,32 +128,50 @@ func (d *Document) check() string {
 	}
 	for _, name := range sortedKeys(s.Sources) {
 		if !validDigest(s.Sources[name]) {
-			return fmt.Sprintf("the digest of pipeline file %s is not sha256:<64 hex digits>", name)
+			return fmt.Sprintf("the digest of pipeline file %s is not sha256:<64 hex digits>", clip(name))
 		}
 	}
 	for _, name := range sortedKeys(s.Variables) {
 		v := s.Variables[name]
 		if _, ok := v.Decode(); !ok && (v.Value != nil || !validHex64(v.SensitiveHMAC)) {
-			return fmt.Sprintf("the value of variable %s does not decode as its type", name)
+			return fmt.Sprintf("the value of variable %s does not decode as its type", clip(name))
 		}
 	}
 	for _, st := range d.Steps {
 		if _, err := config.ParseStepAddr(st.Address); err != nil {
-			return fmt.Sprintf("step %q is not a step address", st.Address)
+			return fmt.Sprintf("step %s is not a step address", clip(st.Address))
 		}
 		if st.Action != Run && st.Action != Cached {
-			return fmt.Sprintf("step %s has the action %q, neither run nor cached", st.Address, st.Action)
+			return fmt.Sprintf("step %s has the action %s, neither run nor cached", clip(st.Address), clip(string(st.Action)))
 		}
 		if st.Key != "" && !validHex64(st.Key) {
-			return fmt.Sprintf("the key of step %s is not 64 hex digits", st.Address)
+			return fmt.Sprintf("the key of step %s is not 64 hex digits", clip(st.Address))
 		}
 	}
 	for _, a := range append(append([]string{}, d.Targets...), d.Replace...) {
 		if _, err := config.ParseStepAddr(a); err != nil {
-			return fmt.Sprintf("%q in targets or replace is not a step address", a)
+			return fmt.Sprintf("%s in targets or replace is not a step address", clip(a))
 		}
 	}
 	return ""
+}
+
+// maxClip is how much of a name or a value from a damaged plan its error
+// quotes.
+const maxClip = 80
+
+// clip quotes s for an error about a damaged plan: at most maxClip bytes,
+// cut on a character boundary, with how much was left out. A damaged file
+// can hold anything, and the error must not dump it.
+func clip(s string) string {
+	if len(s) <= maxClip {
+		return strconv.Quote(s)
+	}
+	cut := maxClip
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes more)", strconv.Quote(s[:cut]), len(s)-cut)
 }
 
 func validDigest(d string) bool {

@@ -1,6 +1,7 @@
 package plan_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -54,7 +55,7 @@ func TestReadDamagedPlan(t *testing.T) {
 		"no store":       {edit(`"store": "`, `"store": "", "was": "`), "saved.store is empty"},
 		"bad address":    {edit(`"address": "source.in"`, `"address": "source"`), `step "source" is not a step address`},
 		"bad action":     {edit(`"action": "run"`, `"action": "skip"`), `the action "skip"`},
-		"bad source sum": {edit(`"main.pipe.hcl": "sha256:`, `"main.pipe.hcl": "md5:`), "pipeline file main.pipe.hcl"},
+		"bad source sum": {edit(`"main.pipe.hcl": "sha256:`, `"main.pipe.hcl": "md5:`), `pipeline file "main.pipe.hcl"`},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -148,6 +149,23 @@ func TestSavedPlanMoved(t *testing.T) {
 // FuzzParsePlan feeds plan files, whole, cut and changed, to Parse: it
 // never panics, and what it accepts is a plan apply can use: its
 // variables decode, and it reads back the same after encoding.
+// maxPlanError bounds what Parse says of a bad file: it quotes no more of
+// it than a name or a number.
+const maxPlanError = 1 << 10
+
+// TestEveryTruncationIsDamaged cuts a good saved plan at every length
+// short of the whole: each is a damaged plan, never a plan.
+func TestEveryTruncationIsDamaged(t *testing.T) {
+	good := bytes.TrimRight(savedPlan(t, newEnv(t)), "\n")
+	for n := range len(good) {
+		d, err := Parse(good[:n])
+		var damaged *DamagedError
+		if d != nil || !errors.As(err, &damaged) {
+			t.Fatalf("the plan cut at %d of %d bytes: %v, %v; want a damaged plan", n, len(good), d, err)
+		}
+	}
+}
+
 func FuzzParsePlan(f *testing.F) {
 	e := newEnv(f)
 	good := savedPlan(f, e)
@@ -156,11 +174,17 @@ func FuzzParsePlan(f *testing.F) {
 	f.Add([]byte(`{"format_version":"2","saved":{"path":".","store":"mem://","sources":{"a":"sha256:` + strings.Repeat("0", 64) + `"}}}`))
 	f.Add([]byte(`{"format_version":"2","saved":{"variables":{"x":{"type":"number","value":"1e999999"}}}}`))
 	f.Add([]byte("pipeline \"p\" {}"))
+	f.Add([]byte("\x00\xff{garbage"))
+	f.Add([]byte(`{"format_version":"2","saved":{"path":".","store":"mem://","sources":{"` + strings.Repeat("x", 5000) + `":"sha256:0"}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := Parse(b)
 		if err != nil {
 			if d != nil {
 				t.Fatal("a document with an error")
+			}
+			// Garbage is a plan error, never HCL's or a dump of the file.
+			if msg := err.Error(); !strings.HasPrefix(msg, "plan: ") || len(msg) > maxPlanError {
+				t.Fatalf("a %d-byte error, not plan's: %.300s", len(msg), msg)
 			}
 			return
 		}

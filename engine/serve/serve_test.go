@@ -45,7 +45,7 @@ transform "shout" {
 
 // fixture is a running server on loopback over a pipeline folder.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string // the pipeline folder
 	state   string
 	srv     *Server
@@ -78,7 +78,7 @@ func (l *logBuffer) String() string {
 }
 
 // writePipeline makes a plain pipeline folder with one data file.
-func writePipeline(t *testing.T, src string) string {
+func writePipeline(t testing.TB, src string) string {
 	t.Helper()
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "main.pipe.hcl"), src)
@@ -86,7 +86,7 @@ func writePipeline(t *testing.T, src string) string {
 	return dir
 }
 
-func write(t *testing.T, path, content string) {
+func write(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -97,7 +97,7 @@ func write(t *testing.T, path, content string) {
 }
 
 // start runs a server on dir; edit changes the options first.
-func start(t *testing.T, dir string, edit func(*Options)) *fixture {
+func start(t testing.TB, dir string, edit func(*Options)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, dir: dir, state: t.TempDir(), counter: &testkinds.Counter{}, checks: make(chan applies.Check, 100), logs: &logBuffer{}}
 	opts := Options{

@@ -201,7 +201,7 @@ func (s *Server) routes() {
 	mux.Handle("GET "+api.PathMetrics, s.met.Handler())
 	pg := page.New(page.Options{API: a, Snapshot: s.snapshot, Current: s.applier.Current, Token: s.token, Log: s.log})
 	pg.Register(mux)
-	s.handler = headers(access.Guard(mux, access.Rules{Token: s.token, Metrics: s.metricsToken, Denied: func(w http.ResponseWriter, r *http.Request) {
+	s.handler = headers(access.Guard(a.Methods(mux), access.Rules{Token: s.token, Metrics: s.metricsToken, Denied: func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == api.PathMetrics:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="pipe serve metrics"`)

@@ -3,8 +3,10 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/pipe-ml/pipe/engine/serve/access"
 	"github.com/pipe-ml/pipe/engine/serve/applies"
@@ -72,6 +74,20 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/models/{name}", a.handleModel)
 	mux.HandleFunc("GET /api/lineage", a.handleLineage)
 	mux.HandleFunc("GET /artifacts/{digest}", a.handleArtifact)
+}
+
+// Methods answers, before next (the mux), a request under /api/ with a
+// method other than GET or HEAD: a JSON 405, where ServeMux's own would be
+// text.
+func (a *API) Methods(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			a.WriteError(w, http.StatusMethodNotAllowed, fmt.Errorf("the API only answers GET; %s is not allowed", Echo(r.Method)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // apiError is the body of every API error.

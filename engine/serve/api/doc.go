@@ -49,7 +49,9 @@
 // the server's absolute paths, host and user out of every record shown.
 // A question the registry cannot answer is a 4xx that says what to ask
 // instead (ErrorStatus), quoting at most 64 bytes of the request (Echo);
-// a failure of the server is a 500 whose details go to the log only.
+// a failure of the server is a 500 whose details go to the log only. A
+// method other than GET or HEAD under /api/ is a JSON 405 (Methods),
+// never ServeMux's text.
 // WriteJSON is the one place JSON is written.
 //
 // The registry and the store come from engine/serve/resources; the
