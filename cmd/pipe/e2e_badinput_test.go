@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,6 +99,27 @@ var badGenerators = map[string]func(t *testing.T, dir string){
 			t.Fatal(err)
 		}
 	},
+	// A pipeline file of 200 KB of random bytes beside a good one.
+	"binary-pipeline-file": func(t *testing.T, dir string) {
+		writeNoise(t, filepath.Join(dir, "junk.pipe.hcl"), 200<<10, 20)
+	},
+	// A variables file of random bytes.
+	"binary-var-file": func(t *testing.T, dir string) {
+		writeNoise(t, filepath.Join(dir, "vars.pipe.tfvars"), 50<<10, 21)
+	},
+	// A pipeline file of 60 KB of HCL's punctuation and letters in random
+	// order: text, thousands of syntax errors.
+	"garbage-text-pipeline-file": func(t *testing.T, dir string) {
+		rng := rand.New(rand.NewPCG(22, 0))
+		const alphabet = "abc{}=\"[]()\n ,.#@!"
+		b := make([]byte, 60<<10)
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		if err := os.WriteFile(filepath.Join(dir, "junk.pipe.hcl"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	},
 	// A Parquet list column of 8 floats a row.
 	"parquet-wrong-width": func(t *testing.T, dir string) {
 		writeCorpus(t, filepath.Join(dir, "data", "corpus.parquet"), 50, 8, 13, synth.Column)
@@ -163,8 +185,28 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// writeNoise writes n seeded random bytes to path.
+func writeNoise(t *testing.T, path string, n int, seed uint64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 0))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// maxBadMessage bounds what a case may print on stderr: a message is
+// for a person to read, whatever the input.
+const maxBadMessage = 16 << 10
+
 func checkBadMessage(t *testing.T, c badCase, r result) {
 	t.Helper()
+	if len(r.stderr) > maxBadMessage {
+		t.Errorf("pipe %s printed %d bytes on stderr, more than %d", strings.Join(c.args, " "), len(r.stderr), maxBadMessage)
+	}
 	msg := oneLine(r.stderr)
 	for _, want := range c.want {
 		if !strings.Contains(msg, want) {

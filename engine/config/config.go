@@ -153,9 +153,13 @@ func Parse(dir string, files []Source, kinds *steps.Catalog) (*Config, hcl.Diagn
 }
 
 // ParseSource parses one file's bytes as native HCL or, for names ending in
-// .json, as HCL's JSON form. A file nested deeper than nesting.Max is not
-// parsed: its diagnostic is returned with a nil file.
+// .json, as HCL's JSON form. A file that is not text (see notText) or is
+// nested deeper than nesting.Max is not parsed: its one diagnostic is
+// returned with a nil file.
 func ParseSource(parser *hclparse.Parser, name string, src []byte) (*hcl.File, hcl.Diagnostics) {
+	if d := notText(name, src); d != nil {
+		return nil, hcl.Diagnostics{d}
+	}
 	if diags := nesting.Check(name, src); diags.HasErrors() {
 		return nil, diags
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,5 +160,41 @@ func TestControlCharactersEscaped(t *testing.T) {
 		if !color && !strings.Contains(out, "\n  2:   "+`path = "a\x1b[2Jb\u202e\x07\xff" # `+"\tz\n"+strings.Repeat(" ", len("  2:   path = "))+strings.Repeat("^", len(`"a\x1b[2Jb\u202e\x07\xff"`))+"\n") {
 			t.Errorf("the range is not under the escaped text:\n%s", out)
 		}
+	}
+}
+
+// TestLimit: Text and JSON show MaxPerFile diagnostics of a file, then
+// one that says how many more there are, located at the first of them;
+// other files and diagnostics without a location are all shown.
+func TestLimit(t *testing.T) {
+	var diags hcl.Diagnostics
+	at := func(file string, line int) *hcl.Range {
+		return &hcl.Range{Filename: file, Start: hcl.Pos{Line: line, Column: 1}, End: hcl.Pos{Line: line, Column: 2}}
+	}
+	for i := range 25 {
+		sev := hcl.DiagError
+		if i%5 == 4 {
+			sev = hcl.DiagWarning
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: sev, Summary: fmt.Sprintf("Bad %d", i), Subject: at("junk.pipe.hcl", i+1)})
+	}
+	diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Other", Subject: at("main.pipe.hcl", 1)},
+		&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Nowhere"})
+	var b strings.Builder
+	if err := Text(&b, diags, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"Bad 9\n", "Other", "Nowhere", "Error: And 12 more errors and 3 warnings in junk.pipe.hcl\n\n  on junk.pipe.hcl line 11:", "Only the first 10 problems of junk.pipe.hcl"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("Text does not say %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Bad 10\n") {
+		t.Errorf("Text shows an 11th diagnostic of one file:\n%s", out)
+	}
+	js := JSON(diags, nil)
+	if len(js) != MaxPerFile+3 || js[len(js)-1].Range == nil || js[len(js)-1].Range.Start.Line != 11 {
+		t.Errorf("JSON gives %d diagnostics, the last %+v; want %d, the last at line 11", len(js), js[len(js)-1], MaxPerFile+3)
 	}
 }

@@ -39,8 +39,11 @@ type JSONSnippet struct {
 }
 
 // JSON converts diagnostics for a JSON document. It never returns nil, so
-// an empty list encodes as [].
+// an empty list encodes as []. As Text, it keeps MaxPerFile diagnostics
+// of a file and says how many more there are; a snippet's code is cut
+// around the range on a long line, as Text cuts it.
 func JSON(diags hcl.Diagnostics, src Sources) []JSONDiagnostic {
+	diags = Limit(diags, MaxPerFile)
 	out := make([]JSONDiagnostic, 0, len(diags))
 	for _, d := range diags {
 		jd := JSONDiagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
@@ -59,6 +62,7 @@ func JSON(diags hcl.Diagnostics, src Sources) []JSONDiagnostic {
 				if r.End.Line == r.Start.Line {
 					to = clamp(r.End.Byte-start, from, len(line))
 				}
+				line, from, to = window(line, from, to)
 				jd.Snippet = &JSONSnippet{
 					Context:              ContextString(*r, src),
 					Code:                 line,

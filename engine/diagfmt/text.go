@@ -29,10 +29,11 @@ type Sources map[string][]byte
 //	An argument named "dat" is not expected here. Did you mean "data"?
 //
 // With color, the severity is coloured and the range is underlined in the
-// line instead of marked below it.
+// line instead of marked below it. At most MaxPerFile diagnostics of one
+// file are written, then how many more there are (see Limit).
 func Text(w io.Writer, diags hcl.Diagnostics, src Sources, color bool) error {
 	bw := bufio.NewWriter(w)
-	for _, d := range diags {
+	for _, d := range Limit(diags, MaxPerFile) {
 		writeOne(bw, d, src, color)
 	}
 	return bw.Flush()
