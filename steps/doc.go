@@ -39,8 +39,9 @@
 // A kind knows nothing about the graph, the cache or the registry;
 // everything it may touch outside its own memory comes through [Env]. An
 // Env may also be an [ArtifactMapper], which hands large artifacts over in
-// place (memory maps of verified local copies), checked beside the step. A
-// kind that writes a file outside the store (predict, publish) reports it
+// place (memory maps of verified local copies), checked beside the step,
+// and a [PageDropper], which takes the pages of a mapped part a kind is
+// done with out of the process's resident memory. A kind that writes a file outside the store (predict, publish) reports it
 // with [WroteExternal], so that a cached step's files are restored.
 //
 // Values crossing the boundary are cty values. An artifact (a dataset, a

@@ -26,3 +26,18 @@ type ArtifactMapper interface {
 	// fault crashes the process.
 	MapArtifact(ctx context.Context, a Artifact) ([]byte, error)
 }
+
+// PageDropper is implemented by an [Env] whose mapped artifacts' pages
+// can leave the process's resident memory early: the engine's does. A
+// kind that is done reading a large part of a mapped artifact (evaluate
+// and predict after scoring the matrix) drops its pages, so that what
+// the step does next (metrics, a plot, writing predictions) does not
+// stand on top of the whole dataset in the process's peak memory.
+type PageDropper interface {
+	// DropPages drops this process's mapping of the whole pages inside
+	// b, a part of bytes MapArtifact returned: they stay in the page
+	// cache, and reading b again maps them back (from there, or from
+	// the file). Bytes that are not a memory map (read into memory) are
+	// left alone. It changes no byte the step reads.
+	DropPages(b []byte)
+}

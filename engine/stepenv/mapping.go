@@ -78,3 +78,13 @@ func (e *Env) Release() error {
 	}
 	return errors.Join(errs...)
 }
+
+// DropPages gives back the resident pages of b, a part of an artifact
+// this step mapped (see steps.PageDropper and store.Mapping.DropPages).
+func (e *Env) DropPages(b []byte) {
+	e.maps.mu.Lock()
+	defer e.maps.mu.Unlock()
+	for _, m := range e.maps.list {
+		m.DropPages(b)
+	}
+}

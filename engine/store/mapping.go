@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"unsafe"
 )
 
 // Mapping is an object's content in memory, to be read in place. See
@@ -115,6 +116,31 @@ func (m *Mapping) Verify(ctx context.Context) error {
 		return m.s.corrupt(ctx, m.key, m.lo, string(errChanged))
 	}
 	return nil
+}
+
+// DropPages drops the process's mapping of the whole pages inside b, if b
+// lies within this Mapping's memory map (anything else is left alone):
+// they leave the process's resident memory and stay in the page cache,
+// and reading them again maps them back. (Where the kernel mapped a
+// large folio whole, the pages around b that share it may go too; they
+// map back the same way.) The mapping is shared and
+// read-only, so no byte read afterwards differs.
+func (m *Mapping) DropPages(b []byte) {
+	if !m.mapped || m.closed || len(b) == 0 || len(m.data) == 0 {
+		return
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(m.data)))
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	if lo < base || lo-base+uintptr(len(b)) > uintptr(len(m.data)) {
+		return
+	}
+	page := os.Getpagesize()
+	start := int(lo - base)
+	end := (start + len(b)) &^ (page - 1)
+	start = (start + page - 1) &^ (page - 1)
+	if start < end {
+		dropPages(m.data[start:end]) // base is page-aligned: so are these
+	}
 }
 
 // Close releases the bytes: a mapping is unmapped, and a check that no

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -186,4 +187,16 @@ func fieldNames(s *arrow.Schema) []string {
 		names = append(names, f.Name)
 	}
 	return names
+}
+
+// DropFeatures tells env that the step is done reading d's feature matrix
+// for now (see steps.PageDropper): where the matrix is a memory map, its
+// pages leave the process's resident memory; reading it again still
+// works. Call it once the matrix is scored, before the work that follows
+// allocates, so that the step's peak memory is not the dataset plus that
+// work.
+func DropFeatures(env steps.Env, d *Dataset) {
+	if p, ok := env.(steps.PageDropper); ok && len(d.X) > 0 {
+		p.DropPages(unsafe.Slice((*byte)(unsafe.Pointer(&d.X[0])), len(d.X)*4))
+	}
 }

@@ -27,7 +27,9 @@ type Scored struct {
 // Score reads the artifacts of a step's model and data attributes and
 // scores the data with the model. kind prefixes errors ("evaluate"); fix
 // ends the message for data of another width than the model's, saying
-// what to do.
+// what to do. The data's feature matrix is scored in one pass, then its
+// pages are dropped from the process's resident memory where it is
+// mapped (dataset.DropFeatures): Data.X still reads, from the page cache.
 func Score(ctx context.Context, env steps.Env, in *steps.Inputs, kind, fix string) (*Scored, error) {
 	modelArt, err := in.Artifact("model")
 	if err != nil {
@@ -60,6 +62,9 @@ func Score(ctx context.Context, env steps.Env, in *steps.Inputs, kind, fix strin
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", kind, err)
 	}
+	// Nothing after scoring reads the matrix: its pages need not stay
+	// under what the kind does next.
+	dataset.DropFeatures(env, ds)
 	return &Scored{Model: m, Data: ds, ModelArtifact: modelArt, DataArtifact: dataArt, Prob: p, Duration: time.Since(start)}, nil
 }
 
