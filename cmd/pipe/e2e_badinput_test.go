@@ -217,3 +217,36 @@ func checkBadMessage(t *testing.T, c badCase, r result) {
 		t.Errorf("a Go stack reached stdout:\n%s", r.stdout)
 	}
 }
+
+// TestEmptyPipelineWarns: an empty pipeline file, or a folder whose files
+// declare no step, plans and applies as nothing, with a warning that
+// names the files and says what to do.
+func TestEmptyPipelineWarns(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		"empty file":     {"main.pipe.hcl": ""},
+		"variables only": {"main.pipe.hcl": "pipeline \"p\" {}\n", "vars.pipe.hcl": "variable \"x\" {\n  default = 1\n}\n"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for f, src := range files {
+				if err := os.WriteFile(filepath.Join(dir, f), []byte(src), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := []string{"Warning: No steps", "on main.pipe.hcl line 1", "no step, so plan and apply have nothing to do", "Add a step block"}
+			if len(files) > 1 {
+				want = append(want, "(main.pipe.hcl, vars.pipe.hcl) declare")
+			}
+			for _, args := range [][]string{{"validate"}, {"plan"}, {"apply"}} {
+				r := pipe(t, dir, childEnv(t), append(args, "-no-color")...).expect(t, 0)
+				msg := oneLine(r.stderr)
+				for _, w := range want {
+					if !strings.Contains(msg, w) {
+						t.Errorf("pipe %s does not say %q:\n%s", args[0], w, r.stderr)
+					}
+				}
+			}
+		})
+	}
+}

@@ -149,7 +149,30 @@ func Parse(dir string, files []Source, kinds *steps.Catalog) (*Config, hcl.Diagn
 		cfg.Files = append(cfg.Files, f.Name)
 		cfg.Sources[f.Name] = f.Bytes
 	}
+	if len(cfg.Steps) == 0 && len(files) > 0 && !diags.HasErrors() {
+		diags = append(diags, noSteps(dir, files))
+	}
 	return cfg, diags
+}
+
+// noSteps is the warning for a pipeline that declares no step: empty
+// files, or only variables and settings, apply as nothing at all.
+func noSteps(dir string, files []Source) *hcl.Diagnostic {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+	}
+	what := "The file " + names[0] + " declares"
+	if len(names) > 1 {
+		what = fmt.Sprintf("The %d files of %s (%s) declare", len(names), dir, strings.Join(names, ", "))
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "No steps",
+		Detail: what + " no step, so plan and apply have nothing to do. " +
+			"Add a step block (load \"corpus\" { ... }; pipe kinds lists the kinds), or point pipe at the folder that holds the pipeline.",
+		Subject: &hcl.Range{Filename: names[0], Start: hcl.InitialPos, End: hcl.InitialPos},
+	}
 }
 
 // ParseSource parses one file's bytes as native HCL or, for names ending in
