@@ -61,6 +61,13 @@ type ModelRegistry interface {
 	// the alias (or the model) does not exist.
 	AliasVersion(ctx context.Context, model, alias string) (int, error)
 
+	// RecordedName returns the name the registry records a model's or an
+	// alias's name under, for what the step writes about it (lineage.json,
+	// its log): the name itself, or a keyed hash that stands for a name
+	// the pipeline gave as a sensitive value. The methods above take the
+	// name as the step has it.
+	RecordedName(name string) string
+
 	// Lineage returns, as a JSON object, what produced the artifact with
 	// the given digest (the executions, their configurations, data and
 	// input files) and the run the step runs in, with its Git commit.

@@ -68,6 +68,11 @@ func (*modelsCmd) Run(ctx context.Context, c *cli, args []string) error {
 	}
 	defer reg.Close()
 	view := views.NewModels(a.ViewType, v)
+	if a.Sub == "promote" {
+		a.Model = reg.modelRef(ctx, a.Model)
+	} else {
+		a.Model = reg.modelName(ctx, a.Model)
+	}
 	switch a.Sub {
 	case "":
 		models, err := reg.Models(ctx)

@@ -12,7 +12,9 @@ import (
 
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/arguments"
 	"github.com/pipe-ml/pipe/cmd/pipe/internal/views"
+	"github.com/pipe-ml/pipe/engine/cachekey"
 	"github.com/pipe-ml/pipe/engine/registry"
+	"github.com/pipe-ml/pipe/engine/signing"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/engine/workspace"
 )
@@ -29,6 +31,51 @@ type openedRegistry struct {
 	Pipeline string
 	// store is the store the command opened for the registry's log.
 	store *store.Store
+	// keys is the key sensitive model names are hashed with: the
+	// workspace's, else the team key the environment configures.
+	keys cachekey.Keys
+}
+
+// modelName returns the name the registry records the model name under:
+// name itself when a model has it, else the keyed hash that stands for
+// name when the pipeline gave it as a sensitive value and a model has
+// that (registry.SensitiveName), else name.
+func (r *openedRegistry) modelName(ctx context.Context, name string) string {
+	if r.keys == nil || name == "" {
+		return name
+	}
+	models, err := r.Models(ctx)
+	if err != nil {
+		return name
+	}
+	key, err := r.keys()
+	if err != nil || key == nil {
+		return name
+	}
+	hashed := registry.SensitiveName(key, name)
+	found := false
+	for _, m := range models {
+		if m.Name == name {
+			return name
+		}
+		found = found || m.Name == hashed
+	}
+	if found {
+		return hashed
+	}
+	return name
+}
+
+// modelRef is modelName for NAME@SELECTOR.
+func (r *openedRegistry) modelRef(ctx context.Context, ref string) string {
+	name, sel, err := registry.ParseModelRef(ref)
+	if err != nil {
+		return ref
+	}
+	if n := r.modelName(ctx, name); n != name {
+		return n + "@" + sel
+	}
+	return ref
 }
 
 // Close closes the registry and its store.
@@ -49,7 +96,7 @@ func (r *openedRegistry) Close() error {
 // to date answers as it stands, and a warning says so. With no history
 // anywhere, the error says to apply first.
 func (c *cli) openRegistry(ctx context.Context, v *views.View, path string, f arguments.Registry, readOnly bool) (*openedRegistry, error) {
-	out := &openedRegistry{}
+	out := &openedRegistry{keys: func() (*signing.Key, error) { return signing.FromEnv(c.env) }}
 	regPath, w, err := c.registryPath(path, f, v, out, false)
 	if err != nil {
 		return nil, err
@@ -61,6 +108,7 @@ func (c *cli) openRegistry(ctx context.Context, v *views.View, path string, f ar
 			return nil, err
 		}
 		opts.Store, opts.Origin = out.store, w.Origin()
+		out.keys = w.HashKey
 	} else if !existed {
 		return nil, withHint(fmt.Errorf("no registry at %s yet: run pipe apply first", regPath), "pipe apply, or name an existing registry file; leave -registry out to read the pipeline's store")
 	}

@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipe-ml/pipe/engine/lang"
 	"github.com/pipe-ml/pipe/engine/registry"
 	"github.com/pipe-ml/pipe/steps"
 )
@@ -24,9 +28,21 @@ type Models struct {
 	RunID, ExecutionID int64
 	// Step is the step's address, e.g. "publish.release".
 	Step string
+	// Names maps a model's or an alias's name as the step gives it to the
+	// name the registry records: a sensitive name to its keyed hash
+	// (registry.SensitiveName). Nil records names as given.
+	Names func(string) string
 }
 
 var _ steps.ModelRegistry = (*Models)(nil)
+
+// RecordedName returns the name the registry records name under.
+func (m *Models) RecordedName(name string) string {
+	if m.Names == nil {
+		return name
+	}
+	return m.Names(name)
+}
 
 // hasModel reports whether the registry knows the model.
 func (m *Models) hasModel(ctx context.Context, model string) (bool, error) {
@@ -44,6 +60,7 @@ func (m *Models) hasModel(ctx context.Context, model string) (bool, error) {
 
 // FindVersion returns the version of model made from modelDigest, or 0.
 func (m *Models) FindVersion(ctx context.Context, model, modelDigest string) (int, error) {
+	model = m.RecordedName(model)
 	ok, err := m.hasModel(ctx, model)
 	if err != nil || !ok {
 		return 0, err
@@ -62,6 +79,7 @@ func (m *Models) FindVersion(ctx context.Context, model, modelDigest string) (in
 
 // LatestVersion returns model's newest version, or 0.
 func (m *Models) LatestVersion(ctx context.Context, model string) (int, error) {
+	model = m.RecordedName(model)
 	all, err := m.DB.Models(ctx)
 	if err != nil {
 		return 0, err
@@ -78,6 +96,7 @@ func (m *Models) LatestVersion(ctx context.Context, model string) (int, error) {
 // modelDigest, against the run and execution; see
 // registry.DB.ReserveVersion.
 func (m *Models) ReserveVersion(ctx context.Context, model, modelDigest string) (int, error) {
+	model = m.RecordedName(model)
 	v, _, err := m.DB.ReserveVersion(ctx, model, modelDigest, m.RunID, m.ExecutionID)
 	return v, err
 }
@@ -86,7 +105,7 @@ func (m *Models) ReserveVersion(ctx context.Context, model, modelDigest string) 
 // registry.DB.CreateModelVersion.
 func (m *Models) CreateVersion(ctx context.Context, v steps.ModelVersion) (int, bool, error) {
 	return m.DB.CreateModelVersion(ctx, registry.ModelVersion{
-		Model:          v.Model,
+		Model:          m.RecordedName(v.Model),
 		ModelDigest:    v.ModelDigest,
 		ReportDigest:   v.ReportDigest,
 		URI:            v.URI,
@@ -103,12 +122,16 @@ func (m *Models) reason() registry.Reason {
 
 // SetAlias moves the alias, recorded as a publish's move.
 func (m *Models) SetAlias(ctx context.Context, model, alias string, version int) (bool, error) {
+	model = m.RecordedName(model)
+	alias = m.RecordedName(alias)
 	return m.DB.SetAlias(ctx, model, alias, version, m.reason())
 }
 
 // PromoteIf moves the alias when the rule says so; see
 // registry.DB.PromoteIf.
 func (m *Models) PromoteIf(ctx context.Context, model, alias string, version int, rule steps.PromoteRule) (steps.PromoteDecision, error) {
+	model = m.RecordedName(model)
+	alias = m.RecordedName(alias)
 	d, err := m.DB.PromoteIf(ctx, model, alias, version, registry.PromoteRule{
 		Metric: rule.Metric, MinDelta: rule.MinDelta, LowerIsBetter: rule.LowerIsBetter,
 	}, m.reason())
@@ -123,6 +146,8 @@ func (m *Models) PromoteIf(ctx context.Context, model, alias string, version int
 
 // AliasVersion returns where the alias points, or 0.
 func (m *Models) AliasVersion(ctx context.Context, model, alias string) (int, error) {
+	model = m.RecordedName(model)
+	alias = m.RecordedName(alias)
 	ok, err := m.hasModel(ctx, model)
 	if err != nil || !ok {
 		return 0, err
@@ -174,10 +199,53 @@ func (m *Models) Lineage(ctx context.Context, digest string) ([]byte, error) {
 }
 
 // stepModels returns the model registry for one step execution, or nil
-// without a registry.
-func (a *applier) stepModels(step string, execID int64) steps.ModelRegistry {
+// without a registry. A name the step gives that is, holds or is part of
+// a sensitive string of its configuration cfg is recorded as its keyed
+// hash (registry.SensitiveName).
+func (a *applier) stepModels(step string, execID int64, cfg cty.Value) steps.ModelRegistry {
 	if a.opts.Registry == nil {
 		return nil
 	}
-	return &Models{DB: a.opts.Registry, RunID: a.opts.RunID, ExecutionID: execID, Step: step}
+	m := &Models{DB: a.opts.Registry, RunID: a.opts.RunID, ExecutionID: execID, Step: step}
+	secrets := map[string]bool{}
+	sensitiveStrings(cfg, false, secrets)
+	if len(secrets) > 0 {
+		m.Names = func(name string) string {
+			for s := range secrets {
+				if strings.Contains(name, s) || strings.Contains(s, name) {
+					key, err := a.opts.Plan.Keys()
+					if err != nil {
+						// The step's cache key took the same key; a name
+						// is never recorded in clear.
+						return lang.Redacted
+					}
+					return registry.SensitiveName(key, name)
+				}
+			}
+			return name
+		}
+	}
+	return m
+}
+
+// sensitiveStrings collects the strings in v that are sensitive (marked,
+// or inside a marked value).
+func sensitiveStrings(v cty.Value, marked bool, into map[string]bool) {
+	v, marks := v.Unmark()
+	marked = marked || marks.Has(lang.Sensitive)
+	if !v.IsKnown() || v.IsNull() {
+		return
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		if marked && v.AsString() != "" {
+			into[v.AsString()] = true
+		}
+	case ty.IsObjectType() || ty.IsMapType() || ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			sensitiveStrings(e, marked, into)
+		}
+	}
 }

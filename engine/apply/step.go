@@ -226,7 +226,7 @@ func (s *stepRun) env() *stepenv.Env {
 			a.opts.Events(Event{Type: StepProgress, Time: a.now(), Step: ps.Addr.String(), Kind: ps.Kind.Name(), Done: done, Total: total, Note: note})
 		},
 	)
-	if m := a.stepModels(ps.Addr.String(), s.execID); m != nil {
+	if m := a.stepModels(ps.Addr.String(), s.execID, s.cfg); m != nil {
 		env = env.WithModels(m)
 	}
 	return env

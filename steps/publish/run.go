@@ -159,7 +159,7 @@ func (p *publisher) moveAlias(ctx context.Context, version int) error {
 			return fmt.Errorf("publish: moving %s@%s: %w", c.name, c.alias, err)
 		}
 		if moved {
-			p.env.Logger().Info("alias moved", "model", c.name, "alias", c.alias, "version", version)
+			p.env.Logger().Info("alias moved", "model", p.models.RecordedName(c.name), "alias", p.models.RecordedName(c.alias), "version", version)
 		}
 		return nil
 	}
@@ -168,7 +168,7 @@ func (p *publisher) moveAlias(ctx context.Context, version int) error {
 		return fmt.Errorf("publish: promote_if: %w", err)
 	}
 	if d.Moved {
-		p.env.Logger().Info("alias moved", "model", c.name, "alias", c.alias, "version", version, "why", d.Why)
+		p.env.Logger().Info("alias moved", "model", p.models.RecordedName(c.name), "alias", p.models.RecordedName(c.alias), "version", version, "why", d.Why)
 	} else if d.Incumbent != version {
 		p.env.Warn("Not promoted", d.Why)
 	}
@@ -192,7 +192,7 @@ func (p *publisher) lineageFile(ctx context.Context, version int) ([]byte, error
 	}
 	put("format", "pipe.lineage/v1")
 	put("model", map[string]any{
-		"name": p.cfg.name, "version": version, "digest": p.cfg.model.Digest,
+		"name": p.models.RecordedName(p.cfg.name), "version": version, "digest": p.cfg.model.Digest,
 		"media_type": p.cfg.model.MediaType, "size": p.cfg.model.Size, "uri": p.versionURI(version),
 	})
 	put("report", map[string]any{
