@@ -233,3 +233,79 @@ func checkSignedCache(t *testing.T, dir string, env []string, s blobs, storeURL 
 		t.Errorf("without a key, the forged f1 did not pass the gate: %v\n%s", err, r.stderr)
 	}
 }
+
+// TestSignedRegistryRecords: with a key, a machine without it that
+// publishes and promotes a model into the shared store (an attacker with
+// write access, or a machine someone forgot to give the key) changes
+// nothing the keyed machines trust: its log entries are not indexed, and
+// each is named in a warning, the first three, then a count. A log entry
+// whose metric was raised and resealed is refused when the index is made
+// again, and later entries still apply. Without a key, both are trusted.
+func TestSignedRegistryRecords(t *testing.T) {
+	dir := copyDir(t, "testdata/pipelines/publish")
+	storeDir := filepath.Join(dir, ".pipe", "store")
+	storeURL := "file://" + filepath.ToSlash(storeDir)
+	keyFile := filepath.Join(t.TempDir(), "pipe.key")
+	if err := os.WriteFile(keyFile, []byte(teamKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keyed := childEnv(t, "PIPE_KEY_FILE="+keyFile)
+	pipe(t, dir, keyed, "apply", "-no-color").expect(t, 0)
+
+	t.Log("a machine without the key publishes a better model, which becomes champion there")
+	attacker := childEnv(t, "PIPE_STORE="+storeURL, "PIPE_STATE_DIR="+filepath.Join(t.TempDir(), "attacker"))
+	pipe(t, dir, attacker, "apply", "-no-color", "-var", "quality=0.95").expect(t, 0)
+	if out := pipe(t, dir, attacker, "models", "show", "-no-color", "clf").expect(t, 0).stdout; !strings.Contains(out, "champion=v2") {
+		t.Fatalf("without the key, the new version is not champion:\n%s", out)
+	}
+	r := pipe(t, dir, keyed, "models", "show", "-no-color", "clf").expect(t, 0)
+	if !strings.Contains(r.stdout, "champion=v1") || strings.Contains(r.stdout, "v2") {
+		t.Errorf("with the key, the unsigned version is trusted:\n%s", r.stdout)
+	}
+	msg := oneLine(r.stderr)
+	if n := strings.Count(msg, "Warning: Untrusted registry record"); n != 3 || !strings.Contains(msg, "more untrusted registry records") {
+		t.Errorf("%d warnings, want three and one for the rest:\n%s", n, r.stderr)
+	}
+	if !regexp.MustCompile(`registry/log/\d{20}\.json in `+regexp.QuoteMeta(storeURL)+` is not signed, so its facts are not indexed`).MatchString(msg) || !strings.Contains(msg, "give every machine that writes to the store the same key") {
+		t.Errorf("the warning does not name the entry, the store, what happened and what to do:\n%s", r.stderr)
+	}
+	// Each entry is met once: the index has moved past them.
+	if r := pipe(t, dir, keyed, "models", "show", "-no-color", "clf").expect(t, 0); strings.Contains(r.stderr, "Untrusted") {
+		t.Errorf("the same entries are warned about again:\n%s", r.stderr)
+	}
+
+	t.Log("the keyed machine publishes the same model: its entries follow the skipped ones and apply")
+	r = pipe(t, dir, keyed, "apply", "-no-color", "-var", "quality=0.95").expect(t, 0)
+	if out := pipe(t, dir, keyed, "models", "show", "-no-color", "clf").expect(t, 0).stdout; !strings.Contains(out, "champion=v2") {
+		t.Errorf("the keyed machine's own version is not champion:\n%s\n%s", out, r.stderr)
+	}
+
+	t.Log("a trusted entry's f1 raised and resealed")
+	s := folderBlobs(storeDir)
+	var forged string
+	for _, name := range logEntries(t, storeDir) {
+		key := "registry/log/" + name
+		b := s.read(t, key)
+		if bytes.Contains(b, []byte(`"version_created"`)) && bytes.Contains(b, []byte(`"signature"`)) && bytes.Contains(b, []byte(`"f1":0.9,`)) {
+			s.write(t, key, resealed(t, b, func(d []byte) []byte {
+				return bytes.Replace(d, []byte(`"f1":0.9,`), []byte(`"f1":0.986,`), 1)
+			}, true))
+			forged = key
+			break
+		}
+	}
+	if forged == "" {
+		t.Fatal("no signed entry records version 1's f1")
+	}
+	r = pipe(t, dir, keyed, "registry", "rebuild", "-no-color").expect(t, 0)
+	if !strings.Contains(oneLine(r.stderr), forged+" in "+storeURL+" does not match its signature") {
+		t.Errorf("rebuild does not name the forged entry:\n%s", r.stderr)
+	}
+	if out := pipe(t, dir, keyed, "models", "show", "-no-color", "clf").expect(t, 0).stdout; strings.Contains(out, "0.986") {
+		t.Errorf("with the key, the forged f1 is shown:\n%s", out)
+	}
+	fresh := childEnv(t, "PIPE_STORE="+storeURL, "PIPE_STATE_DIR="+filepath.Join(t.TempDir(), "laptop"))
+	if out := pipe(t, dir, fresh, "models", "show", "-no-color", "clf").expect(t, 0).stdout; !strings.Contains(out, "0.9860") {
+		t.Errorf("without a key, the forged f1 is not shown (the forgery is not the attack it should be):\n%s", out)
+	}
+}

@@ -104,7 +104,7 @@ func (c *cli) openRegistry(ctx context.Context, v *views.View, path string, f ar
 	existed := fileExists(regPath)
 	opts := &registry.Options{ReadOnly: readOnly, PipeVersion: version}
 	if w != nil {
-		if out.store, err = store.Open(ctx, w.StoreURL, w.Pipeline.Config.Dir); err != nil {
+		if out.store, err = store.OpenOptions(ctx, w.StoreURL, w.Pipeline.Config.Dir, &store.Options{Key: w.Key}); err != nil {
 			return nil, err
 		}
 		opts.Store, opts.Origin = out.store, w.Origin()
@@ -168,6 +168,7 @@ func (c *cli) registryPath(path string, f arguments.Registry, v *views.View, out
 // warnStale says, on stderr, that the registry answers from a local index
 // that could not be brought up to date, and why.
 func warnStale(v *views.View, st registry.SyncStatus) {
+	v.Diagnostics(untrustedRecords(st), nil)
 	if !st.Stale() {
 		return
 	}
@@ -251,7 +252,7 @@ func (*registryCmd) Run(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := store.Open(ctx, w.StoreURL, w.Pipeline.Config.Dir)
+	s, err := store.OpenOptions(ctx, w.StoreURL, w.Pipeline.Config.Dir, &store.Options{Key: w.Key})
 	if err != nil {
 		return err
 	}
@@ -260,5 +261,16 @@ func (*registryCmd) Run(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	v.Diagnostics(untrustedRecords(st), nil)
 	return view.Rebuilt(regPath, st)
+}
+
+// untrustedRecords are the warnings about the log entries the last syncs
+// did not index because the team key does not vouch for them.
+func untrustedRecords(st registry.SyncStatus) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, w := range st.UntrustedWarnings() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: w.Summary, Detail: w.Detail})
+	}
+	return diags
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pipe-ml/pipe/engine/registry/index"
@@ -26,6 +27,33 @@ type SyncStatus struct {
 	// store could not be reached, an entry is damaged or of a newer
 	// format): the index is stale. Nil when it is up to date.
 	Err error
+	// Untrusted are the first MaxUntrusted entries this DB's syncs did
+	// not index because the team key does not vouch for them (not
+	// signed, signed with another key, changed since); UntrustedCount
+	// counts them all. Each is met once: the index moves past it.
+	Untrusted      []*txlog.UntrustedError
+	UntrustedCount int
+}
+
+// MaxUntrusted bounds SyncStatus.Untrusted.
+const MaxUntrusted = 3
+
+// Warning is a warning for a person: a short summary and what to know.
+type Warning struct{ Summary, Detail string }
+
+// UntrustedWarnings are the warnings about the entries the syncs did not
+// index for want of the team key's signature: one each for the first
+// MaxUntrusted, then one for the rest.
+func (s SyncStatus) UntrustedWarnings() []Warning {
+	var out []Warning
+	for _, u := range s.Untrusted {
+		out = append(out, Warning{"Untrusted registry record", strings.TrimPrefix(u.Error(), "txlog: ") + "."})
+	}
+	if more := s.UntrustedCount - len(s.Untrusted); more > 0 {
+		out = append(out, Warning{fmt.Sprintf("%d more untrusted registry records", more),
+			fmt.Sprintf("%d more entries of the log in %s are not indexed either, each for one of the reasons above.", more, s.Store)})
+	}
+	return out
 }
 
 // Stale reports whether the index may lack what the log holds.
@@ -54,7 +82,8 @@ func (db *DB) setStatus(applied int, err error) SyncStatus {
 	st, _ := db.idx.State(context.Background())
 	db.statusMu.Lock()
 	defer db.statusMu.Unlock()
-	db.status = SyncStatus{Store: db.storeURL, Entry: st.Entry, Synced: st.Synced, Applied: applied, Err: err}
+	db.status = SyncStatus{Store: db.storeURL, Entry: st.Entry, Synced: st.Synced, Applied: applied, Err: err,
+		Untrusted: db.status.Untrusted, UntrustedCount: db.status.UntrustedCount}
 	return db.status
 }
 
@@ -97,11 +126,15 @@ func (db *DB) syncLocked(ctx context.Context) (int, error) {
 		pending = pending[:0]
 		return err
 	}
+	prevUntrusted := false
 	_, err = db.log.Scan(ctx, st.Entry+1, func(e *txlog.Entry, h string) error {
-		if e.Prev != prev {
+		// An entry the key signed vouches for the hash of the one before
+		// it: when that one is untrusted and its hash differs, it was
+		// changed after it was written, and the chain goes on.
+		if e.Prev != prev && !(prevUntrusted && e.Untrusted == nil) {
 			return &ChainError{Store: db.storeURL, N: e.N}
 		}
-		prev = h
+		prev, prevUntrusted = h, e.Untrusted != nil
 		pending = append(pending, pendingEntry{e, h})
 		if len(pending) >= 256 {
 			return flush()
@@ -176,7 +209,7 @@ func (db *DB) applyEntries(ctx context.Context, entries []pendingEntry) (int, er
 			case p.entry.N != st.Entry+1:
 				return fmt.Errorf("registry: cannot apply entry %d after entry %d", p.entry.N, st.Entry)
 			}
-			refused, err := tx.Apply(ctx, p.entry.N, p.entry.Facts)
+			refused, err := db.applyTrusted(ctx, tx, p.entry)
 			if err != nil {
 				return err
 			}
@@ -191,5 +224,42 @@ func (db *DB) applyEntries(ctx context.Context, entries []pendingEntry) (int, er
 		}
 		return nil
 	})
+	if err == nil {
+		db.noteUntrusted(entries)
+	}
 	return n, err
+}
+
+// applyTrusted applies e's facts, or, when the team key does not vouch
+// for e, refuses every one of them with the reason: the index moves past
+// the entry without trusting it. Every index with the key refuses the
+// same entries, and the entries after it were decided by writers whose
+// indexes refused it too, so they apply alike; a later fact that builds
+// on a refused one (the end of a forged run, a version after a forged
+// one) is refused by the index's own checks, as any contradiction is.
+func (db *DB) applyTrusted(ctx context.Context, tx *index.Tx, e *txlog.Entry) ([]index.Refusal, error) {
+	if e.Untrusted == nil {
+		return tx.Apply(ctx, e.N, e.Facts)
+	}
+	refused := make([]index.Refusal, len(e.Facts))
+	for i, f := range e.Facts {
+		refused[i] = index.Refusal{Fact: i + 1, Type: f.Name(), Reason: e.Untrusted.Error()}
+	}
+	return refused, nil
+}
+
+// noteUntrusted keeps, for Status, the entries among those just applied
+// that were refused for want of a signature.
+func (db *DB) noteUntrusted(entries []pendingEntry) {
+	db.statusMu.Lock()
+	defer db.statusMu.Unlock()
+	for _, p := range entries {
+		var u *txlog.UntrustedError
+		if !errors.As(p.entry.Untrusted, &u) {
+			continue
+		}
+		if db.status.UntrustedCount++; len(db.status.Untrusted) < MaxUntrusted {
+			db.status.Untrusted = append(db.status.Untrusted, u)
+		}
+	}
 }

@@ -101,7 +101,7 @@ func buildBenchLog(ctx context.Context, s *store.Store, tmp string) (int64, erro
 	prev := ""
 	for i, e := range entries {
 		e.Prev = prev
-		b, h, err := txlog.Encode(e)
+		b, h, err := txlog.Encode(e, nil)
 		if err != nil {
 			return 0, err
 		}

@@ -106,6 +106,9 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	if err != nil {
 		return out, err
 	}
+	for _, u := range reg.Status().UntrustedWarnings() {
+		out.Diagnostics = append(out.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: u.Summary, Detail: u.Detail})
+	}
 	out.Run = w.RunRecord(ctx, opts.Trigger, opts.PipeVersion, opts.Env)
 	out.RunID, err = reg.BeginRun(ctx, out.Run)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pipe-ml/pipe/engine/signing"
 	"github.com/pipe-ml/pipe/engine/store"
 )
 
@@ -68,7 +69,7 @@ func (l *Log) WriteCheckpoint(ctx context.Context, cp Checkpoint, write func(w i
 	if err := l.store.PutBlob(ctx, checkpointDataKey(cp.N), buf.Bytes()); err != nil {
 		return err
 	}
-	desc, err := seal(checkpointFormat, cp)
+	desc, err := seal(checkpointFormat, cp, l.store.Key(), checkpointKey(cp.N))
 	if err != nil {
 		return err
 	}
@@ -76,7 +77,7 @@ func (l *Log) WriteCheckpoint(ctx context.Context, cp Checkpoint, write func(w i
 		return err
 	}
 	if hint, err := l.readHint(ctx); err != nil || hint < cp.N {
-		h, _ := seal(checkpointFormat, hintDoc{N: cp.N})
+		h, _ := seal(checkpointFormat, hintDoc{N: cp.N}, nil, "")
 		if err := l.store.PutBlob(ctx, hintKey, h); err != nil {
 			return err
 		}
@@ -94,7 +95,7 @@ func (l *Log) readHint(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	var h hintDoc
-	if err := unseal(hintKey, b, &h); err != nil {
+	if err := unseal(hintKey, b, &h, nil); err != nil {
 		return 0, err
 	}
 	return h.N, nil
@@ -152,7 +153,7 @@ func (l *Log) readCheckpoint(ctx context.Context, n int64) (*Checkpoint, error) 
 		return nil, err
 	}
 	var cp Checkpoint
-	if err := unseal(key, b, &cp); err != nil {
+	if err := unseal(key, b, &cp, l.store.Key()); err != nil {
 		return nil, err
 	}
 	if cp.N != n {
@@ -196,24 +197,30 @@ func (l *Log) pruneCheckpoints(ctx context.Context) error {
 }
 
 // sealed is a small document with a checksum of its data, as descriptors
-// and the hint are kept.
+// and the hint are kept. A descriptor is signed with the team key, when
+// there is one: a snapshot is trusted only through a signed descriptor,
+// which holds its checksum (the hint names one and needs none).
 type sealed struct {
-	Format string          `json:"format"`
-	SHA256 string          `json:"sha256"`
-	Data   json.RawMessage `json:"data"`
+	Format    string          `json:"format"`
+	SHA256    string          `json:"sha256"`
+	Signature *Signature      `json:"signature,omitempty"`
+	Data      json.RawMessage `json:"data"`
 }
 
-func seal(format string, v any) ([]byte, error) {
+// seal encodes v, signed with k (for the blob at key) unless k is nil.
+func seal(format string, v any, k *signing.Key, key string) ([]byte, error) {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("txlog: %w", err)
 	}
 	sum := sha256.Sum256(data)
-	b, err := json.Marshal(sealed{Format: format, SHA256: hex.EncodeToString(sum[:]), Data: data})
+	b, err := json.Marshal(sealed{Format: format, SHA256: hex.EncodeToString(sum[:]), Signature: sign(k, key, data), Data: data})
 	return append(b, '\n'), err
 }
 
-func unseal(key string, b []byte, v any) error {
+// unseal checks and decodes the document at key; with k, one k did not
+// sign is a *CorruptError (a reader skips it, as a damaged one).
+func unseal(key string, b []byte, v any, k *signing.Key) error {
 	var s sealed
 	if err := json.Unmarshal(b, &s); err != nil {
 		return &CorruptError{Key: key, Reason: "not a complete JSON document: " + err.Error()}
@@ -227,6 +234,9 @@ func unseal(key string, b []byte, v any) error {
 	sum := sha256.Sum256(s.Data)
 	if hex.EncodeToString(sum[:]) != s.SHA256 {
 		return &CorruptError{Key: key, Reason: "its data does not match its checksum"}
+	}
+	if err := verify(k, key, 0, s.Data, s.Signature); err != nil {
+		return &CorruptError{Key: key, Reason: "the team key does not vouch for it: " + errors.Unwrap(err).Error()}
 	}
 	if err := json.Unmarshal(s.Data, v); err != nil {
 		return &CorruptError{Key: key, Reason: err.Error()}

@@ -9,7 +9,9 @@
 // again at N+1. That is the only order there is: no clock is consulted.
 // Each entry is a small batch of facts (run_begun, execution_started,
 // version_created, alias_moved, ...) in an envelope that carries the
-// format version, the SHA-256 of its data and room for a signature; an
+// format version, the SHA-256 of its data and, with a team key, its
+// signature (signature.go: an entry the key did not sign is read as
+// Untrusted, and not applied); an
 // entry names the hash of the one before it. A reader refuses an entry
 // that fails a check (CorruptError) or has a newer format
 // (NewerFormatError), and reads nothing past it.

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pipe-ml/pipe/engine/signing"
 )
 
 // The entry format. A reader refuses an entry of a newer version with a
@@ -38,6 +40,10 @@ type Entry struct {
 	// the entries' numbers, never Writer.Time.
 	Writer Writer `json:"writer"`
 	Facts  []Fact `json:"facts"`
+	// Untrusted is set by a log with a key (the store's, engine/signing)
+	// on an entry its key did not sign: an *UntrustedError. Its facts
+	// must not be applied; the entry still links the chain.
+	Untrusted error `json:"-"`
 }
 
 // Writer is the process that wrote an entry.
@@ -48,8 +54,9 @@ type Writer struct {
 	Time        time.Time `json:"time"`
 }
 
-// Signature is reserved for signed entries (a configured key signs the
-// entry's data); this version writes none and ignores one it reads.
+// Signature is an entry's signature, by a configured team key
+// (engine/signing), of the entry's key in the store and its data. A log
+// without a key writes none and ignores one it reads.
 type Signature struct {
 	KeyID     string `json:"key_id"`
 	Algorithm string `json:"alg"`
@@ -65,8 +72,9 @@ type envelope struct {
 	Data      json.RawMessage `json:"data"`
 }
 
-// Encode returns the stored form of e and the SHA-256 (hex) of its data.
-func Encode(e *Entry) ([]byte, string, error) {
+// Encode returns the stored form of e and the SHA-256 (hex) of its data,
+// signed with k unless k is nil.
+func Encode(e *Entry, k *signing.Key) ([]byte, string, error) {
 	for i, f := range e.Facts {
 		if err := f.check(); err != nil {
 			return nil, "", fmt.Errorf("txlog: entry %d, fact %d: %w", e.N, i+1, err)
@@ -78,7 +86,7 @@ func Encode(e *Entry) ([]byte, string, error) {
 	}
 	sum := sha256.Sum256(data)
 	h := hex.EncodeToString(sum[:])
-	b, err := json.Marshal(envelope{Format: Format, SHA256: h, Size: int64(len(data)), Data: data})
+	b, err := json.Marshal(envelope{Format: Format, SHA256: h, Size: int64(len(data)), Signature: sign(k, EntryKey(e.N), data), Data: data})
 	if err != nil {
 		return nil, "", fmt.Errorf("txlog: encoding entry %d: %w", e.N, err)
 	}
@@ -88,7 +96,8 @@ func Encode(e *Entry) ([]byte, string, error) {
 // Decode checks the stored bytes of entry n (found at key) and returns
 // the entry and the SHA-256 (hex) of its data. Bytes that fail a check
 // give a *CorruptError; an entry of a newer format a *NewerFormatError.
-func Decode(key string, n int64, b []byte) (*Entry, string, error) {
+// With a key k, an entry k did not sign is returned with Untrusted set.
+func Decode(key string, n int64, b []byte, k *signing.Key) (*Entry, string, error) {
 	corrupt := func(format string, args ...any) error {
 		return &CorruptError{Key: key, N: n, Reason: fmt.Sprintf(format, args...)}
 	}
@@ -123,6 +132,7 @@ func Decode(key string, n int64, b []byte) (*Entry, string, error) {
 			return nil, "", corrupt("fact %d: %v", i+1, err)
 		}
 	}
+	e.Untrusted = verify(k, key, n, env.Data, env.Signature)
 	return &e, h, nil
 }
 

@@ -39,7 +39,7 @@ var ErrTaken = errors.New("txlog: entry taken")
 // and try again at the next position. A store that does not honour
 // put-if-absent gives an error matching store.ErrNoConditionalWrites.
 func (l *Log) Append(ctx context.Context, e *Entry) (string, error) {
-	b, h, err := Encode(e)
+	b, h, err := Encode(e, l.store.Key())
 	if err != nil {
 		return "", err
 	}
@@ -58,7 +58,12 @@ func (l *Log) Read(ctx context.Context, n int64) (*Entry, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return Decode(key, n, b)
+	e, h, err := Decode(key, n, b, l.store.Key())
+	var u *UntrustedError
+	if err == nil && errors.As(e.Untrusted, &u) {
+		u.Store = l.store.URL()
+	}
+	return e, h, err
 }
 
 // maxWindow bounds how many entries Scan reads at once.

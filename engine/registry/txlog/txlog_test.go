@@ -47,14 +47,14 @@ func appendN(t *testing.T, l *Log, n int) []string {
 
 func TestEncodeDecode(t *testing.T) {
 	e := entry(1, "")
-	b, h, err := Encode(e)
+	b, h, err := Encode(e, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(b, []byte(`{"format":"pipe.registry.log/v1","sha256":"`+h+`"`)) {
 		t.Errorf("envelope: %s", b)
 	}
-	got, h2, err := Decode(EntryKey(1), 1, b)
+	got, h2, err := Decode(EntryKey(1), 1, b, nil)
 	if err != nil || h2 != h || got.Facts[0].RunBegun.Run != e.Facts[0].RunBegun.Run {
 		t.Fatalf("decode: %+v %s %v", got, h2, err)
 	}
@@ -62,7 +62,7 @@ func TestEncodeDecode(t *testing.T) {
 
 // Every way stored bytes can be wrong is refused, with the key named.
 func TestDecodeRefuses(t *testing.T) {
-	good, _, _ := Encode(entry(2, strings.Repeat("a", 64)))
+	good, _, _ := Encode(entry(2, strings.Repeat("a", 64)), nil)
 	key := EntryKey(2)
 	cases := map[string]struct {
 		b    []byte
@@ -78,7 +78,7 @@ func TestDecodeRefuses(t *testing.T) {
 		"empty fact":    {sealRaw(t, `{"n":2,"prev":"`+strings.Repeat("a", 64)+`","writer":{"time":"2025-03-01T02:00:00Z"},"facts":[{}]}`), "fact 1: a fact must be exactly one of"},
 	}
 	for name, c := range cases {
-		_, _, err := Decode(key, 2, c.b)
+		_, _, err := Decode(key, 2, c.b, nil)
 		var ce *CorruptError
 		if !errors.As(err, &ce) || !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s: %v, want a CorruptError", name, err)
@@ -93,7 +93,7 @@ func TestDecodeRefuses(t *testing.T) {
 }
 
 func mustEncode(t *testing.T, e *Entry) []byte {
-	b, _, err := Encode(e)
+	b, _, err := Encode(e, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func sealRaw(t *testing.T, data string) []byte {
 
 func TestNewerFormat(t *testing.T) {
 	b := bytes.Replace(mustEncode(t, entry(1, "")), []byte("pipe.registry.log/v1"), []byte("pipe.registry.log/v2"), 1)
-	_, _, err := Decode(EntryKey(1), 1, b)
+	_, _, err := Decode(EntryKey(1), 1, b, nil)
 	if !errors.Is(err, ErrNewerFormat) || !strings.Contains(err.Error(), "written by a newer pipe") || !strings.Contains(err.Error(), "Upgrade pipe") {
 		t.Fatalf("%v, want a NewerFormatError that says to upgrade", err)
 	}
@@ -222,7 +222,7 @@ func TestCheckpoints(t *testing.T) {
 }
 
 func mustSeal(t *testing.T, v any) []byte {
-	b, err := seal(checkpointFormat, v)
+	b, err := seal(checkpointFormat, v, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
