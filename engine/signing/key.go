@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/pipe-ml/pipe/engine/tempfile"
 )
 
 // Environment variables that configure the key.
@@ -89,13 +91,17 @@ func Local(dir string) (*Key, error) {
 	if _, err := rand.Read(raw); err != nil {
 		return nil, fmt.Errorf("signing: making the local key: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".key-*")
+	// An engine/tempfile file: a process killed before the link leaves it
+	// for the next pipe command to remove. Open, it is ours: close it
+	// after the link.
+	tmp, err := tempfile.Create(dir, ".key")
 	if err != nil {
 		return nil, fmt.Errorf("signing: making the local key: %w (or set %s)", err, EnvKeyFile)
 	}
+	defer tmp.Close()
 	defer os.Remove(tmp.Name())
 	_, werr := tmp.WriteString(hex.EncodeToString(raw) + "\n")
-	if err := errors.Join(werr, tmp.Sync(), tmp.Close()); err != nil {
+	if err := errors.Join(werr, tmp.Sync()); err != nil {
 		return nil, fmt.Errorf("signing: writing the local key %s: %w", tmp.Name(), err)
 	}
 	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
