@@ -283,7 +283,7 @@ func (c *check) report(ctx context.Context, s *Store, key string, lo *localObjec
 // digest. A file shorter than size was truncated.
 func hashFile(f *os.File, size int64, digest string, stop *atomic.Bool) error {
 	h := sha256.New()
-	buf := make([]byte, 4<<20)
+	buf := make([]byte, 1<<20) // small: the Go heap stands beside the mapped file in the step's memory
 	for off := int64(0); off < size; {
 		if stop.Load() {
 			return errStopped

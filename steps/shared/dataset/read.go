@@ -189,14 +189,15 @@ func fieldNames(s *arrow.Schema) []string {
 	return names
 }
 
-// DropFeatures tells env that the step is done reading d's feature matrix
-// for now (see steps.PageDropper): where the matrix is a memory map, its
-// pages leave the process's resident memory; reading it again still
-// works. Call it once the matrix is scored, before the work that follows
-// allocates, so that the step's peak memory is not the dataset plus that
-// work.
-func DropFeatures(env steps.Env, d *Dataset) {
-	if p, ok := env.(steps.PageDropper); ok && len(d.X) > 0 {
-		p.DropPages(unsafe.Slice((*byte)(unsafe.Pointer(&d.X[0])), len(d.X)*4))
+// DropRows tells env that the step is done reading rows [lo, hi) of d's
+// feature matrix for now (see steps.PageDropper): where the matrix is a
+// memory map, their pages leave the process's resident memory; reading
+// them again still works. A pass that reads each row once (scoring)
+// drops the rows behind it, so that the whole matrix never stands in
+// the step's peak memory, nor under the work that follows.
+func DropRows(env steps.Env, d *Dataset, lo, hi int) {
+	if p, ok := env.(steps.PageDropper); ok && lo < hi {
+		x := d.X[lo*d.Dim : hi*d.Dim]
+		p.DropPages(unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), len(x)*4))
 	}
 }

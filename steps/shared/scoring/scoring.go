@@ -27,9 +27,10 @@ type Scored struct {
 // Score reads the artifacts of a step's model and data attributes and
 // scores the data with the model. kind prefixes errors ("evaluate"); fix
 // ends the message for data of another width than the model's, saying
-// what to do. The data's feature matrix is scored in one pass, then its
-// pages are dropped from the process's resident memory where it is
-// mapped (dataset.DropFeatures): Data.X still reads, from the page cache.
+// what to do. The data's feature matrix is scored in one pass, and where
+// it is mapped, the rows scored leave the process's resident memory as
+// the pass goes (dataset.DropRows): Data.X still reads, from the page
+// cache.
 func Score(ctx context.Context, env steps.Env, in *steps.Inputs, kind, fix string) (*Scored, error) {
 	modelArt, err := in.Artifact("model")
 	if err != nil {
@@ -58,14 +59,37 @@ func Score(ctx context.Context, env steps.Env, in *steps.Inputs, kind, fix strin
 			m.Features.Dim, describe(m.Features.Source, m.Features.Dim), ds.Dim, describe(ds.Meta.Features, ds.Dim), fix)
 	}
 	start := time.Now()
-	p, err := m.PredictProba(ds.X, ds.N, ds.Dim)
+	p, err := scoreAndDrop(env, m, ds)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", kind, err)
 	}
-	// Nothing after scoring reads the matrix: its pages need not stay
-	// under what the kind does next.
-	dataset.DropFeatures(env, ds)
 	return &Scored{Model: m, Data: ds, ModelArtifact: modelArt, DataArtifact: dataArt, Prob: p, Duration: time.Since(start)}, nil
+}
+
+// scoreBlock is how many bytes of the matrix are scored at a time
+// before their pages are dropped: enough rows for every core to take
+// many (a 584-wide row is 2.3 KB), few enough that the mapped matrix
+// never stands whole in the process's resident memory.
+const scoreBlock = 16 << 20
+
+// scoreAndDrop returns P(y = 1) of every row of ds, scoring a block of
+// rows at a time and dropping each block's pages once it is scored.
+func scoreAndDrop(env steps.Env, m *logreg.Model, ds *dataset.Dataset) ([]float64, error) {
+	p := make([]float64, 0, ds.N)
+	rows := max(1, scoreBlock/(4*ds.Dim))
+	for lo := 0; ; lo += rows {
+		hi := min(ds.N, lo+rows)
+		q, err := m.PredictProba(ds.X[lo*ds.Dim:hi*ds.Dim], hi-lo, ds.Dim)
+		if err != nil {
+			return nil, err
+		}
+		p = append(p, q...)
+		dataset.DropRows(env, ds, lo, hi)
+		if hi == ds.N {
+			break
+		}
+	}
+	return p, nil
 }
 
 // describe names where features came from, or their width.
