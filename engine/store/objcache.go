@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pipe-ml/pipe/engine/tempfile"
 )
 
 // DefaultCacheMax is the size bound of an object cache opened with none.
@@ -204,7 +206,7 @@ func (c *ObjectCache) evictTo(bound int64) int64 {
 		if total-freed <= bound {
 			break
 		}
-		if removeUnused(cc.path) {
+		if tempfile.RemoveOrphan(cc.path) { // unless a reader holds its lock
 			os.Remove(cc.used)
 			freed += cc.size
 		}
@@ -235,17 +237,4 @@ func (c *ObjectCache) list() ([]cachedCopy, int64) {
 		return nil
 	})
 	return copies, total
-}
-
-// removeUnused removes path unless a process holds a lock on it.
-func removeUnused(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
-		return false
-	}
-	return os.Remove(path) == nil
 }

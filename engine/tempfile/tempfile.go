@@ -109,8 +109,9 @@ func Sweep(dir string) (int, error) {
 }
 
 // RemoveOrphan removes the temporary file or folder at path if no process
-// holds its lock, and reports whether it did. A symbolic link is never
-// followed.
+// holds a lock on it (exclusive, or shared as the store's readers take on
+// the object cache's copies), and reports whether it did. A symbolic link
+// is never followed.
 func RemoveOrphan(path string) bool {
 	f, err := os.Open(path)
 	if err != nil {
