@@ -5,9 +5,11 @@ package main
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -198,4 +200,98 @@ func TestRegistryFileDamaged(t *testing.T) {
 			t.Errorf("an empty registry file made again answers otherwise:\n%s", firstLineDiff(after, before))
 		}
 	})
+}
+
+// mountTmpfs mounts a tmpfs of size bytes at a new folder and unmounts it
+// when the test ends. It skips the test where mounting is not allowed
+// (not root, or no CAP_SYS_ADMIN): CI runs as root.
+func mountTmpfs(t *testing.T, size int) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here (needs root): %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// remount remounts the tmpfs at dir with opts (ro, rw).
+func remount(t *testing.T, dir, opts string) {
+	t.Helper()
+	if out, err := exec.Command("mount", "-o", "remount,"+opts, dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount %s %s: %v: %s", dir, opts, err, out)
+	}
+}
+
+// TestStateFolderReadOnlyOrFull: a state folder on a real file system
+// made read-only, then filled up: apply and runs name the folder, say
+// what is wrong with it and what to do (-state-dir, PIPE_STATE_DIR), and
+// once there is room again the next apply runs and no run is left
+// running.
+func TestStateFolderReadOnlyOrFull(t *testing.T) {
+	disk := mountTmpfs(t, 8<<20)
+	state := filepath.Join(disk, "state")
+	dir := newCrashPipeline(t)
+	env := childEnv(t, "PIPE_STATE_DIR="+state)
+	pipe(t, dir, env, "apply", "-no-color").expect(t, 0)
+
+	check := func(what string, wants map[string][]string) {
+		t.Helper()
+		for _, cmd := range []string{"apply", "runs"} {
+			r := pipe(t, dir, env, cmd)
+			if r.code == 0 {
+				t.Errorf("%s: pipe %s succeeded:\n%s", what, cmd, r.stdout)
+				continue
+			}
+			for _, want := range wants[cmd] {
+				if !strings.Contains(oneLine(r.stderr), want) {
+					t.Errorf("%s: pipe %s does not say %q:\n%s", what, cmd, want, r.stderr)
+				}
+			}
+		}
+	}
+	remount(t, disk, "ro")
+	check("read-only", map[string][]string{
+		"apply": {"the state folder " + state + " cannot be written (read-only file system)", "-state-dir (or PIPE_STATE_DIR)"},
+		"runs":  {"cannot open " + filepath.Join(state, "registry.db"), "its folder cannot be written (read-only file system)", "PIPE_STATE_DIR"},
+	})
+	remount(t, disk, "rw")
+
+	filler := filepath.Join(disk, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(buf); err != nil {
+			break // the disk is full
+		}
+	}
+	f.Close()
+	check("full", map[string][]string{
+		"apply": {"the state folder " + state + " is on a full disk", "Free space there", "PIPE_STATE_DIR"},
+		"runs":  {"cannot write " + filepath.Join(state, "registry.db"), "is full", "Free space there"},
+	})
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	pipe(t, dir, env, "apply", "-no-color").expect(t, 0)
+	r := pipe(t, dir, env, "runs", "-json").expect(t, 0)
+	var doc struct{ Runs []registry.Run }
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, run := range doc.Runs {
+		if run.Status == registry.RunRunning {
+			t.Errorf("run %d is left running: %+v", run.ID, run)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
@@ -57,10 +58,11 @@ func (c *cli) resolveWorkspace(v *views.View, opts workspace.Options) (*workspac
 
 // openStore opens the store w resolved.
 func (c *cli) openStore(ctx context.Context, w *workspace.Workspace) error {
-	if err := w.OpenStore(ctx); err != nil {
+	err := w.OpenStore(ctx)
+	if err != nil && !errors.Is(err, workspace.ErrStateNotWritable) {
 		return withHint(err, "check -store, PIPE_STORE or settings.store, and your credentials")
 	}
-	return nil
+	return err
 }
 
 // loadOptions are the options to load the pipeline at path with the

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -193,7 +194,7 @@ func Resolve(opts Options) (*Workspace, hcl.Diagnostics) {
 	case p.Settings.Store != "":
 		w.StoreURL = absURL(p.Settings.Store, func(s string) string { return resolveIn(dir, s) })
 	default:
-		w.StoreURL = "file://" + filepath.ToSlash(filepath.Join(w.StateDir, "store"))
+		w.StoreURL = w.defaultStoreURL()
 	}
 	if d := w.resolveCache(opts.Env); d.HasErrors() {
 		return w, append(diags, d...)
@@ -267,6 +268,9 @@ func absURL(u string, abs func(string) string) string {
 // trusts only those it signed (engine/store, signature.go).
 func (w *Workspace) OpenStore(ctx context.Context) error {
 	s, err := store.OpenOptions(ctx, w.StoreURL, w.Pipeline.Config.Dir, &store.Options{Cache: w.openCache(), Key: w.Key})
+	if err != nil && cannotWrite(err) && w.StoreURL == w.defaultStoreURL() {
+		return stateNotWritable(w.StateDir, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -274,6 +278,12 @@ func (w *Workspace) OpenStore(ctx context.Context) error {
 	w.Files = filehash.New(w.StateDir, nil)
 	w.sweepTemps()
 	return nil
+}
+
+// defaultStoreURL is the store in the state folder, used when nothing
+// names another.
+func (w *Workspace) defaultStoreURL() string {
+	return "file://" + filepath.ToSlash(filepath.Join(w.StateDir, "store"))
 }
 
 // sweepTemps removes the temporary files that processes now gone left in
@@ -323,9 +333,18 @@ func (w *Workspace) Lock(ctx context.Context, op string, timeout time.Duration) 
 	for _, dir := range dirs {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			h.Release()
+			if cannotWrite(err) {
+				return nil, stateNotWritable(dir, err)
+			}
 			return nil, fmt.Errorf("workspace: creating %s: %w. Set PIPE_STATE_DIR (or PIPE_REGISTRY) to a folder pipe may write", dir, err)
 		}
 		l, err := lock.Acquire(ctx, dir, lock.Info{Operation: op}, timeout)
+		switch {
+		case err != nil && cannotWrite(err):
+			err = stateNotWritable(dir, err)
+		case errors.Is(err, syscall.ENOSPC):
+			err = stateFull(dir)
+		}
 		if err != nil {
 			h.Release()
 			return nil, err

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite"
@@ -324,10 +325,45 @@ func (db *DB) explain(err error) error {
 		return fmt.Errorf("index: %s is busy: another pipe process has held its write lock for longer than the busy timeout; try again when it is done: %w", db.path, err)
 	case sqlite3.SQLITE_READONLY:
 		return fmt.Errorf("index: %s is read-only: %w", db.path, err)
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR:
+		dir := filepath.Dir(db.path)
+		if free, ok := freeSpace(dir); ok && free < 1<<20 {
+			return fmt.Errorf("index: cannot write %s (%w): the disk that holds %s is full (%d bytes free). Free space there, or point -state-dir (or PIPE_STATE_DIR) at a folder on another disk", db.path, err, dir, free)
+		}
+		return fmt.Errorf("index: cannot write %s (%w): the disk that holds %s failed a write, or is full. Check it (df %s), free space there, or point -state-dir (or PIPE_STATE_DIR) at a folder on another disk", db.path, err, dir, dir)
+	case sqlite3.SQLITE_CANTOPEN:
+		if werr := folderWritable(filepath.Dir(db.path)); werr != nil {
+			var pe *os.PathError
+			if errors.As(werr, &pe) {
+				werr = pe.Err // "read-only file system", "permission denied"
+			}
+			return fmt.Errorf("index: cannot open %s (%w): its folder cannot be written (%v), and SQLite needs to write beside the file even to read it. "+
+				"Point -state-dir (or PIPE_STATE_DIR, or -registry) at a folder pipe may write, or make the folder writable", db.path, err, werr)
+		}
 	case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
 		return &DamagedError{Path: db.path, Err: err}
 	}
 	return nil
+}
+
+// freeSpace returns the bytes free to this process on the file system
+// that holds dir.
+func freeSpace(dir string) (uint64, bool) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, false
+	}
+	return st.Bavail * uint64(st.Bsize), true
+}
+
+// folderWritable returns why a file cannot be made in dir, or nil.
+func folderWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".pipe-write-check-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // wrapOpen explains an error met while opening the file, naming it once.
