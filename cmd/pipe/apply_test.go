@@ -49,7 +49,7 @@ func TestPlanApplyExitCodes(t *testing.T) {
 	// -json is one document with the summary.
 	r = pipe(t, dir, nil, "plan", "-json").expect(t, 0)
 	var doc plan.Document
-	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.FormatVersion != "1" || doc.Summary.Cached != 4 {
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.FormatVersion != plan.DocumentFormat || doc.Summary.Cached != 4 {
 		t.Errorf("plan -json: %v %+v", err, doc)
 	}
 
