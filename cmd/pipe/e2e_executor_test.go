@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io/fs"
 	"maps"
@@ -122,6 +124,13 @@ func TestStepExecSameBytes(t *testing.T) {
 func stepInputDocs(t *testing.T, storeDir string) map[string]*stepinput.Document {
 	t.Helper()
 	docs := map[string]*stepinput.Document{}
+	walkStepInputs(storeDir, func(_ string, doc *stepinput.Document) { docs[doc.Step] = doc })
+	return docs
+}
+
+// walkStepInputs calls fn with each step-input document in a local store
+// and its digest.
+func walkStepInputs(storeDir string, fn func(digest string, doc *stepinput.Document)) {
 	filepath.WalkDir(filepath.Join(storeDir, "objects"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -130,12 +139,12 @@ func stepInputDocs(t *testing.T, storeDir string) map[string]*stepinput.Document
 		if err == nil && bytes.HasPrefix(b, []byte(`{"format":"`+stepinput.Format+`"`)) {
 			var doc stepinput.Document
 			if json.Unmarshal(b, &doc) == nil {
-				docs[doc.Step] = &doc
+				sum := sha256.Sum256(b)
+				fn("sha256:"+hex.EncodeToString(sum[:]), &doc)
 			}
 		}
 		return nil
 	})
-	return docs
 }
 
 // cacheEntries counts the entries of a local store.

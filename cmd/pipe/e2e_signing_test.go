@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pipe-ml/pipe/engine/stepinput"
 	"github.com/pipe-ml/pipe/engine/store/gcstest"
 )
 
@@ -308,4 +309,62 @@ func TestSignedRegistryRecords(t *testing.T) {
 	if out := pipe(t, dir, fresh, "models", "show", "-no-color", "clf").expect(t, 0).stdout; !strings.Contains(out, "0.9860") {
 		t.Errorf("without a key, the forged f1 is not shown (the forgery is not the attack it should be):\n%s", out)
 	}
+}
+
+// TestSignedRemoteSteps: workers of the process executor sign with the
+// coordinator's key, so a remote apply with a key is cached whole by the
+// next; the entry of a worker without the key is not trusted, and a
+// worker whose PIPE_KEY_FILE cannot be read says so.
+func TestSignedRemoteSteps(t *testing.T) {
+	dir := copyDir(t, "testdata/pipelines/ok")
+	storeDir := t.TempDir()
+	storeFlag := "-store=file://" + storeDir
+	keyFile := filepath.Join(t.TempDir(), "pipe.key")
+	if err := os.WriteFile(keyFile, []byte(teamKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keyed := childEnv(t, "PIPE_KEY_FILE="+keyFile)
+	pipe(t, dir, keyed, "apply", "-no-color", "-executor=process", storeFlag).expect(t, 0)
+	s := folderBlobs(storeDir)
+	for _, key := range s.list(t, "cache") {
+		if !bytes.Contains(s.read(t, key), []byte(`"signature":"pipe-hmac-sha256-v1:`)) {
+			t.Errorf("%s is not signed", key)
+		}
+	}
+	if r := pipe(t, dir, keyed, "plan", "-no-color", storeFlag).expect(t, 0); strings.Contains(r.stderr, "Untrusted") || !strings.Contains(r.stdout, "0 to run") {
+		t.Errorf("the workers' entries are not all trusted:\n%s\n%s", r.stdout, r.stderr)
+	}
+
+	shout := stepInputDocs(t, storeDir)["transform.shout"]
+	if shout == nil {
+		t.Fatal("no step-input document of transform.shout")
+	}
+	entry := "cache/" + shout.Key + ".json"
+	if err := os.Remove(filepath.Join(storeDir, filepath.FromSlash(entry))); err != nil {
+		t.Fatal(err)
+	}
+	var digest string
+	for d, doc := range stepInputDigests(t, storeDir) {
+		if doc == "transform.shout" {
+			digest = d
+		}
+	}
+	r := pipe(t, dir, childEnv(t, "PIPE_KEY_FILE="+filepath.Join(t.TempDir(), "missing")), "step", "exec", storeFlag, digest).expect(t, 1)
+	if !strings.Contains(oneLine(r.stderr), "PIPE_KEY_FILE") || !strings.Contains(oneLine(r.stderr), "coordinator's team key") {
+		t.Errorf("a worker that cannot read its key:\n%s", r.stderr)
+	}
+	pipe(t, dir, childEnv(t), "step", "exec", storeFlag, digest).expect(t, 0)
+	r = pipe(t, dir, keyed, "plan", "-no-color", storeFlag).expect(t, 0)
+	if !strings.Contains(oneLine(r.stderr), "transform.shout: cache: cache entry "+entry+" in file://"+filepath.ToSlash(storeDir)+" is not signed") {
+		t.Errorf("the entry of a worker without the key is trusted:\n%s", r.stderr)
+	}
+}
+
+// stepInputDigests maps the digest of each step-input document in a
+// local store to its step.
+func stepInputDigests(t *testing.T, storeDir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	walkStepInputs(storeDir, func(digest string, doc *stepinput.Document) { out[digest] = doc.Step })
+	return out
 }

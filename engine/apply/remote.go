@@ -65,6 +65,9 @@ func (s *stepRun) remoteEntry(ctx context.Context, step *steprun.Step) (*cache.E
 		if miss != nil {
 			why = miss.Error()
 		}
+		if miss != nil && miss.Signature != nil {
+			return nil, fmt.Errorf("apply: the %s executor reported %s done, but its cache entry %s, so it is not trusted: the worker does not sign with this pipe's team key (%s). Give the workers the same key: the Secret pipe-key for the kubernetes executor, PIPE_KEY_FILE or PIPE_KEY for the process executor (docs/security.md, \"The team key\")", s.r.Executor, step.Addr, miss.Signature.Cause(), miss.Signature.KeySource)
+		}
 		return nil, fmt.Errorf("apply: the %s executor reported %s done, but its cache entry cannot be used (%s): apply again", s.r.Executor, step.Addr, why)
 	}
 	for _, w := range entry.Warnings {

@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/pipe-ml/pipe/engine/signing"
 )
 
 // The environment variables FromEnvironment reads. POD_NAME, POD_UID and
@@ -24,9 +26,12 @@ const (
 	EnvWorkerEnv      = "PIPE_K8S_WORKER_ENV"
 	EnvWorkerSecret   = "PIPE_K8S_WORKER_SECRET"
 	EnvTTL            = "PIPE_K8S_TTL"
-	EnvPodName        = "POD_NAME"
-	EnvPodUID         = "POD_UID"
-	EnvPodNamespace   = "POD_NAMESPACE"
+	// EnvKeySecret names the Secret that holds the team key (the file
+	// pipe.key) for the workers, when the coordinator has a key.
+	EnvKeySecret    = "PIPE_K8S_KEY_SECRET"
+	EnvPodName      = "POD_NAME"
+	EnvPodUID       = "POD_UID"
+	EnvPodNamespace = "POD_NAMESPACE"
 )
 
 // Defaults of Config, as deploy/components/kubernetes-executor names them.
@@ -34,7 +39,12 @@ const (
 	DefaultServiceAccount = "pipe-worker"
 	DefaultWorkerEnv      = "pipe-worker-env"
 	DefaultWorkerSecret   = "pipe-worker-credentials"
-	DefaultTTL            = time.Hour
+	DefaultKeySecret      = "pipe-key"
+	// KeyMount is where a worker finds the team key's Secret; its
+	// PIPE_KEY_FILE is KeyMount/KeyFile.
+	KeyMount   = "/var/run/secrets/pipe-key"
+	KeyFile    = "pipe.key"
+	DefaultTTL = time.Hour
 	// DefaultRetries is how many times a Job's pod is retried after a
 	// failure of the infrastructure when the step's resources block says
 	// nothing (Kubernetes' own default, 6, retries an OOM-kill six times).
@@ -72,6 +82,12 @@ type Config struct {
 	// mounted at SecretMount. Both are optional: a missing one is empty.
 	// Defaults "pipe-worker-env" and "pipe-worker-credentials".
 	WorkerEnv, WorkerSecret string
+	// Signed says the coordinator has a team key (PIPE_KEY_FILE or
+	// PIPE_KEY): it trusts only cache entries signed with it, so the
+	// workers mount the Secret KeySecret (default "pipe-key", its file
+	// pipe.key: the same key) and sign with it.
+	Signed    bool
+	KeySecret string
 	// Arch is the nodes' architecture the workers run on (default the
 	// coordinator's, runtime.GOARCH): the image is one build.
 	Arch string
@@ -111,6 +127,8 @@ func fromEnvironment(store string, getenv func(string) string) (*Config, error) 
 		ServiceAccount: getenv(EnvServiceAccount),
 		WorkerEnv:      getenv(EnvWorkerEnv),
 		WorkerSecret:   getenv(EnvWorkerSecret),
+		Signed:         getenv(signing.EnvKeyFile) != "" || getenv(signing.EnvKey) != "",
+		KeySecret:      getenv(EnvKeySecret),
 	}
 	loading := clientcmd.NewDefaultClientConfigLoadingRules()
 	if kc := getenv("KUBECONFIG"); kc != "" {
@@ -178,6 +196,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WorkerSecret == "" {
 		c.WorkerSecret = DefaultWorkerSecret
+	}
+	if c.KeySecret == "" {
+		c.KeySecret = DefaultKeySecret
 	}
 	if c.Arch == "" {
 		c.Arch = runtime.GOARCH

@@ -18,7 +18,9 @@
 // limits), labels naming pipeline, run and step, a nodeSelector for the
 // coordinator's architecture, and the restricted Pod Security profile
 // under a worker ServiceAccount with no API token; the store's
-// credentials come from an optional ConfigMap and Secret (Config). A
+// credentials come from an optional ConfigMap and Secret (Config), and,
+// when the coordinator has a team key, the key from the Secret pipe-key
+// (PIPE_KEY_FILE), so that the worker signs its cache entry. A
 // step in shards (Task.Shards) is one Indexed Job, each index running
 // `-shard=$(JOB_COMPLETION_INDEX)` with backoffLimitPerIndex; the
 // coordinator assembles the partial results (engine/apply).

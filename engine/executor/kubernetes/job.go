@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pipe-ml/pipe/engine/executor"
+	"github.com/pipe-ml/pipe/engine/signing"
 )
 
 // Labels and annotations on the Jobs and their pods. The labels name
@@ -157,6 +158,19 @@ func podSpec(c *Config, t *executor.Task) corev1.PodSpec {
 	if q, err := resource.ParseQuantity(t.Resources.EphemeralStorage); err == nil {
 		tmp.SizeLimit = &q
 	}
+	volumes := []corev1.Volume{
+		{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &tmp}},
+		{Name: "credentials", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName: c.WorkerSecret, Optional: ptr(true), DefaultMode: ptr(int32(0o440)),
+		}}},
+	}
+	if c.Signed {
+		// Optional: without the Secret the worker says that it cannot
+		// read PIPE_KEY_FILE, rather than wait for it.
+		volumes = append(volumes, corev1.Volume{Name: "team-key", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName: c.KeySecret, Optional: ptr(true), DefaultMode: ptr(int32(0o440)),
+		}}})
+	}
 	return corev1.PodSpec{
 		RestartPolicy:                 corev1.RestartPolicyNever,
 		ServiceAccountName:            c.ServiceAccount,
@@ -172,12 +186,7 @@ func podSpec(c *Config, t *executor.Task) corev1.PodSpec {
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
 		Containers: []corev1.Container{workerContainer(c, t)},
-		Volumes: []corev1.Volume{
-			{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &tmp}},
-			{Name: "credentials", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-				SecretName: c.WorkerSecret, Optional: ptr(true), DefaultMode: ptr(int32(0o440)),
-			}}},
-		},
+		Volumes:    volumes,
 	}
 }
 
@@ -194,21 +203,27 @@ func workerContainer(c *Config, t *executor.Task) corev1.Container {
 		args = append(args, "-parallelism", strconv.FormatInt(max(1, (q.MilliValue()+999)/1000), 10))
 	}
 	args = append(args, t.Input)
+	env := []corev1.EnvVar{{Name: "HOME", Value: "/tmp"}, {Name: "TMPDIR", Value: "/tmp"}, {Name: "NO_COLOR", Value: "1"}}
+	mounts := []corev1.VolumeMount{
+		{Name: "tmp", MountPath: "/tmp"},
+		{Name: "credentials", MountPath: SecretMount, ReadOnly: true},
+	}
+	if c.Signed {
+		env = append(env, corev1.EnvVar{Name: signing.EnvKeyFile, Value: KeyMount + "/" + KeyFile})
+		mounts = append(mounts, corev1.VolumeMount{Name: "team-key", MountPath: KeyMount, ReadOnly: true})
+	}
 	return corev1.Container{
 		Name:                     containerName,
 		Image:                    c.Image,
 		ImagePullPolicy:          corev1.PullIfNotPresent,
 		Command:                  []string{"pipe"},
 		Args:                     args,
-		Env:                      []corev1.EnvVar{{Name: "HOME", Value: "/tmp"}, {Name: "TMPDIR", Value: "/tmp"}, {Name: "NO_COLOR", Value: "1"}},
+		Env:                      env,
 		EnvFrom:                  workerEnvFrom(c),
 		Resources:                resources(t.Resources),
 		TerminationMessagePath:   corev1.TerminationMessagePathDefault,
 		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
-		VolumeMounts: []corev1.VolumeMount{
-			{Name: "tmp", MountPath: "/tmp"},
-			{Name: "credentials", MountPath: SecretMount, ReadOnly: true},
-		},
+		VolumeMounts:             mounts,
 		SecurityContext: &corev1.SecurityContext{
 			RunAsNonRoot:             ptr(true),
 			RunAsUser:                ptr(int64(workerUID)),

@@ -110,6 +110,43 @@ func TestNewJob(t *testing.T) {
 	}
 }
 
+// TestNewJobSigned: a coordinator with a team key trusts only entries
+// signed with it, so its workers mount the key's Secret (optional: a
+// missing one is the worker's error that it cannot read PIPE_KEY_FILE)
+// and are told where it is; a coordinator without one mounts nothing.
+func TestNewJobSigned(t *testing.T) {
+	c, task := testConfig(), testTask()
+	for _, signed := range []bool{false, true} {
+		c.Signed = signed
+		pod := newJob(c, task).Spec.Template.Spec
+		var vol *corev1.Volume
+		for i := range pod.Volumes {
+			if pod.Volumes[i].Name == "team-key" {
+				vol = &pod.Volumes[i]
+			}
+		}
+		ctr := pod.Containers[0]
+		var keyFile string
+		for _, e := range ctr.Env {
+			if e.Name == "PIPE_KEY_FILE" {
+				keyFile = e.Value
+			}
+		}
+		mounted := slices.ContainsFunc(ctr.VolumeMounts, func(m corev1.VolumeMount) bool {
+			return m.Name == "team-key" && m.MountPath == "/var/run/secrets/pipe-key" && m.ReadOnly
+		})
+		if !signed {
+			if vol != nil || keyFile != "" || mounted {
+				t.Errorf("without a key: volume %v, PIPE_KEY_FILE %q, mounted %v", vol, keyFile, mounted)
+			}
+			continue
+		}
+		if vol == nil || vol.Secret == nil || vol.Secret.SecretName != "pipe-key" || !*vol.Secret.Optional || !mounted || keyFile != "/var/run/secrets/pipe-key/pipe.key" {
+			t.Errorf("with a key: volume %+v, PIPE_KEY_FILE %q, mounted %v", vol, keyFile, mounted)
+		}
+	}
+}
+
 // TestNewJobShards: a task in shards is one Indexed Job, each pod told
 // its shard by the Job controller.
 func TestNewJobShards(t *testing.T) {
@@ -205,6 +242,14 @@ func TestFromEnvironment(t *testing.T) {
 	if c.Owner == nil || c.Owner.Name != "pipe-apply-abc" || c.Owner.UID != "uid-1" || c.Coordinator != "pod/pipe-apply-abc" {
 		t.Errorf("owner %+v, coordinator %s", c.Owner, c.Coordinator)
 	}
+	if c.Signed {
+		t.Error("a coordinator without a key signs")
+	}
+	env["PIPE_KEY_FILE"], env[EnvKeySecret] = "/etc/pipe/key", "team-key"
+	if c, _ = FromEnvironment("gs://b", func(k string) string { return env[k] }); !c.Signed || c.KeySecret != "team-key" {
+		t.Errorf("a coordinator with a key: signed %v, secret %q", c.Signed, c.KeySecret)
+	}
+	delete(env, "PIPE_KEY_FILE")
 	env[EnvNamespace], env[EnvPodNamespace] = "other", "team-ml"
 	c, _ = FromEnvironment("gs://b", func(k string) string { return env[k] })
 	if c.Namespace != "other" || c.Owner != nil {
