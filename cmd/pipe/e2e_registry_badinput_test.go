@@ -295,3 +295,22 @@ func TestStateFolderReadOnlyOrFull(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingBucket: a gs:// store whose bucket does not exist is found
+// before any step runs, named, with what to do (it was found when load's
+// first write failed, titled "Artifact missing").
+func TestMissingBucket(t *testing.T) {
+	srv := gcstest.Start(t)
+	store := "gs://no-such-bucket/team"
+	env := childEnv(t, "STORAGE_EMULATOR_HOST="+srv.Host, "PIPE_STORE="+store)
+	dir := newCrashPipeline(t)
+	r := pipe(t, dir, env, "apply", "-no-color").expect(t, 1)
+	for _, want := range []string{"store: bucket no-such-bucket does not exist", "(store " + store + ")", "point -store, PIPE_STORE or settings.store at a bucket that exists"} {
+		if !strings.Contains(oneLine(r.stderr), want) {
+			t.Errorf("apply does not say %q:\n%s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stdout, ": running") || strings.Contains(r.stderr, "Artifact missing") {
+		t.Errorf("apply ran steps against a bucket that does not exist:\n%s\n%s", r.stdout, r.stderr)
+	}
+}

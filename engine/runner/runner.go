@@ -85,6 +85,9 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if err := w.Store.CheckBucket(ctx); err != nil {
+		return nil, err
+	}
 	held, err := w.Lock(ctx, "apply", opts.LockTimeout)
 	if err != nil {
 		return nil, err

@@ -142,6 +142,24 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// CheckBucket checks, before a run uses a gs:// or s3:// store, that its
+// bucket exists, so that a wrong name is said at once and not after steps
+// ran, when the first write fails. Other stores pass.
+func (s *Store) CheckBucket(ctx context.Context) error {
+	if s.loc.Scheme != "gs" && s.loc.Scheme != "s3" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.RequestTimeout)
+	defer cancel()
+	ok, err := s.bucket.IsAccessible(ctx)
+	if err != nil || ok {
+		return nil // unreachable: the first request says so, with retries
+	}
+	return fmt.Errorf("store: bucket %s does not exist, or these credentials may not read it (store %s). "+
+		"Create it (gcloud storage buckets create %s://%s, or aws s3 mb), or point -store, PIPE_STORE or settings.store at a bucket that exists",
+		s.loc.Bucket, s.url, s.loc.Scheme, s.loc.Bucket)
+}
+
 // Keys of the store's layout.
 const (
 	objectsPrefix    = "objects/sha256/"
