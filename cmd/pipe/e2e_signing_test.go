@@ -259,6 +259,16 @@ func TestSignedRegistryRecords(t *testing.T) {
 	if out := pipe(t, dir, attacker, "models", "show", "-no-color", "clf").expect(t, 0).stdout; !strings.Contains(out, "champion=v2") {
 		t.Fatalf("without the key, the new version is not champion:\n%s", out)
 	}
+	// A copy of the keyed machine's registry file, not yet synced,
+	// opened alone, opens the store it recorded with the key from the
+	// environment.
+	copied := filepath.Join(t.TempDir(), "registry.db")
+	if err := copyFileTo(filepath.Join(dir, ".pipe", "registry.db"), copied); err != nil {
+		t.Fatal(err)
+	}
+	if r := pipe(t, t.TempDir(), keyed, "models", "show", "-no-color", "-registry="+copied, "clf").expect(t, 0); !strings.Contains(r.stdout, "champion=v1") || !strings.Contains(r.stderr, "Untrusted registry record") {
+		t.Errorf("a registry file opened alone with the key:\n%s\n%s", r.stdout, r.stderr)
+	}
 	r := pipe(t, dir, keyed, "models", "show", "-no-color", "clf").expect(t, 0)
 	if !strings.Contains(r.stdout, "champion=v1") || strings.Contains(r.stdout, "v2") {
 		t.Errorf("with the key, the unsigned version is trusted:\n%s", r.stdout)

@@ -111,6 +111,9 @@ func (c *cli) openRegistry(ctx context.Context, v *views.View, path string, f ar
 		out.keys = w.HashKey
 	} else if !existed {
 		return nil, withHint(fmt.Errorf("no registry at %s yet: run pipe apply first", regPath), "pipe apply, or name an existing registry file; leave -registry out to read the pipeline's store")
+	} else if opts.Key, err = signing.FromEnv(c.env); err != nil {
+		// A file alone opens the store it recorded, with the team key.
+		return nil, withHint(err, `docs/security.md, "The team key"`)
 	}
 	db, err := registry.Open(ctx, regPath, opts)
 	if err != nil {

@@ -108,7 +108,7 @@ func (db *DB) openRecordedStore(ctx context.Context, st index.State) error {
 		return nil
 	}
 	db.storeURL = st.StoreURL
-	s, err := store.Open(ctx, st.StoreURL, "")
+	s, err := store.OpenOptions(ctx, st.StoreURL, "", &store.Options{Key: db.opts.Key})
 	if err != nil {
 		db.storeErr = fmt.Errorf("registry: opening the store %s this registry keeps its log in: %w", st.StoreURL, err)
 		return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pipe-ml/pipe/engine/registry/index"
 	"github.com/pipe-ml/pipe/engine/registry/txlog"
+	"github.com/pipe-ml/pipe/engine/signing"
 	"github.com/pipe-ml/pipe/engine/store"
 	"github.com/pipe-ml/pipe/engine/tempfile"
 )
@@ -31,6 +32,11 @@ type Options struct {
 	// (the file records it); else the registry is a file of its own,
 	// with no log (tools, tests).
 	Store *store.Store
+
+	// Key is the team key the store the file recorded is opened with,
+	// when Store is nil (engine/signing): the log's entries it did not
+	// sign are not indexed. A given Store brings its own key.
+	Key *signing.Key
 
 	// ReadOnly records nothing: every method that would add to the
 	// history fails. The local index is still brought up to date from
