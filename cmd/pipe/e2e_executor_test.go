@@ -239,7 +239,8 @@ func TestStepExecBadInput(t *testing.T) {
 // termination message, and the apply prints the diagnostic a local
 // failure prints.
 func TestStepExecStepError(t *testing.T) {
-	env := childEnv(t)
+	// With a team key, so that no note names the store, which differs.
+	env := childEnv(t, "PIPE_KEY="+teamKey)
 	var outputs [2]string
 	for i, executorName := range []string{"local", "process"} {
 		dir := copyDir(t, "testdata/pipelines/ok")

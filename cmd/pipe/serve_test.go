@@ -521,6 +521,9 @@ func TestCronJobCommandAppliesTheConfigMap(t *testing.T) {
 		}
 	}
 	for _, e := range ct.Env {
+		if sk := e.ValueFrom; sk != nil && sk.SecretKeyRef != nil && sk.SecretKeyRef.Optional != nil && *sk.SecretKeyRef.Optional {
+			continue // an optional Secret (the team key) the test cluster lacks: unset
+		}
 		if e.ValueFrom != nil {
 			t.Fatalf("env %s comes from %+v, which this test cannot give", e.Name, e.ValueFrom)
 		}
