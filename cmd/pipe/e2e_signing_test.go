@@ -139,8 +139,17 @@ func gatedPipeline(t *testing.T) string {
 
 func TestSignedCacheEntries(t *testing.T) {
 	t.Run("file", func(t *testing.T) {
-		dir := gatedPipeline(t)
-		checkSignedCache(t, dir, childEnv(t), folderBlobs(filepath.Join(dir, ".pipe", "store")), "file://"+filepath.ToSlash(filepath.Join(dir, ".pipe", "store")))
+		// A folder shared by several machines, outside the state folder.
+		shared := filepath.Join(t.TempDir(), "shared-store")
+		url := "file://" + filepath.ToSlash(shared)
+		checkSignedCache(t, gatedPipeline(t), childEnv(t, "PIPE_STORE="+url), folderBlobs(shared), url)
+	})
+	t.Run("own store", func(t *testing.T) {
+		// The state folder's own store is shared with no one: no note.
+		r := pipe(t, gatedPipeline(t), childEnv(t), "plan", "-no-color").expect(t, 0)
+		if strings.Contains(r.stderr, "Store not signed") {
+			t.Errorf("plan on the state folder's own store says it is not signed:\n%s", r.stderr)
+		}
 	})
 	t.Run("gcs", func(t *testing.T) {
 		srv := gcstest.Start(t)

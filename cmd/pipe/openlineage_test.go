@@ -94,8 +94,6 @@ func TestApplyOpenLineageHTTP(t *testing.T) {
 	dir := copyDir(t, "testdata/pipelines/publish")
 	env := []string{"PIPE_OPENLINEAGE_URL=" + srv.URL, "PIPE_OPENLINEAGE_NAMESPACE=nightly", "PIPE_OPENLINEAGE_API_KEY=key"}
 	r := pipe(t, dir, env, "apply").expect(t, 0)
-	// (The temporary folder, named after the test, is in the note that
-	// the store is not signed.)
 	if strings.Contains(strings.ReplaceAll(r.stderr, dir, ""), "OpenLineage") {
 		t.Errorf("warnings:\n%s", r.stderr)
 	}

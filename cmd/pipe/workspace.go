@@ -86,9 +86,11 @@ func pipelineSources(w *workspace.Workspace) map[string][]byte {
 }
 
 // noteUnsigned says, once per plan or apply, that without a team key what
-// the store holds is not signed, and so is trusted as it stands.
+// the store holds is not signed, and so is trusted as it stands. The state
+// folder's own store (the default) is shared with no one, so there is
+// nothing to say about it.
 func noteUnsigned(v *views.View, w *workspace.Workspace) {
-	if w.Key != nil {
+	if w.Key != nil || w.OwnStore() {
 		return
 	}
 	v.Diagnostics(hcl.Diagnostics{{

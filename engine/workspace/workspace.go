@@ -238,6 +238,15 @@ func (w *Workspace) resolveExecutor(opts Options) hcl.Diagnostics {
 	return nil
 }
 
+func (w *Workspace) ownStoreURL() string {
+	return "file://" + filepath.ToSlash(filepath.Join(w.StateDir, "store"))
+}
+
+// OwnStore reports whether the store is the state folder's own (the
+// default, file://STATE/store): a store no one shares, which only those
+// who may write the state folder itself may write.
+func (w *Workspace) OwnStore() bool { return w.StoreURL == w.ownStoreURL() }
+
 func resolveIn(dir, path string) string {
 	if filepath.IsAbs(path) {
 		return path
