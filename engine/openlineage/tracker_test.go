@@ -91,7 +91,7 @@ func applyTracked(t *testing.T, c *Client, logger *slog.Logger) (Stats, string) 
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	pl, diags := plan.Make(ctx, plan.Options{Pipeline: p, Store: st, Files: files})
+	pl, diags := plan.Make(ctx, plan.Options{Pipeline: p, Store: st, Files: files, Keys: w.HashKey})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
