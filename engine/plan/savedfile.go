@@ -10,11 +10,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/pipe-ml/pipe/engine/config"
+	"github.com/pipe-ml/pipe/engine/diagfmt"
 )
 
 // A saved plan is checked three ways before apply trusts it. Read refuses
@@ -160,19 +159,9 @@ func (d *Document) check() string {
 // quotes.
 const maxClip = 80
 
-// clip quotes s for an error about a damaged plan: at most maxClip bytes,
-// cut on a character boundary, with how much was left out. A damaged file
-// can hold anything, and the error must not dump it.
-func clip(s string) string {
-	if len(s) <= maxClip {
-		return strconv.Quote(s)
-	}
-	cut := maxClip
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s… (%d bytes more)", strconv.Quote(s[:cut]), len(s)-cut)
-}
+// clip quotes s for an error about a damaged plan: a damaged file can
+// hold anything, and the error must not dump it.
+func clip(s string) string { return diagfmt.Clip(s, maxClip) }
 
 func validDigest(d string) bool {
 	h, ok := strings.CutPrefix(d, "sha256:")

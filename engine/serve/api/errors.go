@@ -2,12 +2,10 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/pipe-ml/pipe/engine/diagfmt"
 	"github.com/pipe-ml/pipe/engine/serve/resources"
 )
 
@@ -16,16 +14,7 @@ const maxEcho = 64
 
 // Echo quotes text from a request for an error answer: at most maxEcho
 // bytes of it, cut on a character boundary, with how much was left out.
-func Echo(s string) string {
-	if len(s) <= maxEcho {
-		return strconv.Quote(s)
-	}
-	cut := maxEcho
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s… (%d bytes more)", strconv.Quote(s[:cut]), len(s)-cut)
-}
+func Echo(s string) string { return diagfmt.Clip(s, maxEcho) }
 
 // maxRef caps a reference (a model, a digest, a file path): the longest
 // that can name anything is far shorter.
