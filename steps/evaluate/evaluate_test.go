@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image/png"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -314,5 +316,47 @@ func TestValidate(t *testing.T) {
 				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), tt.want)
 			}
 		})
+	}
+}
+
+// TestNonFiniteData: data that holds a NaN or ±Inf (a file another writer
+// made) is refused with the row and the feature named, as the search of
+// the whole matrix before scoring named them, though the search is now
+// scoring's own margins: a row in a later block of rows, a value whose
+// weight in the model is 0, the first of two bad rows, with the data read
+// or mapped.
+func TestNonFiniteData(t *testing.T) {
+	const dim = 16
+	ds := synthData(20_000, dim, 11) // more rows than one block of scoring (16 MB / 64 B)
+	m := trainModel(t, ds, logreg.DefaultParams())
+	m.Coef[5] = 0
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for _, tt := range []struct {
+		name   string
+		values map[int]float32
+		want   string
+	}{
+		{"nan", map[int]float32{3*dim + 2: nan, 900*dim + 1: inf}, "row 4, feature 2: NaN is not a finite number"},
+		{"inf in a later block", map[int]float32{19_999*dim + 15: inf}, "row 20000, feature 15: +Inf is not a finite number"},
+		{"-inf of weight 0", map[int]float32{300*dim + 5: -inf}, "row 301, feature 5: -Inf is not a finite number"},
+	} {
+		b, err := synth.WithNonFinite(ds, tt.values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, local := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/local=%v", tt.name, local), func(t *testing.T) {
+				var opts []steptest.Option
+				if local {
+					opts = append(opts, steptest.LocalStore())
+				}
+				env := steptest.NewEnv(t, opts...)
+				data := env.Put(media.Dataset.Type, b).Value()
+				_, err := env.Run(Kind{}, map[string]cty.Value{"model": putModel(t, env, m), "data": data})
+				if err == nil || !strings.Contains(err.Error(), "evaluate: reading the data: dataset: "+tt.want) {
+					t.Fatalf("error %v, want one naming %s", err, tt.want)
+				}
+			})
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -345,6 +346,28 @@ func TestBadInput(t *testing.T) {
 	if !errors.As(err, &ae) || steps.FormatPath(ae.Path) != "data" || ae.Summary != "Feature width mismatch" ||
 		!strings.Contains(ae.Detail, "The model expects 16 features per row (prefix emb_, dim 16) but the data has 10 (prefix emb_, dim 10)") {
 		t.Fatalf("error %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(env.Dir(), "out")); !os.IsNotExist(err) {
+		t.Errorf("a refused prediction created its folder: %v", err)
+	}
+}
+
+// TestNonFiniteData: data that holds a NaN (a file another writer made)
+// is refused with the row and the feature named, found from scoring's
+// margins, and no prediction file is written.
+func TestNonFiniteData(t *testing.T) {
+	env := steptest.NewEnv(t, steptest.LocalStore())
+	ds := synthData(300, 16, 6)
+	b, err := synth.WithNonFinite(ds, map[int]float32{41*16 + 7: float32(math.NaN())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := env.PutWith(media.Model.Type, trainModel(t, ds).Encode).Value()
+	_, err = env.Run(Kind{}, map[string]cty.Value{
+		"model": model, "data": env.Put(media.Dataset.Type, b).Value(), "to": cty.StringVal("out/p.csv"),
+	})
+	if want := "predict: reading the data: dataset: row 42, feature 7: NaN is not a finite number"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want %q", err, want)
 	}
 	if _, err := os.Stat(filepath.Join(env.Dir(), "out")); !os.IsNotExist(err) {
 		t.Errorf("a refused prediction created its folder: %v", err)

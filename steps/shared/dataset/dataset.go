@@ -92,7 +92,11 @@ func (d *Dataset) LabelsFloat64() []float64 {
 // Check verifies the invariants documented on Dataset: lengths, finite
 // features, labels 0 or 1, finite non-negative weights. Write and Read
 // call it; it returns the first problem found.
-func (d *Dataset) Check() error {
+func (d *Dataset) Check() error { return d.check(true) }
+
+// check is Check, which searches the feature matrix for non-finite values
+// only when features is set (see OpenUnscanned).
+func (d *Dataset) check(features bool) error {
 	if d.N < 0 || d.Dim <= 0 {
 		return fmt.Errorf("dataset: %d rows of dimension %d: want rows >= 0 and dimension >= 1", d.N, d.Dim)
 	}
@@ -116,8 +120,10 @@ func (d *Dataset) Check() error {
 			return fmt.Errorf("dataset: row %d: label %d is not 0 or 1", i+1, y)
 		}
 	}
-	if i := FirstNonFinite(d.X); i >= 0 {
-		return fmt.Errorf("dataset: row %d, feature %d: %v is not a finite number", i/d.Dim+1, i%d.Dim, d.X[i])
+	if features {
+		if i := FirstNonFinite(d.X); i >= 0 {
+			return d.nonFinite(i)
+		}
 	}
 	for i, w := range d.W {
 		if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 {
@@ -125,6 +131,22 @@ func (d *Dataset) Check() error {
 		}
 	}
 	return nil
+}
+
+// CheckRow returns the error Check gives for row i (counted from 0) of
+// the feature matrix when the row holds a NaN or ±Inf, naming the row
+// (counted from 1, as every message does) and the first such feature;
+// nil when the row is finite.
+func (d *Dataset) CheckRow(i int) error {
+	if j := firstNonFinite(d.Row(i)); j >= 0 {
+		return d.nonFinite(i*d.Dim + j)
+	}
+	return nil
+}
+
+// nonFinite is the error for the non-finite value X[i].
+func (d *Dataset) nonFinite(i int) error {
+	return fmt.Errorf("dataset: row %d, feature %d: %v is not a finite number", i/d.Dim+1, i%d.Dim, d.X[i])
 }
 
 // FirstNonFinite returns the index of the first NaN or ±Inf in x, or -1.

@@ -73,4 +73,8 @@
 // Reading validates everything a step downstream relies on (column types,
 // width, lengths, no nulls, labels 0 or 1, finite features and weights)
 // and never panics on a corrupt or hostile file: it returns an error.
+// [OpenUnscanned] leaves out the search of the features for NaN and ±Inf,
+// a pass over the whole matrix, for a step that reads each row once
+// anyway and checks a row with [Dataset.CheckRow] when its result is not
+// finite (scoring); the message is the same.
 package dataset

@@ -46,6 +46,25 @@ func ReadFile(path string) (*Dataset, error) {
 // calling goroutine must too, and Open itself reads the mapping under the
 // caller's guard, so call it from a function that deferred fault.Guard.
 func Open(ctx context.Context, env steps.Env, a steps.Artifact) (*Dataset, error) {
+	return open(ctx, env, a, true)
+}
+
+// OpenUnscanned is Open for a step that reads every row of the feature
+// matrix once anyway and can tell a row that holds a NaN or ±Inf from
+// what it computes (a linear model's margin of such a row is never
+// finite): it leaves out Open's search of the whole matrix for them, a
+// pass over every byte of its own. Everything else is checked as Open
+// does. The caller must call CheckRow on every row whose result is not
+// finite, before it uses the row's result or commits anything, so that
+// such data is still refused with the same message, naming the row and
+// the feature (steps/shared/scoring does).
+func OpenUnscanned(ctx context.Context, env steps.Env, a steps.Artifact) (*Dataset, error) {
+	return open(ctx, env, a, false)
+}
+
+// open is Open, with the search for non-finite features when features
+// is set.
+func open(ctx context.Context, env steps.Env, a steps.Artifact, features bool) (*Dataset, error) {
 	if a.MediaType != MediaType {
 		return nil, fmt.Errorf("dataset: artifact %s is %s, not a dataset (%s)", a.Digest, a.MediaType, MediaType)
 	}
@@ -60,7 +79,7 @@ func Open(ctx context.Context, env steps.Env, a steps.Artifact) (*Dataset, error
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	fault.Track(b, "dataset "+a.Digest)
-	return View(b)
+	return viewFile(b, features)
 }
 
 // errTooLarge is panicked by limitAllocator and recovered by Read.

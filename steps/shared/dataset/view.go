@@ -24,7 +24,11 @@ import (
 // record batch's metadata and the columns, and never panics on a corrupt
 // or hostile file: it returns an error. (A fault on mapped memory is not
 // a panic of View's making: see steps/shared/fault.)
-func View(b []byte) (d *Dataset, err error) {
+func View(b []byte) (*Dataset, error) { return viewFile(b, true) }
+
+// viewFile is View, which searches the feature matrix for non-finite values
+// only when features is set (see OpenUnscanned).
+func viewFile(b []byte, features bool) (d *Dataset, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			if _, ok := p.(interface{ Addr() uintptr }); ok {
@@ -65,7 +69,7 @@ func View(b []byte) (d *Dataset, err error) {
 	if err := batch.fill(d, want); err != nil {
 		return nil, err
 	}
-	if err := d.Check(); err != nil {
+	if err := d.check(features); err != nil {
 		return nil, err
 	}
 	if p := d.Positives(); p != want.positives {

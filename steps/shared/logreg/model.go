@@ -136,6 +136,10 @@ func (m *Model) PredictProba(x []float32, n, d int) ([]float64, error) {
 	return z, nil
 }
 
+// Sigmoid returns σ(z) = 1/(1 + e⁻ᶻ) without overflow: PredictProba's
+// probability of the margin z that Decision returned.
+func Sigmoid(z float64) float64 { return sigmoid(z) }
+
 // sigmoid returns 1/(1 + e⁻ᶻ) without overflow.
 func sigmoid(z float64) float64 {
 	if z >= 0 {

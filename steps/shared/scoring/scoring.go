@@ -3,7 +3,9 @@ package scoring
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -49,7 +51,7 @@ func Score(ctx context.Context, env steps.Env, in *steps.Inputs, kind, fix strin
 		return nil, steps.Errorf(steps.AttrPath("model"), "Unreadable model",
 			"%s. Give a train step's model output.", strings.TrimPrefix(err.Error(), "logreg: "))
 	}
-	ds, err := dataset.Open(ctx, env, dataArt)
+	ds, err := dataset.OpenUnscanned(ctx, env, dataArt)
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the data: %w", kind, err)
 	}
@@ -60,7 +62,11 @@ func Score(ctx context.Context, env steps.Env, in *steps.Inputs, kind, fix strin
 	}
 	start := time.Now()
 	p, err := scoreAndDrop(env, m, ds)
-	if err != nil {
+	var rowErr *rowError
+	switch {
+	case errors.As(err, &rowErr):
+		return nil, fmt.Errorf("%s: reading the data: %w", kind, rowErr.err)
+	case err != nil:
 		return nil, fmt.Errorf("%s: %w", kind, err)
 	}
 	return &Scored{Model: m, Data: ds, ModelArtifact: modelArt, DataArtifact: dataArt, Prob: p, Duration: time.Since(start)}, nil
@@ -72,18 +78,40 @@ func Score(ctx context.Context, env steps.Env, in *steps.Inputs, kind, fix strin
 // never stands whole in the process's resident memory.
 const scoreBlock = 16 << 20
 
+// rowError is a row of the data that holds a NaN or ±Inf.
+type rowError struct{ err error }
+
+func (e *rowError) Error() string { return e.err.Error() }
+
 // scoreAndDrop returns P(y = 1) of every row of ds, scoring a block of
 // rows at a time and dropping each block's pages once it is scored.
+//
+// The data was opened without a search for non-finite features
+// (dataset.OpenUnscanned): scoring reads every row once, and a row that
+// holds a NaN or ±Inf has a margin that is not finite (NaN, or ±Inf
+// times any weight, 0 included, is not a finite number, and neither is
+// any sum with one), so only such a row is searched, and the first one
+// that holds one is refused with the message dataset.Open gives. (A
+// margin can also overflow on finite features of enormous weights;
+// such a row searches clean and keeps its probability, 0 or 1.)
 func scoreAndDrop(env steps.Env, m *logreg.Model, ds *dataset.Dataset) ([]float64, error) {
 	p := make([]float64, 0, ds.N)
 	rows := max(1, scoreBlock/(4*ds.Dim))
 	for lo := 0; ; lo += rows {
 		hi := min(ds.N, lo+rows)
-		q, err := m.PredictProba(ds.X[lo*ds.Dim:hi*ds.Dim], hi-lo, ds.Dim)
+		z, err := m.Decision(ds.X[lo*ds.Dim:hi*ds.Dim], hi-lo, ds.Dim)
 		if err != nil {
 			return nil, err
 		}
-		p = append(p, q...)
+		for i, v := range z {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				if err := ds.CheckRow(lo + i); err != nil {
+					return nil, &rowError{err}
+				}
+			}
+			z[i] = logreg.Sigmoid(v)
+		}
+		p = append(p, z...)
 		dataset.DropRows(env, ds, lo, hi)
 		if hi == ds.N {
 			break
