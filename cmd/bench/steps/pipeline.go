@@ -64,6 +64,9 @@ func writeData(path string, rows, dim int) error {
 	if _, err := os.Stat(path); err == nil {
 		return nil
 	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	d := synth.Generate(synth.Config{N: rows, Dim: dim, Seed: 1})
 	tmp := filepath.Join(filepath.Dir(path), ".tmp-"+filepath.Base(path))
 	if err := synth.WriteFile(tmp, d.Dataset, synth.FileOptions{}); err != nil {
