@@ -17,7 +17,7 @@ func TestKinds(t *testing.T) {
 		}
 	}
 	r = pipe(t, ".", nil, "kinds", "train").expect(t, 0)
-	if !strings.HasPrefix(r.stdout, "train (train/2)") || strings.Contains(r.stdout, "load (load/2)") ||
+	if !strings.HasPrefix(r.stdout, "train (train/3)") || strings.Contains(r.stdout, "load (load/2)") ||
 		!strings.Contains(r.stdout, "model        application/vnd.pipe.model.v1+json") {
 		t.Errorf("pipe kinds train:\n%s", r.stdout)
 	}

@@ -23,7 +23,7 @@ func (Kind) Name() string { return "train" }
 
 // Version changes whenever the same data and configuration could give
 // another model.
-func (Kind) Version() string { return "train/2" }
+func (Kind) Version() string { return "train/3" }
 
 var schema = &steps.Schema{
 	Description: "Fits binary logistic regression to a dataset and stores the model.",

@@ -61,7 +61,8 @@ func fit(ctx context.Context, env steps.Env, ds *dataset.Dataset, digest string,
 	}
 	data := &logreg.Data{X: ds.X, N: ds.N, D: ds.Dim, Y: ds.LabelsFloat64(), Weight: ds.W}
 	settings := &logreg.Settings{
-		Parallelism: workers,
+		Parallelism:  workers,
+		Precondition: true,
 		Progress: func(p logreg.Progress) {
 			env.Progress(int64(p.Iteration), int64(params.MaxIter), fmt.Sprintf("iteration %d, objective/C %.6g", p.Iteration, p.Objective))
 		},

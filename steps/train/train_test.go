@@ -72,7 +72,7 @@ func TestRun(t *testing.T) {
 	}
 
 	// The same fit as logreg's, bit for bit.
-	want, err := logreg.Fit(t.Context(), &logreg.Data{X: ds.X, N: ds.N, D: ds.Dim, Y: ds.LabelsFloat64()}, m.Params, &logreg.Settings{Parallelism: 1})
+	want, err := logreg.Fit(t.Context(), &logreg.Data{X: ds.X, N: ds.N, D: ds.Dim, Y: ds.LabelsFloat64()}, m.Params, &logreg.Settings{Parallelism: 1, Precondition: true})
 	if err != nil {
 		t.Fatal(err)
 	}

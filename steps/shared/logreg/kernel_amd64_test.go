@@ -5,20 +5,26 @@ package logreg
 import "testing"
 
 // TestFitSameWithoutAssembly fits with the assembly kernels and with the
-// portable ones: the results must be the same bits, so that a machine
-// without AVX2 computes the same models.
+// portable ones, plain and preconditioned: the results must be the same
+// bits, so that a machine without AVX2 computes the same models.
 func TestFitSameWithoutAssembly(t *testing.T) {
 	if !useAVX2 {
 		t.Skip("this machine has no AVX2 and FMA")
 	}
 	data := propertyData(t)
-	for name, params := range propertyParams {
-		asm := mustFit(t, data, params, nil)
+	compare := func(name string, params Params, s *Settings) {
+		asm := mustFit(t, data, params, s)
 		useAVX2 = false
-		portable := mustFit(t, data, params, nil)
+		portable := mustFit(t, data, params, s)
 		useAVX2 = true
 		if !sameBits(asm, portable) {
 			t.Errorf("%s: objective %.17g with assembly, %.17g without", name, asm.Objective, portable.Objective)
 		}
+	}
+	for name, params := range propertyParams {
+		compare(name, params, nil)
+	}
+	for name, params := range preconditionParams {
+		compare(name+", preconditioned", params, &Settings{Precondition: true})
 	}
 }

@@ -87,7 +87,16 @@ func (p *problem) newLBFGSRun(theta0 []float64) (*lbfgsRun, error) {
 		return nil, err
 	}
 	r.evals = 1
-	if p.fitB {
+	if p.precondition {
+		// The work on the sample needs no pass: fits sharing passes with
+		// this one need not wait for it meanwhile.
+		p.e.away()
+		r.hist.pre = p.newPreconditioner(r.cur.theta)
+		p.e.back()
+	}
+	if r.hist.pre != nil {
+		r.hist.preY = make([]float64, n)
+	} else if p.fitB {
 		r.hist.interceptScale = p.interceptScale()
 	}
 	if p.seed != nil {
@@ -110,7 +119,7 @@ func (r *lbfgsRun) direction() (slope, step float64) {
 		slope = floats.Dot(r.dir, r.v)
 	}
 	step = 1.0
-	if r.hist.len() == 0 {
+	if r.hist.len() == 0 && r.hist.pre == nil {
 		step = 1 / floats.Norm(r.dir, 2)
 	}
 	return slope, step
@@ -143,6 +152,7 @@ func (r *lbfgsRun) finish() *solution {
 	sol, p := r.sol, r.p
 	sol.theta, sol.obj, sol.loss = r.cur.theta, r.cur.obj, r.cur.loss
 	sol.iterations, sol.evaluations = r.iter, r.evals
+	r.hist.pre, r.hist.preY = nil, nil // the pairs alone seed another fit
 	sol.curvature = &Curvature{hist: r.hist, lambda2: p.lambda2, cw: p.e.cw, n: p.e.n, fitB: p.fitB}
 	return sol
 }
@@ -194,6 +204,10 @@ type history struct {
 	// diagonal M that shapes the initial inverse Hessian (see apply),
 	// the others being 1: the last entry of θ is then the intercept.
 	interceptScale float64
+	// pre, when not nil, is the shape of the initial inverse Hessian
+	// instead: H₀ = γ·Ĥ⁻¹ (see apply). preY is scratch for it.
+	pre  *preconditioner
+	preY []float64
 
 	scratchS, scratchY []float64
 }
@@ -261,7 +275,8 @@ func (h *history) seed(c *Curvature, dLambda2 float64, d int) {
 
 // apply stores H·v in dst by the two-loop recursion, with H₀ = γ·M and
 // γ = s·y / y·M·y of the newest pair (H = I with no pairs); M = I unless
-// interceptScale is set.
+// interceptScale is set; or, with a preconditioner, M = Ĥ⁻¹ (H = Ĥ⁻¹
+// with no pairs).
 func (h *history) apply(dst, v []float64) {
 	copy(dst, v)
 	m := len(h.s)
@@ -270,7 +285,19 @@ func (h *history) apply(dst, v []float64) {
 		h.alpha[k] = h.rho[k] * floats.Dot(h.s[k], dst)
 		floats.AddScaled(dst, -h.alpha[k], h.y[k])
 	}
-	if h.count > 0 {
+	if h.pre != nil {
+		// H₀ = γ·Ĥ⁻¹, γ = s·y / y·Ĥ⁻¹·y of the newest pair (1 without
+		// one: the first step is then the sample's Newton step).
+		gamma := 1.0
+		if h.count > 0 {
+			k := (h.first + h.count - 1) % m
+			copy(h.preY, h.y[k])
+			h.pre.solve(h.preY)
+			gamma = 1 / (h.rho[k] * floats.Dot(h.y[k], h.preY))
+		}
+		h.pre.solve(dst)
+		floats.Scale(gamma, dst)
+	} else if h.count > 0 {
 		// H₀ = γ·M, M = I but for mᵢ = interceptScale on the intercept's
 		// entry, and γ = s·y / y·M·y of the newest pair.
 		k := (h.first + h.count - 1) % m

@@ -67,6 +67,8 @@ type problem struct {
 	// seed, when not nil, holds the curvature pairs of an earlier fit of
 	// the same data term, to start L-BFGS with (see Settings.Curvature).
 	seed *Curvature
+	// precondition is Settings.Precondition.
+	precondition bool
 }
 
 // dim returns the length of θ.

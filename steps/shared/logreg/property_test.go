@@ -127,20 +127,27 @@ func TestDeterminism(t *testing.T) {
 					t.Errorf("Parallelism %d: objective %.17g, with 1: %.17g", par, got.Objective, ref.Objective)
 				}
 			}
-			rows := make([]int32, data.N)
-			for i := range rows {
-				rows[i] = int32(i)
-			}
-			rand.New(rand.NewPCG(3, 4)).Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
-			shuffled, err := data.Subset(rows)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := mustFit(t, shuffled, params, nil); !sameBits(ref, got) {
+			if got := mustFit(t, shuffledRows(t, data), params, nil); !sameBits(ref, got) {
 				t.Errorf("shuffled Rows: objective %.17g, in order: %.17g", got.Objective, ref.Objective)
 			}
 		})
 	}
+}
+
+// shuffledRows returns data with all its rows as Rows, in a fixed
+// shuffled order.
+func shuffledRows(t testing.TB, data *Data) *Data {
+	t.Helper()
+	rows := make([]int32, data.N)
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	rand.New(rand.NewPCG(3, 4)).Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+	shuffled, err := data.Subset(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shuffled
 }
 
 // TestRowOrderInvariance permutes the rows of X itself. Sums then run in

@@ -84,12 +84,14 @@ func loadData(t testing.TB, name string) *Data {
 	return d
 }
 
-// TestReference fits every reference case twice: at a tight tolerance,
-// where the objective must be no worse than scikit-learn's best (within
-// 1e-6 relative), the predicted labels must agree and, where the problem
-// is strictly convex, the coefficients too; and at scikit-learn's default
-// tolerance and iteration limit, where the objective must be no worse
-// than what scikit-learn's default solver reaches there.
+// TestReference fits every reference case three times: at a tight
+// tolerance, where the objective must be no worse than scikit-learn's
+// best (within 1e-6 relative), the predicted labels must agree and, where
+// the problem is strictly convex, the coefficients too; and at
+// scikit-learn's default tolerance and iteration limit, plain and
+// preconditioned (Settings.Precondition, as the train step fits), where
+// the objective must be no worse than what scikit-learn's default solver
+// reaches there.
 func TestReference(t *testing.T) {
 	ref := loadReference(t)
 	data := map[string]*Data{}
@@ -160,6 +162,14 @@ func TestReference(t *testing.T) {
 			want = c.Default.Objective
 			if rel := (def.Objective - want) / math.Abs(want); rel > 1e-6 {
 				t.Errorf("at default tol: objective %.12g, scikit-learn %.12g: worse by %.3g relative", def.Objective, want, rel)
+			}
+			// Preconditioned, as the train step fits.
+			pre, err := Fit(context.Background(), d, c.Params, &Settings{Precondition: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rel := (pre.Objective - want) / math.Abs(want); rel > 1e-6 {
+				t.Errorf("preconditioned, at default tol: objective %.12g, scikit-learn %.12g: worse by %.3g relative", pre.Objective, want, rel)
 			}
 		})
 	}
