@@ -46,7 +46,8 @@ func benchDir(b *testing.B) (string, int) {
 		for _, f := range []struct {
 			name string
 			o    synth.FileOptions
-		}{{"wide.csv", synth.FileOptions{}}, {"wide.parquet", synth.FileOptions{}}, {"column.csv", synth.FileOptions{Layout: synth.Column}}, {"list.parquet", synth.FileOptions{Layout: synth.Column}}} {
+		}{{"wide.csv", synth.FileOptions{}}, {"wide.parquet", synth.FileOptions{}}, {"column.csv", synth.FileOptions{Layout: synth.Column}}, {"list.parquet", synth.FileOptions{Layout: synth.Column}},
+			{"groups.parquet", synth.FileOptions{RowGroupRows: 1 << 14}}} {
 			if benchFiles.err = synth.WriteFile(filepath.Join(benchFiles.dir, f.name), g.Dataset, f.o); benchFiles.err != nil {
 				return
 			}
@@ -79,6 +80,14 @@ func (hashEnv) PutArtifact(_ context.Context, mediaType string, write func(w io.
 }
 
 func benchLoad(b *testing.B, name string, attrs map[string]cty.Value) {
+	benchRead(b, name, attrs, func(ctx context.Context, env steps.Env, in *steps.Inputs) error {
+		_, err := (Kind{}).Run(ctx, env, in)
+		return err
+	})
+}
+
+// benchRead benchmarks read on the file name.
+func benchRead(b *testing.B, name string, attrs map[string]cty.Value, read func(context.Context, steps.Env, *steps.Inputs) error) {
 	dir, rows := benchDir(b)
 	st, err := os.Stat(filepath.Join(dir, name))
 	if err != nil {
@@ -97,7 +106,7 @@ func benchLoad(b *testing.B, name string, attrs map[string]cty.Value) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		if _, err := (Kind{}).Run(context.Background(), env, in); err != nil {
+		if err := read(context.Background(), env, in); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -108,6 +117,23 @@ func BenchmarkLoadCSV(b *testing.B)         { benchLoad(b, "wide.csv", wide(584,
 func BenchmarkLoadParquet(b *testing.B)     { benchLoad(b, "wide.parquet", wide(584, nil)) }
 func BenchmarkLoadCSVColumn(b *testing.B)   { benchLoad(b, "column.csv", column(584, nil)) }
 func BenchmarkLoadParquetList(b *testing.B) { benchLoad(b, "list.parquet", column(584, nil)) }
+
+// BenchmarkLoadParquetGroups streams a file of row groups of 16384 rows,
+// where writing one group overlaps decoding the next.
+func BenchmarkLoadParquetGroups(b *testing.B) { benchLoad(b, "groups.parquet", wide(584, nil)) }
+
+// BenchmarkLoadParquetWhole reads the file BenchmarkLoadParquet streams
+// the way invalid rows are read: into a table in memory, then written.
+func BenchmarkLoadParquetWhole(b *testing.B) {
+	benchRead(b, "wide.parquet", wide(584, nil), func(ctx context.Context, env steps.Env, in *steps.Inputs) error {
+		c, errs := parseConfig(in.Config, false)
+		if len(errs) > 0 {
+			return errs[0]
+		}
+		_, err := readWhole(ctx, env, c, in.Files)
+		return err
+	})
+}
 
 // BenchmarkArrowCSV reads the same wide CSV with Arrow's CSV reader
 // (typed float32 schema), the reader the issue named; the package

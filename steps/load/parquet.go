@@ -659,29 +659,16 @@ type wideScratch struct {
 // them into the matrix. It flags (in pp) a value that is not finite;
 // read finds and reports it.
 func (pq *parquetFile) readWide(ctx context.Context, t *table, base int, rg rowGroup, j0, j1 int, w *wideScratch, pp *parquetProblems) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	pf := pq.fr.ParquetReader()
-	md := pf.MetaData()
-	if w.dec == nil {
-		w.dec = newChunkDecoder(pq.f, pq.fileSize, md)
-	}
 	n := rg.rows
 	if need := (j1 - j0) * n; cap(w.cols) < need {
 		w.cols = make([]float32, need)
 	}
-	rgm := md.RowGroup(rg.index)
 	full := make([][]float32, j1-j0)
 	for k := range full {
-		field := pq.features[j0+k]
 		full[k] = w.cols[k*n : (k+1)*n : (k+1)*n]
-		if err := pq.decodeColumn(w.dec, rgm, rg, field, full[k], pp); err != nil {
-			return err
-		}
-		if dataset.FirstNonFinite(full[k]) >= 0 {
-			pp.nonFinite = true
-		}
+	}
+	if err := pq.decodeWide(ctx, rg, j0, full, w, pp); err != nil {
+		return err
 	}
 	pq.gc.check()
 	select {
@@ -690,6 +677,29 @@ func (pq *parquetFile) readWide(ctx context.Context, t *table, base int, rg rowG
 		return ctx.Err()
 	}
 	scatter(t.x[(base+rg.row)*t.dim:(base+rg.row+n)*t.dim], t.dim, j0, full)
+	return nil
+}
+
+// decodeWide decodes wide features j0, j0+1, ... of row group rg into
+// cols, one slice of rg.rows values per feature, noting nulls in pp and
+// flagging a value that is not finite.
+func (pq *parquetFile) decodeWide(ctx context.Context, rg rowGroup, j0 int, cols [][]float32, w *wideScratch, pp *parquetProblems) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	md := pq.fr.ParquetReader().MetaData()
+	if w.dec == nil {
+		w.dec = newChunkDecoder(pq.f, pq.fileSize, md)
+	}
+	rgm := md.RowGroup(rg.index)
+	for k, dst := range cols {
+		if err := pq.decodeColumn(w.dec, rgm, rg, pq.features[j0+k], dst, pp); err != nil {
+			return err
+		}
+		if dataset.FirstNonFinite(dst) >= 0 {
+			pp.nonFinite = true
+		}
+	}
 	return nil
 }
 

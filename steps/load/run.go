@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -51,7 +52,20 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	if len(in.Files) == 0 {
 		return nil, steps.Errorf(steps.AttrPath("path"), "No input files", "path names no files to read.")
 	}
-	t, all, err := readAll(ctx, env, c, in.Files)
+	if streamable(c, in.Files) {
+		out, err := streamParquet(ctx, env, c, in.Files)
+		if !errors.Is(err, errNotStreamed) {
+			return out, err
+		}
+	}
+	return readWhole(ctx, env, c, in.Files)
+}
+
+// readWhole reads files into a table in memory, checks and drops its
+// invalid rows, and stores the datasets: every file format and layout,
+// and the rows streamParquet does not write.
+func readWhole(ctx context.Context, env steps.Env, c *config, files []steps.File) (steps.Outputs, error) {
+	t, all, err := readAll(ctx, env, c, files)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +76,7 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	}
 	kept := t.compact()
 	if kept == 0 {
-		return nil, fmt.Errorf("load: no valid rows in %s", describeFiles(in.Files))
+		return nil, fmt.Errorf("load: no valid rows in %s", describeFiles(files))
 	}
 	positives := 0
 	for _, y := range t.y {
@@ -70,7 +84,7 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 	}
 	if positives == 0 || positives == kept {
 		return nil, fmt.Errorf("load: all %d rows of %s are of class %d (%s): a classifier needs both classes. Check that positive = %s is the right label value and that the files hold both classes",
-			kept, describeFiles(in.Files), t.y[0], map[bool]string{true: "positive", false: "negative"}[positives != 0], c.positive)
+			kept, describeFiles(files), t.y[0], map[bool]string{true: "positive", false: "negative"}[positives != 0], c.positive)
 	}
 	out := steps.Outputs{
 		"data": cty.NullVal(steps.ArtifactType), "train": cty.NullVal(steps.ArtifactType), "test": cty.NullVal(steps.ArtifactType),
@@ -78,7 +92,7 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (steps.Out
 		"dim": cty.NumberIntVal(int64(c.dim)), "skipped": cty.NumberIntVal(int64(skipped)),
 		"train_rows": cty.NullVal(cty.Number), "test_rows": cty.NullVal(cty.Number),
 	}
-	if err := writeDatasets(ctx, env, c, t, in.Files, kept, out); err != nil {
+	if err := writeDatasets(ctx, env, c, t, files, kept, out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -26,7 +26,15 @@ const (
 )
 
 func newTable(c *config, n int) *table {
-	t := &table{dim: c.dim, x: make([]float32, n*c.dim), y: make([]uint8, n), status: make([]uint8, n)}
+	t := newScalarTable(c, n)
+	t.x = make([]float32, n*c.dim)
+	return t
+}
+
+// newScalarTable is a table without the feature matrix, whose rows a
+// stream writes as it reads them (see streamParquet).
+func newScalarTable(c *config, n int) *table {
+	t := &table{dim: c.dim, y: make([]uint8, n), status: make([]uint8, n)}
 	if c.weight != "" {
 		t.w = make([]float64, n)
 	}

@@ -1,7 +1,9 @@
 // Package dataset owns the on-store format of a dataset artifact: the rows
 // a load step produces and the train, search, evaluate and predict steps
-// read. It defines the [Dataset] value, writes it ([Write]) and reads it
-// back ([Open], [View], [Read], [Decode]). Reading CSV and Parquet files is the
+// read. It defines the [Dataset] value, writes it ([Write]; [WriteStream]
+// writes the same bytes for a matrix produced while it is written, as the
+// load step's Parquet stream does, never held whole) and reads it back
+// ([Open], [View], [Read], [Decode]). Reading CSV and Parquet files is the
 // load step's business (steps/load); making realistic test data is
 // steps/shared/dataset/synth's.
 //

@@ -43,11 +43,60 @@ func Write(w io.Writer, d *Dataset) error {
 	if err := d.Check(); err != nil {
 		return err
 	}
+	return writeFile(&positionWriter{w: w}, d, bytesOf(d.X))
+}
+
+// WriteStream writes a dataset whose feature matrix is not in memory, as
+// it is produced: d holds everything but X, which is nil, and features
+// writes the matrix to the writer it is given when WriteStream asks for
+// it: d.N×d.Dim float32 values, row-major, in the machine's (little-endian)
+// byte order, every one finite, exactly d.N*d.Dim*4 bytes in as many
+// writes as it likes. The bytes on w are those Write makes of the same
+// Dataset with X filled in, so a dataset's digest does not depend on how
+// it was written.
+//
+// WriteStream checks everything Check does but the features, which it
+// never sees whole: their count is checked, their finiteness is the
+// caller's promise (the load step checks every value as it decodes it;
+// readers check again). An error from features is returned wrapped.
+func WriteStream(w io.Writer, d *Dataset, features func(w io.Writer) error) error {
+	if d.X != nil {
+		return fmt.Errorf("dataset: a streamed dataset has no X in memory")
+	}
+	if d.N < 0 || d.Dim <= 0 || d.Dim > math.MaxInt32 || d.N > math.MaxInt/4/d.Dim {
+		return fmt.Errorf("dataset: %d rows of dimension %d cannot be written: want rows >= 0 and 1 <= dimension < 2^31, and less than 2^63 bytes", d.N, d.Dim)
+	}
+	// Arrow's writer takes the matrix as a buffer, writes it in one call,
+	// and reads none of it: a reserved range of the right size, mapped
+	// and never touched, stands in for it, and positionWriter writes the
+	// real bytes from features where the writer writes the stand-in.
+	var hole []byte
+	if size := d.N * d.Dim * 4; size > 0 {
+		var err error
+		if hole, err = reserve(size); err != nil {
+			return fmt.Errorf("dataset: %w", err)
+		}
+		defer release(hole)
+	}
+	// The stand-in is the matrix check sees: it reads no feature.
+	probe := *d
+	probe.X = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(hole))), d.N*d.Dim)
+	if err := probe.check(false); err != nil {
+		return err
+	}
+	if hole == nil {
+		return writeFile(&positionWriter{w: w}, d, nil)
+	}
+	return writeFile(&positionWriter{w: w, hole: hole, fill: features}, d, hole)
+}
+
+// writeFile writes d, whose matrix's bytes are x, to pw.
+func writeFile(pw *positionWriter, d *Dataset, x []byte) error {
 	if d.Dim > math.MaxInt32 {
 		return fmt.Errorf("dataset: dimension %d is too large", d.Dim)
 	}
 	schema := arrowSchema(d)
-	cols := []arrow.Array{featuresArray(d), labelArray(d)}
+	cols := []arrow.Array{featuresArray(d, x), labelArray(d)}
 	if d.W != nil {
 		cols = append(cols, float64Array(d.W))
 	}
@@ -67,7 +116,7 @@ func Write(w io.Writer, d *Dataset) error {
 		c.Release()
 	}
 
-	fw, err := ipc.NewFileWriter(&positionWriter{w: w}, ipc.WithSchema(schema), ipc.WithAllocator(memory.DefaultAllocator))
+	fw, err := ipc.NewFileWriter(pw, ipc.WithSchema(schema), ipc.WithAllocator(memory.DefaultAllocator))
 	if err != nil {
 		return fmt.Errorf("dataset: %w", err)
 	}
@@ -111,9 +160,10 @@ func bytesOf[T float32 | float64 | uint8 | int32](s []T) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(s[0])))
 }
 
-func featuresArray(d *Dataset) arrow.Array {
-	values := array.NewData(arrow.PrimitiveTypes.Float32, len(d.X),
-		[]*memory.Buffer{nil, memory.NewBufferBytes(bytesOf(d.X))}, nil, 0, 0)
+// featuresArray is the features column of d, whose matrix's bytes are x.
+func featuresArray(d *Dataset, x []byte) arrow.Array {
+	values := array.NewData(arrow.PrimitiveTypes.Float32, d.N*d.Dim,
+		[]*memory.Buffer{nil, memory.NewBufferBytes(x)}, nil, 0, 0)
 	defer values.Release()
 	list := array.NewData(arrow.FixedSizeListOfNonNullable(int32(d.Dim), arrow.PrimitiveTypes.Float32), d.N,
 		[]*memory.Buffer{nil}, []arrow.ArrayData{values}, 0, 0)
@@ -160,15 +210,52 @@ func stringArray(ss []string) (arrow.Array, error) {
 
 // positionWriter gives the Arrow file writer the one kind of Seek it
 // uses, asking for the current position, so that any io.Writer (a store
-// upload, a hash) can take a dataset.
+// upload, a hash) can take a dataset. Given a hole, it writes what fill
+// writes where the Arrow writer writes the hole (see WriteStream).
 type positionWriter struct {
-	w   io.Writer
-	pos int64
+	w    io.Writer
+	pos  int64
+	hole []byte
+	fill func(w io.Writer) error
 }
 
 func (p *positionWriter) Write(b []byte) (int, error) {
+	if len(p.hole) > 0 && len(b) == len(p.hole) && &b[0] == &p.hole[0] {
+		return p.fillHole()
+	}
 	n, err := p.w.Write(b)
 	p.pos += int64(n)
+	return n, err
+}
+
+// fillHole writes the streamed matrix in the hole's place, checking that
+// it is exactly as long.
+func (p *positionWriter) fillHole() (int, error) {
+	start := p.pos
+	cw := &holeWriter{p: p, left: int64(len(p.hole))}
+	if err := p.fill(cw); err != nil {
+		return int(p.pos - start), fmt.Errorf("dataset: writing the features: %w", err)
+	}
+	if cw.left != 0 {
+		return int(p.pos - start), fmt.Errorf("dataset: the features were %d of the %d bytes of their rows", int64(len(p.hole))-cw.left, len(p.hole))
+	}
+	return len(p.hole), nil
+}
+
+// holeWriter is the writer WriteStream's features write to: it passes
+// the bytes on and refuses more than the matrix holds.
+type holeWriter struct {
+	p    *positionWriter
+	left int64
+}
+
+func (h *holeWriter) Write(b []byte) (int, error) {
+	if int64(len(b)) > h.left {
+		return 0, fmt.Errorf("dataset: the features are longer than the %d bytes of their rows", len(h.p.hole))
+	}
+	n, err := h.p.w.Write(b)
+	h.p.pos += int64(n)
+	h.left -= int64(n)
 	return n, err
 }
 
