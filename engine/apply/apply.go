@@ -79,6 +79,8 @@ type StepResult struct {
 	// used and config describe the execution in its step_finished event.
 	used   []registry.ArtifactRef
 	config json.RawMessage
+	// recorded is set when the execution was recorded whole, ended.
+	recorded bool
 }
 
 // Result is the outcome of an apply.

@@ -338,10 +338,27 @@ func TestCancelLeavesNothingHalfDone(t *testing.T) {
 	}
 }
 
+// TestRegistryRecordsExecutions: every execution is recorded, a cached
+// one whole, with what it used and produced, in one entry of the log
+// (a step that runs takes two: started, then ended).
 func TestRegistryRecordsExecutions(t *testing.T) {
 	f := newFixture(t, basePipeline)
+	reg, err := registry.Open(context.Background(), filepath.Join(f.dir, ".pipe", "logged.db"), &registry.Options{Store: f.store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	f.reg = reg
+	entries := func() int {
+		list, _ := os.ReadDir(filepath.Join(f.dir, ".pipe", "store", "registry", "log"))
+		return len(list)
+	}
 	f.apply(2, nil, nil)
-	f.apply(2, nil, nil)
+	first := entries()
+	f.apply(1, nil, nil) // one step at a time: no two changes share an entry
+	if n := entries() - first; n != 1+6+1 {
+		t.Errorf("the cached run took %d entries of the log, want 8: its start, one for each of its 6 steps, its end", n)
+	}
 	runs, err := f.reg.Runs(context.Background(), registry.RunFilter{Limit: 10})
 	if err != nil || len(runs) != 2 {
 		t.Fatalf("runs %v %v", runs, err)
@@ -354,6 +371,9 @@ func TestRegistryRecordsExecutions(t *testing.T) {
 	for _, e := range detail.Executions {
 		if e.Status == registry.ExecCached {
 			cached++
+			if e.Ended.IsZero() || len(e.Produced) == 0 || e.CacheKey == "" || len(e.Config) == 0 {
+				t.Errorf("cached execution %s recorded as %+v", e.Step, e)
+			}
 		}
 		if e.Step == "source.corpus" && len(e.Used) != 2 {
 			t.Errorf("source.corpus used %v, want its two files", e.Used)

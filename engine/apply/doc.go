@@ -13,7 +13,8 @@
 // the store never shows a partial object.
 //
 // Every execution, cached or not, is recorded in the registry when one is
-// given, and reported as an Event for progress output. Errors and
+// given (a step that runs when it starts and when it ends, a cached one
+// once, whole), and reported as an Event for progress output. Errors and
 // warnings are recorded and reported with the values of sensitive
 // variables redacted (engine/redact), since a step's error may quote an
 // attribute's value.

@@ -16,14 +16,35 @@ import (
 	"github.com/pipe-ml/pipe/steps"
 )
 
-// startExecution records a step that starts (to run, or to be served from
-// the cache) in the registry, with what it uses, and returns its id (0
-// without a registry). A registry failure is a warning: the run's results
-// matter more than their record.
+// startExecution records a step that starts (to run, or one that failed
+// before it could) in the registry, with what it uses, and returns its id
+// (0 without a registry). A registry failure is a warning: the run's
+// results matter more than their record.
 func (a *applier) startExecution(ctx context.Context, ps *plan.Step, step *config.Step, cfg cty.Value, pre *cachekey.Preimage, used []registry.ArtifactRef, started time.Time) int64 {
 	if a.opts.Registry == nil {
 		return 0
 	}
+	id, err := a.opts.Registry.StartExecution(ctx, a.execution(ps, step, cfg, pre, used, started))
+	return a.recorded(ps, step, id, err)
+}
+
+// recordCached records a step served from the cache, r, in the registry
+// in one entry, started and ended (finishExecution then leaves it
+// alone), and returns its id (0 without a registry).
+func (a *applier) recordCached(ctx context.Context, ps *plan.Step, step *config.Step, cfg cty.Value, pre *cachekey.Preimage, r *StepResult, started time.Time) int64 {
+	if a.opts.Registry == nil {
+		return 0
+	}
+	e := a.execution(ps, step, cfg, pre, r.used, started)
+	res := a.executionResult(r)
+	e.Status, e.Ended, e.Outputs, e.Warnings, e.Produced = res.Status, res.Ended, res.Outputs, res.Warnings, res.Produced
+	id, err := a.opts.Registry.RecordExecution(ctx, e)
+	r.recorded = err == nil
+	return a.recorded(ps, step, id, err)
+}
+
+// execution is the record of a step that starts.
+func (a *applier) execution(ps *plan.Step, step *config.Step, cfg cty.Value, pre *cachekey.Preimage, used []registry.ArtifactRef, started time.Time) registry.Execution {
 	e := registry.Execution{
 		RunID:       a.opts.RunID,
 		Step:        ps.Addr.String(),
@@ -40,7 +61,12 @@ func (a *applier) startExecution(ctx context.Context, ps *plan.Step, step *confi
 			e.Used[i].URI = a.opts.Store.URI(e.Used[i].Digest)
 		}
 	}
-	id, err := a.opts.Registry.StartExecution(ctx, e)
+	return e
+}
+
+// recorded keeps the id of a step's execution, or warns that it could
+// not be recorded (err) and returns 0.
+func (a *applier) recorded(ps *plan.Step, step *config.Step, id int64, err error) int64 {
 	if err != nil {
 		a.warnDiag(step, "Cannot record the execution in the registry", err.Error())
 		return 0
@@ -51,7 +77,8 @@ func (a *applier) startExecution(ctx context.Context, ps *plan.Step, step *confi
 	return id
 }
 
-// finishExecution records how a visited step ended.
+// finishExecution records how a visited step ended, unless it was
+// recorded whole (recordCached).
 func (a *applier) finishExecution(ctx context.Context, ps *plan.Step, r *StepResult) {
 	a.mu.Lock()
 	id := a.execIDs[ps.Addr]
@@ -60,6 +87,16 @@ func (a *applier) finishExecution(ctx context.Context, ps *plan.Step, r *StepRes
 		return
 	}
 	r.ExecutionID = id
+	if r.recorded {
+		return
+	}
+	if err := a.opts.Registry.FinishExecution(context.WithoutCancel(ctx), id, a.executionResult(r)); err != nil {
+		a.warnDiag(a.opts.Plan.Pipeline.Config.Steps[ps.Addr], "Cannot record the execution in the registry", err.Error())
+	}
+}
+
+// executionResult is how r ended, for the registry.
+func (a *applier) executionResult(r *StepResult) registry.ExecutionResult {
 	res := registry.ExecutionResult{Status: r.Status, Ended: a.now(), Error: errString(r.Err), Warnings: r.Warnings, Executor: r.Executor}
 	if r.Outputs != cty.NilVal {
 		res.Outputs = outputsJSON(r.Outputs)
@@ -68,9 +105,7 @@ func (a *applier) finishExecution(ctx context.Context, ps *plan.Step, r *StepRes
 			res.Produced[i].URI = a.opts.Store.URI(res.Produced[i].Digest)
 		}
 	}
-	if err := a.opts.Registry.FinishExecution(context.WithoutCancel(ctx), id, res); err != nil {
-		a.warnDiag(a.opts.Plan.Pipeline.Config.Steps[ps.Addr], "Cannot record the execution in the registry", err.Error())
-	}
+	return res
 }
 
 // recordUnvisited records a step that never started: skipped after a

@@ -54,7 +54,14 @@ func (a *applier) step(ctx context.Context, ps *plan.Step) error {
 			return err
 		}
 	}
+	s.start(ctx)
 	return s.run(ctx)
+}
+
+// start records the start of a step that runs, or that failed before it
+// could (a cached step is recorded once, whole: fromCache).
+func (s *stepRun) start(ctx context.Context) {
+	s.execID = s.a.startExecution(ctx, s.ps, s.cfgStep, s.cfg, s.pre, s.r.used, s.started)
 }
 
 // fail ends the step as failed (or cancelled). A step's error may quote
@@ -97,17 +104,19 @@ func (s *stepRun) prepare(ctx context.Context) error {
 	s.cfg, s.files, s.pre, s.r.Key = cfg, files, pre, pre.Key()
 	used := labelled(p.Pipeline.Kinds, usedArtifacts(cfg, files))
 	s.r.used, s.r.config = used, configJSON(cfg)
-	s.execID = a.startExecution(ctx, s.ps, s.cfgStep, cfg, pre, used, s.started)
 	return nil
 }
 
 // fromCache takes the step's outputs from the cache when its entry is
 // there and whole, after restoring the files it wrote outside the store
-// that are missing or different. It reports whether it did.
+// that are missing or different. It reports whether it did. A step served
+// from the cache is recorded in the registry in one entry, started and
+// ended; one that fails here is recorded started first, as one that runs.
 func (s *stepRun) fromCache(ctx context.Context) (bool, error) {
 	a := s.a
 	entry, miss, err := cache.Lookup(ctx, a.opts.Store, s.r.Key)
 	if err != nil {
+		s.start(ctx)
 		return true, s.fail(ctx, Failed, err, plan.StoreDiagnostic(s.cfgStep, err))
 	}
 	if miss != nil && !plannedMiss(s.ps) {
@@ -126,9 +135,11 @@ func (s *stepRun) fromCache(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	if err := a.restoreExternal(ctx, s.ps, entry.External); err != nil {
+		s.start(ctx)
 		return true, s.fail(ctx, Failed, err, plan.StepDiagnostic(s.cfgStep, "Cannot restore a file the step wrote", err))
 	}
 	s.r.Status, s.r.Outputs, s.r.Warnings = Cached, out, a.redactAll(entry.Warnings)
+	s.execID = a.recordCached(ctx, s.ps, s.cfgStep, s.cfg, s.pre, s.r, s.started)
 	return true, a.succeed(ctx, s.ps, s.cfgStep, s.r, s.execID, s.started)
 }
 

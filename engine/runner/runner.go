@@ -96,6 +96,9 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go cancelOnLostLock(ctx, held, cancel, opts.Logger)
+	// The run's Git facts are found while the registry opens and the
+	// pipeline is planned.
+	runRecord := w.StartRunRecord(ctx, opts.Trigger, opts.PipeVersion, opts.Env)
 	cleanTemps(ctx, w, opts.Logger)
 
 	reg, err := openRegistry(ctx, w, opts)
@@ -112,7 +115,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	for _, u := range reg.Status().UntrustedWarnings() {
 		out.Diagnostics = append(out.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: u.Summary, Detail: u.Detail})
 	}
-	out.Run = w.RunRecord(ctx, opts.Trigger, opts.PipeVersion, opts.Env)
+	out.Run = runRecord()
 	out.RunID, err = reg.BeginRun(ctx, out.Run)
 	if err != nil {
 		return out, err

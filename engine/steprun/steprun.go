@@ -172,8 +172,10 @@ func (r *run) commit(ctx context.Context, work func(steps.Env, *steps.Inputs) (s
 func checked[T any](ctx context.Context, r *run, work func(steps.Env) (T, error)) (T, error) {
 	env := r.env()
 	// The code that planned the step ran once; what the step runs maps
-	// back in (see engine/internal/textpages).
-	textpages.Release() // resident memory only: an error changes no result
+	// back in (see engine/internal/textpages). Reading the process's
+	// mappings and dropping them takes milliseconds: beside the step,
+	// which does not wait for it.
+	go textpages.Release() // resident memory only: an error changes no result
 	out, err := guard(r.s.Kind, func() (T, error) { return work(env) })
 	if verr := env.Verify(ctx); verr != nil && ctx.Err() == nil {
 		err = verr

@@ -49,22 +49,40 @@ func Trigger(flag string, env []string) (string, error) {
 
 // RunRecord describes a run of this workspace's pipeline about to start.
 func (w *Workspace) RunRecord(ctx context.Context, trigger, pipeVersion string, env []string) registry.Run {
-	r := registry.Run{
-		Pipeline:     w.Pipeline.Config.Name(),
-		Trigger:      trigger,
-		ConfigDigest: w.ConfigDigest(),
-		PipeVersion:  pipeVersion,
-		StoreURL:     w.StoreURL,
-		Origin:       w.Origin(),
-		Started:      time.Now(),
+	return w.StartRunRecord(ctx, trigger, pipeVersion, env)()
+}
+
+// StartRunRecord is RunRecord in two halves: it starts finding the
+// facts that take a while (the Git checkout's commit, dirty flag and
+// branch: three git processes) beside the caller's work, and the
+// function it returns waits for them and returns the record, started
+// when it is called. Cancelling ctx stops the git processes.
+func (w *Workspace) StartRunRecord(ctx context.Context, trigger, pipeVersion string, env []string) func() registry.Run {
+	var g registry.Run
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		gitInfo(ctx, w.Pipeline.Config.Dir, &g)
+	}()
+	return func() registry.Run {
+		r := registry.Run{
+			Pipeline:     w.Pipeline.Config.Name(),
+			Trigger:      trigger,
+			ConfigDigest: w.ConfigDigest(),
+			PipeVersion:  pipeVersion,
+			StoreURL:     w.StoreURL,
+			Origin:       w.Origin(),
+		}
+		r.Host, _ = os.Hostname()
+		if u, err := user.Current(); err == nil {
+			r.User = u.Username
+		}
+		<-done
+		r.GitCommit, r.GitDirty, r.GitBranch = g.GitCommit, g.GitDirty, g.GitBranch
+		ciInfo(env, &r)
+		r.Started = time.Now()
+		return r
 	}
-	r.Host, _ = os.Hostname()
-	if u, err := user.Current(); err == nil {
-		r.User = u.Username
-	}
-	gitInfo(ctx, w.Pipeline.Config.Dir, &r)
-	ciInfo(env, &r)
-	return r
 }
 
 // ConfigDigest is the digest of what defines a run: the pipeline's files
