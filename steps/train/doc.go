@@ -46,7 +46,10 @@
 // # Bad data
 //
 // The dataset format (steps/shared/dataset) already guarantees finite features
-// and 0/1 labels. On top of that, train refuses data with a single class
+// and 0/1 labels: a file another writer made with a NaN or ±Inf is
+// refused naming its row and feature, found once the fit failed on it
+// (its first objective is then not finite) rather than in a pass of its
+// own before the fit. On top of that, train refuses data with a single class
 // (or a class of zero total weight), data whose features are all zero
 // (the model could only learn the base rate, which is nearly always a
 // broken load step), and reports the trainer's own errors (a non-finite

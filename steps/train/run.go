@@ -28,7 +28,11 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (_ steps.O
 	if err != nil {
 		return nil, err
 	}
-	ds, err := dataset.Open(ctx, env, a)
+	// The fit reads every row, and one that holds a NaN or ±Inf makes its
+	// first objective not finite, which fails it (logreg.Fit): the
+	// matrix is searched for one only then, not in a pass of its own
+	// before (dataset.OpenUnscanned), and named as dataset.Open names it.
+	ds, err := dataset.OpenUnscanned(ctx, env, a)
 	if err != nil {
 		return nil, fmt.Errorf("train: reading the training data: %w", err)
 	}
@@ -38,6 +42,9 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (_ steps.O
 	}
 	m, res, err := fit(ctx, env, ds, a.Digest, params, max(1, workers))
 	if err != nil {
+		if ferr := ds.CheckFinite(); ferr != nil && ctx.Err() == nil {
+			return nil, fmt.Errorf("train: reading the training data: %w", ferr)
+		}
 		return nil, err
 	}
 	model, err := env.PutArtifact(ctx, media.Model.Type, m.Encode)

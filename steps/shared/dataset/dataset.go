@@ -121,14 +121,25 @@ func (d *Dataset) check(features bool) error {
 		}
 	}
 	if features {
-		if i := FirstNonFinite(d.X); i >= 0 {
-			return d.nonFinite(i)
+		if err := d.CheckFinite(); err != nil {
+			return err
 		}
 	}
 	for i, w := range d.W {
 		if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 {
 			return fmt.Errorf("dataset: row %d: weight %v is not a finite number >= 0", i+1, w)
 		}
+	}
+	return nil
+}
+
+// CheckFinite returns the error Check gives for a NaN or ±Inf in the
+// feature matrix, naming the first, or nil when there is none: the
+// search that OpenUnscanned leaves out, for a step that finds out from
+// its own results that it must search.
+func (d *Dataset) CheckFinite() error {
+	if i := FirstNonFinite(d.X); i >= 0 {
+		return d.nonFinite(i)
 	}
 	return nil
 }
