@@ -62,9 +62,12 @@
 // copy can be used in place. Map memory-maps a local store's own file, or
 // for GCS and S3 the object cache's copy (ObjectCache: a folder of
 // verified copies on this machine, bounded in size, least recently used
-// first out, shared by processes), which a first read downloads in
-// parallel ranged reads. No step copies a dataset to a temporary file, and
-// a second step, or run, that reads the object downloads nothing.
+// first out, shared by processes), which a first read downloads: in one
+// stream while that stream keeps up with hashing and writing the copy (as
+// on loopback), joined by ranged reads at once when the network is the
+// slower side (as from real GCS or S3; see rangedFetch). No step copies a
+// dataset to a temporary file, and a second step, or run, that reads the
+// object downloads nothing.
 //
 // Verification, decided: beside the work, not skipped. Map starts a
 // goroutine that hashes the file while the caller works on it (with

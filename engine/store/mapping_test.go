@@ -221,7 +221,7 @@ var sink byte
 
 // forget makes this process forget that it checked the object, as a new
 // process would.
-func forget(t *testing.T, s *Store, digest string) {
+func forget(t testing.TB, s *Store, digest string) {
 	t.Helper()
 	verified.mu.Lock()
 	defer verified.mu.Unlock()

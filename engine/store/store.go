@@ -41,11 +41,17 @@ type Options struct {
 	// object downloads it, and Map reads it into memory. Local and
 	// memory stores do not use it.
 	Cache *ObjectCache
-	// FetchStreams is how many ranged reads at once download an object
-	// of at least FetchChunk bytes into the Cache. Default 8.
+	// FetchStreams is how many streams at most download one object into
+	// the Cache: one reads it from its start, and only when the network
+	// is slower than this machine writes and hashes what that stream
+	// brings do ranged reads of FetchChunk bytes join it. Default 8; 1
+	// means always one stream.
 	FetchStreams int
 	// FetchChunk is the size of each ranged read. Default 8 MiB.
 	FetchChunk int64
+	// fetchSpread, in tests and benchmarks, has ranged reads join the
+	// first stream after its first read, however fast it is.
+	fetchSpread bool
 	// Key, when set, signs every cache entry PutEntry writes, and
 	// GetEntry trusts only entries it signed (see signature.go). Only a
 	// configured team key belongs here (signing.Key.Shared): nil means

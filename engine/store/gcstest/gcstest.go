@@ -81,6 +81,15 @@ func StartOn(t testing.TB, ip string) *Server {
 // URL is the bucket's URL, gs://BUCKET.
 func (s *Server) URL() string { return "gs://" + s.Bucket }
 
+// PID is the running emulator's process ID (for a benchmark that counts
+// its processor time), or 0 when it is stopped.
+func (s *Server) PID() int {
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Stop kills the emulator, as a crash or a network partition would look to
 // a client: connections are refused from then on. Stopping a stopped
 // emulator does nothing.

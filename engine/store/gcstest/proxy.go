@@ -1,6 +1,8 @@
 package gcstest
 
 import (
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -8,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Proxy is a real HTTP reverse proxy on loopback in front of the
@@ -19,8 +22,11 @@ type Proxy struct {
 	// STORAGE_EMULATOR_HOST at it (Proxy does) to go through it.
 	Host string
 
-	mu   sync.Mutex
-	reqs []Request
+	mu       sync.Mutex
+	reqs     []Request
+	rate     int // bytes per second of each download's body; 0: no limit
+	inFlight int // downloads being served
+	maxIn    int // the most downloads served at once
 }
 
 // Request is one request the proxy passed on.
@@ -55,11 +61,27 @@ func (s *Server) Proxy(t testing.TB) *Proxy {
 	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
 		r.SetURL(target)
 		r.Out.Host = s.Host // the emulator routes by the host it was told is its own
-	}}
+	}, ErrorLog: log.New(io.Discard, "", 0)} // a stopped emulator is a 502, as a test means it
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Range: r.Header.Get("Range")}
 		p.mu.Lock()
-		p.reqs = append(p.reqs, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Range: r.Header.Get("Range")})
+		p.reqs = append(p.reqs, req)
+		rate := p.rate
+		if req.Download() {
+			p.inFlight++
+			p.maxIn = max(p.maxIn, p.inFlight)
+		}
 		p.mu.Unlock()
+		if req.Download() {
+			defer func() {
+				p.mu.Lock()
+				p.inFlight--
+				p.mu.Unlock()
+			}()
+			if rate > 0 {
+				w = &slowWriter{ResponseWriter: w, rate: rate, start: time.Now()}
+			}
+		}
 		rp.ServeHTTP(w, r)
 	})}
 	go srv.Serve(l)
@@ -86,9 +108,57 @@ func (p *Proxy) Downloads() []Request {
 	return out
 }
 
-// Reset forgets the requests recorded so far.
+// Reset forgets the requests recorded so far, and the most downloads
+// served at once.
 func (p *Proxy) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.reqs = nil
+	p.maxIn = p.inFlight
 }
+
+// Limit makes every download that starts from now on pass at most
+// bytesPerSecond bytes a second to the client, as one stream from a
+// remote store carries a fraction of a machine's bandwidth; 0 lifts the
+// limit.
+func (p *Proxy) Limit(bytesPerSecond int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rate = bytesPerSecond
+}
+
+// MostAtOnce is the largest number of downloads the proxy served at the
+// same time since it started or was Reset.
+func (p *Proxy) MostAtOnce() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.maxIn
+}
+
+// slowWriter passes a response's body on at a bounded rate.
+type slowWriter struct {
+	http.ResponseWriter
+	rate  int
+	start time.Time
+	sent  int
+}
+
+func (s *slowWriter) Write(b []byte) (int, error) {
+	var n int
+	for len(b) > 0 {
+		part := b[:min(len(b), 16<<10)]
+		c, err := s.ResponseWriter.Write(part)
+		n += c
+		s.sent += c
+		if err != nil {
+			return n, err
+		}
+		b = b[c:]
+		due := s.start.Add(time.Duration(s.sent) * time.Second / time.Duration(s.rate))
+		time.Sleep(time.Until(due))
+	}
+	return n, nil
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (s *slowWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -98,6 +98,15 @@ func (s *Server) URL(prefix string) string {
 // tests may change a stored object behind the server's back.
 func (s *Server) Dir() string { return filepath.Join(s.root, s.Bucket) }
 
+// PID is the running server's process ID (for a benchmark that counts
+// its processor time), or 0 when it is stopped.
+func (s *Server) PID() int {
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Stop kills the server. Stopping a stopped server does nothing.
 func (s *Server) Stop() {
 	if s.cmd == nil {
