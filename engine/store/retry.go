@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/url"
 	"syscall"
 	"time"
 
@@ -112,6 +113,13 @@ func transient(err error) bool {
 		return true
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	// A request whose connection closed before any answer came
+	// (net/http's `Get "URL": EOF`), as when a server or a proxy in
+	// front of it goes down in the middle.
+	var uerr *url.Error
+	if errors.As(err, &uerr) && errors.Is(uerr.Err, io.EOF) {
 		return true
 	}
 	var gerr *googleapi.Error

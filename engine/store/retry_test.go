@@ -27,6 +27,7 @@ func TestTransient(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", refused), true},
 		{&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, true},
 		{io.ErrUnexpectedEOF, true},
+		{&url.Error{Op: "Get", URL: "http://127.0.0.1:1/x", Err: io.EOF}, true},
 		{context.DeadlineExceeded, true},
 		{&googleapi.Error{Code: 503}, true},
 		{&googleapi.Error{Code: 429}, true},
