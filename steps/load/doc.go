@@ -135,16 +135,18 @@
 //
 // # Streaming Parquet
 //
-// Wide Parquet files without a split (the common case, and the one a
-// dataset's size is about) are not read into a table first: the dataset
-// is written while the files are read, and the store hashes it as it is
-// written, one pass over each byte (streamParquet). The scalar columns
-// (labels, weights, ids, texts) are read first, since the dataset's
-// header holds the row and positive counts; then, row group by row
-// group, the feature columns are decoded in parallel into column-major
-// memory, and a rowWriter transposes them into row-major blocks of
-// 2 MiB that its own goroutine writes (and the store hashes, on another)
-// while the next block is filled. The bytes are exactly those of the
+// Wide Parquet files (the common case, and the one a dataset's size is
+// about) are not read into a table first: the datasets are written while
+// the files are read, and the store hashes them as they are written, one
+// pass over each byte (streamParquet). The scalar columns (labels,
+// weights, ids, texts, groups) are read first, since a dataset's header
+// holds its row and positive counts and the split needs the labels and
+// groups; then, row group by row group, the feature columns are decoded
+// in parallel into column-major memory, and a rowRouter transposes them,
+// 64 rows at a time, into row-major blocks of 2 MiB, one queue (rowSink)
+// per dataset: train and test, written at once each on the goroutine of
+// its own Put (and hashed by the store on another) while the next block
+// is filled. The bytes are exactly those of the
 // whole read (dataset.WriteStream; TestStreamSameBytes), so a dataset's
 // digest does not depend on the path.
 //

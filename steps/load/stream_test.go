@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -47,44 +48,55 @@ func bothWays(t *testing.T, dir string, attrs map[string]cty.Value) (streamed, w
 	return streamed, whole, serr, werr
 }
 
-// TestStreamSameBytes: streaming Parquet writes the very dataset the
-// whole read does (the same digest), for one row group or many (the
-// last one short), several files, float64 features, a width that is not
-// a multiple of the 16 columns decoded together, and row groups that
-// take several of the writer's blocks.
+// TestStreamSameBytes: streaming Parquet writes the very datasets the
+// whole read does (the same digests and outputs), for one row group or
+// many (the last one short), several files, float64 features, a width
+// that is not a multiple of the 16 columns decoded together, row groups
+// that take several of the writer's blocks, and split into train and
+// test (stratified, by groups).
 func TestStreamSameBytes(t *testing.T) {
 	g := synth.Generate(synth.Config{N: 300, Dim: 37, Rank: 3, Seed: 11})
 	wideRows := synth.Generate(synth.Config{N: 1200, Dim: 2000, Rank: 2, Seed: 12}) // 262 rows a block
+	split := map[string]cty.Value{"test": cty.NumberFloatVal(0.25), "seed": cty.NumberIntVal(7), "stratify": cty.True}
+	grouped := map[string]cty.Value{"test": cty.NumberFloatVal(0.3), "seed": cty.NumberIntVal(3), "group": cty.StringVal("text")}
 	for _, tc := range []struct {
 		name  string
 		d     *dataset.Dataset
 		files map[string]synth.FileOptions
+		split map[string]cty.Value
 	}{
-		{"one row group", g.Dataset, map[string]synth.FileOptions{"a.parquet": {}}},
-		{"row groups of 64", g.Dataset, map[string]synth.FileOptions{"a.parquet": {RowGroupRows: 64}}},
-		{"float64", g.Dataset, map[string]synth.FileOptions{"a.parquet": {Float64: true, RowGroupRows: 100}}},
-		{"two files", g.Dataset, map[string]synth.FileOptions{"a.parquet": {RowGroupRows: 50}, "b.pq": {}}},
-		{"several blocks a row group", wideRows.Dataset, map[string]synth.FileOptions{"a.parquet": {RowGroupRows: 1000}}},
+		{"one row group", g.Dataset, map[string]synth.FileOptions{"a.parquet": {}}, nil},
+		{"row groups of 64", g.Dataset, map[string]synth.FileOptions{"a.parquet": {RowGroupRows: 64}}, nil},
+		{"float64", g.Dataset, map[string]synth.FileOptions{"a.parquet": {Float64: true, RowGroupRows: 100}}, nil},
+		{"two files", g.Dataset, map[string]synth.FileOptions{"a.parquet": {RowGroupRows: 50}, "b.pq": {}}, nil},
+		{"several blocks a row group", wideRows.Dataset, map[string]synth.FileOptions{"a.parquet": {RowGroupRows: 1000}}, nil},
+		{"split", g.Dataset, map[string]synth.FileOptions{"a.parquet": {RowGroupRows: 64}, "b.pq": {}}, split},
+		{"split by groups", g.Dataset, map[string]synth.FileOptions{"a.parquet": {}}, grouped},
+		{"split, several blocks", wideRows.Dataset, map[string]synth.FileOptions{"a.parquet": {RowGroupRows: 1000}}, split},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			for name, o := range tc.files {
 				writeFile(t, dir, name, tc.d, o)
 			}
-			s, w, serr, werr := bothWays(t, dir, wide(tc.d.Dim, map[string]cty.Value{"path": cty.StringVal(".")}))
+			attrs := wide(tc.d.Dim, map[string]cty.Value{"path": cty.StringVal(".")})
+			if tc.split != nil {
+				attrs["split"] = cty.ObjectVal(tc.split)
+			}
+			s, w, serr, werr := bothWays(t, dir, attrs)
 			if serr != nil || werr != nil {
 				t.Fatalf("streamed: %v; whole: %v", serr, werr)
 			}
-			if !s["data"].RawEquals(w["data"]) || !s["rows"].RawEquals(w["rows"]) || !s["positives"].RawEquals(w["positives"]) {
+			if !cty.ObjectVal(s).RawEquals(cty.ObjectVal(w)) {
 				t.Fatalf("streamed %#v\nwhole %#v", s, w)
 			}
 			env := newTestEnv(t, 2)
-			out, err := run(t, env, dir, wide(tc.d.Dim, map[string]cty.Value{"path": cty.StringVal(".")}))
+			out, err := run(t, env, dir, attrs)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !out["data"].RawEquals(s["data"]) {
-				t.Fatalf("Run gave %#v, the stream %#v", out["data"], s["data"])
+			if !cty.ObjectVal(out).RawEquals(cty.ObjectVal(s)) {
+				t.Fatalf("Run gave %#v, the stream %#v", out, s)
 			}
 		})
 	}
@@ -146,6 +158,11 @@ func TestStreamBadInput(t *testing.T) {
 	writeFile(t, dir, "nan.parquet", &withNaN, synth.FileOptions{RowGroupRows: 64})
 	badInput(t, dir, wide(20, map[string]cty.Value{"path": cty.StringVal("nan.parquet")}),
 		"nan.parquet row 251, column emb_5: NaN is not a finite float32")
+
+	// A split that leaves the test set empty.
+	writeFile(t, dir, "ok.parquet", g.Dataset, synth.FileOptions{})
+	badInput(t, dir, wide(20, map[string]cty.Value{"path": cty.StringVal("ok.parquet"),
+		"split": cty.ObjectVal(map[string]cty.Value{"test": cty.NumberFloatVal(0.001)})}), "leaves the test set empty")
 
 	out, err := run(t, newTestEnv(t, 2), dir, wide(20, map[string]cty.Value{"path": cty.StringVal("nan.parquet"), "on_invalid": cty.StringVal("skip")}))
 	if err != nil || num(out["rows"]) != 299 || num(out["skipped"]) != 1 {
@@ -211,4 +228,26 @@ func TestStreamBadInput(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "page.parquet"), good, 0o644)
 	badInput(t, dir, wide(20, map[string]cty.Value{"path": cty.StringVal("page.parquet")}),
 		"page.parquet: not a readable Parquet file (column emb_4, in the rows from 129 on: ")
+}
+
+// BenchmarkRowWriter transposes and queues 100k × 584 column-major
+// values (the second half of streaming a file of one row group) for a
+// write that discards them.
+func BenchmarkRowWriter(b *testing.B) {
+	const n, dim = 100_000, 584
+	cols := make([]float32, n*dim)
+	for i := range cols {
+		cols[i] = float32(i)
+	}
+	b.SetBytes(int64(len(cols) * 4))
+	for b.Loop() {
+		s := newRowSink(dim)
+		drained := make(chan error)
+		go func() { drained <- s.drain(io.Discard) }()
+		err := (&rowRouter{dim: dim, sinks: []*rowSink{s}}).write(b.Context(), cols, n, 0)
+		s.finish(err)
+		if err := <-drained; err != nil {
+			b.Fatal(err)
+		}
+	}
 }
