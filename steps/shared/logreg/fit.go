@@ -53,17 +53,18 @@ type Settings struct {
 	ObjectiveTol float64
 	// Precondition, for an l2 or unpenalised fit, starts L-BFGS with the
 	// Hessian of a sample of the rows at the starting point (m = max(4096,
-	// 8·(D+1)) evenly spaced rows) as its initial inverse Hessian, instead
-	// of learning that curvature from its correction pairs: far fewer
-	// passes where the curvatures of directions differ widely, as on
-	// embeddings (15 passes instead of 39 on steps/shared/dataset/synth's
+	// 14·(D+1)) evenly spaced rows) as its initial inverse Hessian,
+	// instead of learning that curvature from its correction pairs: far
+	// fewer passes where the curvatures of directions differ widely, as
+	// on embeddings (13 passes instead of 39 on steps/shared/dataset/synth's
 	// 100k × 584, to a lower objective). It costs the sample's Gram
-	// matrix and a Cholesky factorisation, about three passes of time, and
-	// holds a factor of (D+1)²/2 float64 (1.4 MB for D = 584) while the
-	// fit runs; a fit whose sample would cost more than 8 passes'
-	// multiply-adds (D large beside the rows) runs without. It changes
-	// only where, within its tolerance, the fit stops. The Newton solver
-	// (l1, elasticnet) ignores it: it samples its own Hessian.
+	// matrix and a Cholesky factorisation, about three passes of CPU
+	// time there, and holds a factor of (D+1)²/2 float64 (1.4 MB for
+	// D = 584) while the fit runs. Where the rows are few beside the
+	// features the sample shrinks to bound that cost by about four
+	// passes, and below 4 rows per feature the fit runs without. It
+	// changes only where, within its tolerance, the fit stops. The Newton
+	// solver (l1, elasticnet) ignores it: it samples its own Hessian.
 	Precondition bool
 	// Batch, if not nil, runs the fit's passes over the data together
 	// with those of the other fits running at once in the same Batch,

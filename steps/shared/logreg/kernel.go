@@ -33,6 +33,12 @@ import "math"
 // not depend on which block computed it, nor on how the rows were split
 // between calls.
 
+// gram8x8(a, b, stride, m, out) is gram4x8 for float64 panels and an 8×8
+// block: out[r*8+c] += Σₖ a[k*stride+r]·b[k*stride+c], r, c < 8, each
+// entry continuing its own chain of fused multiply-adds over the rows in
+// order (AVX-512 takes a row of the block in one register, AVX2 the block
+// in two halves of four rows; the bits are the same).
+
 // dotGeneric is dot in portable Go. It needs len(w) >= len(x).
 func dotGeneric(x []float32, w []float64) float64 {
 	var a [16]float64
@@ -77,6 +83,27 @@ func gram4x8Generic(a, b []float32, stride, m int, out *[32]float64) {
 			x := float64(ra[r])
 			for c := range 8 {
 				out[r*8+c] = math.FMA(x, float64(rb[c]), out[r*8+c])
+			}
+		}
+	}
+}
+
+// gramArgs panics unless panels a and b, with rows stride apart, hold m
+// rows of at least wa and wb values: the arguments of gram4x8 (wa = 4)
+// and gram8x8 (wa = 8), both with wb = 8.
+func gramArgs(la, lb, stride, m, wa, wb int) {
+	if stride < 1 || la < (m-1)*stride+wa || lb < (m-1)*stride+wb {
+		panic("logreg: Gram kernel arguments out of range")
+	}
+}
+
+// gram8x8Generic is gram8x8 in portable Go.
+func gram8x8Generic(a, b []float64, stride, m int, out *[64]float64) {
+	for k := range m {
+		ra, rb := a[k*stride:k*stride+8:k*stride+8], b[k*stride:k*stride+8:k*stride+8]
+		for r := range 8 {
+			for c := range 8 {
+				out[r*8+c] = math.FMA(ra[r], rb[c], out[r*8+c])
 			}
 		}
 	}

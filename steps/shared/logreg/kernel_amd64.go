@@ -7,6 +7,33 @@ import "golang.org/x/sys/cpu"
 // useAVX2 selects the assembly kernels; they need AVX2 and FMA.
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// useAVX512 selects, with useAVX2, the AVX-512 version of gram8x8.
+var useAVX512 = cpu.X86.HasAVX512F
+
+//go:noescape
+func gram8x8AVX2(a, b *float64, stride, m int, out *[64]float64)
+
+//go:noescape
+func gram8x8AVX512(a, b *float64, stride, m int, out *[64]float64)
+
+// gram8x8 adds to out an 8×8 block of AᵀB for float64 panels a and b
+// with rows stride apart, as specified in kernel.go. It needs
+// len(a), len(b) >= (m−1)·stride + 8.
+func gram8x8(a, b []float64, stride, m int, out *[64]float64) {
+	if m < 1 {
+		return
+	}
+	gramArgs(len(a), len(b), stride, m, 8, 8)
+	switch {
+	case useAVX2 && useAVX512:
+		gram8x8AVX512(&a[0], &b[0], stride, m, out)
+	case useAVX2:
+		gram8x8AVX2(&a[0], &b[0], stride, m, out)
+	default:
+		gram8x8Generic(a, b, stride, m, out)
+	}
+}
+
 //go:noescape
 func dotAVX2(x []float32, w []float64) float64
 
@@ -24,9 +51,7 @@ func gram4x8(a, b []float32, stride, m int, out *[32]float64) {
 	if m < 1 {
 		return
 	}
-	if stride < 1 || len(a) < (m-1)*stride+4 || len(b) < (m-1)*stride+8 {
-		panic("logreg: gram4x8 out of range")
-	}
+	gramArgs(len(a), len(b), stride, m, 4, 8)
 	if useAVX2 {
 		gram4x8AVX2(&a[0], &b[0], stride, m, out)
 		return

@@ -189,6 +189,118 @@ gram_done:
 	VZEROUPPER
 	RET
 
+// func gram8x8AVX512(a, b *float64, stride, m int, out *[64]float64)
+// out[r*8+c] += Σₖ a[k*stride+r]·b[k*stride+c] for r, c < 8, k < m, each
+// entry continuing its chain of fused multiply-adds in k order: row r of
+// the block is one register, and a[k*stride+r] is broadcast from memory
+// into its multiply-add. The arithmetic of gram8x8Generic.
+TEXT ·gram8x8AVX512(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DX
+	MOVQ stride+16(FP), R8
+	SHLQ $3, R8
+	MOVQ m+24(FP), CX
+	MOVQ out+32(FP), DI
+	VMOVUPD (DI), Z0
+	VMOVUPD 64(DI), Z1
+	VMOVUPD 128(DI), Z2
+	VMOVUPD 192(DI), Z3
+	VMOVUPD 256(DI), Z4
+	VMOVUPD 320(DI), Z5
+	VMOVUPD 384(DI), Z6
+	VMOVUPD 448(DI), Z7
+	TESTQ CX, CX
+	JZ    g8z_done
+
+g8z_loop:
+	VMOVUPD (DX), Z8
+	VFMADD231PD.BCST (SI), Z8, Z0
+	VFMADD231PD.BCST 8(SI), Z8, Z1
+	VFMADD231PD.BCST 16(SI), Z8, Z2
+	VFMADD231PD.BCST 24(SI), Z8, Z3
+	VFMADD231PD.BCST 32(SI), Z8, Z4
+	VFMADD231PD.BCST 40(SI), Z8, Z5
+	VFMADD231PD.BCST 48(SI), Z8, Z6
+	VFMADD231PD.BCST 56(SI), Z8, Z7
+	ADDQ R8, SI
+	ADDQ R8, DX
+	DECQ CX
+	JNZ  g8z_loop
+
+g8z_done:
+	VMOVUPD Z0, (DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD Z3, 192(DI)
+	VMOVUPD Z4, 256(DI)
+	VMOVUPD Z5, 320(DI)
+	VMOVUPD Z6, 384(DI)
+	VMOVUPD Z7, 448(DI)
+	VZEROUPPER
+	RET
+
+// func gram8x8AVX2(a, b *float64, stride, m int, out *[64]float64)
+// gram8x8AVX512's arithmetic with 256-bit registers: the block in two
+// halves of four rows (eight accumulators each), the rows swept once per
+// half.
+TEXT ·gram8x8AVX2(SB), NOSPLIT, $0-40
+	MOVQ stride+16(FP), R8
+	SHLQ $3, R8
+	MOVQ out+32(FP), DI
+	XORQ R9, R9 // the half: 0, then 32 (bytes into a row of a)
+
+g8y_half:
+	MOVQ a+0(FP), SI
+	ADDQ R9, SI
+	MOVQ b+8(FP), DX
+	MOVQ m+24(FP), CX
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD 128(DI), Y4
+	VMOVUPD 160(DI), Y5
+	VMOVUPD 192(DI), Y6
+	VMOVUPD 224(DI), Y7
+	TESTQ CX, CX
+	JZ    g8y_store
+
+g8y_loop:
+	VMOVUPD (DX), Y8
+	VMOVUPD 32(DX), Y9
+	VBROADCASTSD (SI), Y10
+	VFMADD231PD Y8, Y10, Y0
+	VFMADD231PD Y9, Y10, Y1
+	VBROADCASTSD 8(SI), Y11
+	VFMADD231PD Y8, Y11, Y2
+	VFMADD231PD Y9, Y11, Y3
+	VBROADCASTSD 16(SI), Y12
+	VFMADD231PD Y8, Y12, Y4
+	VFMADD231PD Y9, Y12, Y5
+	VBROADCASTSD 24(SI), Y13
+	VFMADD231PD Y8, Y13, Y6
+	VFMADD231PD Y9, Y13, Y7
+	ADDQ R8, SI
+	ADDQ R8, DX
+	DECQ CX
+	JNZ  g8y_loop
+
+g8y_store:
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	VMOVUPD Y4, 128(DI)
+	VMOVUPD Y5, 160(DI)
+	VMOVUPD Y6, 192(DI)
+	VMOVUPD Y7, 224(DI)
+	ADDQ $256, DI
+	ADDQ $32, R9
+	CMPQ R9, $64
+	JB   g8y_half
+	VZEROUPPER
+	RET
+
 // func dotAxpyAVX2(x []float32, w []float64, a float64, y []float32, g []float64) float64
 // Returns dot(x, w), with exactly dotAVX2's arithmetic, and meanwhile does
 // axpy(a, y, g), with exactly axpyAVX2's: the pass computes the margin of

@@ -2,7 +2,10 @@
 
 package logreg
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 // TestFitSameWithoutAssembly fits with the assembly kernels and with the
 // portable ones, plain and preconditioned: the results must be the same
@@ -27,4 +30,16 @@ func TestFitSameWithoutAssembly(t *testing.T) {
 	for name, params := range preconditionParams {
 		compare(name+", preconditioned", params, &Settings{Precondition: true})
 	}
+}
+
+// TestGram8x8AVX2 checks gram8x8's AVX2 version on a machine that would
+// use the AVX-512 one.
+func TestGram8x8AVX2(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("this machine has no AVX2 and FMA")
+	}
+	saved := useAVX512
+	useAVX512 = false
+	defer func() { useAVX512 = saved }()
+	checkGram8x8(t, rand.New(rand.NewPCG(3, 4)))
 }

@@ -17,14 +17,21 @@ func dotAxpy(x []float32, w []float64, a float64, y []float32, g []float64) floa
 // axpy sets yⱼ = fma(a, xⱼ, yⱼ). It needs len(y) >= len(x).
 func axpy(a float64, x []float32, y []float64) { axpyGeneric(a, x, y) }
 
+// gram8x8 adds to out an 8×8 block of AᵀB; see gram8x8Generic.
+func gram8x8(a, b []float64, stride, m int, out *[64]float64) {
+	if m < 1 {
+		return
+	}
+	gramArgs(len(a), len(b), stride, m, 8, 8)
+	gram8x8Generic(a, b, stride, m, out)
+}
+
 // gram4x8 adds to out a 4×8 block of AᵀB; see gram4x8Generic.
 func gram4x8(a, b []float32, stride, m int, out *[32]float64) {
 	if m < 1 {
 		return
 	}
-	if stride < 1 || len(a) < (m-1)*stride+4 || len(b) < (m-1)*stride+8 {
-		panic("logreg: gram4x8 out of range")
-	}
+	gramArgs(len(a), len(b), stride, m, 4, 8)
 	gram4x8Generic(a, b, stride, m, out)
 }
 

@@ -67,38 +67,14 @@ func TestKernelsMatchGeneric(t *testing.T) {
 		}
 		checkBlockedKernels(t, rng, n)
 	}
-	for _, m := range []int{1, 2, 7, 100} {
-		stride := 24
-		p := make([]float32, m*stride)
-		for k := range p {
-			p[k] = float32(rng.NormFloat64())
+	checkGram(t, rng, "gram4x8", 4, func(a, b []float32, stride, m int, out []float64, generic bool) {
+		if generic {
+			gram4x8Generic(a, b, stride, m, (*[32]float64)(out))
+		} else {
+			gram4x8(a, b, stride, m, (*[32]float64)(out))
 		}
-		for _, ij := range [][2]int{{0, 0}, {4, 8}, {20, 16}, {3, 5}} {
-			a, b := p[ij[0]:], p[ij[1]:]
-			var got, want [32]float64
-			for e := range got {
-				got[e] = float64(e)
-				want[e] = float64(e)
-			}
-			// In two calls, split at a row: the chain continues.
-			half := m / 2
-			gram4x8(a, b, stride, half, &got)
-			gram4x8(a[half*stride:], b[half*stride:], stride, m-half, &got)
-			gram4x8Generic(a, b, stride, m, &want)
-			for e := range got {
-				if math.Float64bits(got[e]) != math.Float64bits(want[e]) {
-					t.Fatalf("gram4x8 m=%d at %v, entry %d: %v, generic %v", m, ij, e, got[e], want[e])
-				}
-			}
-			naive := 10.0
-			for k := range m {
-				naive += float64(p[k*stride+ij[0]+1]) * float64(p[k*stride+ij[1]+2])
-			}
-			if math.Abs(got[10]-naive) > 1e-9*float64(m) {
-				t.Fatalf("gram4x8 m=%d at %v: entry (1,2) = %v, naive %v", m, ij, got[10], naive)
-			}
-		}
-	}
+	})
+	checkGram8x8(t, rng)
 	t.Logf("assembly kernels in use: %v", useAVX2)
 }
 
@@ -197,4 +173,56 @@ func TestExpNeg(t *testing.T) {
 func ulp(v float64) float64 {
 	v = math.Abs(v)
 	return math.Nextafter(v, math.Inf(1)) - v
+}
+
+// checkGram8x8 checks gram8x8 against gram8x8Generic.
+func checkGram8x8(t *testing.T, rng *rand.Rand) {
+	t.Helper()
+	checkGram(t, rng, "gram8x8", 8, func(a, b []float64, stride, m int, out []float64, generic bool) {
+		if generic {
+			gram8x8Generic(a, b, stride, m, (*[64]float64)(out))
+		} else {
+			gram8x8(a, b, stride, m, (*[64]float64)(out))
+		}
+	})
+}
+
+// checkGram checks a Gram kernel of rows×8 blocks (kernel, or its
+// portable version when generic) against the portable one, in two calls
+// split at a row (the chains continue), on blocks that overlap, and
+// against a naive sum.
+func checkGram[T float32 | float64](t *testing.T, rng *rand.Rand, name string, rows int,
+	kernel func(a, b []T, stride, m int, out []float64, generic bool)) {
+	t.Helper()
+	for _, m := range []int{1, 2, 7, 100} {
+		stride := 24
+		p := make([]T, m*stride)
+		for k := range p {
+			p[k] = T(rng.NormFloat64())
+		}
+		for _, ij := range [][2]int{{0, 0}, {8, 16}, {16, 0}, {3, 5}} {
+			a, b := p[ij[0]:], p[ij[1]:]
+			got, want := make([]float64, rows*8), make([]float64, rows*8)
+			for e := range got {
+				got[e] = float64(e)
+				want[e] = float64(e)
+			}
+			half := m / 2
+			kernel(a, b, stride, half, got, false)
+			kernel(a[half*stride:], b[half*stride:], stride, m-half, got, false)
+			kernel(a, b, stride, m, want, true)
+			for e := range got {
+				if math.Float64bits(got[e]) != math.Float64bits(want[e]) {
+					t.Fatalf("%s m=%d at %v, entry %d: %v, generic %v", name, m, ij, e, got[e], want[e])
+				}
+			}
+			naive := 10.0
+			for k := range m {
+				naive += float64(p[k*stride+ij[0]+1]) * float64(p[k*stride+ij[1]+2])
+			}
+			if math.Abs(got[10]-naive) > 1e-9*float64(m) {
+				t.Fatalf("%s m=%d at %v: entry (1,2) = %v, naive %v", name, m, ij, got[10], naive)
+			}
+		}
+	}
 }

@@ -6,13 +6,22 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
-// preconditionMaxPasses bounds the work of building a preconditioner, in
-// fused multiply-adds, by this many passes' worth (a pass does about
-// 2·n·dim): the sample's Gram matrix runs from cache, several times
-// faster per multiply-add than a pass, which waits for memory. On
-// 100k × 584 the build costs 7 passes' multiply-adds, about 3 passes of
-// time, and saves 24 passes.
-const preconditionMaxPasses = 8
+const (
+	// preconditionRows·(d+1) is the number of rows the preconditioner
+	// samples (at least sketchRows, and all rows when there are no more):
+	// on 100k × 584, 14 per coefficient take 13 passes, 8 take 15, 20
+	// take 12 for a Gram matrix that costs more than that pass saves.
+	preconditionRows = 14
+	// preconditionMaxPasses bounds the work of building a preconditioner
+	// (the sample's Gram matrix and its Cholesky factorisation), in fused
+	// multiply-adds, by this many passes' worth (a pass does 2·n·(d+1)):
+	// the Gram matrix runs from cache at several times a pass's rate per
+	// multiply-add, so that is about 4 passes of time. Where the bound
+	// leaves fewer than 4 rows per coefficient, the sample would shape
+	// the steps worse than plain L-BFGS does, and there is none. On
+	// 100k × 584 the build costs 12 passes' multiply-adds.
+	preconditionMaxPasses = 20
+)
 
 // preconditioner is the Cholesky factor of a sampled Hessian of F at the
 // starting point, which shapes L-BFGS's initial inverse Hessian (see
@@ -27,7 +36,7 @@ const preconditionMaxPasses = 8
 // of its iterations learning that shape from its correction pairs;
 // started with it, L-BFGS needs only to correct the sample's error and
 // the change of σ along the way: on steps/shared/dataset/synth's
-// 100k × 584, 15 passes instead of 39, to a lower objective.
+// 100k × 584, 13 passes instead of 39, to a lower objective.
 type preconditioner struct {
 	n int // the dimension of θ
 	// u is the Cholesky factor: Ĥ = UᵀU, U upper triangular, its rows
@@ -37,14 +46,17 @@ type preconditioner struct {
 }
 
 // newPreconditioner builds the preconditioner at θ, or returns nil when
-// its build would cost more than preconditionMaxPasses passes or the
+// its build would cost too much (see preconditionMaxPasses) or the
 // sample's Hessian is not numerically positive definite.
 func (p *problem) newPreconditioner(theta []float64) *preconditioner {
 	e, n := p.e, p.dim()
-	m := min(max(sketchRows, 8*n), e.n)
-	build := float64(m)*float64(n)*float64(n)/2 + float64(n)*float64(n)*float64(n)/6
-	if build > preconditionMaxPasses*2*float64(e.n)*float64(n) && build > 1e7 {
-		return nil
+	m := min(max(sketchRows, preconditionRows*n), e.n)
+	if rows, cols := float64(e.n), float64(n); rows*cols > 1e6 { // not a toy problem
+		budget := preconditionMaxPasses*2*rows*cols - cols*cols*cols/6
+		m = min(m, int(budget/(cols*cols/2)))
+		if m < min(4*n, e.n) {
+			return nil
+		}
 	}
 	s := newSample(p, m, theta)
 	u := s.gramPacked(n)
@@ -138,64 +150,76 @@ func newSample(p *problem, m int, theta []float64) *sample {
 
 // gramPacked returns AᵀA, its upper triangle's rows packed as in
 // preconditioner.u (the columns of A being the coefficients, then the
-// intercept). It works through the sample gramRows rows at a time: each
-// goroutine packs the block's columns into its own panel (as float32, in
-// groups of eight, laid out as gramCache's) and adds to its share of the
-// 4×8 tiles of the lower triangle with gram4x8, so that the panel stays
-// in cache and no copy of A is ever whole. Each entry is one chain of
-// fused multiply-adds over the sample's rows in order, whichever
-// goroutine computes it.
+// intercept). It works through the sample gramRows rows at a time: the
+// goroutines pack the block's rows into a panel (in float64, in groups
+// of eight columns: column q of row k of the block is at
+// (q/8)·rows·8 + k·8 + q%8), then each adds the panel to its share of
+// the 8×8 tiles of the lower triangle with gram8x8, so that the panel
+// (1.2 MB) stays in the L2 cache and no copy of A is ever whole. Each
+// entry is one chain of fused multiply-adds over the sample's rows in
+// order, whichever goroutine computes it.
 func (s *sample) gramPacked(n int) []float64 {
-	e, d, m := s.p.e, s.p.d, len(s.rows)
+	e, m := s.p.e, len(s.rows)
 	groups := (n + 7) / 8
-	var tiles [][2]int
-	for i := 0; i < n; i += 4 {
-		for j := 0; j < min(i+4, n); j += 8 {
+	var tiles [][2]int // groups of the tile's rows and columns
+	for i := range groups {
+		for j := range i + 1 {
 			tiles = append(tiles, [2]int{i, j})
 		}
 	}
-	acc := make([][32]float64, len(tiles))
-	scale, shift := make([]float64, d), make([]float64, d)
-	for j := range d {
-		scale[j] = 1
-		if e.mean != nil {
-			scale[j], shift[j] = 1/e.std[j], e.mean[j]/e.std[j]
-		}
-	}
+	acc := make([][64]float64, len(tiles))
+	panel := make([]float64, gramRows*groups*8)
 	workers := min(e.workers, len(tiles))
-	parallelFor(workers, workers, func(w int) {
-		lo, hi := w*len(tiles)/workers, (w+1)*len(tiles)/workers
-		panel := make([]float32, gramRows*groups*8)
-		for k0 := 0; k0 < m; k0 += gramRows {
-			rows := min(gramRows, m-k0)
-			for k := range rows {
-				ck, i := s.coef[k0+k], s.rows[k0+k]
-				for j, v := range e.x[i*d : (i+1)*d] {
-					panel[(j/8)*rows*8+k*8+j%8] = float32(ck * (float64(v)*scale[j] - shift[j]))
-				}
-				if n > d {
-					panel[(d/8)*rows*8+k*8+d%8] = float32(ck)
-				}
+	for k0 := 0; k0 < m; k0 += gramRows {
+		rows := min(gramRows, m-k0)
+		parallelFor(workers, workers, func(w int) {
+			for k := k0 + w*rows/workers; k < k0+(w+1)*rows/workers; k++ {
+				s.packRow(panel, rows, k-k0, k, n)
 			}
-			for t := lo; t < hi; t++ {
+		})
+		parallelFor(workers, workers, func(w int) {
+			for t := w * len(tiles) / workers; t < (w+1)*len(tiles)/workers; t++ {
 				i, j := tiles[t][0], tiles[t][1]
-				gram4x8(panel[(i/8)*rows*8+i%8:], panel[(j/8)*rows*8:], 8, rows, &acc[t])
+				gram8x8(panel[i*rows*8:], panel[j*rows*8:], 8, rows, &acc[t])
 			}
-		}
-	})
+		})
+	}
 	u := make([]float64, n*(n+1)/2)
 	off := make([]int, n) // where each packed row starts
 	for i := 1; i < n; i++ {
 		off[i] = off[i-1] + n - (i - 1)
 	}
 	for t, tile := range tiles {
-		for r := range 4 {
+		for r := range 8 {
 			for c := range 8 {
-				if p, q := tile[0]+r, tile[1]+c; p < n && q <= p {
+				if p, q := tile[0]*8+r, tile[1]*8+c; p < n && q <= p {
 					u[off[q]+p-q] = acc[t][r*8+c]
 				}
 			}
 		}
 	}
 	return u
+}
+
+// packRow writes row k of A (sample row k, at row r of the block of
+// rows rows) into the panel, zero past column n.
+func (s *sample) packRow(panel []float64, rows, r, k, n int) {
+	e, d := s.p.e, s.p.d
+	ck, i := s.coef[k], s.rows[k]
+	x := e.x[i*d : (i+1)*d]
+	for g := range (n + 7) / 8 {
+		dst := panel[g*rows*8+r*8 : g*rows*8+r*8+8]
+		for c := range 8 {
+			j, v := g*8+c, 0.0
+			switch {
+			case j < d && e.mean != nil:
+				v = ck * (float64(x[j]) - e.mean[j]) / e.std[j]
+			case j < d:
+				v = ck * float64(x[j])
+			case j < n:
+				v = ck // the intercept
+			}
+			dst[c] = v
+		}
+	}
 }

@@ -111,7 +111,7 @@ func TestPreconditionedDeterminism(t *testing.T) {
 // few rows), a fit asked to precondition runs without, to the same bits
 // as a plain fit.
 func TestPreconditionTooCostly(t *testing.T) {
-	data := synthData(synth.Config{N: 2000, Dim: 400, Seed: 7})
+	data := synthData(synth.Config{N: 4000, Dim: 400, Seed: 7})
 	params := DefaultParams()
 	e := newEvaluator(data, [2]float64{1, 1}, 1)
 	p, theta, err := newProblem(e, data, params, &Settings{})
@@ -119,7 +119,7 @@ func TestPreconditionTooCostly(t *testing.T) {
 		t.Fatal(err)
 	}
 	if p.newPreconditioner(theta) != nil {
-		t.Fatal("a preconditioner for 400 features on 2000 rows: want none, its Gram matrix costs too much")
+		t.Fatal("a preconditioner for 400 features on 4000 rows: want none, its Gram matrix costs too much")
 	}
 	plain := mustFit(t, data, params, nil)
 	if pre := mustFit(t, data, params, &Settings{Precondition: true}); !sameBits(plain, pre) {
@@ -148,7 +148,7 @@ func TestPreconditionerSolve(t *testing.T) {
 	}
 	// Ĥ·x from its definition, on the same sample.
 	n := p.dim()
-	m := min(max(sketchRows, 8*n), e.n)
+	m := min(max(sketchRows, preconditionRows*n), e.n)
 	s := newSample(p, m, theta)
 	x := make([]float64, n)
 	for j := range x {
