@@ -143,7 +143,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 			return exitCode(c.stdout, c.stderr, "", withHint(fmt.Errorf("-chdir: %w", err), "give a folder that exists"))
 		}
 	}
-	c.sweepTemps()
+	defer c.sweepTemps()()
 	if len(args) == 0 {
 		fmt.Fprint(c.stderr, c.usage())
 		return exitError
@@ -177,14 +177,22 @@ func (c *cli) run(ctx context.Context, args []string) int {
 // processes now gone left behind (a kill, a crash, a restarted container
 // whose /tmp survived): one listing of TMPDIR, whatever their age, never
 // one whose process still runs (see engine/tempfile). Every command does
-// it first, so a machine or pod that keeps running pipe keeps no litter;
-// the state folder's are swept when a command opens its workspace.
-func (c *cli) sweepTemps() {
+// it, so a machine or pod that keeps running pipe keeps no litter; the
+// state folder's are swept when a command opens its workspace. The sweep
+// runs beside the command, which does not need it (a busy TMPDIR takes a
+// while to list); the returned function waits for it, and the command
+// waits before it exits.
+func (c *cli) sweepTemps() (wait func()) {
 	dir := workspace.Getenv(c.env, "TMPDIR")
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	_, _ = tempfile.Sweep(dir)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = tempfile.Sweep(dir)
+	}()
+	return func() { <-done }
 }
 
 func closest(name string, names []string) string {

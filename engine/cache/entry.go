@@ -227,7 +227,8 @@ func Save(ctx context.Context, s *store.Store, e *Entry) error {
 // Ref is the last successful execution of a step, by pipeline and
 // address.
 type Ref struct {
-	Key     string    `json:"key"`
+	Key string `json:"key"`
+	// Updated is when the ref last changed to another key.
 	Updated time.Time `json:"updated"`
 }
 
@@ -275,8 +276,14 @@ func LastKey(ctx context.Context, s *store.Store, pipeline, step string) (string
 	return r.Key, nil
 }
 
-// SetLastKey records key as the step's last successful execution.
+// SetLastKey records key as the step's last successful execution. A ref
+// that holds key already is left as it is: every cached step of every
+// apply would otherwise write it again, and a write costs more than the
+// read (a new file, or an upload).
 func SetLastKey(ctx context.Context, s *store.Store, pipeline, step, key string, now time.Time) error {
+	if last, err := LastKey(ctx, s, pipeline, step); err == nil && last == key {
+		return nil
+	}
 	b, _ := json.Marshal(Ref{Key: key, Updated: now.UTC()})
 	return s.PutRef(ctx, refName(pipeline, step), b)
 }

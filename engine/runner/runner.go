@@ -99,7 +99,15 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	// The run's Git facts are found while the registry opens and the
 	// pipeline is planned.
 	runRecord := w.StartRunRecord(ctx, opts.Trigger, opts.PipeVersion, opts.Env)
-	cleanTemps(ctx, w, opts.Logger)
+	// Cleaning walks the whole store: beside the apply, which never
+	// needs it done (what it removes is only ever in the way of the
+	// disk), and waited for before the lock is released.
+	cleaned := make(chan struct{})
+	go func() {
+		defer close(cleaned)
+		cleanTemps(ctx, w, opts.Logger)
+	}()
+	defer func() { <-cleaned }()
 
 	reg, err := openRegistry(ctx, w, opts)
 	if err != nil {
