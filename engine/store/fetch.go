@@ -88,9 +88,9 @@ func (s *Store) fetchInto(ctx context.Context, key string, w *tempFile) (string,
 // has spent more than twice as long waiting for bytes as this process
 // spent writing and hashing them (so the network, not this machine, holds
 // the download back: one stream from real GCS or S3 carries a fraction of
-// a node's bandwidth), the head finishes the chunk it is in and up to
-// FetchStreams workers, the head one of them, take the remaining chunks in
-// ranged reads of FetchChunk bytes, each written in place. On loopback,
+// a node's bandwidth), the head stops where it is, and up to FetchStreams
+// workers, the head one of them, take the rest in ranged reads of
+// FetchChunk bytes (the chunks), each written in place. On loopback,
 // where one stream outruns the hashing, the head stays alone: extra
 // streams would only add requests and read the chunks back to hash them.
 //
@@ -104,14 +104,17 @@ type rangedFetch struct {
 	s           *Store
 	key         string
 	size, chunk int64 // size is -1 until the head's stream tells it
-	n           int   // chunks
 	w           *tempFile
 
-	mu      sync.Mutex
-	next    int    // the next chunk to claim, once workers run
-	landed  []bool // chunks written whole
-	hashed  int    // chunks hashed into h, in order
-	hashing bool   // a goroutine is writing to h
+	// Once workers run: the chunks cover [base, size).
+	base   int64
+	n      int // chunks
+	mu     sync.Mutex
+	next   int    // the next chunk to claim
+	landed []bool // chunks written whole
+	hashed int    // chunks hashed into h, in order ([0, base) is)
+
+	hashing bool // a goroutine is writing to h
 	h       hash.Hash
 }
 
@@ -126,30 +129,22 @@ const headSample = 4 << 20
 // asks for it before). A transient failure reopens the stream where it
 // stopped.
 func (f *rangedFetch) head(ctx context.Context, g *errgroup.Group) error {
-	// pos is the next byte to read; stop is where the head stops: the
-	// object's end, or its chunk's once workers run.
-	var pos, stop int64
-	alone := true
+	var pos int64 // the next byte to read
+	spread := false
 	var wait, work time.Duration
 	buf := make([]byte, 1<<20)
-	err := f.s.do(ctx, "reading", f.key, func(actx context.Context) error {
-		length := int64(-1)
-		if !alone {
-			length = stop - pos
-		}
-		r, err := f.s.bucket.NewRangeReader(actx, f.key, pos, length, nil)
+	err := f.s.do(ctx, "reading", f.key, func(ctx context.Context) error {
+		r, err := f.s.bucket.NewRangeReader(ctx, f.key, pos, -1, nil)
 		if err != nil {
 			return err
 		}
 		defer r.Close()
 		if f.size < 0 {
-			f.size, stop = r.Size(), r.Size()
-			f.n = int((f.size + f.chunk - 1) / f.chunk)
-			f.landed = make([]bool, f.n)
+			f.size = r.Size()
 		}
-		for pos < stop {
+		for pos < f.size {
 			t0 := time.Now()
-			n, err := io.ReadFull(r, buf[:min(int64(len(buf)), stop-pos)])
+			n, err := io.ReadFull(r, buf[:min(int64(len(buf)), f.size-pos)])
 			t1 := time.Now()
 			if n > 0 {
 				if _, err := f.w.WriteAt(buf[:n], pos); err != nil {
@@ -168,40 +163,24 @@ func (f *rangedFetch) head(ctx context.Context, g *errgroup.Group) error {
 				return err
 			}
 			slow := wait > 2*work && pos >= headSample || f.s.opts.fetchSpread
-			if alone && slow && pos < int64(f.n-1)*f.chunk && f.s.opts.FetchStreams > 1 {
-				alone, stop = false, f.spread(ctx, g, pos)
+			if slow && f.size-pos >= 2*f.chunk && f.s.opts.FetchStreams > 1 {
+				spread = true
+				return nil
 			}
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil || !spread {
 		return err
 	}
-	if alone {
-		f.hashed = f.n // no other goroutine ran
-		return nil
-	}
-	if err := f.land(int((stop-1)/f.chunk), true, buf); err != nil {
-		return err
-	}
-	return f.work(ctx, buf)
-}
-
-// spread starts the workers that join the head, which is at pos: the
-// head keeps the chunk it is in and the hash, and the workers claim the
-// chunks after it. It returns where the head stops.
-func (f *rangedFetch) spread(ctx context.Context, g *errgroup.Group, pos int64) int64 {
-	k := int(pos / f.chunk)
-	if pos%f.chunk == 0 {
-		k-- // at a boundary: the head's chunk is the one it finished
-	}
-	f.mu.Lock()
-	f.next, f.hashed, f.hashing = k+1, k, true
-	f.mu.Unlock()
-	for range min(f.s.opts.FetchStreams-1, f.n-k-1) {
+	// [0, pos) is written and hashed: the workers, the head one of them,
+	// take the rest.
+	f.base, f.n = pos, int((f.size-pos+f.chunk-1)/f.chunk)
+	f.landed = make([]bool, f.n)
+	for range min(f.s.opts.FetchStreams, f.n) - 1 {
 		g.Go(func() error { return f.work(ctx, make([]byte, 1<<20)) })
 	}
-	return min(int64(k+1)*f.chunk, f.size)
+	return f.work(ctx, buf)
 }
 
 // work claims chunks and downloads each in a ranged read, until none is
@@ -223,7 +202,7 @@ func (f *rangedFetch) work(ctx context.Context, buf []byte) error {
 		if inline {
 			h = f.h
 		}
-		off := int64(i) * f.chunk
+		off := f.base + int64(i)*f.chunk
 		if err := f.s.fetchRange(ctx, f.key, off, min(f.chunk, f.size-off), f.w, h, buf); err != nil {
 			return err
 		}
@@ -250,7 +229,7 @@ func (f *rangedFetch) land(i int, inline bool, buf []byte) error {
 	}
 	defer func() { f.hashing = false }()
 	for f.hashed < f.n && f.landed[f.hashed] {
-		off := int64(f.hashed) * f.chunk
+		off := f.base + int64(f.hashed)*f.chunk
 		f.mu.Unlock()
 		_, err := io.CopyBuffer(f.h, io.NewSectionReader(f.w, off, min(f.chunk, f.size-off)), buf)
 		f.mu.Lock()
