@@ -83,7 +83,8 @@
 // m = max(4096, 8·(d+1)) rows × (d+1)), a (d+1)² Gram matrix and a
 // Cholesky factor: about 20 MB for d = 584, whatever n is (9% of X at
 // 100k rows). A preconditioned fit holds a (d+1)²/2 float64 factor
-// (1.4 MB for d = 584) and, while it builds it, as much again.
+// (1.4 MB for d = 584) and, while it builds it, twice as much again (the
+// Gram matrix's 8×8 tiles and a panel of 128 sample rows).
 // Standardisation never copies X: the scaling is folded into the
 // coefficients inside the pass.
 package logreg

@@ -17,7 +17,8 @@ const memory = 30
 // solveLBFGS minimises F (λ₁ = 0) by L-BFGS from theta0, with a
 // Moré-Thuente line search (strong Wolfe conditions; gonum's
 // optimize.MoreThuente), the first step scaled to unit length as scipy's
-// L-BFGS-B does.
+// L-BFGS-B does; with a preconditioner (Settings.Precondition), the first
+// step is the sample's Newton step, at full length.
 func (p *problem) solveLBFGS(ctx context.Context, theta0 []float64, tol float64, maxIter int, progress func(Progress)) (*solution, error) {
 	r, err := p.newLBFGSRun(theta0)
 	if err != nil {
