@@ -129,6 +129,15 @@ func openParquets(c *config, files []steps.File) (pqs []*parquetFile, rows, byte
 			return pqs, 0, 0, fmt.Errorf("%w: %v", errNotStreamed, err)
 		}
 		pqs = append(pqs, pq)
+		// The footer's row groups are checked before the memory they
+		// promise is allocated and mapped.
+		groups, err := pq.rowGroups()
+		if err == nil {
+			err = pq.checkChunks(groups)
+		}
+		if err != nil {
+			return pqs, 0, 0, fmt.Errorf("%w: %v", errNotStreamed, err)
+		}
 		rows += int64(pq.rows)
 		bytes += f.Size
 	}

@@ -251,3 +251,23 @@ func BenchmarkRowWriter(b *testing.B) {
 		}
 	}
 }
+
+// TestStreamCancel: cancelling the step while it streams (here at its
+// first progress report, after the first row group's first columns)
+// stops it with the context's error; nothing waits forever.
+func TestStreamCancel(t *testing.T) {
+	g := synth.Generate(synth.Config{N: 600, Dim: 40, Rank: 2, Seed: 4})
+	dir := t.TempDir()
+	writeFile(t, dir, "a.parquet", g.Dataset, synth.FileOptions{RowGroupRows: 50})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	env := steptest.NewEnv(t, steptest.Dir(dir), steptest.OnProgress(func(int64, int64, string) { cancel() }))
+	in, err := env.Inputs(Kind{}, wide(40, map[string]cty.Value{"path": cty.StringVal("a.parquet")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := parseConfig(in.Config, false)
+	if _, err := streamParquet(ctx, env, c, in.Files); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want the context's error", err)
+	}
+}
