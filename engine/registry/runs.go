@@ -83,9 +83,21 @@ const interruptedMsg = "interrupted: the process stopped before the run finished
 // BeginRun: no other process can be running from that folder then, so a
 // "running" run from it is one whose process died. Runs from other state
 // folders, on other machines, are left alone: they may be running.
+//
+// Only a process holding that lock begins runs from origin, so an index
+// brought up to date since it was taken (Open does) holds them all: when
+// it holds none, nothing is written (nearly every apply).
 func (db *DB) MarkInterrupted(ctx context.Context, pipeline, origin string) (int, error) {
+	var running map[int64]string
+	err := db.read(ctx, func(q index.Querier) (err error) {
+		running, err = index.RunningRuns(ctx, q, pipeline, origin)
+		return err
+	})
+	if err == nil && len(running) == 0 {
+		return 0, nil
+	}
 	var n int
-	err := db.change(ctx, func(ctx context.Context, tx *index.Tx) ([]txlog.Fact, error) {
+	err = db.change(ctx, func(ctx context.Context, tx *index.Tx) ([]txlog.Fact, error) {
 		runs, err := index.RunningRuns(ctx, tx, pipeline, origin)
 		if err != nil {
 			return nil, err
