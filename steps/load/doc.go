@@ -112,7 +112,9 @@
 //
 // # Reading Parquet
 //
-// Column by column. Wide feature columns go in jobs of one row group and
+// The whole read (readWhole: list columns, and any file whose rows the
+// stream below does not write) reads into a table, column by column.
+// Wide feature columns go in jobs of one row group and
 // 16 columns, spread over the goroutines: each column chunk is read from
 // the file into a buffer the goroutine keeps, its pages decoded by
 // arrow's own page and column readers (every codec and encoding pqarrow
