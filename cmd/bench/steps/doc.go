@@ -7,9 +7,10 @@
 // load's Parquet read, search's cross-validation, train's fit, evaluate's
 // scoring and metrics, predict's scoring and writing) and the peak
 // resident memory of the whole process (its rusage), the fastest of
-// -runs runs:
+// -runs runs, with that run's CPU time; -steps times some of them:
 //
 //	go run ./cmd/bench/steps -pipe bin/pipe -dir .bench -rows 100000
+//	go run ./cmd/bench/steps -pipe bin/pipe -steps evaluate.e,predict.p
 //
 // It needs the pipe binary (-pipe) and writes the Parquet file it reads
 // (DIR/synth-ROWS-DIM-wide.parquet, the file cmd/bench/load reads too)

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
+	"strings"
 
 	"github.com/pipe-ml/pipe/cmd/bench/internal/rss"
 )
@@ -42,7 +44,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	runs := fs.Int("runs", 3, "runs of each step; the fastest is reported")
 	limit := fs.String("memory-limit", "", "train on a dataset larger than this memory cgroup limit instead (e.g. 1GiB)")
 	memRows := fs.Int("memory-rows", 0, "with -memory-limit: rows of that dataset (default: twice the limit's worth)")
+	only := fs.String("steps", strings.Join(benchSteps, ","), "comma-separated steps to time, of "+strings.Join(benchSteps, ", "))
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	timed, err := chosenSteps(*only)
+	if err != nil {
 		return err
 	}
 	bin, err := exec.LookPath(*pipeBin)
@@ -84,7 +91,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	rep := &report{Impl: "pipe (" + runtime.Version() + ")", Rows: *rows, Dim: *dim, MatrixBytes: int64(*rows) * int64(*dim) * 4,
 		File: parquet, FileBytes: st.Size(), Steps: map[string]*stepReport{}}
-	for _, step := range benchSteps {
+	for _, step := range timed {
 		fmt.Fprintf(os.Stderr, "bench: pipe apply -replace=%s, %d runs\n", step, *runs)
 		r, err := timeStep(ctx, bin, pdir, step, *runs)
 		if err != nil {
@@ -95,6 +102,20 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
+}
+
+// chosenSteps are the steps of the comma-separated list, each one of
+// benchSteps.
+func chosenSteps(list string) ([]string, error) {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		if !slices.Contains(benchSteps, s) {
+			return nil, fmt.Errorf("bench: -steps: no step %q; the steps are %s", s, strings.Join(benchSteps, ", "))
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // freeMemory returns this process's free memory to the system and resets

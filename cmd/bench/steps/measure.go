@@ -22,6 +22,10 @@ type stepReport struct {
 	// KernelSeconds is the time of the work inside the step (Kernel).
 	KernelSeconds float64 `json:"kernel_seconds"`
 	Kernel        string  `json:"kernel"`
+	// CPUSeconds is the process's CPU time, user and system, in the
+	// fastest run: on a machine shared with other work, a steadier
+	// figure than the wall time.
+	CPUSeconds float64 `json:"cpu_seconds"`
 	// PeakRSSBytes is the process's peak resident memory (of the run
 	// with the highest, over all runs).
 	PeakRSSBytes int64 `json:"peak_rss_bytes"`
@@ -77,7 +81,7 @@ func applyOnce(ctx context.Context, pipeBin, dir, step string) (*stepReport, err
 	if err != nil {
 		return nil, fmt.Errorf("bench: pipe apply -replace=%s: %v\n%s", step, err, lastLines(stderr.String(), 8))
 	}
-	r := &stepReport{WallSeconds: wall.Seconds()}
+	r := &stepReport{WallSeconds: wall.Seconds(), CPUSeconds: (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.PeakRSSBytes = ru.Maxrss * 1024 // kilobytes on Linux
 	}
