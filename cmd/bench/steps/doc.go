@@ -4,7 +4,8 @@
 // read from Parquet), for load, a grid search, train (l2), evaluate and
 // predict. For each it reports the process's wall time, the step's own
 // duration, the time of the kernel inside it (from the step's log line:
-// load's Parquet read, search's cross-validation, train's fit, evaluate's
+// load's Parquet read (streamed: with the dataset's writing and
+// hashing, which run beside it), search's cross-validation, train's fit, evaluate's
 // scoring and metrics, predict's scoring and writing) and the peak
 // resident memory of the whole process (its rusage), the fastest of
 // -runs runs, with that run's CPU time; -steps times some of them:

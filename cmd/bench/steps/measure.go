@@ -38,7 +38,7 @@ var kernels = map[string]struct {
 	what, msg string
 	fields    []string
 }{
-	"load":     {"Parquet read", "read", []string{"seconds"}},
+	"load":     {"Parquet read, written and hashed", "read", []string{"seconds"}},
 	"search":   {"cross-validation", "search", []string{"cv_seconds"}},
 	"train":    {"fit", "fit", []string{"duration"}},
 	"evaluate": {"scoring, metrics and plot", "evaluated", []string{"score_seconds", "metrics_seconds", "plot_seconds"}},

@@ -2,7 +2,8 @@
 // scikit-learn. It makes the synthetic 100k × 584 embedding data set
 // (steps/shared/dataset/synth's defaults),
 // writes it as an .npz file for bench/sklearn_bench.py, fits l2 and l1
-// models on it with steps/shared/logreg and prints the timings as JSON, in the
+// models on it with steps/shared/logreg (with the settings the train step
+// uses: l2 preconditioned, logreg.Settings.Precondition) and prints the timings as JSON, in the
 // shape the Python script prints:
 //
 //	go run ./cmd/bench/train -data /tmp/logreg-bench.npz

@@ -125,7 +125,7 @@ func timeFit(ctx context.Context, data *logreg.Data, penalty logreg.Penalty, rep
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		res, err := logreg.Fit(ctx, data, params, &logreg.Settings{Parallelism: par})
+		res, err := logreg.Fit(ctx, data, params, &logreg.Settings{Parallelism: par, Precondition: true})
 		if err != nil {
 			return nil, err
 		}
@@ -134,7 +134,7 @@ func timeFit(ctx context.Context, data *logreg.Data, penalty logreg.Penalty, rep
 			best, alloc = res, after.TotalAlloc-before.TotalAlloc
 		}
 	}
-	solver := "lbfgs"
+	solver := "lbfgs preconditioned by a sampled Hessian"
 	if params.Penalty == logreg.L1 || params.Penalty == logreg.ElasticNet {
 		solver = "sampled proximal newton"
 	}
