@@ -116,7 +116,7 @@ func BenchmarkMargins(b *testing.B) {
 	}
 	b.SetBytes(int64(len(test)) * benchD * 4)
 	for b.Loop() {
-		margins(set.data, test, w, 0.1)
+		margins(set.data, test, w, 0.1, nil)
 	}
 }
 

@@ -50,6 +50,16 @@ type Settings struct {
 	// Progress, if not nil, is called after each fit with the number of
 	// fits done and the total. Calls never overlap.
 	Progress func(done, total int)
+	// DropPages, if not nil, is called with parts of Problem.Data.X that
+	// the fits are done reading for now: the whole matrix before they
+	// start, the parts behind each shared pass over it, and those behind
+	// each fit's scoring. A caller whose matrix is a memory map drops
+	// their pages from the process's resident memory there
+	// (steps.PageDropper), so that the whole matrix does not stay in it
+	// while most of it waits for the next pass; a part read again maps
+	// back in. It never changes the result. Calls may come from several
+	// goroutines at once.
+	DropPages func(x []float32)
 }
 
 // Result is the outcome of a cross-validation.
@@ -132,7 +142,21 @@ type FoldFit struct {
 // scoring) is spread over the same number of cores. The tasks started at
 // once keep their state within an eighth of the feature matrix, and a
 // garbage collection runs whenever the fits have allocated half that much
-// since the last, so that memory stays within about 1.2 times the matrix.
+// since the last, so that the Go heap stays within about a fifth of the
+// matrix.
+//
+// Resident memory: with Settings.DropPages, a matrix that is a memory map
+// (a step's dataset) does not stay resident whole. Its pages are dropped
+// before the fits start, behind each shared pass in 8 MiB regions (the
+// pages of a region go once the pass has read all of its rows), behind
+// each fit's sample of rows for its intercept scale, and behind each
+// fit's scoring, and map back in from the page cache when a pass reads
+// them again: for 100k × 584 (234 MB) on Linux, whose page cache maps
+// such a file in 2 MiB folios, that is about 120 faults per pass and a
+// few percent of the search's CPU time, against most of the matrix out
+// of the process's peak memory. The Newton solver's Hessian samples (l1,
+// elasticnet) read rows outside the passes without dropping them: the
+// next pass does.
 //
 // Every fit, and therefore the result, is the same whatever the
 // Parallelism. Fit errors name the trial and fold.
@@ -187,7 +211,12 @@ func newCrossValidation(p *Problem, s *Settings) (*crossValidation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	cv := &crossValidation{p: p, s: s, distinct: distinct, of: of, folds: folds, batch: batch, par: par,
+	pg := newPages(p.Data.X, p.Data.N, p.Data.D, s.DropPages)
+	if pg != nil {
+		batch.OnRead(pg.passRead)
+		batch.OnSample(pg.sampleRead)
+	}
+	cv := &crossValidation{p: p, s: s, distinct: distinct, of: of, folds: folds, batch: batch, pg: pg, par: par,
 		tasks: planTasks(p, distinct, paths, folds, budget), budget: budget,
 		fits: make([][]FoldFit, len(distinct)), total: len(distinct) * p.Folds.K, gc: newCollector(budget / 2)}
 	for u := range cv.fits {
@@ -233,6 +262,7 @@ type crossValidation struct {
 	of       []int // of[i] is the distinct candidate of candidate i
 	folds    []foldData
 	batch    *logreg.Batch
+	pg       *pages // nil unless Settings.DropPages
 	par      int
 	gc       *collector
 	tasks    []cvTask
@@ -249,6 +279,7 @@ type crossValidation struct {
 // run runs the tasks, starting them in order as the memory budget allows,
 // and stops at the first failure.
 func (cv *crossValidation) run(ctx context.Context, tasks []cvTask) error {
+	cv.pg.all() // what read the data before (its check) left it resident
 	mem := semaphore.NewWeighted(cv.budget)
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -288,7 +319,7 @@ func (cv *crossValidation) runPath(ctx context.Context, t cvTask) bool {
 		}
 		// A fit's own work (a Hessian sample) runs while the others wait
 		// for its next pass: it may use every core.
-		ff, res, err := fitAndScore(ctx, cv.p.Metric, fd, cv.distinct[u], init, cv.par, cv.batch)
+		ff, res, err := cv.fitAndScore(ctx, fd, cv.distinct[u], init)
 		if err != nil {
 			cv.mu.Lock()
 			cv.failures = append(cv.failures, taskError{trial: firstOf(cv.of, u), fold: t.fold, params: cv.distinct[u], err: err})
@@ -395,10 +426,10 @@ const cvObjectiveTol = 2.2e-5
 //
 // It runs on a goroutine of its own: a fault on a memory-mapped matrix
 // (see steps/shared/fault) is an error, not a crash.
-func fitAndScore(ctx context.Context, m Metric, fd *foldData, params logreg.Params, init *logreg.Result, par int, batch *logreg.Batch) (_ FoldFit, _ *logreg.Result, err error) {
+func (cv *crossValidation) fitAndScore(ctx context.Context, fd *foldData, params logreg.Params, init *logreg.Result) (_ FoldFit, _ *logreg.Result, err error) {
 	defer fault.Guard(&err)()
 	start := time.Now()
-	settings := &logreg.Settings{Parallelism: par, Batch: batch, ObjectiveTol: cvObjectiveTol * params.Tol}
+	settings := &logreg.Settings{Parallelism: cv.par, Batch: cv.batch, ObjectiveTol: cvObjectiveTol * params.Tol}
 	if init != nil {
 		// The same rows: the standardisation, if any, is the same too.
 		settings.InitCoef, settings.InitIntercept = init.Coef, init.Intercept
@@ -413,8 +444,8 @@ func fitAndScore(ctx context.Context, m Metric, fd *foldData, params logreg.Para
 	if err != nil {
 		return FoldFit{}, nil, err
 	}
-	z := margins(fd.train, fd.test, model.Coef, model.Intercept)
-	score, err := m.score(fd.labels, fd.weights, z)
+	z := margins(fd.train, fd.test, model.Coef, model.Intercept, cv.pg)
+	score, err := cv.p.Metric.score(fd.labels, fd.weights, z)
 	if err != nil {
 		return FoldFit{}, nil, err
 	}
@@ -429,14 +460,19 @@ func fitAndScore(ctx context.Context, m Metric, fd *foldData, params logreg.Para
 	}, res, nil
 }
 
-// margins returns w·xᵢ + b for the given rows of d, each summed in
-// float64 in a fixed order. Every product is rounded before it is added
-// (the conversions forbid fused multiply-adds), so the margins, and the
-// scores, are the same bits on every architecture.
-func margins(d *logreg.Data, rows []int32, w []float64, b float64) []float64 {
+// margins returns w·xᵢ + b for the given rows of d, in increasing
+// order, each summed in float64 in a fixed order. Every product is
+// rounded before it is added (the conversions forbid fused
+// multiply-adds), so the margins, and the scores, are the same bits on
+// every architecture. The rows' pages are dropped behind it (pg may be
+// nil).
+func margins(d *logreg.Data, rows []int32, w []float64, b float64, pg *pages) []float64 {
 	z := make([]float64, len(rows))
 	dim := d.D
+	behind := cursor{pg: pg}
+	defer behind.done()
 	for k, i := range rows {
+		behind.at(int(i))
 		x := d.X[int(i)*dim : (int(i)+1)*dim : (int(i)+1)*dim]
 		w := w[:len(x)]
 		var s0, s1, s2, s3 float64

@@ -86,7 +86,11 @@
 // matrix (logreg.Batch): a search reads the data once per step of its
 // fits, not once per fit and step. Every fit, and so every output, is the same whatever the
 // parallelism, and the same inputs always give the same trials artifact,
-// byte for byte.
+// byte for byte. The step reads the dataset in place (a memory map) and
+// drops its pages behind each pass, each fit's sample of rows and each
+// scoring (steps.PageDropper; pages.go), so that the process does not
+// hold the whole matrix while most of it waits for the next pass: a page
+// read again maps back in from the page cache.
 //
 // # Shards
 //

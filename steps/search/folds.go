@@ -2,7 +2,6 @@ package search
 
 import (
 	"fmt"
-	"slices"
 )
 
 // Folds is a k-fold split of n rows: Assign[i] is the fold (0 … K−1) whose
@@ -71,11 +70,20 @@ func (f *Folds) Train(fold int) []int32 { return f.rows(fold, false) }
 func (f *Folds) Test(fold int) []int32 { return f.rows(fold, true) }
 
 func (f *Folds) rows(fold int, test bool) []int32 {
-	out := make([]int32, 0, len(f.Assign)/f.K+1)
+	n := 0
+	for _, a := range f.Assign {
+		if int(a) == fold {
+			n++
+		}
+	}
+	if !test {
+		n = len(f.Assign) - n
+	}
+	out := make([]int32, 0, n) // exactly: the training rows are most of them
 	for i, a := range f.Assign {
 		if (int(a) == fold) == test {
 			out = append(out, int32(i))
 		}
 	}
-	return slices.Clip(out)
+	return out
 }

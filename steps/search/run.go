@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -72,18 +73,25 @@ func prepare(ctx context.Context, env steps.Env, in *steps.Inputs) (*prepared, e
 }
 
 // settings are the cross-validation's settings: the step's parallelism,
-// progress reported to env.
+// progress reported to env, and the matrix's pages dropped behind the
+// passes when env can (steps.PageDropper; the dataset is read in place).
 func (sp *prepared) settings(env steps.Env) *Settings {
 	par := env.Parallelism()
 	if sp.c.parallelism > 0 {
 		par = min(par, sp.c.parallelism)
 	}
-	return &Settings{
+	s := &Settings{
 		Parallelism: max(1, par),
 		Progress: func(done, total int) {
 			env.Progress(int64(done), int64(total), fmt.Sprintf("%d of %d fits", done, total))
 		},
 	}
+	if pd, ok := env.(steps.PageDropper); ok {
+		s.DropPages = func(x []float32) {
+			pd.DropPages(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(x))), len(x)*4))
+		}
+	}
+	return s
 }
 
 // fitError turns a fit that failed into an error about the data.

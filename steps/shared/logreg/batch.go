@@ -36,6 +36,9 @@ type Batch struct {
 	d       int
 	blocks  int // blocks of chunkRows rows of X
 	workers int
+	// onRead and onSample are OnRead's and OnSample's functions.
+	onRead   func(lo, hi int)
+	onSample func(lo, hi int)
 
 	mu      sync.Mutex
 	members int             // fits in the batch
@@ -162,6 +165,7 @@ func (b *Batch) sweep(reqs []*batchRequest, own *batchRequest) {
 				}
 			}
 		}
+		b.doneReading(blk)
 	})
 	for _, r := range reqs {
 		if r != own {

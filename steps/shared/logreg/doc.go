@@ -75,7 +75,11 @@
 // the goroutines of a pass guard against it (steps/shared/fault), and
 // Fit, Decision and PredictProba return a *fault.Error instead of
 // crashing the process; a Batch whose sweep faulted fails every fit in
-// it, so that none waits for a sweep that will never come.
+// it, so that none waits for a sweep that will never come. A Batch also
+// tells its caller which rows a sweep (OnRead) or a fit's sample of rows
+// (OnSample) is done with, so that a caller can drop those pages of the
+// map from the process's resident memory behind them (steps/search
+// does).
 //
 // Memory: besides X, a fit allocates O(d) per 256-row chunk and O(n) for a
 // subset's sorted rows: about 2 MB for 100k × 584. For l1 and elasticnet

@@ -202,8 +202,13 @@ func (p *problem) interceptScale() float64 {
 	const sampleRows = 2048
 	m := min(e.n, sampleRows)
 	sq := 0.0
+	passed := e.row(0) // rows before it are reported to the batch's OnSample
 	for q := range m {
 		i := e.row(q * e.n / m)
+		if q%sampleSpan == 0 && q > 0 {
+			e.sampled(passed, i)
+			passed = i
+		}
 		for j, v := range e.x[i*e.d : (i+1)*e.d] {
 			x := float64(v)
 			if e.mean != nil {
@@ -212,6 +217,7 @@ func (p *problem) interceptScale() float64 {
 			sq += x * x
 		}
 	}
+	e.sampled(passed, len(e.x)/e.d)
 	meanSq := sq / float64(m*e.d)
 	scale := (p.lambda2 + total/4*meanSq) / (total / 4)
 	if !(scale > 0) || math.IsInf(scale, 0) {
