@@ -13,14 +13,24 @@ import (
 // faults and the regions still mapped keep their large mappings.
 const regionBytes = 8 << 20
 
+// keptEighths is the part of the matrix, in eighths from its start,
+// whose pages pages never drops.
+const keptEighths = 5
+
 // pages drops the pages of a cross-validation's feature matrix behind
 // the passes that read it (see Settings.DropPages), so that of the
-// matrix's second half only a few regions stay resident. The first half
-// stays: every page dropped is mapped back in by the next pass, at a
-// cost (a fault per 2 MiB folio, and an madvise call per region that
-// stops the other cores to flush their TLB) which, for the whole matrix,
-// was 5% of a search's CPU time, and half the matrix resident still
-// keeps the search's resident memory well below the whole matrix's.
+// matrix's last three eighths only a few regions stay resident. The
+// first five eighths (keptEighths) stay: every page dropped is mapped
+// back in by the next pass that reads it, at a cost (a fault per folio
+// of the page cache, 2 MiB for a file the kernel cached in large folios
+// but as little as 64 KiB for one it read back in small ones, and an
+// madvise call per region that flushes the other cores' TLB) that grows
+// with the part dropped: for three eighths of 100k × 584, from about 1%
+// of the search's CPU time (2 MiB folios) to 10% (64 KiB ones: 200,000
+// faults). Five eighths of the matrix, the few regions being read and
+// the search's heap stay below the whole matrix, which opening the
+// dataset (its check reads every page) held anyway; dropping more would
+// lower the search's own part of the peak further for more faults.
 //
 // The matrix is cut at the regionBytes-aligned addresses into regions;
 // a row belongs to the region where it starts, and a region's memory is
@@ -71,7 +81,7 @@ func newPages(x []float32, n, d int, drop func(x []float32)) *pages {
 		}
 		pg.regions = append(pg.regions, region{row: i, start: start})
 	}
-	pg.keep = len(pg.regions) / 2
+	pg.keep = len(pg.regions) * keptEighths / 8
 	pg.left = make([]atomic.Int64, len(pg.regions))
 	for r := range pg.left {
 		pg.left[r].Store(int64(pg.rows(r)))
