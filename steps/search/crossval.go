@@ -449,6 +449,11 @@ func (cv *crossValidation) fitAndScore(ctx context.Context, fd *foldData, params
 		return FoldFit{}, nil, err
 	}
 	z := margins(fd.train, fd.test, model.Coef, model.Intercept, cv.pg)
+	for k, v := range z {
+		if math.IsNaN(v) || math.IsInf(v, 0) { // a NaN or ±Inf feature (see prepare), or overflow
+			return FoldFit{}, nil, fmt.Errorf("the margin of held-out row %d is not finite: features or coefficients are too large (try standardize = true)", fd.test[k]+1)
+		}
+	}
 	score, err := cv.p.Metric.score(fd.labels, fd.weights, z)
 	if err != nil {
 		return FoldFit{}, nil, err

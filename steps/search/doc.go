@@ -90,7 +90,11 @@
 // drops its pages behind each pass, each fit's sample of rows and each
 // scoring (steps.PageDropper; pages.go), so that the process does not
 // hold the whole matrix while most of it waits for the next pass: a page
-// read again maps back in from the page cache.
+// read again maps back in from the page cache. It opens the dataset
+// unscanned (dataset.OpenUnscanned): a NaN or ±Inf feature fails the
+// first pass of the first fit of some fold, as every row trains all
+// folds but one, and only then is the matrix searched for it, to name
+// its row and feature as reading it would have.
 //
 // # Shards
 //

@@ -38,8 +38,9 @@ func (Kind) Run(ctx context.Context, env steps.Env, in *steps.Inputs) (_ steps.O
 // prepared is a search ready to cross-validate: its configuration, and
 // the problem made of its data, folds and candidates.
 type prepared struct {
-	c *config
-	p *Problem
+	c  *config
+	p  *Problem
+	ds *dataset.Dataset
 }
 
 // prepare reads the configuration and the dataset, checks the classes,
@@ -53,18 +54,26 @@ func prepare(ctx context.Context, env steps.Env, in *steps.Inputs) (*prepared, e
 	if err != nil {
 		return nil, err
 	}
-	ds, err := dataset.Open(ctx, env, c.data)
+	// Every row is in the training rows of all folds but one, so a row
+	// that holds a NaN or ±Inf makes the first objective of some fold's
+	// first fit (a cold start) not finite, which fails the search: the
+	// matrix is searched for one only then (fitError), not in a pass of
+	// its own that would also leave every page of it resident.
+	ds, err := dataset.OpenUnscanned(ctx, env, c.data)
 	if err != nil {
 		return nil, fmt.Errorf("search: reading the data: %w", err)
 	}
 	if err := checkClasses(ds, c.folds); err != nil {
+		if ferr := ds.CheckFinite(); ferr != nil {
+			return nil, fmt.Errorf("search: reading the data: %w", ferr) // the first thing wrong with it
+		}
 		return nil, err
 	}
 	folds, err := StratifiedKFold(ds.Y, c.folds, c.seed)
 	if err != nil {
 		return nil, err // checkClasses found every problem StratifiedKFold reports
 	}
-	return &prepared{c: c, p: &Problem{
+	return &prepared{c: c, ds: ds, p: &Problem{
 		Data:       &logreg.Data{X: ds.X, N: ds.N, D: ds.Dim, Y: ds.LabelsFloat64(), Weight: ds.W},
 		Folds:      folds,
 		Candidates: cands,
@@ -94,9 +103,16 @@ func (sp *prepared) settings(env steps.Env) *Settings {
 	return s
 }
 
-// fitError turns a fit that failed into an error about the data.
+// fitError turns a fit that failed into an error about the data: a NaN
+// or ±Inf in it, named as dataset.Open names it, or what the fit met.
 func (sp *prepared) fitError(ctx context.Context, err error) error {
-	if fe := (*FitError)(nil); errors.As(err, &fe) && ctx.Err() == nil {
+	if ctx.Err() != nil {
+		return err
+	}
+	if ferr := sp.ds.CheckFinite(); ferr != nil {
+		return fmt.Errorf("search: reading the data: %w", ferr)
+	}
+	if fe := (*FitError)(nil); errors.As(err, &fe) {
 		return steps.Errorf(steps.AttrPath("data"), "Cannot cross-validate on this data",
 			"Trial %d (%s), fold %d of %d: %s.", fe.Trial+1, describe(fe.Params), fe.Fold+1, sp.c.folds,
 			strings.TrimPrefix(fe.Err.Error(), "logreg: "))
