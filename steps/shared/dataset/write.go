@@ -87,7 +87,11 @@ func WriteStream(w io.Writer, d *Dataset, features func(w io.Writer) error) erro
 	if hole == nil {
 		return writeFile(&positionWriter{w: w}, d, nil)
 	}
-	return writeFile(&positionWriter{w: w, hole: hole, fill: features}, d, hole)
+	pw := &positionWriter{w: w, hole: hole, fill: features}
+	if err := writeFile(pw, d, hole); err != nil {
+		return err
+	}
+	return pw.filled()
 }
 
 // writeFile writes d, whose matrix's bytes are x, to pw.
@@ -217,6 +221,8 @@ type positionWriter struct {
 	pos  int64
 	hole []byte
 	fill func(w io.Writer) error
+	// holeDone is set once fill has written the matrix in the hole's place.
+	holeDone bool
 }
 
 func (p *positionWriter) Write(b []byte) (int, error) {
@@ -239,7 +245,18 @@ func (p *positionWriter) fillHole() (int, error) {
 	if cw.left != 0 {
 		return int(p.pos - start), fmt.Errorf("dataset: the features were %d of the %d bytes of their rows", int64(len(p.hole))-cw.left, len(p.hole))
 	}
+	p.holeDone = true
 	return len(p.hole), nil
+}
+
+// filled returns an error unless the hole was filled: an Arrow writer
+// that wrote the matrix other than in the one call WriteStream relies on
+// would have written the stand-in's zeros in the file instead.
+func (p *positionWriter) filled() error {
+	if len(p.hole) > 0 && !p.holeDone {
+		return fmt.Errorf("dataset: the Arrow writer did not write the feature matrix in one piece, so the streamed rows found no place in the file")
+	}
+	return nil
 }
 
 // holeWriter is the writer WriteStream's features write to: it passes

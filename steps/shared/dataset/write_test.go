@@ -106,3 +106,30 @@ func BenchmarkWriteStream(b *testing.B) {
 		}
 	}
 }
+
+// TestWriteStreamHoleNotFilled: WriteStream refuses a file in which the
+// Arrow writer wrote the stand-in of the matrix other than in the one
+// call it relies on, since the file would hold zeros where the rows go.
+func TestWriteStreamHoleNotFilled(t *testing.T) {
+	hole := make([]byte, 64)
+	var out bytes.Buffer
+	pw := &positionWriter{w: &out, hole: hole, fill: func(w io.Writer) error {
+		_, err := w.Write(bytes.Repeat([]byte{1}, len(hole)))
+		return err
+	}}
+	for _, part := range [][]byte{hole[:32], hole[32:]} { // two pieces
+		if _, err := pw.Write(part); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pw.filled(); err == nil || !strings.Contains(err.Error(), "did not write the feature matrix in one piece") {
+		t.Fatalf("a hole written in two pieces: %v", err)
+	}
+	pw = &positionWriter{w: &out, hole: hole, fill: pw.fill}
+	if _, err := pw.Write(hole); err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.filled(); err != nil {
+		t.Fatalf("a hole written whole: %v", err)
+	}
+}
