@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"image/png"
 	"io"
 	"math"
@@ -344,19 +343,14 @@ func TestNonFiniteData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, local := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/local=%v", tt.name, local), func(t *testing.T) {
-				var opts []steptest.Option
-				if local {
-					opts = append(opts, steptest.LocalStore())
-				}
-				env := steptest.NewEnv(t, opts...)
+		t.Run(tt.name, func(t *testing.T) {
+			steptest.EachStore(t, func(t *testing.T, env *steptest.Env) {
 				data := env.Put(media.Dataset.Type, b).Value()
 				_, err := env.Run(Kind{}, map[string]cty.Value{"model": putModel(t, env, m), "data": data})
 				if err == nil || !strings.Contains(err.Error(), "evaluate: reading the data: dataset: "+tt.want) {
 					t.Fatalf("error %v, want one naming %s", err, tt.want)
 				}
 			})
-		}
+		})
 	}
 }

@@ -39,13 +39,14 @@ func TestNonFiniteData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, opts := range [][]steptest.Option{nil, {steptest.LocalStore()}} {
-			env := steptest.NewEnv(t, opts...)
-			attrs := map[string]cty.Value{"data": env.Put(media.Dataset.Type, b).Value(), "space": cty.ObjectVal(map[string]cty.Value{"C": nums(0.1, 1)})}
-			_, err := env.Run(Kind{}, attrs)
-			if want := "search: reading the data: dataset: " + c.want + " is not a finite number"; err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("%s (local store: %t): error %v, want %q", name, opts != nil, err, want)
-			}
-		}
+		t.Run(name, func(t *testing.T) {
+			steptest.EachStore(t, func(t *testing.T, env *steptest.Env) {
+				attrs := map[string]cty.Value{"data": env.Put(media.Dataset.Type, b).Value(), "space": cty.ObjectVal(map[string]cty.Value{"C": nums(0.1, 1)})}
+				_, err := env.Run(Kind{}, attrs)
+				if want := "search: reading the data: dataset: " + c.want + " is not a finite number"; err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("error %v, want %q", err, want)
+				}
+			})
+		})
 	}
 }

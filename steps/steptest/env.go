@@ -59,6 +59,20 @@ func Dir(dir string) Option { return func(o *options) { o.dir = dir } }
 // from memory maps of its files, as they do in a pipeline.
 func LocalStore() Option { return func(o *options) { o.local = true } }
 
+// EachStore runs f in a subtest for each kind of store a step reads
+// datasets from, with a new Env over it (opts and the store's): "memory"
+// (mem://, datasets read into memory) and "mapped" (a local folder,
+// datasets mapped in place: LocalStore).
+func EachStore(t *testing.T, f func(t *testing.T, env *Env), opts ...Option) {
+	t.Helper()
+	for _, s := range []struct {
+		name string
+		opts []Option
+	}{{"memory", nil}, {"mapped", []Option{LocalStore()}}} {
+		t.Run(s.name, func(t *testing.T) { f(t, NewEnv(t, append(s.opts, opts...)...)) })
+	}
+}
+
 // OnProgress calls f on every progress report of a step, after recording
 // it: a test can act while a step runs (truncate a file it reads, cancel).
 func OnProgress(f func(done, total int64, note string)) Option {

@@ -2,6 +2,7 @@ package train
 
 import (
 	"errors"
+	"path"
 	"strings"
 	"testing"
 
@@ -35,8 +36,7 @@ func TestTrainOnTruncatedData(t *testing.T) {
 func TestTrainInPlace(t *testing.T) {
 	ds := synthData(3000, 16, 2)
 	models := map[string]string{}
-	for name, opts := range map[string][]steptest.Option{"memory": nil, "mapped": {steptest.LocalStore()}} {
-		env := steptest.NewEnv(t, opts...)
+	steptest.EachStore(t, func(t *testing.T, env *steptest.Env) {
 		out, err := env.Run(Kind{}, map[string]cty.Value{
 			"data":   putDataset(t, env, ds),
 			"params": cty.ObjectVal(map[string]cty.Value{"C": cty.NumberFloatVal(0.3)}),
@@ -44,8 +44,8 @@ func TestTrainInPlace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		models[name] = string(env.Read(out["model"]))
-	}
+		models[path.Base(t.Name())] = string(env.Read(out["model"]))
+	})
 	if models["memory"] != models["mapped"] {
 		t.Errorf("the model trained on mapped data differs from the one trained in memory")
 	}

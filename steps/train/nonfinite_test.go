@@ -1,7 +1,6 @@
 package train
 
 import (
-	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -43,18 +42,13 @@ func TestNonFiniteData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, local := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/local=%v", tt.name, local), func(t *testing.T) {
-				var opts []steptest.Option
-				if local {
-					opts = append(opts, steptest.LocalStore())
-				}
-				env := steptest.NewEnv(t, opts...)
+		t.Run(tt.name, func(t *testing.T) {
+			steptest.EachStore(t, func(t *testing.T, env *steptest.Env) {
 				_, err := env.Run(Kind{}, map[string]cty.Value{"data": env.Put(media.Dataset.Type, b).Value()})
 				if want := "train: reading the training data: dataset: " + tt.want; err == nil || !strings.Contains(err.Error(), want) {
 					t.Fatalf("error %v, want %q", err, want)
 				}
 			})
-		}
+		})
 	}
 }
