@@ -283,7 +283,7 @@ type crossValidation struct {
 // and stops at the first failure.
 func (cv *crossValidation) run(ctx context.Context, tasks []cvTask) error {
 	defer tightenGC()()
-	cv.pg.all() // what read the data before (its check) left it resident
+	cv.pg.all() // what read the matrix before the fits (a caller that checked it whole) left resident
 	mem := semaphore.NewWeighted(cv.budget)
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
